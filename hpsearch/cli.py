@@ -1,0 +1,52 @@
+"""The `hpsearch` command line: each command parses its arguments, calls one library function and
+renders the answer. Library errors (`HpsearchError`) become a one-line message and an exit code."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from hpsearch import __version__
+from hpsearch.errors import HpsearchError
+
+stderr = Console(stderr=True, highlight=False)
+
+
+class _Commands(TyperGroup):
+    """Turns the library's errors into a message on stderr, once, for every command."""
+
+    def invoke(self, ctx: typer.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except HpsearchError as error:
+            stderr.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
+            raise typer.Exit(error.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Commands,
+    help="Random, log-scaled, coarse-to-fine hyperparameter search for NumPy neural networks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"hpsearch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Random, log-scaled, coarse-to-fine hyperparameter search for NumPy neural networks."""

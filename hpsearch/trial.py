@@ -1,0 +1,51 @@
+"""The records that travel between the driver and the workers: plain, frozen and picklable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class TrialState(StrEnum):
+    RUNNING = "running"
+    COMPLETE = "complete"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def is_finished(self) -> bool:
+        """Finished trials are kept on resume; running and interrupted ones are run again."""
+        return self not in (TrialState.RUNNING, TrialState.INTERRUPTED)
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """What a worker needs to train one trial: its parameters and its own training seed."""
+
+    number: int  # unique within the study, across rounds; what the user sees as "trial"
+    round: int
+    params: dict[str, Any]
+    seed: int
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """What a worker sends back; errors and costs are None when the trial produced none."""
+
+    number: int
+    round: int
+    state: TrialState
+    dev_error: float | None = None
+    train_error: float | None = None
+    dev_cost: float | None = None
+    train_cost: float | None = None
+    epochs: int = 0
+    curves: dict[str, list[float]] = field(default_factory=dict)
+    duration_s: float = 0.0
+    worker: str = ""
+    message: str = ""
+    traceback: str = ""
+    weights: bytes | None = None  # the trained network as .npz bytes, kept for the best trials
