@@ -17,3 +17,7 @@ class DataError(HpsearchError):
 
 class StoreError(HpsearchError):
     """The study store refuses an operation (missing study, changed config, concurrent run)."""
+
+
+class ExecutorError(HpsearchError):
+    """Worker processes cannot run trials at all (they die before starting any)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -49,3 +50,36 @@ class TrialResult:
     message: str = ""
     traceback: str = ""
     weights: bytes | None = None  # the trained network as .npz bytes, kept for the best trials
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """A trial as the store keeps it: what was asked (spec), what came back (result) and when.
+
+    Results and ranking code read these; result fields are None, 0 or empty while a trial runs.
+    `attempts` counts the worker processes that died while running it.
+    """
+
+    number: int
+    round: int
+    params: dict[str, Any]
+    seed: int
+    state: TrialState
+    dev_error: float | None = None
+    train_error: float | None = None
+    dev_cost: float | None = None
+    train_cost: float | None = None
+    epochs: int = 0
+    curves: dict[str, list[float]] = field(default_factory=dict)
+    duration_s: float = 0.0
+    worker: str = ""
+    message: str = ""
+    traceback: str = ""
+    attempts: int = 0
+    started: datetime | None = None
+    finished: datetime | None = None
+
+    @property
+    def spec(self) -> TrialSpec:
+        """What to hand an executor to run this trial again (after an interruption)."""
+        return TrialSpec(self.number, self.round, self.params, self.seed)

@@ -1,0 +1,273 @@
+"""The executor contract, one suite over every backend (a Dask backend joins `BACKENDS` later).
+
+Trials are toys (tests/toy_trials.py) that sleep, raise, hang or kill their own process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hpsearch.errors import ConfigError, ExecutorError
+from hpsearch.executor import (
+    Executor,
+    InProcessExecutor,
+    TrialEvent,
+    TrialFinished,
+    TrialStarted,
+    make_executor,
+    threads_per_worker,
+)
+from hpsearch.loky_backend import LokyExecutor
+from hpsearch.trial import TrialResult, TrialSpec, TrialState
+from tests.toy_trials import BrokenContext, CountedContext, scripted
+
+BACKENDS = ["in-process", "loky"]
+PROCESS_BACKENDS = ["loky"]  # where a trial may kill its own worker
+
+
+def make(backend: str, context: Any = None, trial_fn: Callable = scripted, **options) -> Executor:
+    if backend == "in-process":
+        return InProcessExecutor(trial_fn, context, **options)
+    return LokyExecutor(trial_fn, context, 2, **options)
+
+
+def specs(*params: dict[str, Any]) -> list[TrialSpec]:
+    return [TrialSpec(number, 0, dict(p), seed=100 + number) for number, p in enumerate(params)]
+
+
+def run_all(executor: Executor, todo: Iterable[TrialSpec]) -> list[TrialEvent]:
+    with executor:
+        return list(executor.run(todo))
+
+
+def outcomes(events: list[TrialEvent]) -> dict[int, TrialFinished]:
+    """The one TrialFinished of each trial, checking it came once and after a TrialStarted."""
+    started, finished = set(), {}
+    for event in events:
+        if isinstance(event, TrialStarted):
+            started.add(event.spec.number)
+        else:
+            number = event.result.number
+            assert number in started and number not in finished
+            finished[number] = event
+    return finished
+
+
+def pid_of(worker: str) -> int:
+    return int(worker.rpartition(":")[2])
+
+
+def is_alive(pid: int) -> bool:
+    try:
+        import psutil
+    except ImportError:
+        stat = Path(f"/proc/{pid}/stat")
+        return stat.exists() and stat.read_text().split(")")[1].split()[0] != "Z"
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_trial_starts_then_finishes_exactly_once(backend: str) -> None:
+    todo = specs(*({"error": n / 10, "sleep": 0.01 * (n % 3)} for n in range(7)))
+    finished = outcomes(run_all(make(backend), todo))
+    assert sorted(finished) == list(range(7))
+    assert [finished[n].result.dev_error for n in range(7)] == [n / 10 for n in range(7)]
+    assert {finished[n].result.state for n in range(7)} == {TrialState.COMPLETE}
+    pids = {pid_of(finished[n].result.worker) for n in range(7)}
+    assert (pids == {os.getpid()}) == (backend == "in-process")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_results_stream_back_as_each_trial_finishes(backend: str) -> None:
+    received = []
+    with make(backend) as executor:
+        for event in executor.run(specs({}, {}, {"sleep": 0.6}, {"sleep": 0.6})):
+            if isinstance(event, TrialFinished):
+                received.append((time.monotonic(), event.result.curves["ended"][0]))
+    first_received = min(at for at, _ in received)
+    last_ended = max(ended for _, ended in received)
+    assert first_received < last_ended - 0.3
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_raising_trial_fails_with_its_traceback_and_the_others_complete(backend: str) -> None:
+    todo = specs({}, {"raise": "no good"}, {"wrong_return": True}, {})
+    finished = outcomes(run_all(make(backend), todo))
+    failed = finished[1].result
+    assert failed.state is TrialState.FAILED
+    assert failed.message == "ValueError: no good"
+    assert "toy_trials.py" in failed.traceback and "ValueError: no good" in failed.traceback
+    assert finished[2].result.state is TrialState.FAILED
+    assert finished[2].result.message == (
+        "the trial function must return the TrialResult of trial 2, but returned None"
+    )
+    assert finished[0].result.state is finished[3].result.state is TrialState.COMPLETE
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_trial_gets_its_deadline_and_may_stop_itself(backend: str) -> None:
+    finished = outcomes(run_all(make(backend, trial_timeout=0.3), specs({}, {"sleep": 5})))
+    assert 0.2 < finished[0].result.curves["deadline_after"][0] <= 0.3
+    assert finished[1].result.state is TrialState.TIMED_OUT
+    assert finished[1].result.message == "deadline"  # its own verdict, not the backstop's
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_trial_ignoring_its_deadline_is_timed_out_and_the_others_go_on(backend: str) -> None:
+    executor = make(backend, trial_timeout=0.4, grace_s=0.3)
+    todo = specs({"hang": True}, *[{"sleep": 0.2}] * 5)  # a neighbour runs when the pool is killed
+    started = time.monotonic()
+    finished = outcomes(run_all(executor, todo))
+    assert time.monotonic() - started < 5
+    hung = finished[0].result
+    assert hung.state is TrialState.TIMED_OUT
+    assert hung.message.startswith("ran past trial_timeout=0.4s and did not stop within 0.3s more")
+    assert all(finished[n].result.state is TrialState.COMPLETE for n in range(1, 6))
+    assert all(finished[n].attempts == 0 for n in range(6))  # the neighbours were not charged
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_ctrl_c_stops_launching_and_reports_the_trials_in_flight(backend: str) -> None:
+    events: list[TrialEvent] = []
+    executor = make(backend)
+    with pytest.raises(KeyboardInterrupt):
+        for event in executor.run(specs({}, {"sleep": 30}, {}, {"sleep": 30}, {"sleep": 30})):
+            events.append(event)
+            if isinstance(event, TrialStarted) and event.spec.number == 1:
+                threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+    in_flight = executor.stop()
+    executor.close()
+    finished = {e.result.number for e in events if isinstance(e, TrialFinished)}
+    started = {e.spec.number for e in events if isinstance(e, TrialStarted)}
+    assert in_flight == sorted(started - finished)
+    assert 1 in in_flight and 0 in finished
+    if backend != "in-process":
+        workers = {pid_of(e.worker) for e in events if isinstance(e, TrialStarted)}
+        assert not any(is_alive(pid) for pid in workers)
+
+
+@pytest.mark.parametrize("backend", PROCESS_BACKENDS)
+def test_stop_kills_every_worker(backend: str) -> None:
+    executor = make(backend)
+    workers = []
+    for event in executor.run(specs(*[{"sleep": 30}] * 4)):
+        workers.append(pid_of(event.worker))
+        if len(workers) == 2:
+            break
+    assert executor.stop() == [0, 1]
+    executor.close()
+    assert not any(is_alive(pid) for pid in workers)
+
+
+@pytest.mark.parametrize("backend", PROCESS_BACKENDS)
+def test_workers_ignore_ctrl_c_that_the_terminal_sends_them(backend: str) -> None:
+    with make(backend) as executor:
+        events = []
+        for event in executor.run(specs({"sleep": 0.5})):
+            events.append(event)
+            if isinstance(event, TrialStarted):
+                os.kill(pid_of(event.worker), signal.SIGINT)
+    assert outcomes(events)[0].result.state is TrialState.COMPLETE
+
+
+@pytest.mark.parametrize("backend", PROCESS_BACKENDS)
+def test_a_worker_killed_once_reruns_its_trial_and_keeps_earlier_results(
+    backend: str, tmp_path: Path
+) -> None:
+    todo = specs({}, {}, {"kill": "once", "sleep_before_kill": 0.4}, {})
+    events = run_all(make(backend, {"tmp": tmp_path}), todo)
+    finished = outcomes(events)
+    assert all(finished[n].result.state is TrialState.COMPLETE for n in range(4))
+    assert [finished[n].attempts for n in range(4)] == [0, 0, 1, 0]
+    before_death = [e.result.number for e in events if isinstance(e, TrialFinished)][:3]
+    assert sorted(before_death) == [0, 1, 3]
+
+
+@pytest.mark.slow  # four pools: the first death, then three deaths alone
+@pytest.mark.parametrize("backend", PROCESS_BACKENDS)
+def test_a_trial_that_always_kills_its_worker_fails_and_spares_its_neighbour(
+    backend: str, tmp_path: Path
+) -> None:
+    todo = specs({"sleep": 0.5}, {"kill": "always", "sleep_before_kill": 0.1}, {})
+    finished = outcomes(run_all(make(backend, {"tmp": tmp_path}), todo))
+    killer = finished[1]
+    assert killer.result.state is TrialState.FAILED and killer.attempts == 3
+    assert killer.result.message.startswith("worker died 3 times while running this trial")
+    assert [finished[n].result.state for n in (0, 2)] == [TrialState.COMPLETE] * 2
+    assert finished[0].attempts == finished[2].attempts == 0
+
+
+@pytest.mark.parametrize("backend", PROCESS_BACKENDS)
+def test_system_exit_in_a_trial_fails_it_without_killing_the_worker(backend: str) -> None:
+    finished = outcomes(run_all(make(backend), specs({"exit": True}, {})))
+    assert finished[0].result.state is TrialState.FAILED
+    assert finished[0].result.message == "SystemExit: 3" and finished[0].attempts == 0
+    assert finished[1].result.state is TrialState.COMPLETE
+
+
+@pytest.mark.parametrize("backend", PROCESS_BACKENDS)
+def test_blas_threads_in_a_worker_are_limited(backend: str) -> None:
+    limit = threads_per_worker(2)
+    finished = outcomes(run_all(make(backend), specs({})))
+    curves = finished[0].result.curves
+    assert curves["openblas_env"] == [limit]
+    assert curves["blas_threads"] and all(n <= limit for n in curves["blas_threads"])
+
+
+@pytest.mark.parametrize("backend", PROCESS_BACKENDS)
+def test_the_context_is_shipped_once_per_worker_not_per_trial(backend: str, tmp_path: Path) -> None:
+    log = tmp_path / "unpickled"
+    finished = outcomes(run_all(make(backend, CountedContext(str(log))), specs(*[{}] * 12)))
+    assert len(finished) == 12
+    loads = log.read_text().split()
+    assert len(loads) == len(set(loads)) <= 2
+
+
+@pytest.mark.parametrize("backend", PROCESS_BACKENDS)
+def test_workers_that_cannot_start_raise_instead_of_looping(backend: str) -> None:
+    with pytest.raises(ExecutorError, match="died 3 times in a row before running any trial"):
+        run_all(make(backend, BrokenContext()), specs({}))
+
+
+def test_in_process_mode_runs_a_closure_without_pickling_it() -> None:
+    lock, seen = threading.Lock(), []  # a lock cannot be pickled
+
+    def trial(spec: TrialSpec, context: Any, deadline: float | None) -> TrialResult:
+        with lock:
+            seen.append((spec.number, context))
+        return TrialResult(spec.number, spec.round, TrialState.COMPLETE, dev_error=0.1)
+
+    finished = outcomes(run_all(make_executor(trial, "data", workers=1), specs({}, {})))
+    assert seen == [(0, "data"), (1, "data")] and len(finished) == 2
+
+
+def test_make_executor_picks_the_backend_and_checks_its_options() -> None:
+    assert isinstance(make_executor(scripted, None, workers=1), InProcessExecutor)
+    with make_executor(scripted, None, workers=3) as executor:
+        assert isinstance(executor, LokyExecutor) and executor.workers == 3
+    with pytest.raises(ConfigError, match=r"^`workers >= 1` must hold, but got workers=0$"):
+        make_executor(scripted, None, workers=0)
+    with pytest.raises(ConfigError, match=r"^`trial_timeout > 0` must hold, but got trial_time"):
+        make_executor(scripted, None, workers=1, trial_timeout=0)
+
+
+def test_threads_per_worker_shares_the_cores() -> None:
+    assert threads_per_worker(3, cores=8) == 2
+    assert threads_per_worker(4, cores=2) == 1
+    assert threads_per_worker(1, cores=16) == 16
+
+
+def test_repeated_trial_numbers_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"each trial number must appear once, .* of \[0\]"):
+        list(make("in-process").run(specs({}) * 2))
