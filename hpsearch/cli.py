@@ -3,6 +3,8 @@ renders the answer. Library errors (`HpsearchError`) become a one-line message a
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,6 +15,7 @@ from typer.core import TyperGroup
 from hpsearch import __version__
 from hpsearch.errors import HpsearchError
 
+stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)
 
 
@@ -50,3 +53,29 @@ def main(
     ] = False,
 ) -> None:
     """Random, log-scaled, coarse-to-fine hyperparameter search for NumPy neural networks."""
+
+
+@app.command()
+def check(
+    config: Annotated[Path, typer.Argument(help="The study's YAML file.", show_default=False)],
+    draws: Annotated[int, typer.Option(min=0, help="How many of the first trials to show.")] = 5,
+) -> None:
+    """Validate a study file and show what it would search; nothing is trained or written."""
+    from hpsearch.config import load_config
+    from hpsearch.report import render_check
+    from hpsearch.sampler import preview_trials
+
+    study = load_config(config)
+    search = study.search
+    trials = preview_trials(
+        study.hyperparameters, search.method, seed=search.seed, trials=search.trials, count=draws
+    )
+    render_check(stdout, study, trials)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of study files, for completion and checking in editors."""
+    from hpsearch.config import StudyConfig
+
+    typer.echo(json.dumps(StudyConfig.model_json_schema(), indent=2))

@@ -1,7 +1,12 @@
+import json
+
+import pytest
 from typer.testing import CliRunner
 
 from hpsearch import __version__
 from hpsearch.cli import app
+from hpsearch.config import StudyConfig
+from tests.config_cases import PARAMETERS, VALID
 
 runner = CliRunner()
 
@@ -15,3 +20,44 @@ def test_version() -> None:
 def test_no_arguments_shows_help() -> None:
     result = runner.invoke(app, [])
     assert "Usage" in result.output
+
+
+@pytest.fixture
+def here(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_check_shows_settings_space_and_first_trials(here) -> None:
+    (here / "quickstart.yaml").write_text(VALID)
+    result = runner.invoke(app, ["check", "quickstart.yaml", "--draws", "3"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("✓ quickstart.yaml is valid: study quickstart\n")
+    assert "  dataset: digits\n" in out and "  trials: 20\n" in out
+    for cell in ("log_uniform", "0.0001 to 0.1", "one_minus_log_uniform", "relu (70%)", "fixed"):
+        assert f"│ {cell}" in out
+    assert "first 3 trials (random)" in out and "trial 2" in out and "trial 3" not in out
+    assert [p.name for p in here.iterdir()] == ["quickstart.yaml"], "check writes nothing"
+
+
+def test_check_can_show_no_trials(here) -> None:
+    (here / "quickstart.yaml").write_text(VALID)
+    result = runner.invoke(app, ["check", "quickstart.yaml", "--draws", "0"])
+    assert result.exit_code == 0 and "trials (random)" not in result.stdout
+
+
+@pytest.mark.parametrize(("text", "message"), PARAMETERS)
+def test_check_reports_each_mistake_on_stderr_with_exit_code_2(here, text, message) -> None:
+    if text is not None:
+        (here / "quickstart.yaml").write_text(text)
+    result = runner.invoke(app, ["check", "quickstart.yaml"])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {message}\n"
+    assert result.stdout == "" and "Traceback" not in result.output
+
+
+def test_schema_prints_the_config_schema_as_json() -> None:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == json.loads(json.dumps(StudyConfig.model_json_schema()))

@@ -1,0 +1,60 @@
+"""Rendering for the terminal with rich: tables built from library objects, nothing computed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from hpsearch.config import StudyConfig
+from hpsearch.trial import TrialSpec
+
+
+def render_check(console: Console, config: StudyConfig, trials: list[TrialSpec]) -> None:
+    """`hpsearch check`: the resolved settings, the search space, and the first trials."""
+    source = config.path or config.name
+    console.print(f"[green]✓[/] {source} is valid: study [bold]{config.name}[/]")
+    settings = config.model_dump(mode="json", exclude={"hyperparameters"}, exclude_none=True)
+    console.print(yaml.safe_dump(settings, sort_keys=False).rstrip(), markup=False)
+    if config.hyperparameters.root:
+        console.print(space_table(config))
+    else:
+        console.print("search space: empty, so every hyperparameter keeps its default")
+    if trials:
+        console.print(trials_table(config, trials))
+
+
+def space_table(config: StudyConfig) -> Table:
+    table = Table(title="search space", title_justify="left")
+    for column in ("hyperparameter", "distribution", "bounds", "scale"):
+        table.add_column(column, no_wrap=column != "bounds")  # bounds wrap on a narrow terminal
+    space = config.hyperparameters
+    for name, distribution in space.searched.items():
+        table.add_row(name, distribution.distribution, distribution.describe(), distribution.scale)
+    for name, value in space.fixed.items():
+        table.add_row(name, "fixed", _cell(value), "")
+    return table
+
+
+def trials_table(config: StudyConfig, trials: list[TrialSpec]) -> Table:
+    """One column per trial, so that many hyperparameters still fit the terminal's width."""
+    space = config.hyperparameters
+    names = list(space.searched) or list(space.fixed)
+    table = Table(
+        title=f"first {len(trials)} trials ({config.search.method})", title_justify="left"
+    )
+    table.add_column("hyperparameter")
+    for trial in trials:
+        table.add_column(f"trial {trial.number}", justify="right")
+    for name in names:
+        table.add_row(name, *(_cell(trial.params[name]) for trial in trials))
+    return table
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return value if isinstance(value, str) else json.dumps(value)
