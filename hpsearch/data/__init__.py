@@ -4,6 +4,7 @@
 Importing this package loads neither scikit-learn nor any data."""
 
 from hpsearch.data.catalog import BUILTIN_DATASETS, BUILTIN_NAMES, BUILTINS, BuiltinDataset
+from hpsearch.data.load import Dataset, load_dataset
 from hpsearch.data.spec import (
     FILE_SUFFIXES,
     REAL_DATASETS,
@@ -23,5 +24,7 @@ __all__ = [
     "SYNTHETIC_OPTIONS",
     "BuiltinDataset",
     "DataSpec",
+    "Dataset",
+    "load_dataset",
     "parse_spec",
 ]
