@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 from hpsearch import __version__
 from hpsearch.errors import HpsearchError
 
+stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)
 
 
@@ -50,3 +51,12 @@ def main(
     ] = False,
 ) -> None:
     """Random, log-scaled, coarse-to-fine hyperparameter search for NumPy neural networks."""
+
+
+@app.command()
+def datasets() -> None:
+    """List the built-in datasets: their shape, classes, options and what they are."""
+    from hpsearch.data import BUILTIN_DATASETS
+    from hpsearch.report import datasets_table
+
+    stdout.print(datasets_table(BUILTIN_DATASETS))
