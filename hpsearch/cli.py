@@ -79,3 +79,12 @@ def schema() -> None:
     from hpsearch.config import StudyConfig
 
     typer.echo(json.dumps(StudyConfig.model_json_schema(), indent=2))
+
+
+@app.command()
+def datasets() -> None:
+    """List the built-in datasets: their shape, classes, options and what they are."""
+    from hpsearch.data import BUILTIN_DATASETS
+    from hpsearch.report import datasets_table
+
+    stdout.print(datasets_table(BUILTIN_DATASETS))

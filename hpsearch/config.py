@@ -119,9 +119,12 @@ class StudyConfig(BaseModel):
         """What makes a study this study, as plain JSON: a resumed run with a different identity
         is refused. How many trials, where and how fast they run, and `target_error` (which only
         changes how results are read) may change between runs."""
+        # File paths are left out: where the data lies may change (a moved project, another
+        # working folder); what the data is, the store checks by its fingerprint.
+        paths = {"labels", "dev", "test"} | ({"dataset"} if self.data.is_file else set())
         return {
             "name": self.name,
-            "data": self.data.model_dump(mode="json"),
+            "data": self.data.model_dump(mode="json", exclude=paths),
             "hyperparameters": self.hyperparameters.to_dict(),
             "method": self.search.method,
             "seed": self.search.seed,
@@ -135,7 +138,8 @@ class StudyConfig(BaseModel):
 
 
 def load_config(path: str | Path) -> StudyConfig:
-    """Read and validate a study file; relative data paths are taken from the file's folder."""
+    """Read and validate a study file; relative data paths are taken from the file's folder and
+    made absolute, so that a study can be resumed, zoomed or evaluated from any folder."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -150,7 +154,7 @@ def load_config(path: str | Path) -> StudyConfig:
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise ConfigError(f"{path}, line {line}: not UTF-8 text; save the file as UTF-8") from None
-    config = parse_config(text, str(path), folder=path.parent)
+    config = parse_config(text, str(path), folder=path.resolve().parent)
     config._path = path
     return config
 

@@ -1,15 +1,19 @@
-"""Rendering for the terminal with rich: tables built from library objects, nothing computed."""
+"""Rendering for the terminal: rich tables built from the library's plain records. Nothing here
+computes; a command hands its answer to one of these functions and prints what comes back."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from hpsearch.config import StudyConfig
+from hpsearch.data.catalog import BuiltinDataset
 from hpsearch.trial import TrialSpec
 
 
@@ -58,3 +62,24 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def datasets_table(datasets: Iterable[BuiltinDataset]) -> Table:
+    """The built-in datasets, one row each, for `hpsearch datasets`."""
+    table = Table(title="Built-in datasets", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("name", no_wrap=True)
+    table.add_column("shape", justify="right", no_wrap=True)
+    table.add_column("classes", justify="right")
+    table.add_column("options", no_wrap=True)
+    table.add_column("description")
+    for info in datasets:
+        rows, features = info.shape
+        table.add_row(
+            f"[bold]{info.name}[/]\n[dim]{info.kind}[/]",
+            f"{rows:,} × {features}",
+            str(info.n_classes),
+            "\n".join(f"{name}={value}" for name, value in info.options) or "–",
+            info.description,
+        )
+    table.caption = "shape = rows × features, with the default options"
+    return table

@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 from hpsearch import __version__
 from hpsearch.cli import app
 from hpsearch.config import StudyConfig
+from hpsearch.data import BUILTIN_DATASETS
 from tests.config_cases import PARAMETERS, VALID
 
 runner = CliRunner()
@@ -61,3 +62,15 @@ def test_schema_prints_the_config_schema_as_json() -> None:
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0
     assert json.loads(result.stdout) == json.loads(json.dumps(StudyConfig.model_json_schema()))
+
+
+def test_datasets_lists_every_builtin_with_shape_and_classes() -> None:
+    result = runner.invoke(app, ["datasets"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    for info in BUILTIN_DATASETS:
+        row = next(line for line in lines if line.split()[:1] == [info.name])
+        rows, features = info.shape
+        assert f"{rows:,} × {features}" in row and f" {info.n_classes} " in row
+        assert info.description in row
+    assert "n_samples=600" in result.output and "synthetic" in result.output

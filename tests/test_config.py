@@ -121,13 +121,13 @@ def test_name_defaults_to_the_file_name() -> None:
 def test_relative_data_paths_are_read_from_the_config_folder(here) -> None:
     folder = here / "studies"
     folder.mkdir()
-    text = "data: {dataset: data/x.npy, labels: ../y.npy, dev: /abs/dev.npy, test: ~/t.npy}\n"
+    text = "data: {dataset: data/x.npy, labels: ../y.npy, dev: /abs/dev.npz, test: ~/t.npz}\n"
     (folder / "s.yaml").write_text(text)
     data = load_config("studies/s.yaml").data
-    assert data.dataset == "studies/data/x.npy"
-    assert data.labels == "y.npy"
-    assert data.dev == "/abs/dev.npy"
-    assert data.test == str(Path.home() / "t.npy")
+    assert data.dataset == str(folder / "data/x.npy")
+    assert data.labels == str(here / "y.npy")
+    assert data.dev == "/abs/dev.npz"
+    assert data.test == str(Path.home() / "t.npz")
     assert load_config(here / "studies/s.yaml").data.dataset == str(folder / "data/x.npy")
     assert parse_config("data: {dataset: digits}\n", "q.yaml", folder=here).data.dataset == "digits"
 
