@@ -59,7 +59,8 @@ def test_sigmoid_does_not_overflow_in_float32():
 
 @pytest.mark.parametrize("keep_prob", [0.2, 0.5, 0.8])
 def test_inverted_dropout_keeps_the_expected_activation(keep_prob, rng):
-    mask = dropout_mask(rng.random((200_000,), dtype=np.float32), keep_prob)
+    bits = rng.integers(0, 2**32, 200_000, dtype=np.uint32)
+    mask = dropout_mask(bits, keep_prob, np.empty(200_000, np.float32))
     assert set(np.unique(mask)) == {np.float32(0), np.float32(1 / keep_prob)}
     assert np.mean(mask > 0) == pytest.approx(keep_prob, abs=0.005)
     assert mask.mean() == pytest.approx(1.0, abs=0.01)  # E[a·mask] = a

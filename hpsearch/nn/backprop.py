@@ -28,7 +28,7 @@ class _Hidden:
     a: np.ndarray  # g(·)·mask, the next layer's input
     slope: np.ndarray  # g'(·)·mask: the backward pass is da·slope
     grad: np.ndarray  # da, then dz, written in place
-    mask: np.ndarray | None  # a view of the step's uniform draws, turned into a dropout mask
+    mask: np.ndarray | None  # the dropout mask, (u < keep_prob)/keep_prob
     inv_std: np.ndarray | None = None
 
 
@@ -55,7 +55,7 @@ class TrainingPass:
         self.bn_momentum, self.keep_probs, self.l2, self.loss = bn_momentum, keep_probs, l2, loss
         self.params, self.grads, self.running = params, grads, running
         self.weights, self.weight_grads = weights  # all W's, contiguous: the L2 term's domain
-        self._buffers: dict[int, tuple[list[_Hidden], np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._buffers: dict[int, tuple[list[_Hidden], np.ndarray, np.ndarray]] = {}
 
     def run(
         self,
@@ -66,8 +66,8 @@ class TrainingPass:
     ) -> float:
         """The cost of the batch; gradients land in `grads`. Dropout masks are drawn from `rng`,
         or taken from `masks` (0/1 keep arrays, one per hidden layer) to replay known masks."""
-        hidden, draws, z_out, dz_out = self._buffers_for(X.shape[0], X.dtype)
-        self._draw_masks(hidden, draws, rng, masks)
+        hidden, z_out, dz_out = self._buffers_for(X.shape[0], X.dtype)
+        self._draw_masks(hidden, rng, masks)
         x = X
         for number, layer in enumerate(hidden, start=1):
             x = self._hidden_forward(number, layer, x)
@@ -144,11 +144,11 @@ class TrainingPass:
     def _draw_masks(
         self,
         hidden: list[_Hidden],
-        draws: np.ndarray,
         rng: np.random.Generator | None,
         masks: Sequence[np.ndarray | None] | None,
     ) -> None:
-        if draws.size == 0:
+        dropped = [(layer, p) for layer, p in zip(hidden, self.keep_probs, strict=True) if p < 1]
+        if not dropped:
             return
         if masks is not None:
             for layer, keep_prob, given in zip(hidden, self.keep_probs, masks, strict=True):
@@ -157,33 +157,27 @@ class TrainingPass:
             return
         if rng is None:
             raise ValueError("dropout is on (keep_prob < 1), so a training step needs an rng")
-        rng.random(out=draws, dtype=draws.dtype)  # every layer's draws in one call
-        for layer, keep_prob in zip(hidden, self.keep_probs, strict=True):
-            if layer.mask is not None:
-                dropout_mask(layer.mask, keep_prob)
+        size = sum(layer.mask.size for layer, _ in dropped)
+        # Every layer's draws in one call: 32 random bits per unit, two per 64-bit output.
+        bits, offset = rng.bit_generator.random_raw((size + 1) // 2).view(np.uint32), 0
+        for layer, keep_prob in dropped:
+            n = layer.mask.size
+            dropout_mask(bits[offset : offset + n].reshape(layer.mask.shape), keep_prob, layer.mask)
+            offset += n
 
-    def _buffers_for(
-        self, n: int, dtype: np.dtype
-    ) -> tuple[list[_Hidden], np.ndarray, np.ndarray, np.ndarray]:
+    def _buffers_for(self, n: int, dtype: np.dtype) -> tuple[list[_Hidden], np.ndarray, np.ndarray]:
         if n not in self._buffers:
             if len(self._buffers) > 2:  # keep the full batch size and the epoch's last one
                 self._buffers.clear()
             self._buffers[n] = self._allocate(n, dtype)
         return self._buffers[n]
 
-    def _allocate(
-        self, n: int, dtype: np.dtype
-    ) -> tuple[list[_Hidden], np.ndarray, np.ndarray, np.ndarray]:
-        units = self.sizes[1:-1]
-        dropped = [u for u, p in zip(units, self.keep_probs, strict=True) if p < 1]
-        draws = np.empty(n * sum(dropped), dtype)
-        hidden, offset = [], 0
-        for u, keep_prob in zip(units, self.keep_probs, strict=True):
-            mask = None
-            if keep_prob < 1:
-                mask, offset = draws[offset : offset + n * u].reshape(n, u), offset + n * u
+    def _allocate(self, n: int, dtype: np.dtype) -> tuple[list[_Hidden], np.ndarray, np.ndarray]:
+        hidden = []
+        for u, keep_prob in zip(self.sizes[1:-1], self.keep_probs, strict=True):
+            z, a, slope, grad = (np.empty((n, u), dtype) for _ in range(4))
             bn_out = np.empty((n, u), dtype) if self.batchnorm else None
-            new = [np.empty((n, u), dtype) for _ in range(4)]
-            hidden.append(_Hidden(new[0], bn_out, new[1], new[2], new[3], mask))
+            mask = np.empty((n, u), dtype) if keep_prob < 1 else None
+            hidden.append(_Hidden(z, bn_out, a, slope, grad, mask))
         k = self.sizes[-1]
-        return hidden, draws, np.empty((n, k), dtype), np.empty((n, k), dtype)
+        return hidden, np.empty((n, k), dtype), np.empty((n, k), dtype)

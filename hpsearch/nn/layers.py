@@ -166,9 +166,13 @@ def activation_forward_train(
         slope *= mask
 
 
-def dropout_mask(uniform: np.ndarray, keep_prob: float) -> np.ndarray:
-    """Turns uniform draws in [0, 1) into an inverted-dropout mask, in place:
-    (u < keep_prob) / keep_prob, so E[a·mask] = a and prediction needs no rescaling."""
-    np.less(uniform, keep_prob, out=uniform)
-    uniform *= 1.0 / keep_prob
-    return uniform
+def dropout_mask(bits: np.ndarray, keep_prob: float, out: np.ndarray) -> np.ndarray:
+    """Inverted dropout from uniform 32-bit integers: out = (bits < keep_prob·2³²) / keep_prob,
+    so E[a·mask] = a and prediction needs no rescaling.
+
+    Comparing raw bits resolves keep_prob to 2⁻³², finer than a float32 uniform's 2⁻²⁴, and
+    drawing raw bits costs a third of drawing floats."""
+    threshold = min(round(keep_prob * 2.0**32), 2**32 - 1)
+    np.less(bits, threshold, out=out)
+    out *= 1.0 / keep_prob
+    return out

@@ -68,8 +68,8 @@ class Batches:
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
             X, y = self._X[: len(rows)], self._y[: len(rows)]
-            np.take(self.X, rows, axis=0, out=X)
-            np.take(self.y, rows, out=y)
+            np.take(self.X, rows, axis=0, out=X, mode="clip")  # "clip": no bounds checks
+            np.take(self.y, rows, out=y, mode="clip")
             yield X, y
 
 
