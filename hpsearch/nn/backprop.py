@@ -23,8 +23,8 @@ from hpsearch.nn.losses import OutputLoss
 class _Hidden:
     """One hidden layer's buffers for one batch size: the cache its backward pass reads."""
 
-    z: np.ndarray  # xW (+ b); x̂ once batch normalization has normalized it in place
-    bn_out: np.ndarray | None  # γ·x̂ + β; the scratch of batch normalization's backward pass
+    z: np.ndarray  # xW (+ b); z − μ once batch normalization has centered it in place
+    bn_out: np.ndarray | None  # γ·x̂ + β; the scratch of batch normalization's backward
     a: np.ndarray  # g(·)·mask, the next layer's input
     slope: np.ndarray  # g'(·)·mask: the backward pass is da·slope
     grad: np.ndarray  # da, then dz, written in place

@@ -32,7 +32,7 @@ def dense_backward(
     """dW = xᵀdz, db = Σ dz, dx = dz Wᵀ; `dx` is None for the first layer, which needs none."""
     np.matmul(x.T, dz, out=dW)
     if db is not None:
-        np.sum(dz, axis=0, out=db)
+        np.add.reduce(dz, axis=0, out=db)
     if dx is not None:
         np.matmul(dz, W.T, out=dx)
 
@@ -40,42 +40,43 @@ def dense_backward(
 def batchnorm_forward(
     z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, out: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Normalizes `z` in place into x̂ (the backward pass needs it) and writes γ·x̂ + β to `out`.
+    """Centers `z` in place (the backward pass needs z − μ) and writes γ·x̂ + β to `out`, where
+    x̂ = (z − μ)/√(σ² + ε) is never stored: γ/√(σ² + ε) is folded into one per-unit scale.
 
     Returns the batch mean, the biased batch variance (the σ² the batch was normalized with) and
     1/√(σ² + ε)."""
     scale = 1.0 / z.shape[0]
-    mean = np.sum(z, axis=0)
+    mean = np.add.reduce(z, axis=0)
     mean *= scale
     z -= mean
     np.multiply(z, z, out=out)
-    var = np.sum(out, axis=0)
+    var = np.add.reduce(out, axis=0)
     var *= scale
     inv_std = 1.0 / np.sqrt(var + BN_EPSILON)
-    z *= inv_std
-    np.multiply(z, gamma, out=out)
+    np.multiply(z, gamma * inv_std, out=out)
     out += beta
     return mean, var, inv_std
 
 
 def batchnorm_backward(
     dout: np.ndarray,
-    x_hat: np.ndarray,
+    centered: np.ndarray,
     gamma: np.ndarray,
     inv_std: np.ndarray,
     dgamma: np.ndarray,
     dbeta: np.ndarray,
     scratch: np.ndarray,
 ) -> np.ndarray:
-    """Overwrites `dout` with dz and returns it, filling dγ and dβ.
+    """Overwrites `dout` with dz and returns it, filling dγ and dβ; `centered` is z − μ.
 
     Compact form: dz = γ/√(σ²+ε) · (dout − mean(dout) − x̂·mean(dout·x̂)), since Σdout = dβ and
-    Σ dout·x̂ = dγ; it needs three reductions instead of the chain rule's staged graph."""
+    Σ dout·x̂ = dγ; three reductions instead of the chain rule's staged graph."""
     scale = 1.0 / dout.shape[0]
-    np.sum(dout, axis=0, out=dbeta)
-    np.multiply(dout, x_hat, out=scratch)
-    np.sum(scratch, axis=0, out=dgamma)
-    np.multiply(x_hat, dgamma * scale, out=scratch)
+    np.add.reduce(dout, axis=0, out=dbeta)
+    np.multiply(dout, centered, out=scratch)
+    np.add.reduce(scratch, axis=0, out=dgamma)
+    dgamma *= inv_std  # Σ dout·x̂ = Σ dout·(z − μ) / √(σ² + ε)
+    np.multiply(centered, inv_std * dgamma * scale, out=scratch)  # x̂·mean(dout·x̂)
     dout -= scratch
     dout -= dbeta * scale
     dout *= gamma * inv_std

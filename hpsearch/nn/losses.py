@@ -39,11 +39,10 @@ class SoftmaxCrossEntropy:
         np.subtract(z, z.max(axis=1, keepdims=True), out=dz)
         picked = dz[rows, y].sum(dtype=np.float64)
         np.exp(dz, out=dz)
-        sums = dz.sum(axis=1, keepdims=True)
+        sums = np.add.reduce(dz, axis=1, keepdims=True)
         loss = (np.log(sums).sum(dtype=np.float64) - picked) / n
-        dz /= sums
-        dz[rows, y] -= 1
-        dz *= 1.0 / n
+        dz *= 1.0 / (n * sums)  # (Ŷ − Y)/n, the first term
+        dz[rows, y] -= 1.0 / n
         return float(loss)
 
     def loss_sum(self, z: np.ndarray, y: np.ndarray) -> float:
