@@ -50,11 +50,14 @@ class TrainingPass:
         grads: dict[str, np.ndarray],
         running: dict[str, np.ndarray],
         weights: tuple[np.ndarray, np.ndarray],
+        dtype: np.dtype,
     ) -> None:
         self.sizes, self.activation, self.batchnorm = tuple(sizes), activation, batchnorm
         self.bn_momentum, self.keep_probs, self.l2, self.loss = bn_momentum, keep_probs, l2, loss
         self.params, self.grads, self.running = params, grads, running
         self.weights, self.weight_grads = weights  # all W's, contiguous: the L2 term's domain
+        self.dtype = dtype
+        self._l2_scratch: np.ndarray | None = None
         self._buffers: dict[int, tuple[list[_Hidden], np.ndarray, np.ndarray]] = {}
 
     def run(
@@ -66,7 +69,7 @@ class TrainingPass:
     ) -> float:
         """The cost of the batch; gradients land in `grads`. Dropout masks are drawn from `rng`,
         or taken from `masks` (0/1 keep arrays, one per hidden layer) to replay known masks."""
-        hidden, z_out, dz_out = self._buffers_for(X.shape[0], X.dtype)
+        hidden, z_out, dz_out = self._buffers_for(X.shape[0])
         self._draw_masks(hidden, rng, masks)
         x = X
         for number, layer in enumerate(hidden, start=1):
@@ -138,7 +141,10 @@ class TrainingPass:
         """λ/(2m)·Σ‖W‖² in the cost and (λ/m)·W in every dW; biases, γ and β are left alone."""
         if self.l2 == 0:
             return 0.0
-        self.weight_grads += (self.l2 / n) * self.weights
+        if self._l2_scratch is None:
+            self._l2_scratch = np.empty_like(self.weights)
+        np.multiply(self.weights, self.l2 / n, out=self._l2_scratch)
+        self.weight_grads += self._l2_scratch
         return float(self.l2 / (2 * n) * np.dot(self.weights, self.weights))
 
     def _draw_masks(
@@ -165,15 +171,15 @@ class TrainingPass:
             dropout_mask(bits[offset : offset + n].reshape(layer.mask.shape), keep_prob, layer.mask)
             offset += n
 
-    def _buffers_for(self, n: int, dtype: np.dtype) -> tuple[list[_Hidden], np.ndarray, np.ndarray]:
+    def _buffers_for(self, n: int) -> tuple[list[_Hidden], np.ndarray, np.ndarray]:
         if n not in self._buffers:
             if len(self._buffers) > 2:  # keep the full batch size and the epoch's last one
                 self._buffers.clear()
-            self._buffers[n] = self._allocate(n, dtype)
+            self._buffers[n] = self._allocate(n)
         return self._buffers[n]
 
-    def _allocate(self, n: int, dtype: np.dtype) -> tuple[list[_Hidden], np.ndarray, np.ndarray]:
-        hidden = []
+    def _allocate(self, n: int) -> tuple[list[_Hidden], np.ndarray, np.ndarray]:
+        dtype, hidden = self.dtype, []
         for u, keep_prob in zip(self.sizes[1:-1], self.keep_probs, strict=True):
             z, a, slope, grad = (np.empty((n, u), dtype) for _ in range(4))
             bn_out = np.empty((n, u), dtype) if self.batchnorm else None

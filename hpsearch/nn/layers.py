@@ -172,7 +172,7 @@ def dropout_mask(bits: np.ndarray, keep_prob: float, out: np.ndarray) -> np.ndar
     so E[a·mask] = a and prediction needs no rescaling.
 
     Comparing raw bits resolves keep_prob to 2⁻³², finer than a float32 uniform's 2⁻²⁴, and
-    drawing raw bits costs a third of drawing floats."""
+    drawing raw bits takes a third less time than drawing floats."""
     threshold = min(round(keep_prob * 2.0**32), 2**32 - 1)
     np.less(bits, threshold, out=out)
     out *= 1.0 / keep_prob

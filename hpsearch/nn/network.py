@@ -73,6 +73,7 @@ class Network:
             grads=self.grads,
             running=self.running,
             weights=(self.flat_params[: self.n_weights], self.flat_grads[: self.n_weights]),
+            dtype=self.dtype,
         )
 
     def _initialize(self, rng: np.random.Generator) -> None:
@@ -101,35 +102,38 @@ class Network:
 
         Batch normalization uses the batch's statistics and updates the running ones; dropout
         masks come from `rng`, or from `masks` (one 0/1 keep array per hidden layer)."""
-        return self._pass.run(X, y, rng, masks)
+        return self._pass.run(np.asarray(X, self.dtype), y, rng, masks)
 
     def logits(self, X: np.ndarray) -> np.ndarray:
-        """Prediction mode: running statistics for batch normalization, no dropout."""
+        """Prediction mode: running statistics for batch normalization, no dropout. Overflow in
+        a diverged network gives inf or nan, not warnings."""
         X = self._check_features(X)
-        p, hidden = self.params, len(self.sizes) - 2
-        blocks = []
-        for start in range(0, max(len(X), 1), _CHUNK):
-            x = X[start : start + _CHUNK]
-            for layer in range(1, hidden + 1):
-                z = np.empty((len(x), self.sizes[layer]), self.dtype)
-                dense_forward(x, p[f"W{layer}"], p.get(f"b{layer}"), z)
-                if self.hp.batchnorm:
-                    mean, var = (
-                        self.running[f"running_mean{layer}"],
-                        self.running[f"running_var{layer}"],
-                    )
-                    batchnorm_predict(z, p[f"gamma{layer}"], p[f"beta{layer}"], mean, var)
-                activation_forward(self.hp.activation, z, z)
-                x = z
-            out = np.empty((len(x), self.sizes[-1]), self.dtype)
-            dense_forward(x, p[f"W{hidden + 1}"], p[f"b{hidden + 1}"], out)
-            blocks.append(out)
+        with np.errstate(all="ignore"):
+            blocks = [self._logits(X[i : i + _CHUNK]) for i in range(0, max(len(X), 1), _CHUNK)]
         return np.concatenate(blocks)
+
+    def _logits(self, x: np.ndarray) -> np.ndarray:
+        p, last = self.params, len(self.sizes) - 1
+        for layer in range(1, last):
+            z = np.empty((len(x), self.sizes[layer]), self.dtype)
+            dense_forward(x, p[f"W{layer}"], p.get(f"b{layer}"), z)
+            if self.hp.batchnorm:
+                mean, var = (
+                    self.running[f"running_mean{layer}"],
+                    self.running[f"running_var{layer}"],
+                )
+                batchnorm_predict(z, p[f"gamma{layer}"], p[f"beta{layer}"], mean, var)
+            activation_forward(self.hp.activation, z, z)
+            x = z
+        out = np.empty((len(x), self.sizes[-1]), self.dtype)
+        dense_forward(x, p[f"W{last}"], p[f"b{last}"], out)
+        return out
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """(n, n_classes) probabilities; for two classes the columns are [1 − p, p]."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            return self.loss.probabilities(self.logits(X))
+        z = self.logits(X)
+        with np.errstate(all="ignore"):
+            return self.loss.probabilities(z)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.loss.labels(self.logits(X))

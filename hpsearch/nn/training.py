@@ -24,16 +24,16 @@ State = Literal["complete", "diverged", "timed_out"]
 
 @dataclass(frozen=True)
 class TrainResult:
-    """How training went. The final errors and costs are those of `network` as returned, on the
-    whole train and dev splits in prediction mode; None where the weights are not finite."""
+    """How training went. `curves` holds train_cost, train_error, dev_cost and dev_error per
+    completed epoch. The final errors and costs are those of `network` as returned, on the whole
+    train and dev splits in prediction mode; None where the weights are not finite or diverged
+    before any epoch completed."""
 
     network: Network
     state: State
     epochs: int  # epochs run, the interrupted one included
     best_epoch: int | None  # the epoch (from 1) with the lowest dev error
-    curves: dict[
-        str, list[float]
-    ]  # per completed epoch: train_cost, train_error, dev_cost, dev_error
+    curves: dict[str, list[float]]
     train_error: float | None
     dev_error: float | None
     train_cost: float | None
@@ -54,7 +54,8 @@ class Batches:
 
     Each batch is gathered into one preallocated buffer just before its step: the rows are read
     once and land in cache for the step's first matrix product, where shuffling the whole split
-    up front would write and read every example once more (measured: ~5% of an epoch)."""
+    up front would write and read every example once more (measured on 60,000 × 784 examples:
+    epochs a third longer)."""
 
     def __init__(self, X: np.ndarray, y: np.ndarray, batch_size: int) -> None:
         self.X, self.y, self.batch_size = X, y, min(batch_size, len(X))
@@ -93,7 +94,8 @@ class Divergence:
         if self.reference is None:
             self.reference = max(cost, self.floor)
         elif cost > self.FACTOR * self.reference:
-            return f"cost rose to {cost:.3g}, over {self.FACTOR:g}× its start {self.reference:.3g},"
+            start = self.reference
+            return f"cost rose over {self.FACTOR:g}-fold ({start:.3g} → {cost:.3g})"
         return None
 
 
@@ -141,8 +143,9 @@ def train(
     strided subsample of at most MONITOR_SIZE train examples, so that a large train split does not
     double the epoch's time; the final ones cover the whole split. With `patience`, training
     stops after that many epochs without a lower dev error and returns the best epoch's weights.
-    A non-finite cost (checked every batch) or parameter (checked every epoch) ends training as
-    "diverged", restoring the best epoch's weights when there is one."""
+    A mini-batch cost that is not finite or rose a thousandfold (see Divergence), or a parameter
+    that is not finite (checked every epoch), ends training as "diverged", restoring the best
+    epoch's weights when there is one."""
     X_train, y_train = _checked(X_train, y_train, n_classes, "train", None)
     X_dev, y_dev = _checked(X_dev, y_dev, n_classes, "dev", X_train.shape[1])
     network = Network(hp, X_train.shape[1], n_classes, rng)
