@@ -61,7 +61,11 @@ class Network:
         self.n_weights = sum(int(np.prod(s)) for k, s in shapes.items() if k.startswith("W"))
         self.running = _running_statistics(self.sizes, hp.batchnorm, self.dtype)
         self._initialize(rng)
-        self._pass = TrainingPass(
+        self._pass = self._training_pass()
+
+    def _training_pass(self) -> TrainingPass:
+        hp = self.hp
+        return TrainingPass(
             sizes=self.sizes,
             activation=hp.activation,
             batchnorm=hp.batchnorm,
