@@ -84,6 +84,16 @@ class HyperParams(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _batchnorm_has_a_batch(self) -> Self:
+        if self.batchnorm and self.layers > 0 and self.batch_size < 2:
+            raise ValueError(
+                "batch_size must be at least 2 with batchnorm (a batch of one has zero variance, "
+                f"so batch normalization erases every input), but got {self.batch_size}; "
+                "raise batch_size or set batchnorm: false"
+            )
+        return self
+
     def units_per_layer(self) -> tuple[int, ...]:
         """Hidden layer sizes, one per layer."""
         return _per_layer(self.hidden_units, self.layers)

@@ -1,0 +1,98 @@
+"""The output layer's cost: softmax + cross-entropy for 3+ classes, sigmoid + binary cross-entropy
+for 2. Both work on logits, so no exp overflows and no log(0) is ever taken."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class OutputLoss(Protocol):
+    """The output unit(s) and their cross-entropy, seen from the logits z (one row per example)."""
+
+    def n_outputs(self, n_classes: int) -> int: ...
+
+    def loss_and_gradient(self, z: np.ndarray, y: np.ndarray, dz: np.ndarray) -> float:
+        """Mean loss over the rows; writes ∂(mean loss)/∂z into `dz`."""
+        ...
+
+    def loss_sum(self, z: np.ndarray, y: np.ndarray) -> float: ...
+
+    def probabilities(self, z: np.ndarray) -> np.ndarray:
+        """(n, n_classes) class probabilities."""
+        ...
+
+    def labels(self, z: np.ndarray) -> np.ndarray: ...
+
+
+class SoftmaxCrossEntropy:
+    """C outputs; loss −log ŷ_y, gradient ŷ − Y (the course's dZ[L] = Ŷ − Y)."""
+
+    def n_outputs(self, n_classes: int) -> int:
+        return n_classes
+
+    def loss_and_gradient(self, z: np.ndarray, y: np.ndarray, dz: np.ndarray) -> float:
+        n = z.shape[0]
+        rows = np.arange(n)
+        # log-sum-exp: shifting by the row maximum makes every exponent ≤ 0 and every sum ≥ 1.
+        np.subtract(z, z.max(axis=1, keepdims=True), out=dz)
+        picked = dz[rows, y].sum(dtype=np.float64)
+        np.exp(dz, out=dz)
+        sums = np.add.reduce(dz, axis=1, keepdims=True)
+        loss = (np.log(sums).sum(dtype=np.float64) - picked) / n
+        dz *= 1.0 / (n * sums)  # (Ŷ − Y)/n, the first term
+        dz[rows, y] -= 1.0 / n
+        return float(loss)
+
+    def loss_sum(self, z: np.ndarray, y: np.ndarray) -> float:
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_sums = np.log(np.exp(shifted).sum(axis=1))
+        return float(log_sums.sum(dtype=np.float64) - shifted[np.arange(len(y)), y].sum())
+
+    def probabilities(self, z: np.ndarray) -> np.ndarray:
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        return p
+
+    def labels(self, z: np.ndarray) -> np.ndarray:
+        return z.argmax(axis=1)
+
+
+class SigmoidCrossEntropy:
+    """One output unit p = σ(z) = P(y = 1); loss −y·log p − (1−y)·log(1−p), gradient p − y."""
+
+    def n_outputs(self, n_classes: int) -> int:
+        return 1
+
+    def loss_and_gradient(self, z: np.ndarray, y: np.ndarray, dz: np.ndarray) -> float:
+        n = z.shape[0]
+        loss = self.loss_sum(z, y) / n
+        np.subtract(_sigmoid(z), y[:, None], out=dz)
+        dz *= 1.0 / n
+        return loss
+
+    def loss_sum(self, z: np.ndarray, y: np.ndarray) -> float:
+        # −log σ(z) = softplus(−z) and −log(1 − σ(z)) = softplus(z), with
+        # softplus(z) = max(z, 0) + log(1 + e^−|z|): the exponent is never positive.
+        z = z[:, 0]
+        losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        return float(losses.sum(dtype=np.float64))
+
+    def probabilities(self, z: np.ndarray) -> np.ndarray:
+        p = _sigmoid(z)
+        return np.hstack([1 - p, p])
+
+    def labels(self, z: np.ndarray) -> np.ndarray:
+        return (z[:, 0] > 0).astype(np.intp)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """σ(z) as e^(−|z|)-based halves, exact in both tails (σ(−30) is not rounded to 0)."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1, e) / (1 + e)
+
+
+def output_loss(n_classes: int) -> OutputLoss:
+    """Sigmoid for two classes (one unit), softmax for more."""
+    return SigmoidCrossEntropy() if n_classes == 2 else SoftmaxCrossEntropy()
