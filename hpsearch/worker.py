@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -82,6 +83,20 @@ def init_process(trial_fn: TrialFn, context: Any, beacon_dir: str) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _PROCESS.update(trial_fn=trial_fn, context=context, beacon_dir=Path(beacon_dir))
+    _exit_with_parent()
+
+
+def _exit_with_parent(period_s: float = 0.5) -> None:
+    """A worker whose driver was killed (kill -9 leaves no time to stop it) would train on for
+    nobody; it notices that it has a new parent and exits."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(period_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="hpsearch-parent-watch", daemon=True).start()
 
 
 def run_in_process(spec: TrialSpec, trial_timeout: float | None) -> TrialResult:
