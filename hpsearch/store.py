@@ -222,6 +222,13 @@ class StudyStore:
             sql, args = "SELECT * FROM trials WHERE round = ? ORDER BY number", (round,)
         return [trial_record(row) for row in self._conn.execute(sql, args).fetchall()]
 
+    def trial(self, number: int) -> TrialRecord:
+        """One stored trial; KeyError when it has never started."""
+        row = self._conn.execute("SELECT * FROM trials WHERE number = ?", (number,)).fetchone()
+        if row is None:
+            raise KeyError(number)
+        return trial_record(row)
+
     def save_weights(self, number: int, data: bytes) -> Path:
         """Keeps a trained network (.npz bytes); written aside and renamed, so never half a file."""
         self._require_writer()
