@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from hpsearch import __version__
 from hpsearch.errors import HpsearchError
 
-stdout = Console(highlight=False)
+stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False)
 
 
@@ -28,7 +28,26 @@ class _Commands(TyperGroup):
         except HpsearchError as error:
             stderr.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
             raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:  # a second Ctrl-C, while the first one is being handled
+            stderr.print("interrupted")
+            raise typer.Exit(130) from None
 
+
+RunsDir = Annotated[
+    Path, typer.Option("--runs-dir", help="The folder that holds the studies.", show_default=True)
+]
+Workers = Annotated[
+    int | None,
+    typer.Option(min=1, help="Trials at once (default: the config's, else one per core)."),
+]
+Backend = Annotated[
+    str | None,
+    typer.Option(help="Where trials run: local processes, or a Dask cluster ('local', 'dask')."),
+]
+Scheduler = Annotated[
+    str | None, typer.Option(help="A Dask scheduler's address, e.g. tcp://host:8786.")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 
 app = typer.Typer(
     cls=_Commands,
@@ -60,17 +79,20 @@ def check(
     config: Annotated[Path, typer.Argument(help="The study's YAML file.", show_default=False)],
     draws: Annotated[int, typer.Option(min=0, help="How many of the first trials to show.")] = 5,
 ) -> None:
-    """Validate a study file and show what it would search; nothing is trained or written."""
+    """Validate a study file and its data, and show what it would search; nothing is trained or
+    written."""
     from hpsearch.config import load_config
+    from hpsearch.data import load_dataset
     from hpsearch.report import render_check
     from hpsearch.sampler import preview_trials
 
     study = load_config(config)
+    dataset = load_dataset(study.data)
     search = study.search
     trials = preview_trials(
         study.hyperparameters, search.method, seed=search.seed, trials=search.trials, count=draws
     )
-    render_check(stdout, study, trials)
+    render_check(stdout, study, dataset, trials)
 
 
 @app.command()
@@ -88,3 +110,32 @@ def datasets() -> None:
     from hpsearch.report import datasets_table
 
     stdout.print(datasets_table(BUILTIN_DATASETS))
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Argument(help="The study's YAML file.", show_default=False)],
+    workers: Workers = None,
+    backend: Backend = None,
+    scheduler: Scheduler = None,
+    runs_dir: RunsDir = Path("runs"),
+    new: Annotated[
+        bool, typer.Option("--new", help="Set an existing study of this name aside; start anew.")
+    ] = False,
+    quiet: Quiet = False,
+    top: Annotated[int, typer.Option(min=1, help="Rows of the final table.")] = 10,
+) -> None:
+    """Run a study: sample its trials, train them in parallel, store and rank them by dev error.
+
+    Run it again to resume: finished trials are kept, the others run again."""
+    from hpsearch.config import load_config
+    from hpsearch.progress import progress_for
+    from hpsearch.report import render_outcome
+    from hpsearch.study import Execution, run_study
+
+    study = load_config(config)
+    execution = Execution.of(study.search, workers=workers, backend=backend, scheduler=scheduler)
+    with progress_for(stdout, quiet=quiet) as observer:
+        outcome = run_study(study, runs_dir, execution, new=new, observer=observer)
+    render_outcome(stdout, outcome, study, top)
+    raise typer.Exit(outcome.exit_code)

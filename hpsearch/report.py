@@ -13,16 +13,24 @@ from rich.console import Console
 from rich.table import Table
 
 from hpsearch.config import StudyConfig
+from hpsearch.data import Dataset
 from hpsearch.data.catalog import BuiltinDataset
-from hpsearch.trial import TrialSpec
+from hpsearch.results import rank
+from hpsearch.study import RunOutcome
+from hpsearch.trial import TrialRecord, TrialSpec
 
 
-def render_check(console: Console, config: StudyConfig, trials: list[TrialSpec]) -> None:
-    """`hpsearch check`: the resolved settings, the search space, and the first trials."""
+def render_check(
+    console: Console, config: StudyConfig, dataset: Dataset, trials: list[TrialSpec]
+) -> None:
+    """`hpsearch check`: the resolved settings, the data, the search space, the first trials."""
     source = config.path or config.name
     console.print(f"[green]✓[/] {source} is valid: study [bold]{config.name}[/]")
     settings = config.model_dump(mode="json", exclude={"hyperparameters"}, exclude_none=True)
     console.print(yaml.safe_dump(settings, sort_keys=False).rstrip(), markup=False)
+    console.print(
+        f"data: {dataset.describe()}; classes: {', '.join(dataset.classes)}", markup=False
+    )
     if config.hyperparameters.root:
         console.print(space_table(config))
     else:
@@ -83,3 +91,44 @@ def datasets_table(datasets: Iterable[BuiltinDataset]) -> Table:
         )
     table.caption = "shape = rows × features, with the default options"
     return table
+
+
+def ranking_table(records: list[TrialRecord], names: list[str], title: str) -> Table:
+    """Trials best first: dev error beside train error, then the searched hyperparameters."""
+    table = Table(title=title, title_justify="left")
+    for column in ("rank", "trial", "round", "dev error", "train error", *names):
+        table.add_column(column, justify="right")
+    table.add_column("epochs", justify="right")
+    table.add_column("time", justify="right")
+    table.add_column("state")
+    for position, record in enumerate(records, start=1):
+        table.add_row(
+            str(position),
+            str(record.number),
+            str(record.round),
+            _error(record.dev_error),
+            _error(record.train_error),
+            *(_cell(record.params.get(name)) for name in names),
+            str(record.epochs),
+            f"{record.duration_s:.1f}s",
+            str(record.state),
+        )
+    return table
+
+
+def render_outcome(console: Console, outcome: RunOutcome, config: StudyConfig, top: int) -> None:
+    """The end of `hpsearch run`: the ranked table and where the study is."""
+    finished = [r for r in outcome.records if r.state.is_finished]
+    names = list(config.hyperparameters.searched)
+    title = f"study {config.name}: best {min(top, len(finished))} of {len(finished)} trials"
+    console.print(ranking_table(rank(finished)[:top], names, title))
+    if outcome.interrupted:
+        console.print(
+            "[yellow]interrupted[/]: every finished trial is kept; "
+            f"run `hpsearch run {config.path or config.name}` again to resume"
+        )
+    console.print(f"stored in {outcome.folder}")
+
+
+def _error(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4f}"

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from data_cases import BAD_INPUTS, BadInput
 
 from hpsearch.data import (
     BUILTIN_DATASETS,
@@ -23,6 +22,7 @@ from hpsearch.data import (
 from hpsearch.data.catalog import BuiltinDataset
 from hpsearch.data.table import Table
 from hpsearch.errors import DataError
+from tests.data_cases import BAD_INPUTS, BadInput
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import re
 from rich.console import Console
 
 from hpsearch.config import StudyConfig, parse_config
+from hpsearch.data import load_dataset
 from hpsearch.report import render_check, space_table, trials_table
 from hpsearch.sampler import preview_trials
 from tests.config_cases import VALID
@@ -13,7 +14,7 @@ def text_of(renderable) -> str:
     """What the terminal shows: of a table, or of `hpsearch check` for a config."""
     console = Console(width=120, record=True, file=io.StringIO())
     if isinstance(renderable, StudyConfig):
-        render_check(console, renderable, [])
+        render_check(console, renderable, load_dataset(renderable.data), [])
     else:
         console.print(renderable)
     return console.export_text()
