@@ -87,6 +87,11 @@ def study_folder(study: str | Path, runs_dir: str | Path) -> Path:
     return path if (path / DB_NAME).is_file() else Path(runs_dir) / path
 
 
+def stored_config(store: StudyStore) -> StudyConfig:
+    """The config a study was made with, validated again: what `show`, `best` and `zoom` read."""
+    return StudyConfig.model_validate(store.info.config)
+
+
 def run_study(
     config: StudyConfig,
     runs_dir: str | Path,
