@@ -235,3 +235,18 @@ def best(
     if test:
         read = evaluate_on_test(folder, chosen)
         render_test_read(stdout, read, logged_reads(folder))
+
+
+@app.command()
+def plot(
+    study: Study,
+    runs_dir: RunsDir = Path("runs"),
+    top: Annotated[int, typer.Option(min=1, help="Trials in the learning-curve plot.")] = 5,
+) -> None:
+    """Draw the study: dev error against each hyperparameter on its scale, round by round; the
+    best trials' learning curves; the best dev error so far. PNG files in <study>/plots/."""
+    from hpsearch.plots import plot_study
+    from hpsearch.study import study_folder
+
+    for path in plot_study(study_folder(study, runs_dir), top):
+        stdout.print(str(path), markup=False, highlight=False)

@@ -1,4 +1,4 @@
-"""`hpsearch show` and `best` as a user types them."""
+"""`hpsearch show`, `best` and `plot` as a user types them."""
 
 from __future__ import annotations
 
@@ -121,3 +121,13 @@ def test_best_test_prints_the_test_error_and_how_often_it_was_read(runs) -> None
 
 def line_of_test_error(result) -> str:
     return next(line for line in result.stdout.splitlines() if line.startswith("test error of"))
+
+
+def test_plot_prints_the_paths_of_its_pngs(runs) -> None:
+    result = hpsearch("plot", "synthetic", "--runs-dir", runs, "--top", "3")
+    assert result.exit_code == 0, result.output
+    folder = runs / "synthetic" / "plots"
+    assert result.stdout.splitlines() == [
+        str(folder / name)
+        for name in ("dev-error-by-hyperparameter.png", "learning-curves.png", "best-so-far.png")
+    ]
