@@ -18,6 +18,7 @@ from hpsearch.data.catalog import BuiltinDataset
 from hpsearch.results import rank
 from hpsearch.study import RunOutcome
 from hpsearch.trial import TrialRecord, TrialSpec
+from hpsearch.zoom_round import ZoomOutcome
 
 
 def render_check(
@@ -132,3 +133,28 @@ def render_outcome(console: Console, outcome: RunOutcome, config: StudyConfig, t
 
 def _error(value: float | None) -> str:
     return "–" if value is None else f"{value:.4f}"
+
+
+def render_zoom(console: Console, outcome: ZoomOutcome) -> None:
+    """The region a zoom chose, rule by rule; or that an unfinished zoom round is resumed."""
+    zoom = outcome.zoom
+    if zoom is None:
+        console.print(f"resuming the unfinished zoom round: {outcome.trials} trials to run")
+        return
+    table = Table(title="zoom: the region of the best trials", title_justify="left")
+    for column in ("hyperparameter", "scale", "before", "after", "kept", "rule"):
+        table.add_column(column, justify="right" if column == "kept" else "left")
+    for row in zoom.rows:
+        kept = f"{row.kept:.0%}"
+        table.add_row(row.name, row.scale, row.old.describe(), row.new.describe(), kept, row.how)
+    console.print(table)
+    top = ", ".join(map(str, zoom.top))
+    console.print(
+        f"drawn from the best {len(zoom.top)} trials ({top}); the new space is "
+        f"{zoom.volume_kept:.2%} of the last round's and {zoom.volume_of_first:.2%} of the first's"
+    )
+    if outcome.run is None:
+        console.print("dry run: nothing was run or stored. The region as a study file section:")
+        console.print(outcome.yaml.rstrip(), markup=False)
+    else:
+        console.print(f"running {outcome.trials} trials in a new round")
