@@ -189,3 +189,38 @@ def zoom(
     if outcome.run is not None:
         render_outcome(stdout, outcome.run, config, top=10)
         raise typer.Exit(outcome.run.exit_code)
+
+
+@app.command()
+def train(
+    config: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A study file: its data and fixed hyperparameters.", show_default=False
+        ),
+    ] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="Without CONFIG: a built-in dataset [default: digits].")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="A hyperparameter: NAME=VALUE, e.g. learning_rate=0.01."),
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seeds the weights, shuffling, dropout.")] = 0,
+    save: Annotated[
+        Path | None, typer.Option(help="Write the trained network to this .npz file.")
+    ] = None,
+) -> None:
+    """Train one network with fixed hyperparameters and print train and dev error per epoch."""
+    from hpsearch.report import epoch_line, render_training
+    from hpsearch.train_one import fixed_hyperparameters, parse_setting, study_for, train_one
+
+    study = study_for(config, dataset)
+    hyperparameters = fixed_hyperparameters(study, [parse_setting(text) for text in set_ or ()])
+    result, data = train_one(
+        study, hyperparameters, seed, lambda epoch, row: stdout.print(epoch_line(epoch, row))
+    )
+    if save is not None:
+        result.network.save(save)
+    render_training(stdout, result, data, save)
+    raise typer.Exit(0 if result.state == "complete" else 1)

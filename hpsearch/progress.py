@@ -17,6 +17,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from hpsearch.report import epoch_line
 from hpsearch.study import Observer
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
 
@@ -78,7 +79,7 @@ class LineProgress(_Tally):
         self.console.print(f"[{self.done}/{self.total}] {describe(record)}", markup=False)
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
-        self.console.print(f"  trial {number} epoch {epoch}: {_row(row)}", markup=False)
+        self.console.print(f"  trial {number} {epoch_line(epoch, row)}", markup=False)
 
 
 class BarProgress(_Tally):
@@ -125,7 +126,7 @@ class BarProgress(_Tally):
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
         self.curve.append(row.get("dev_error", math.nan))
-        curve = f"\ntrial {number} epoch {epoch}: dev error {sparkline(self.curve)} {_row(row)}"
+        curve = f"\ntrial {number} dev error {sparkline(self.curve)} {epoch_line(epoch, row)}"
         self.bar.update(self.task, curve=curve)
 
     def _update(self) -> None:
@@ -156,7 +157,3 @@ def sparkline(values: list[float]) -> str:
 
 def _ranked(record: TrialRecord) -> bool:
     return record.state is TrialState.COMPLETE and record.dev_error is not None
-
-
-def _row(row: dict[str, float]) -> str:
-    return ", ".join(f"{k.replace('_', ' ')} {v:.4g}" for k, v in row.items())

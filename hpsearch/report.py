@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -15,6 +16,7 @@ from rich.table import Table
 from hpsearch.config import StudyConfig
 from hpsearch.data import Dataset
 from hpsearch.data.catalog import BuiltinDataset
+from hpsearch.nn import TrainResult
 from hpsearch.results import rank
 from hpsearch.study import RunOutcome
 from hpsearch.trial import TrialRecord, TrialSpec
@@ -158,3 +160,29 @@ def render_zoom(console: Console, outcome: ZoomOutcome) -> None:
         console.print(outcome.yaml.rstrip(), markup=False)
     else:
         console.print(f"running {outcome.trials} trials in a new round")
+
+
+def epoch_line(epoch: int, row: dict[str, float]) -> str:
+    """One epoch of a learning curve, as `hpsearch train` and the panda mode print it."""
+    return f"epoch {epoch:>3}: " + ", ".join(
+        f"{k.replace('_', ' ')} {v:.4f}" for k, v in row.items()
+    )
+
+
+def render_training(
+    console: Console, result: TrainResult, dataset: Dataset, saved: Path | None
+) -> None:
+    """How one training went: its end, the errors of the weights it kept, where they are."""
+    best = f", weights of epoch {result.best_epoch}" if result.best_epoch else ""
+    epochs = f"{result.epochs} epoch{'' if result.epochs == 1 else 's'}"
+    console.print(f"{result.state} after {epochs}{best}", markup=False)
+    if result.message:
+        console.print(result.message, markup=False)
+    if result.dev_error is not None:
+        console.print(
+            f"train error {result.train_error:.4f}, dev error {result.dev_error:.4f} "
+            f"on {dataset.describe()}",
+            markup=False,
+        )
+    if saved is not None:
+        console.print(f"saved to {saved}", markup=False)
