@@ -182,3 +182,14 @@ def test_specs_are_planned_from_the_seed(tmp_path) -> None:
     again = run(tmp_path / "again", trials=2)
     assert [r.spec for r in outcome.records] == [r.spec for r in again.records]
     assert all(isinstance(r.spec, TrialSpec) for r in outcome.records)
+
+
+def test_a_trial_past_its_timeout_is_recorded_as_timed_out(tmp_path) -> None:
+    slow = IRIS.replace("epochs: 5", "epochs: 100000").replace(
+        "keep_models: 2", "trial_timeout: 0.3"
+    )
+    outcome = run(tmp_path, trials=2, workers=2, text=slow)
+    assert [r.state for r in outcome.records] == ["timed_out", "timed_out"]
+    assert all(0.25 <= r.duration_s < 5 and r.dev_error is not None for r in outcome.records)
+    assert all(r.message.startswith("deadline passed in epoch") for r in outcome.records)
+    assert outcome.exit_code == 0
