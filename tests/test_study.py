@@ -14,6 +14,7 @@ from hpsearch.results import rank
 from hpsearch.store import StudyStore
 from hpsearch.study import Execution, Observer, run_study
 from hpsearch.trial import TrialSpec, TrialState
+from hpsearch.worker import worker_id
 from tests import study_trials
 
 IRIS = """\
@@ -55,7 +56,8 @@ def test_the_same_seed_gives_the_same_trials_on_one_or_two_workers(tmp_path) -> 
     alone = run(tmp_path / "one", workers=1)
     together = run(tmp_path / "two", workers=2)
     assert rows(alone) == rows(together)
-    assert len({r.worker for r in together.records}) == 2
+    assert {r.worker for r in alone.records} == {worker_id()}, "one worker runs in-process"
+    assert worker_id() not in {r.worker for r in together.records}
 
 
 def test_a_larger_trials_count_extends_the_study_and_keeps_what_ran(tmp_path) -> None:
