@@ -250,3 +250,89 @@ def plot(
 
     for path in plot_study(study_folder(study, runs_dir), top):
         stdout.print(str(path), markup=False, highlight=False)
+
+
+@app.command()
+def zoom(
+    study: Annotated[str, typer.Argument(help="A study's name, or the path of its folder.")],
+    top: Annotated[
+        int | None,
+        typer.Option(min=1, help="Zoom around the best K trials (default: the best 20%, ≥ 3)."),
+    ] = None,
+    trials: Annotated[
+        int | None, typer.Option(min=1, help="Trials of the new round (default: as the last).")
+    ] = None,
+    margin: Annotated[
+        float | None,
+        typer.Option(min=0, help="Share of the best trials' span added on each side [0.5]."),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Set a range by hand: NAME=LOW:HIGH, or NAME=A,B for choices."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the region and its YAML; run nothing.")
+    ] = False,
+    workers: Workers = None,
+    backend: Backend = None,
+    scheduler: Scheduler = None,
+    runs_dir: RunsDir = Path("runs"),
+    quiet: Quiet = False,
+) -> None:
+    """Coarse to fine: narrow the search to where the best trials cluster, and run a new round
+    of it into the same study."""
+    from hpsearch.progress import progress_for
+    from hpsearch.report import render_outcome, render_zoom
+    from hpsearch.store import StudyStore
+    from hpsearch.study import stored_config, study_folder
+    from hpsearch.view import ShowOptions, view_study
+    from hpsearch.zoom import parse_override
+    from hpsearch.zoom_round import ZoomRequest, zoom_study
+
+    folder = study_folder(study, runs_dir)
+    overrides = tuple(parse_override(text) for text in set_ or ())
+    request = ZoomRequest(top, trials, margin, overrides, dry_run)
+    execution = {"workers": workers, "backend": backend, "scheduler": scheduler}
+    with StudyStore.open(folder) as store:
+        config = stored_config(store)
+    with progress_for(stdout, quiet=quiet or dry_run) as observer:
+        outcome = zoom_study(folder, request, execution, observer)
+    render_zoom(stdout, outcome)
+    if outcome.run is not None:
+        render_outcome(stdout, outcome.run, config, view_study(folder, ShowOptions()))
+        raise typer.Exit(outcome.run.exit_code)
+
+
+@app.command()
+def train(
+    config: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A study file: its data and fixed hyperparameters.", show_default=False
+        ),
+    ] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="Without CONFIG: a built-in dataset [default: digits].")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="A hyperparameter: NAME=VALUE, e.g. learning_rate=0.01."),
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seeds the weights, shuffling, dropout.")] = 0,
+    save: Annotated[
+        Path | None, typer.Option(help="Write the trained network to this .npz file.")
+    ] = None,
+) -> None:
+    """Train one network with fixed hyperparameters and print train and dev error per epoch."""
+    from hpsearch.report import epoch_line, render_training
+    from hpsearch.train_one import fixed_hyperparameters, parse_setting, study_for, train_one
+
+    study = study_for(config, dataset)
+    hyperparameters = fixed_hyperparameters(study, [parse_setting(text) for text in set_ or ()])
+    result, data = train_one(
+        study, hyperparameters, seed, lambda epoch, row: stdout.print(epoch_line(epoch, row))
+    )
+    if save is not None:
+        result.network.save(save)
+    render_training(stdout, result, data, save)
+    raise typer.Exit(0 if result.state == "complete" else 1)

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from hpsearch.yaml_lines import Location, Problem
+from hpsearch.yaml_lines import Location, Problem, dotted
 
 _KINDS = {
     "int_type": "an integer",
@@ -55,6 +55,14 @@ def problems_from(
     located = [_locate(i, error, data) for i, error in enumerate(errors)]
     chosen = sorted(_one_branch_per_union(located), key=lambda item: item.index)
     return [_problem(item, model) for item in chosen if not _misspelt(item, chosen, model)]
+
+
+def one_line(errors: Sequence[ErrorDetails], data: Any, model: type[BaseModel]) -> str:
+    """The problems as one line, each at its key: for values given on the command line."""
+    problems = problems_from(errors, data, model)
+    return "; ".join(
+        f"{dotted(p.location)}: {p.message}" if p.location else p.message for p in problems
+    )
 
 
 def _misspelt(item: _Located, items: list[_Located], model: type[BaseModel] | None) -> bool:

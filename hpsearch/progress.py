@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 from contextlib import AbstractContextManager
 
-from rich.console import Console
+from rich.console import Console, Group
+from rich.live import Live
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,7 +17,9 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
+from hpsearch.report import epoch_line
 from hpsearch.study import Observer
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
 
@@ -78,15 +81,15 @@ class LineProgress(_Tally):
         self.console.print(f"[{self.done}/{self.total}] {describe(record)}", markup=False)
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
-        self.console.print(f"  trial {number} epoch {epoch}: {_row(row)}", markup=False)
+        self.console.print(f"  trial {number} {epoch_line(epoch, row)}", markup=False)
 
 
 class BarProgress(_Tally):
-    """A live bar: trials done of total, running, failed, best dev error, elapsed and ETA."""
+    """A live bar: trials done of total, running, failed, best dev error, elapsed and ETA; under
+    it, in panda mode, the learning curve of the trial in training."""
 
     def __init__(self, console: Console) -> None:
         super().__init__()
-        self.console = console
         self.curve: list[float] = []
         self.bar = Progress(
             TextColumn("[bold]trials"),
@@ -96,17 +99,19 @@ class BarProgress(_Tally):
             TimeElapsedColumn(),
             TextColumn("eta"),
             TimeRemainingColumn(),
-            TextColumn("{task.fields[curve]}"),
             console=console,
         )
-        self.task = self.bar.add_task("trials", total=None, summary="", curve="")
+        self.task = self.bar.add_task("trials", total=None, summary="")
+        self.training = Text()
+        self.live = Live(Group(self.bar, self.training), console=console, refresh_per_second=8)
 
     def __enter__(self) -> BarProgress:
-        self.bar.start()
+        self.live.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.bar.stop()
+        self.training.plain = ""
+        self.live.stop()
 
     def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
         super().planned(todo, records)
@@ -120,16 +125,18 @@ class BarProgress(_Tally):
 
     def finished(self, record: TrialRecord) -> None:
         super().finished(record)
-        self.bar.console.print(describe(record), markup=False, highlight=False)
+        self.live.console.print(describe(record), markup=False, highlight=False)
+        self.training.plain = ""
         self._update()
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
         self.curve.append(row.get("dev_error", math.nan))
-        curve = f"\ntrial {number} epoch {epoch}: dev error {sparkline(self.curve)} {_row(row)}"
-        self.bar.update(self.task, curve=curve)
+        self.training.plain = (
+            f"trial {number} dev error {sparkline(self.curve)}\n{epoch_line(epoch, row)}"
+        )
 
     def _update(self) -> None:
-        self.bar.update(self.task, completed=self.done, summary=self.summary(), curve="")
+        self.bar.update(self.task, completed=self.done, summary=self.summary())
 
 
 def describe(record: TrialRecord) -> str:
@@ -142,21 +149,18 @@ def describe(record: TrialRecord) -> str:
     return head + tail + reason
 
 
-def sparkline(values: list[float]) -> str:
-    """The curve in block characters, lowest value lowest; non-finite values as spaces."""
+def sparkline(values: list[float], width: int = 40) -> str:
+    """The whole curve in at most `width` block characters (evenly spaced samples of it), lowest
+    value lowest; non-finite values as spaces."""
+    if len(values) > width:
+        values = [values[round(i * (len(values) - 1) / (width - 1))] for i in range(width)]
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
         return ""
     low, high = min(finite), max(finite)
     scale = (len(SPARKS) - 1) / (high - low) if high > low else 0.0
-    return "".join(
-        SPARKS[round((v - low) * scale)] if math.isfinite(v) else " " for v in values[-40:]
-    )
+    return "".join(SPARKS[round((v - low) * scale)] if math.isfinite(v) else " " for v in values)
 
 
 def _ranked(record: TrialRecord) -> bool:
     return record.state is TrialState.COMPLETE and record.dev_error is not None
-
-
-def _row(row: dict[str, float]) -> str:
-    return ", ".join(f"{k.replace('_', ' ')} {v:.4g}" for k, v in row.items())

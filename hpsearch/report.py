@@ -18,11 +18,13 @@ from hpsearch.chosen import Chosen, LoggedRead, reuse_yaml
 from hpsearch.config import StudyConfig
 from hpsearch.data import Dataset
 from hpsearch.data.catalog import BuiltinDataset
+from hpsearch.nn import TrainResult
 from hpsearch.results import CurveSummary, diagnose
 from hpsearch.show_table import READINGS, render_view
 from hpsearch.study import RunOutcome
 from hpsearch.trial import TrialSpec
 from hpsearch.view import StudyView
+from hpsearch.zoom_round import ZoomOutcome
 
 TRENDS = {
     "falling": "still falling at the end (more epochs may help)",
@@ -182,3 +184,54 @@ def render_test_read(console: Console, read: LoggedRead, reads: list[LoggedRead]
         f"[yellow]the test split has now been read {len(reads)} times[/] (first {first}): a "
         "choice made after seeing it tunes on it, and the estimate is no longer unbiased"
     )
+
+
+def render_zoom(console: Console, outcome: ZoomOutcome) -> None:
+    """The region a zoom chose, rule by rule; or that an unfinished zoom round is resumed."""
+    zoom = outcome.zoom
+    if zoom is None:
+        console.print(f"resuming the unfinished zoom round: {outcome.trials} trials to run")
+        return
+    table = Table(title="zoom: the region of the best trials", title_justify="left")
+    for column in ("hyperparameter", "scale", "before", "after", "kept", "rule"):
+        table.add_column(column, justify="right" if column == "kept" else "left")
+    for row in zoom.rows:
+        kept = f"{row.kept:.0%}"
+        table.add_row(row.name, row.scale, row.old.describe(), row.new.describe(), kept, row.how)
+    console.print(table)
+    top = ", ".join(map(str, zoom.top))
+    console.print(
+        f"drawn from the best {len(zoom.top)} trials ({top}); the new space is "
+        f"{zoom.volume_kept:.2%} of the last round's and {zoom.volume_of_first:.2%} of the first's"
+    )
+    if outcome.run is None:
+        console.print("dry run: nothing was run or stored. The region as a study file section:")
+        console.print(outcome.yaml.rstrip(), markup=False)
+    else:
+        console.print(f"running {outcome.trials} trials in a new round")
+
+
+def epoch_line(epoch: int, row: dict[str, float]) -> str:
+    """One epoch of a learning curve, as `hpsearch train` and the panda mode print it."""
+    return f"epoch {epoch:>3}: " + ", ".join(
+        f"{k.replace('_', ' ')} {v:.4f}" for k, v in row.items()
+    )
+
+
+def render_training(
+    console: Console, result: TrainResult, dataset: Dataset, saved: Path | None
+) -> None:
+    """How one training went: its end, the errors of the weights it kept, where they are."""
+    best = f", weights of epoch {result.best_epoch}" if result.best_epoch else ""
+    epochs = f"{result.epochs} epoch{'' if result.epochs == 1 else 's'}"
+    console.print(f"{result.state} after {epochs}{best}", markup=False)
+    if result.message:
+        console.print(result.message, markup=False)
+    if result.dev_error is not None:
+        console.print(
+            f"train error {result.train_error:.4f}, dev error {result.dev_error:.4f} "
+            f"on {dataset.describe()}",
+            markup=False,
+        )
+    if saved is not None:
+        console.print(f"saved to {saved}", markup=False)

@@ -195,17 +195,25 @@ def _open_for_run(folder: Path, config: StudyConfig, dataset: Dataset) -> Iterat
 
 
 def _check_same_study(store: StudyStore, config: StudyConfig, dataset: Dataset) -> None:
-    hint = f"or start afresh with `hpsearch run {config.path or 'CONFIG'} --new`"
     try:
         store.check_identity(config.study_identity())
     except StoreError as error:
-        raise StoreError(f"{error}; {hint} (the old study is kept, renamed)") from None
+        raise StoreError(f"{error}; {_afresh(config)} (the old study is kept, renamed)") from None
+    check_same_data(store, config, dataset)
+
+
+def check_same_data(store: StudyStore, config: StudyConfig, dataset: Dataset) -> None:
+    """Refuses to add trials trained on other data than the study's: they would not compare."""
     if store.info.fingerprint != dataset.fingerprint:
         raise StoreError(
             f"the data of study '{config.name}' changed since the study began (fingerprint "
             f"{store.info.fingerprint[:12]} → {dataset.fingerprint[:12]}): its trials would no "
-            f"longer compare; restore the data, {hint}"
+            f"longer compare; restore the data, {_afresh(config)}"
         )
+
+
+def _afresh(config: StudyConfig) -> str:
+    return f"or start afresh with `hpsearch run {config.path or 'CONFIG'} --new`"
 
 
 def _plan_first_round(store: StudyStore, config: StudyConfig) -> None:

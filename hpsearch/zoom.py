@@ -18,6 +18,7 @@ from typing import Any, Literal
 import yaml
 
 from hpsearch.errors import ConfigError
+from hpsearch.results import rank
 from hpsearch.space import Choice, Distribution, IntUniform, SearchSpace
 from hpsearch.trial import TrialRecord, TrialState
 from hpsearch.zoom_set import Override, check_overrides, keep_choices, parse_override
@@ -75,7 +76,7 @@ def choose_top(records: Iterable[TrialRecord], top: int | None = None) -> list[T
             f"zoom needs at least {needed} completed trials ({rule}), but the study has "
             f"{len(complete)}{others} completed; {fix}"
         )
-    return sorted(complete, key=_rank)[:needed]
+    return rank(complete)[:needed]
 
 
 def narrow(
@@ -130,11 +131,6 @@ def _default_top(complete: list[TrialRecord]) -> int:
     latest = max((r.round for r in complete), default=0)
     count = sum(r.round == latest for r in complete)
     return max(MIN_TOP, -(-count * TOP_PERCENT // 100))  # a ceiling without float rounding
-
-
-def _rank(record: TrialRecord) -> tuple[float, float, float, int]:
-    cost = math.inf if record.dev_cost is None else record.dev_cost
-    return (record.dev_error, cost, record.duration_s, record.number)
 
 
 def _same_parameters(space: SearchSpace, original: SearchSpace) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hpsearch.config_errors import closest, problems_from, show
+from hpsearch.config_errors import closest, one_line, show
 from hpsearch.errors import ConfigError
 from hpsearch.space import Choice, Distribution, SearchSpace
-from hpsearch.yaml_lines import dotted, read_yaml
+from hpsearch.yaml_lines import read_yaml
 
 USAGE = (
     "NAME=LOW:HIGH (e.g. learning_rate=1e-4:1e-2) or NAME=CHOICE,... (e.g. activation=relu,tanh)"
@@ -116,9 +116,7 @@ def _validated(kind: Any, name: str, data: dict[str, Any]) -> Any:
     try:
         return kind.model_validate(data)
     except ValidationError as error:
-        problems = problems_from(error.errors(), data, kind)
-        said = [f"{dotted(p.location)}: {p.message}" if p.location else p.message for p in problems]
-        raise ConfigError(f"--set {name}: {'; '.join(said)}") from None
+        raise ConfigError(f"--set {name}: {one_line(error.errors(), data, kind)}") from None
 
 
 def _read(text: str, whole: str) -> Any:

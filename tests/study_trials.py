@@ -28,3 +28,12 @@ def killing_worker_on_trial_1(
         marker.touch()
         os.kill(os.getpid(), signal.SIGKILL)
     return run_trial(spec, data, deadline, on_epoch)
+
+
+def interrupting_at_trial_12(
+    spec: TrialSpec, data: TrainingData, deadline: float | None, on_epoch=None
+) -> TrialResult:
+    """As if the user pressed Ctrl-C while trial 12 trained (in-process runs only)."""
+    if spec.number == 12:
+        raise KeyboardInterrupt
+    return run_trial(spec, data, deadline, on_epoch)

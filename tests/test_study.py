@@ -14,6 +14,7 @@ from hpsearch.results import rank
 from hpsearch.store import StudyStore
 from hpsearch.study import Execution, Observer, run_study
 from hpsearch.trial import TrialSpec, TrialState
+from hpsearch.worker import worker_id
 from tests import study_trials
 
 IRIS = """\
@@ -55,7 +56,8 @@ def test_the_same_seed_gives_the_same_trials_on_one_or_two_workers(tmp_path) -> 
     alone = run(tmp_path / "one", workers=1)
     together = run(tmp_path / "two", workers=2)
     assert rows(alone) == rows(together)
-    assert len({r.worker for r in together.records}) == 2
+    assert {r.worker for r in alone.records} == {worker_id()}, "one worker runs in-process"
+    assert worker_id() not in {r.worker for r in together.records}
 
 
 def test_a_larger_trials_count_extends_the_study_and_keeps_what_ran(tmp_path) -> None:
@@ -182,3 +184,14 @@ def test_specs_are_planned_from_the_seed(tmp_path) -> None:
     again = run(tmp_path / "again", trials=2)
     assert [r.spec for r in outcome.records] == [r.spec for r in again.records]
     assert all(isinstance(r.spec, TrialSpec) for r in outcome.records)
+
+
+def test_a_trial_past_its_timeout_is_recorded_as_timed_out(tmp_path) -> None:
+    slow = IRIS.replace("epochs: 5", "epochs: 100000").replace(
+        "keep_models: 2", "trial_timeout: 0.3"
+    )
+    outcome = run(tmp_path, trials=2, workers=2, text=slow)
+    assert [r.state for r in outcome.records] == ["timed_out", "timed_out"]
+    assert all(0.25 <= r.duration_s < 5 and r.dev_error is not None for r in outcome.records)
+    assert all(r.message.startswith("deadline passed in epoch") for r in outcome.records)
+    assert outcome.exit_code == 0

@@ -1,0 +1,63 @@
+"""What a run shows while it works: lines in a log, a live bar on a terminal, the panda curve."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from hpsearch.progress import BarProgress, LineProgress, QuietProgress, progress_for, sparkline
+from hpsearch.trial import TrialRecord, TrialSpec, TrialState
+
+
+def record(number: int, state: TrialState = TrialState.COMPLETE, dev: float = 0.1) -> TrialRecord:
+    return TrialRecord(
+        number, 0, {}, 0, state, dev_error=dev, train_error=0.05, epochs=3, duration_s=1.25
+    )
+
+
+def test_the_observer_fits_where_the_output_goes() -> None:
+    plain = Console(file=io.StringIO())
+    terminal = Console(file=io.StringIO(), force_terminal=True)
+    assert isinstance(progress_for(plain, quiet=False), LineProgress)
+    assert isinstance(progress_for(terminal, quiet=False), BarProgress)
+    assert isinstance(progress_for(terminal, quiet=True), QuietProgress)
+
+
+def test_lines_count_trials_and_say_why_one_failed() -> None:
+    out = io.StringIO()
+    progress = LineProgress(Console(file=out, width=200))
+    with progress:
+        progress.planned([TrialSpec(n, 0, {}, 0) for n in range(2)], [record(0)])
+        progress.started(TrialSpec(1, 0, {}, 0), "host:1")
+        progress.finished(
+            TrialRecord(1, 0, {}, 0, TrialState.FAILED, message="ValueError: no", duration_s=0.5)
+        )
+        progress.epoch(2, 1, {"train_cost": 0.5, "dev_error": 0.25})
+    assert out.getvalue().splitlines() == [
+        "[2/3] trial 1 failed (0 epochs, 0.5 s) — ValueError: no",
+        "  trial 2 epoch   1: train cost 0.5000, dev error 0.2500",
+    ]
+    assert progress.summary() == "running 0 · failed 1 · best dev error 0.1000"
+
+
+def test_the_bar_shows_the_running_trials_curve_and_clears_it() -> None:
+    out = io.StringIO()
+    progress = BarProgress(Console(file=out, force_terminal=True, width=120))
+    with progress:
+        progress.planned([TrialSpec(0, 0, {}, 0)], [])
+        progress.started(TrialSpec(0, 0, {}, 0), "host:1")
+        for epoch, dev in enumerate([0.9, 0.5, 0.2], start=1):
+            progress.epoch(0, epoch, {"dev_error": dev})
+        assert progress.training.plain.startswith("trial 0 dev error █▄▁\nepoch   3:")
+        progress.finished(record(0, dev=0.2))
+        assert progress.training.plain == ""
+    assert "trial 0 complete: dev error 0.2000, train error 0.0500" in out.getvalue()
+
+
+def test_a_sparkline_samples_a_long_curve_evenly() -> None:
+    assert sparkline([1.0, 0.0]) == "█▁"
+    assert sparkline([float("nan"), 1.0, 1.0]) == " ▁▁"
+    long = sparkline([100.0 - i for i in range(101)], width=5)
+    assert long == "█▆▅▃▁"
+    assert sparkline([]) == ""
