@@ -4,6 +4,7 @@ renders the answer. Library errors (`HpsearchError`) become a one-line message a
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -46,6 +47,12 @@ Backend = Annotated[
 ]
 Scheduler = Annotated[
     str | None, typer.Option(help="A Dask scheduler's address, e.g. tcp://host:8786.")
+]
+Study = Annotated[
+    str,
+    typer.Argument(
+        help="The study: its name under --runs-dir, or the path of its folder.", show_default=False
+    ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 
@@ -132,13 +139,117 @@ def run(
     from hpsearch.progress import progress_for
     from hpsearch.report import render_outcome
     from hpsearch.study import Execution, run_study
+    from hpsearch.view import ShowOptions, view_study
 
     study = load_config(config)
     execution = Execution.of(study.search, workers=workers, backend=backend, scheduler=scheduler)
     with progress_for(stdout, quiet=quiet) as observer:
         outcome = run_study(study, runs_dir, execution, new=new, observer=observer)
-    render_outcome(stdout, outcome, study, top)
+    render_outcome(stdout, outcome, study, view_study(outcome.folder, ShowOptions(top=top)))
     raise typer.Exit(outcome.exit_code)
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def show(
+    study: Study,
+    runs_dir: RunsDir = Path("runs"),
+    top: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Rows to show (default: 10 in a table or markdown; every one with --all, "
+            "in csv and in json).",
+        ),
+    ] = None,
+    round: Annotated[int | None, typer.Option(help="Only the trials of this round.")] = None,
+    all_: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Also the trials that did not complete, with their reasons and workers."
+        ),
+    ] = False,
+    sort: Annotated[
+        str,
+        typer.Option(
+            help="dev_error (the ranking), train_error, duration, trial, or a hyperparameter."
+        ),
+    ] = "dev_error",
+    format: Annotated[Format, typer.Option(help="How to print the rows.")] = Format.table,
+    target_error: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, max=1.0, help="An estimate of the optimal error (default: the config's)."
+        ),
+    ] = None,
+) -> None:
+    """Rank a study's trials by dev error: a summary and a table, or the rows as csv, json or
+    markdown. Works while the study runs."""
+    from hpsearch.export import render
+    from hpsearch.show_table import render_view
+    from hpsearch.study import study_folder
+    from hpsearch.view import DEFAULT_TOP, ShowOptions, view_study
+
+    if top is None and format in (Format.table, Format.markdown) and not all_:
+        top = DEFAULT_TOP
+    options = ShowOptions(top, round, all_, sort, target_error)
+    table = format is Format.table
+    view = view_study(study_folder(study, runs_dir), options, summary=table)
+    if table:
+        render_view(stdout, view)
+    else:
+        typer.echo(render(view, format.value), nl=False)
+
+
+@app.command()
+def best(
+    study: Study,
+    runs_dir: RunsDir = Path("runs"),
+    test: Annotated[
+        bool,
+        typer.Option(
+            "--test", help="Evaluate the chosen trial once on the test split (nothing ranks by it)."
+        ),
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the configuration to this file.")
+    ] = None,
+) -> None:
+    """The chosen trial (rank 1): its curves and its configuration as a study file that fixes
+    every hyperparameter; with --test, its error on the test split."""
+    from hpsearch.chosen import choose, evaluate_on_test, logged_reads, write_reuse_yaml
+    from hpsearch.report import render_chosen, render_test_read
+    from hpsearch.study import study_folder
+
+    folder = study_folder(study, runs_dir)
+    chosen = choose(folder)
+    if output is not None:
+        write_reuse_yaml(chosen, output)
+    render_chosen(stdout, chosen, output)
+    if test:
+        read = evaluate_on_test(folder, chosen)
+        render_test_read(stdout, read, logged_reads(folder))
+
+
+@app.command()
+def plot(
+    study: Study,
+    runs_dir: RunsDir = Path("runs"),
+    top: Annotated[int, typer.Option(min=1, help="Trials in the learning-curve plot.")] = 5,
+) -> None:
+    """Draw the study: dev error against each hyperparameter on its scale, round by round; the
+    best trials' learning curves; the best dev error so far. PNG files in <study>/plots/."""
+    from hpsearch.plots import plot_study
+    from hpsearch.study import study_folder
+
+    for path in plot_study(study_folder(study, runs_dir), top):
+        stdout.print(str(path), markup=False, highlight=False)
 
 
 @app.command()
@@ -174,6 +285,7 @@ def zoom(
     from hpsearch.report import render_outcome, render_zoom
     from hpsearch.store import StudyStore
     from hpsearch.study import stored_config, study_folder
+    from hpsearch.view import ShowOptions, view_study
     from hpsearch.zoom import parse_override
     from hpsearch.zoom_round import ZoomRequest, zoom_study
 
@@ -187,7 +299,7 @@ def zoom(
         outcome = zoom_study(folder, request, execution, observer)
     render_zoom(stdout, outcome)
     if outcome.run is not None:
-        render_outcome(stdout, outcome.run, config, top=10)
+        render_outcome(stdout, outcome.run, config, view_study(folder, ShowOptions()))
         raise typer.Exit(outcome.run.exit_code)
 
 

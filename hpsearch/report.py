@@ -13,14 +13,26 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from hpsearch.cells import error_cell
+from hpsearch.chosen import Chosen, LoggedRead, reuse_yaml
 from hpsearch.config import StudyConfig
 from hpsearch.data import Dataset
 from hpsearch.data.catalog import BuiltinDataset
 from hpsearch.nn import TrainResult
-from hpsearch.results import rank
+from hpsearch.results import CurveSummary, diagnose
+from hpsearch.show_table import READINGS, render_view
 from hpsearch.study import RunOutcome
-from hpsearch.trial import TrialRecord, TrialSpec
+from hpsearch.trial import TrialSpec
+from hpsearch.view import StudyView
 from hpsearch.zoom_round import ZoomOutcome
+
+TRENDS = {
+    "falling": "still falling at the end (more epochs may help)",
+    "flat": "levelled off at the end",
+    "rising": "rising at the end (α too high?)",
+    "bouncing": "bouncing well above its lowest at the end (α too high?)",
+    "unknown": "trend unknown",
+}
 
 
 def render_check(
@@ -96,35 +108,11 @@ def datasets_table(datasets: Iterable[BuiltinDataset]) -> Table:
     return table
 
 
-def ranking_table(records: list[TrialRecord], names: list[str], title: str) -> Table:
-    """Trials best first: dev error beside train error, then the searched hyperparameters."""
-    table = Table(title=title, title_justify="left")
-    for column in ("rank", "trial", "round", "dev error", "train error", *names):
-        table.add_column(column, justify="right")
-    table.add_column("epochs", justify="right")
-    table.add_column("time", justify="right")
-    table.add_column("state")
-    for position, record in enumerate(records, start=1):
-        table.add_row(
-            str(position),
-            str(record.number),
-            str(record.round),
-            _error(record.dev_error),
-            _error(record.train_error),
-            *(_cell(record.params.get(name)) for name in names),
-            str(record.epochs),
-            f"{record.duration_s:.1f}s",
-            str(record.state),
-        )
-    return table
-
-
-def render_outcome(console: Console, outcome: RunOutcome, config: StudyConfig, top: int) -> None:
-    """The end of `hpsearch run`: the ranked table and where the study is."""
-    finished = [r for r in outcome.records if r.state.is_finished]
-    names = list(config.hyperparameters.searched)
-    title = f"study {config.name}: best {min(top, len(finished))} of {len(finished)} trials"
-    console.print(ranking_table(rank(finished)[:top], names, title))
+def render_outcome(
+    console: Console, outcome: RunOutcome, config: StudyConfig, view: StudyView
+) -> None:
+    """The end of `hpsearch run`: what `hpsearch show` prints, then where the study is."""
+    render_view(console, view)
     if outcome.interrupted:
         console.print(
             "[yellow]interrupted[/]: every finished trial is kept; "
@@ -133,8 +121,69 @@ def render_outcome(console: Console, outcome: RunOutcome, config: StudyConfig, t
     console.print(f"stored in {outcome.folder}")
 
 
-def _error(value: float | None) -> str:
-    return "–" if value is None else f"{value:.4f}"
+def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None:
+    """`hpsearch best`: the chosen trial, a summary of its curves, its reusable configuration."""
+    record = chosen.record
+    reading = diagnose(record.train_error, record.dev_error, chosen.config.target_error)
+    console.print(
+        f"chosen: trial {record.number} (round {record.round}) of study {chosen.config.name}, "
+        f"the best of {chosen.complete} complete trials by dev error",
+        markup=False,
+    )
+    console.print(
+        f"dev error {error_cell(record.dev_error)}, train error {error_cell(record.train_error)}"
+        + (f" → {READINGS[reading]}" if reading else ""),
+        markup=False,
+    )
+    for number, line in enumerate(curve_lines(chosen.curves)):
+        console.print(f"{'curves:' if number == 0 else '':7} {line}", markup=False)
+    saved = str(chosen.weights) if chosen.weights else "not kept (search.keep_models)"
+    console.print(f"model: {saved}", markup=False)
+    if output is None:
+        console.print()
+        console.print(reuse_yaml(chosen).rstrip(), markup=False, highlight=False)
+    else:
+        console.print(f"configuration written to {output}; train it with `hpsearch run {output}`")
+
+
+def curve_lines(curves: CurveSummary) -> list[str]:
+    """The learning curve in a few lines: best epoch, final errors, the train cost's trend."""
+    lines = [f"{curves.epochs} epochs"]
+    if curves.best_epoch is not None:
+        lines[0] += (
+            f", the lowest dev error {error_cell(curves.best_dev_error)} at epoch "
+            f"{curves.best_epoch}"
+        )
+    lines.append(
+        f"final train error {error_cell(curves.final_train_error)}, "
+        f"dev error {error_cell(curves.final_dev_error)}"
+    )
+    if curves.first_train_cost is not None and curves.last_train_cost is not None:
+        lines.append(
+            f"train cost {curves.first_train_cost:.3g} → {curves.last_train_cost:.3g}, "
+            + TRENDS[curves.trend]
+        )
+    return lines
+
+
+def render_test_read(console: Console, read: LoggedRead, reads: list[LoggedRead]) -> None:
+    """`hpsearch best --test`: the test error, and how often the test split has been read."""
+    console.print(
+        f"test error of trial {read.trial}: {read.test_error:.4f} "
+        f"(test cost {read.test_cost:.4g}, {read.examples:,} examples)",
+        markup=False,
+    )
+    if len(reads) <= 1:
+        console.print(
+            "the test split was read for the first time; it estimates the chosen model, and "
+            "nothing ranks by it"
+        )
+        return
+    first = reads[0].time.strftime("%Y-%m-%d %H:%M UTC")
+    console.print(
+        f"[yellow]the test split has now been read {len(reads)} times[/] (first {first}): a "
+        "choice made after seeing it tunes on it, and the estimate is no longer unbiased"
+    )
 
 
 def render_zoom(console: Console, outcome: ZoomOutcome) -> None:

@@ -97,13 +97,15 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def test_quickstart_runs_on_two_workers_and_prints_the_ranked_table(tmp_path) -> None:
+def test_quickstart_runs_on_two_workers_and_ends_with_the_table_of_show(tmp_path) -> None:
     result = runner.invoke(
         app, ["run", str(ROOT / "configs/quickstart.yaml"), "--runs-dir", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
-    assert "study quickstart: best 10 of" in result.stdout
-    assert f"stored in {tmp_path / 'quickstart'}" in result.stdout
+    show = runner.invoke(app, ["show", "quickstart", "--runs-dir", str(tmp_path)])
+    assert show.exit_code == 0, show.output
+    assert "best 10 of 14 complete trials, by dev error" in show.stdout
+    assert result.stdout.endswith(f"{show.stdout}stored in {tmp_path / 'quickstart'}\n")
 
 
 @pytest.mark.slow
@@ -139,7 +141,7 @@ def test_ctrl_c_keeps_finished_trials_prints_the_table_and_exits_130(tmp_path) -
     out, err = run.communicate(timeout=30)
     assert run.returncode == 130, err
     assert "interrupted: every finished trial is kept" in out
-    assert "study digits: best" in out
+    assert "study digits (1 round): " in out and "complete trials, by dev error" in out
     assert len(workers) == 2 and not wait_until_gone(workers, 1.0), "a worker was left"
     with sqlite3.connect(db) as conn:
         states = dict(conn.execute("SELECT state, COUNT(*) FROM trials GROUP BY state"))

@@ -1,0 +1,133 @@
+import math
+
+import pytest
+
+from hpsearch.errors import ConfigError
+from hpsearch.results import (
+    diagnose,
+    rank,
+    searched_distributions,
+    sort_trials,
+    summarize_curves,
+)
+from hpsearch.space import SearchSpace
+from hpsearch.trial import TrialRecord, TrialState
+
+
+def record(number: int, dev: float | None, state=TrialState.COMPLETE, **fields) -> TrialRecord:
+    return TrialRecord(number, 0, fields.pop("params", {}), number, state, dev_error=dev, **fields)
+
+
+@pytest.mark.parametrize(
+    ("train", "dev", "target", "expected"),
+    [
+        (0.01, 0.11, None, "variance"),  # the course's four cases, optimal error ≈ 0
+        (0.15, 0.16, None, "bias"),
+        (0.15, 0.30, None, "both"),
+        (0.005, 0.01, None, "fine"),
+        (0.15, 0.16, 0.14, "fine"),  # a blurry task: 15% train error is near the optimal 14%
+        (0.15, 0.30, 0.14, "variance"),
+        (0.0, 0.009, None, "fine"),  # a gap under one point is within the dev set's noise
+        (0.30, 0.37, None, "bias"),  # 7 points, but under a fifth of a 37% dev error
+        (0.30, 0.40, None, "both"),
+    ],
+)
+def test_diagnose_reads_bias_and_variance_as_the_course_does(train, dev, target, expected):
+    assert diagnose(train, dev, target) == expected
+
+
+@pytest.mark.parametrize(("train", "dev"), [(None, 0.1), (0.1, None), (math.nan, 0.1)])
+def test_diagnose_says_nothing_without_both_errors(train, dev) -> None:
+    assert diagnose(train, dev) is None
+
+
+def test_failed_and_nan_trials_never_rank_above_complete_ones() -> None:
+    records = [
+        record(0, None, TrialState.FAILED),
+        record(1, math.nan),
+        record(2, 0.3),
+        record(3, 0.01, TrialState.DIVERGED),
+        record(4, 0.2),
+    ]
+    assert [r.number for r in rank(records)] == [4, 2, 1, 3, 0]
+
+
+def test_sort_by_a_column_keeps_rank_order_for_ties_and_puts_missing_values_last() -> None:
+    records = [
+        record(0, 0.3, train_error=0.1, duration_s=5.0, params={"lr": 0.1, "act": "tanh"}),
+        record(1, 0.1, train_error=None, duration_s=9.0, params={"lr": 0.001, "act": "relu"}),
+        record(2, 0.2, train_error=0.1, duration_s=1.0, params={"act": "relu"}),
+    ]
+    numbers = {
+        column: [r.number for r in sort_trials(records, column, ["lr", "act"])]
+        for column in ("dev_error", "train_error", "duration", "trial", "lr", "act")
+    }
+    assert numbers == {
+        "dev_error": [1, 2, 0],
+        "train_error": [2, 0, 1],
+        "duration": [2, 0, 1],
+        "trial": [0, 1, 2],
+        "lr": [1, 0, 2],
+        "act": [1, 2, 0],
+    }
+
+
+def test_sorting_by_an_unknown_column_names_the_known_ones() -> None:
+    with pytest.raises(ConfigError) as error:
+        sort_trials([record(0, 0.1)], "lr", ["learning_rate"])
+    assert str(error.value) == (
+        "--sort must be one of dev_error, train_error, duration, trial, learning_rate, but got 'lr'"
+    )
+
+
+def test_a_curve_summary_finds_the_best_epoch_and_the_final_errors() -> None:
+    curves = {
+        "dev_error": [0.5, 0.2, 0.1, 0.15],
+        "train_error": [0.4, 0.1, 0.05, 0.01],
+        "train_cost": [2.0, 1.0, 0.5, 0.2],
+    }
+    summary = summarize_curves(curves)
+    assert (summary.epochs, summary.best_epoch, summary.best_dev_error) == (4, 3, 0.1)
+    assert (summary.final_train_error, summary.final_dev_error) == (0.01, 0.15)
+    assert (summary.first_train_cost, summary.last_train_cost) == (2.0, 0.2)
+
+
+@pytest.mark.parametrize(
+    ("cost", "trend"),
+    [
+        ([1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1], "falling"),
+        ([1.0, 0.5, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1], "flat"),
+        ([1.0, 0.5, 0.1, 0.1, 0.1, 0.1, 0.3, 0.5], "rising"),
+        ([1.0, 0.1, 0.001, 0.002, 0.001, 0.002, 0.001, 0.003], "flat"),  # noise near zero
+        ([0.1, 0.05, 0.03, 0.003, 0.007, 0.021, 0.008, 0.005], "bouncing"),
+        ([1.0, 0.5, 0.25, 0.12, 0.06, 0.03, 0.015, 0.008], "falling"),
+        ([1.0, 0.5, math.inf], "unknown"),
+        ([1.0, 0.5, 0.2, 0.1, 0.1, math.inf, 0.1, 0.1], "unknown"),
+    ],
+)
+def test_the_train_cost_trend_compares_the_last_two_quarters(cost, trend) -> None:
+    assert summarize_curves({"train_cost": cost}).trend == trend
+
+
+def test_a_curve_without_a_finite_dev_error_has_no_best_epoch() -> None:
+    summary = summarize_curves({"dev_error": [math.nan], "train_cost": [math.inf]})
+    assert (summary.best_epoch, summary.first_train_cost, summary.last_train_cost) == (
+        None,
+        None,
+        None,
+    )
+
+
+def test_searched_distributions_keep_the_first_round_that_searched_each() -> None:
+    first = SearchSpace.from_dict(
+        {"learning_rate": {"distribution": "log_uniform", "low": 1e-4, "high": 1}, "epochs": 5}
+    )
+    zoomed = SearchSpace.from_dict(
+        {
+            "learning_rate": {"distribution": "log_uniform", "low": 1e-3, "high": 1e-2},
+            "epochs": {"distribution": "int_uniform", "low": 5, "high": 9},
+        }
+    )
+    found = searched_distributions([first, zoomed])
+    assert list(found) == ["learning_rate", "epochs"]
+    assert (found["learning_rate"].low, found["epochs"].high) == (1e-4, 9)

@@ -1,0 +1,86 @@
+import pytest
+
+from hpsearch.errors import ConfigError
+from hpsearch.results import rank
+from hpsearch.store import StudyStore
+from hpsearch.trial import TrialResult, TrialState
+from hpsearch.view import ShowOptions, view_study
+from tests.results_cases import make_study
+
+OTHERS = {
+    2: TrialState.FAILED,
+    3: TrialState.DIVERGED,
+    5: TrialState.TIMED_OUT,
+    7: TrialState.INTERRUPTED,
+    15: TrialState.RUNNING,
+}
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    return make_study(tmp_path_factory.mktemp("runs"), trials=12, zoomed=4, others=OTHERS)
+
+
+def test_rows_are_the_complete_trials_in_rank_order(study) -> None:
+    view = view_study(study, ShowOptions(top=None), summary=False)
+    with StudyStore.open(study) as store:
+        ranked = [r.number for r in rank(store.trials()) if r.state is TrialState.COMPLETE]
+    assert [row.record.number for row in view.rows] == ranked
+    assert [row.rank for row in view.rows] == list(range(1, 12))
+    assert view.best is not None and view.best.record.number == ranked[0]
+    assert list(view.rows[0].params) == ["learning_rate", "beta1", "hidden_units", "activation"]
+    assert view.fixed == {"epochs": 5} and view.rounds == 2 and view.importance is None
+
+
+def test_all_adds_every_other_state_after_the_complete_ones(study) -> None:
+    view = view_study(study, ShowOptions(top=None, all=True))
+    states = [row.record.state for row in view.rows]
+    assert states[:11] == [TrialState.COMPLETE] * 11
+    assert set(states[11:]) == set(OTHERS.values())
+    assert view.counts[TrialState.COMPLETE] == 11 and view.considered == 16
+    assert view.importance is not None
+
+
+def test_top_round_and_sort_choose_the_rows(study) -> None:
+    view = view_study(study, ShowOptions(top=2, round=1, sort="trial"))
+    assert [row.record.number for row in view.rows] == [12, 13]
+    assert view.counts[TrialState.RUNNING] == 1 and sum(view.counts.values()) == 4
+    everyone = view_study(study, ShowOptions(top=None), summary=False)
+    places = {row.record.number: row.rank for row in everyone.rows}
+    assert [row.rank for row in view.rows] == [places[12], places[13]]  # the study's ranks
+
+
+def test_the_target_error_of_the_options_overrides_the_configs(study) -> None:
+    plain = view_study(study, ShowOptions(top=1), summary=False)
+    assert plain.target_error is None and plain.rows[0].diagnosis == "both"
+    blurry = view_study(study, ShowOptions(top=1, target_error=0.03), summary=False)
+    assert blurry.target_error == 0.03 and blurry.rows[0].diagnosis == "variance"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (ShowOptions(round=2), "--round must be one of the study's rounds (0, 1), but got 2"),
+        (ShowOptions(top=0), "--top must be at least 1, but got 0"),
+        (ShowOptions(sort="speed"), "--sort must be one of dev_error, train_error, duration, "
+         "trial, learning_rate, beta1, hidden_units, activation, but got 'speed'"),
+    ],
+)  # fmt: skip
+def test_bad_options_say_what_must_hold(study, options, message) -> None:
+    with pytest.raises(ConfigError) as error:
+        view_study(study, options)
+    assert str(error.value) == message
+
+
+def test_a_study_is_shown_while_its_runner_holds_it_and_writes(tmp_path) -> None:
+    folder = make_study(tmp_path, trials=8, others={7: TrialState.RUNNING})
+    with StudyStore.open(folder, writer=True) as writer:
+        assert view_study(folder, ShowOptions(), summary=False).complete == 7
+        with StudyStore.open(folder) as reader:
+            record = reader.trial(7)
+        writer.record(_finished(record))
+        assert view_study(folder, ShowOptions(), summary=False).complete == 8
+
+
+def _finished(record) -> TrialResult:
+    return TrialResult(record.number, record.round, TrialState.COMPLETE, 0.5, 0.25, 1.0, 0.5, 5)
