@@ -91,7 +91,9 @@ def reuse_yaml(chosen: Chosen) -> str:
     header = (
         f"# The chosen configuration of study {chosen.config.name}: trial {record.number} "
         f"(round {record.round}), dev error {record.dev_error:.4f}.\n"
-        "# Every hyperparameter is fixed; `hpsearch run` on this file trains it again.\n"
+        "# Every hyperparameter is fixed: `hpsearch run` on this file trains it again as a new\n"
+        f"# study; `hpsearch train FILE --seed {record.seed}` retrains trial {record.number} "
+        "exactly (the same split and training seed).\n"
     )
     return header + yaml.safe_dump(reuse_config(chosen), sort_keys=False, allow_unicode=True)
 

@@ -222,9 +222,8 @@ def render_training(
     console: Console, result: TrainResult, dataset: Dataset, saved: Path | None
 ) -> None:
     """How one training went: its end, the errors of the weights it kept, where they are."""
-    best = f", weights of epoch {result.best_epoch}" if result.best_epoch else ""
     epochs = f"{result.epochs} epoch{'' if result.epochs == 1 else 's'}"
-    console.print(f"{result.state} after {epochs}{best}", markup=False)
+    console.print(f"{result.state} after {epochs}", markup=False)
     if result.message:
         console.print(result.message, markup=False)
     if result.dev_error is not None:

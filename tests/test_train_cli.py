@@ -21,7 +21,7 @@ def test_train_prints_each_epoch_and_saves_the_network(tmp_path) -> None:
     lines = result.stdout.splitlines()
     assert [line[:10] for line in lines[:3]] == ["epoch   1:", "epoch   2:", "epoch   3:"]
     assert "train cost" in lines[0] and "dev error" in lines[0]
-    assert lines[3] == "complete after 3 epochs, weights of epoch 3"
+    assert lines[3] == "complete after 3 epochs"
     dev_error = float(lines[4].split("dev error ")[1].split()[0])
     iris = load_dataset(DataSpec(dataset="iris"))
     network = Network.load(saved)
