@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from hpsearch.cli import app
 from hpsearch.config import parse_config
+from hpsearch.store import StudyStore
 from hpsearch.study import Execution, run_study
 from hpsearch.trial import TrialState
 from tests.results_cases import make_study
@@ -90,7 +92,16 @@ def test_best_prints_the_chosen_trial_and_its_configuration(runs) -> None:
         "of study iris, the best of 4 complete trials by dev error"
     )
     assert lines[2].startswith("curves: 5 epochs, the lowest dev error ")
-    assert "# Every hyperparameter is fixed; `hpsearch run` on this file trains it again." in lines
+    assert (
+        "# Every hyperparameter is fixed: `hpsearch run` on this file trains it again as a new"
+        in lines
+    )
+    number = int(lines[0].split()[2])
+    record = next(r for r in StudyStore.open(Path(runs) / "iris").trials() if r.number == number)
+    assert (
+        f"# study; `hpsearch train FILE --seed {record.seed}` retrains trial {number} exactly "
+        "(the same split and training seed)." in lines
+    )
     assert "test error" not in result.stdout and "test split" not in result.stdout
 
 
