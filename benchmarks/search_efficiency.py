@@ -29,7 +29,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np
 from joblib import Parallel, delayed
 from search_figures import Measured, Settings
 from search_summary import MAIN, PICKED, summary
@@ -204,7 +203,7 @@ def run_searches(trials: Trials, pending: dict[Key, Search]) -> dict[Key, list[T
     return finished
 
 
-def test_errors(
+def pick_test_errors(
     parallel: Parallel, data: dict[Group, Dataset], picks: dict[Key, TrialRecord]
 ) -> dict[Key, float]:
     """The test error of each search's pick: trained again with its seed (in workers, as the
@@ -239,13 +238,10 @@ def measure(settings: Settings) -> Measured:
             for key, found in records.items()
             if key[2] in PICKED and rank(found)[0].state is TrialState.COMPLETE
         }
-        tests = test_errors(parallel, data, picks)
-    sizes = {d: tuple(len(y) for y in _labels(data[(d, 0)])) for d in DATASETS}
+        tests = pick_test_errors(parallel, data, picks)
+    first = {d: data[(d, 0)] for d in DATASETS}
+    sizes = {d: (len(ds.y_train), len(ds.y_dev), len(ds.y_test)) for d, ds in first.items()}
     return Measured(records, tests, sizes, trained=len(trials.done))
-
-
-def _labels(dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return dataset.y_train, dataset.y_dev, dataset.y_test
 
 
 def main() -> None:
@@ -256,6 +252,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 seed, 2 epochs")
     parser.add_argument("--output", type=Path, default=OUTPUT, help="the markdown summary")
     args = parser.parse_args()
+    settings = _settings(args)
+    start = time.perf_counter()
+    measured = measure(settings)
+    text = summary(measured, settings, time.perf_counter() - start)
+    print(text, end="")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
     seeds, epochs = (1, 2) if args.quick else (args.seeds, args.epochs)
     command = "python benchmarks/search_efficiency.py" + (
         " --quick" if args.quick else f" --seeds {seeds} --epochs {epochs}"
@@ -266,13 +272,7 @@ def main() -> None:
         "β log of 1 − β": beta_space(epochs, "one_minus_log"),
         "β linear": beta_space(epochs, "linear"),
     }
-    settings = Settings(seeds, epochs, args.workers, command, spaces)
-    start = time.perf_counter()
-    measured = measure(settings)
-    text = summary(measured, settings, time.perf_counter() - start)
-    print(text, end="")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
+    return Settings(seeds, epochs, args.workers, command, spaces)
 
 
 if __name__ == "__main__":
