@@ -1,0 +1,72 @@
+"""The search-efficiency benchmark: its verdict rule, and a smoke run as CI runs it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from search_figures import CLAIMS, paired, sign_test, verdict  # noqa: E402
+from search_summary import PICKED  # noqa: E402
+
+VERDICT = (
+    r"(holds|not shown|does not hold: the opposite holds) "
+    r"\(better in \d+, the same in \d+, worse in \d+ of 1; p = [0-9.e-]+\)"
+)
+
+
+def test_sign_test_matches_the_binomial_tail():
+    assert sign_test(18, 1) == pytest.approx(2 * (1 + 19) / 2**19)
+    assert sign_test(5, 5) == 1.0
+    assert sign_test(0, 0) == 1.0
+    assert sign_test(0, 6) == pytest.approx(2 / 2**6)
+
+
+def test_a_claim_holds_only_when_the_seeds_show_it():
+    assert verdict((9, 1, 0)).startswith("holds (better in 9, the same in 1, worse in 0 of 10;")
+    assert verdict((0, 2, 8)).startswith("does not hold: the opposite holds")
+    assert (
+        verdict((6, 5, 9)) == "not shown (better in 6, the same in 5, worse in 9 of 20; p = 0.61)"
+    )
+
+
+def test_paired_counts_better_same_worse():
+    assert paired([0.1, 0.2, 0.3], [0.2, 0.2, 0.1], lambda a, b: a < b) == (1, 1, 1)
+
+
+@pytest.mark.slow
+def test_quick_run_writes_every_table(tmp_path):
+    output = tmp_path / "summary.md"
+    script = ROOT / "benchmarks" / "search_efficiency.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--quick", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    text = output.read_text()
+    assert run.stdout == text
+    assert "`python benchmarks/search_efficiency.py --quick`: 320 distinct trials trained" in text
+    for dataset in ("digits", "breast_cancer"):
+        for label in PICKED.values():
+            assert re.search(rf"^\| {dataset} \| {re.escape(label)} \| \d+\.\d% \(", text, re.M)
+        for symbol, scale in (
+            ("α", "log"),
+            ("α", "linear"),
+            ("β", "log of 1 − β"),
+            ("β", "linear"),
+        ):
+            assert re.search(rf"^\| {dataset} \| {symbol} \| {scale} \| \d+\.\d% \(", text, re.M)
+        assert re.search(rf"^\| {dataset} \| \d+\.\d% \(.*\| \d / \d / \d \|$", text, re.M)
+    for claim in CLAIMS:
+        row = re.search(rf"^\| {re.escape(claim)} \| (.*) \| (.*) \|$", text, re.M)
+        assert row is not None, claim
+        assert all(re.fullmatch(VERDICT, cell) for cell in row.groups()), row.group(0)
