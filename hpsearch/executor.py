@@ -27,6 +27,14 @@ from hpsearch.trial import TrialResult, TrialSpec, TrialState
 from hpsearch.worker import TrialFn, call_trial, unfinished, worker_id
 
 DEFAULT_GRACE_S = 10.0  # a well-behaved trial checks its deadline every mini-batch: ample
+MAX_DEATHS = 3  # a trial whose worker died this many times while running it is FAILED
+THREAD_VARIABLES = (  # what BLAS and OpenMP read, when loaded, for their number of threads
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 @dataclass(frozen=True)
