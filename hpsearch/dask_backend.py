@@ -133,8 +133,12 @@ class DaskExecutor(Executor):
 
     def _connect(self, scheduler: str | None) -> Client:
         if self._cluster is not None:
-            client = Client(self._cluster, set_as_default=False)
-            client.register_plugin(IgnoreInterrupts(), name="hpsearch-ignore-interrupts")
+            try:
+                client = Client(self._cluster, set_as_default=False)
+                client.register_plugin(IgnoreInterrupts(), name="hpsearch-ignore-interrupts")
+            except BaseException:
+                self._cluster.close()  # no worker process outlives a failed start
+                raise
             return client
         try:
             return Client(scheduler, timeout=self._wait, set_as_default=False)
