@@ -20,4 +20,5 @@ class StoreError(HpsearchError):
 
 
 class ExecutorError(HpsearchError):
-    """Worker processes cannot run trials at all (they die before starting any)."""
+    """Workers cannot run trials at all: they die before starting any, or their cluster cannot be
+    reached or cannot load the trials."""

@@ -20,13 +20,21 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from hpsearch.errors import ConfigError
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 from hpsearch.worker import TrialFn, call_trial, unfinished, worker_id
 
 DEFAULT_GRACE_S = 10.0  # a well-behaved trial checks its deadline every mini-batch: ample
+MAX_DEATHS = 3  # a trial whose worker died this many times while running it is FAILED
+THREAD_VARIABLES = (  # what BLAS and OpenMP read, when loaded, for their number of threads
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 @dataclass(frozen=True)
@@ -79,22 +87,44 @@ def make_executor(
     workers: int | None = None,
     trial_timeout: float | None = None,
     grace_s: float = DEFAULT_GRACE_S,
+    backend: Literal["local", "dask"] = "local",
+    scheduler: str | None = None,
 ) -> Executor:
-    """`workers` trials at a time: in this process when 1, else in local processes (loky).
+    """`workers` trials at a time: in this process when 1, else in local processes (loky); or on
+    Dask: the cluster at `scheduler` (with the workers it has), else a LocalCluster of `workers`.
 
     `workers=None` means one per core. In-process mode takes any callable (a closure showing a
-    live learning curve, say); process mode pickles `trial_fn` and `context` once per process.
+    live learning curve, say); process and Dask modes pickle `trial_fn` and `context` and send
+    them once per worker process.
     """
+    _check_options(workers, trial_timeout, backend, scheduler)
+    limits = {"trial_timeout": trial_timeout, "grace_s": grace_s}
+    if backend == "dask":
+        from hpsearch.dask_backend import DaskExecutor  # ConfigError when Dask is not installed
+
+        return DaskExecutor(trial_fn, context, scheduler=scheduler, workers=workers, **limits)
     workers = default_workers() if workers is None else workers
-    if workers < 1:
+    if workers == 1:
+        return InProcessExecutor(trial_fn, context, **limits)
+    from hpsearch.loky_backend import LokyExecutor
+
+    return LokyExecutor(trial_fn, context, workers, **limits)
+
+
+def _check_options(
+    workers: int | None, trial_timeout: float | None, backend: str, scheduler: str | None
+) -> None:
+    if workers is not None and workers < 1:
         raise ConfigError(f"`workers >= 1` must hold, but got workers={workers}")
     if trial_timeout is not None and not trial_timeout > 0:
         raise ConfigError(f"`trial_timeout > 0` must hold, but got trial_timeout={trial_timeout}")
-    if workers == 1:
-        return InProcessExecutor(trial_fn, context, trial_timeout=trial_timeout, grace_s=grace_s)
-    from hpsearch.loky_backend import LokyExecutor
-
-    return LokyExecutor(trial_fn, context, workers, trial_timeout=trial_timeout, grace_s=grace_s)
+    if backend not in ("local", "dask"):
+        raise ConfigError(f"`backend` must be 'local' or 'dask', but got backend={backend!r}")
+    if scheduler is not None and backend != "dask":
+        raise ConfigError(
+            f"a scheduler address needs backend='dask', but got backend={backend!r} with "
+            f"scheduler={scheduler!r}; choose the dask backend, or drop the scheduler"
+        )
 
 
 def default_workers() -> int:

@@ -34,6 +34,8 @@ from joblib.externals.loky.process_executor import ShutdownExecutorError
 from hpsearch.errors import ExecutorError
 from hpsearch.executor import (
     DEFAULT_GRACE_S,
+    MAX_DEATHS,
+    THREAD_VARIABLES,
     Executor,
     TrialEvent,
     TrialFinished,
@@ -45,15 +47,7 @@ from hpsearch.executor import (
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 from hpsearch.worker import Beacon, TrialFn, init_process, read_beacons, run_in_process, unfinished
 
-MAX_DEATHS = 3
 POLL_S = 0.05  # how often beacons are read: started events and the timeout backstop
-_THREAD_VARIABLES = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
 
 
 class LokyExecutor(Executor):
@@ -142,7 +136,7 @@ class LokyExecutor(Executor):
                 initializer=init_process,
                 initargs=(self._trial_fn, self._context, str(self._beacon_dir)),
                 # Set before the process imports anything, so every BLAS it loads obeys them.
-                env={name: str(self.threads) for name in _THREAD_VARIABLES},
+                env={name: str(self.threads) for name in THREAD_VARIABLES},
             )
         return self._pool
 

@@ -56,6 +56,17 @@ def call_trial(
     )
 
 
+def call_trial_safely(
+    trial_fn: TrialFn, spec: TrialSpec, context: Any, deadline: float | None
+) -> TrialResult:
+    """`call_trial` for a worker process, where SystemExit and the like must not end the worker."""
+    try:
+        return call_trial(trial_fn, spec, context, deadline)
+    except BaseException as error:
+        trace = traceback.format_exc()
+        return unfinished(spec, TrialState.FAILED, _describe(error), trace, worker_id())
+
+
 def unfinished(
     spec: TrialSpec, state: TrialState, message: str, trace: str = "", worker: str = ""
 ) -> TrialResult:
@@ -106,10 +117,7 @@ def run_in_process(spec: TrialSpec, trial_timeout: float | None) -> TrialResult:
     _write_atomically(beacon, json.dumps({"worker": worker_id(), "started": started}))
     deadline = None if trial_timeout is None else started + trial_timeout
     try:
-        return call_trial(_PROCESS["trial_fn"], spec, _PROCESS["context"], deadline)
-    except BaseException as error:  # SystemExit and the like must not kill the worker
-        trace = traceback.format_exc()
-        return unfinished(spec, TrialState.FAILED, _describe(error), trace, worker_id())
+        return call_trial_safely(_PROCESS["trial_fn"], spec, _PROCESS["context"], deadline)
     finally:
         beacon.unlink(missing_ok=True)
 

@@ -1,4 +1,4 @@
-"""The executor contract, one suite over every backend (a Dask backend joins `BACKENDS` later).
+"""The executor contract, one suite over every backend: in this process, local processes, Dask.
 
 Trials are toys (tests/toy_trials.py) that sleep, raise, hang or kill their own process.
 """
@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from hpsearch.dask_backend import DaskExecutor
 from hpsearch.errors import ConfigError, ExecutorError
 from hpsearch.executor import (
     Executor,
@@ -29,13 +30,15 @@ from hpsearch.loky_backend import LokyExecutor
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 from tests.toy_trials import BrokenContext, CountedContext, scripted
 
-BACKENDS = ["in-process", "loky"]
-PROCESS_BACKENDS = ["loky"]  # where a trial may kill its own worker
+BACKENDS = ["in-process", "loky", "dask"]
+PROCESS_BACKENDS = ["loky", "dask"]  # where a trial may kill its own worker
 
 
 def make(backend: str, context: Any = None, trial_fn: Callable = scripted, **options) -> Executor:
     if backend == "in-process":
         return InProcessExecutor(trial_fn, context, **options)
+    if backend == "dask":  # a LocalCluster of 2 worker processes
+        return DaskExecutor(trial_fn, context, workers=2, **options)
     return LokyExecutor(trial_fn, context, 2, **options)
 
 
@@ -65,6 +68,14 @@ def pid_of(worker: str) -> int:
     return int(worker.rpartition(":")[2])
 
 
+def worker_pids(executor: Executor, workers: Iterable[str]) -> set[int]:
+    """The processes behind workers' names: `host:pid` locally, addresses on Dask."""
+    if isinstance(executor, DaskExecutor):
+        pids = executor.client.run(os.getpid)
+        return {pids[worker] for worker in workers}
+    return {pid_of(worker) for worker in workers}
+
+
 def is_alive(pid: int) -> bool:
     try:
         import psutil
@@ -80,11 +91,12 @@ def is_alive(pid: int) -> bool:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_every_trial_starts_then_finishes_exactly_once(backend: str) -> None:
     todo = specs(*({"error": n / 10, "sleep": 0.01 * (n % 3)} for n in range(7)))
-    finished = outcomes(run_all(make(backend), todo))
+    with make(backend) as executor:
+        finished = outcomes(list(executor.run(todo)))
+        pids = worker_pids(executor, {finished[n].result.worker for n in range(7)})
     assert sorted(finished) == list(range(7))
     assert [finished[n].result.dev_error for n in range(7)] == [n / 10 for n in range(7)]
     assert {finished[n].result.state for n in range(7)} == {TrialState.COMPLETE}
-    pids = {pid_of(finished[n].result.worker) for n in range(7)}
     assert (pids == {os.getpid()}) == (backend == "in-process")
 
 
@@ -146,6 +158,7 @@ def test_ctrl_c_stops_launching_and_reports_the_trials_in_flight(backend: str) -
             events.append(event)
             if isinstance(event, TrialStarted) and event.spec.number == 1:
                 threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+    workers = worker_pids(executor, {e.worker for e in events if isinstance(e, TrialStarted)})
     in_flight = executor.stop()
     executor.close()
     finished = {e.result.number for e in events if isinstance(e, TrialFinished)}
@@ -153,21 +166,21 @@ def test_ctrl_c_stops_launching_and_reports_the_trials_in_flight(backend: str) -
     assert in_flight == sorted(started - finished)
     assert 1 in in_flight and 0 in finished
     if backend != "in-process":
-        workers = {pid_of(e.worker) for e in events if isinstance(e, TrialStarted)}
         assert not any(is_alive(pid) for pid in workers)
 
 
 @pytest.mark.parametrize("backend", PROCESS_BACKENDS)
 def test_stop_kills_every_worker(backend: str) -> None:
     executor = make(backend)
-    workers = []
+    started = []
     for event in executor.run(specs(*[{"sleep": 30}] * 4)):
-        workers.append(pid_of(event.worker))
-        if len(workers) == 2:
+        started.append(event.worker)
+        if len(started) == 2:
             break
+    workers = worker_pids(executor, started)
     assert executor.stop() == [0, 1]
     executor.close()
-    assert not any(is_alive(pid) for pid in workers)
+    assert len(workers) == 2 and not any(is_alive(pid) for pid in workers)
 
 
 @pytest.mark.parametrize("backend", PROCESS_BACKENDS)
@@ -177,7 +190,8 @@ def test_workers_ignore_ctrl_c_that_the_terminal_sends_them(backend: str) -> Non
         for event in executor.run(specs({"sleep": 0.5})):
             events.append(event)
             if isinstance(event, TrialStarted):
-                os.kill(pid_of(event.worker), signal.SIGINT)
+                (pid,) = worker_pids(executor, [event.worker])
+                os.kill(pid, signal.SIGINT)
     assert outcomes(events)[0].result.state is TrialState.COMPLETE
 
 
@@ -218,7 +232,7 @@ def test_system_exit_in_a_trial_fails_it_without_killing_the_worker(backend: str
 
 @pytest.mark.parametrize("backend", PROCESS_BACKENDS)
 def test_blas_threads_in_a_worker_are_limited(backend: str) -> None:
-    limit = threads_per_worker(2)
+    limit = 1 if backend == "dask" else threads_per_worker(2)  # Dask workers: one, always
     finished = outcomes(run_all(make(backend), specs({})))
     curves = finished[0].result.curves
     assert curves["openblas_env"] == [limit]
@@ -234,7 +248,9 @@ def test_the_context_is_shipped_once_per_worker_not_per_trial(backend: str, tmp_
     assert len(loads) == len(set(loads)) <= 2
 
 
-@pytest.mark.parametrize("backend", PROCESS_BACKENDS)
+# On Dask a context that workers cannot load fails at once, as it is scattered, rather than
+# killing workers: tests/test_dask_backend.py checks that error.
+@pytest.mark.parametrize("backend", ["loky"])
 def test_workers_that_cannot_start_raise_instead_of_looping(backend: str) -> None:
     with pytest.raises(ExecutorError, match="died 3 times in a row before running any trial"):
         run_all(make(backend, BrokenContext()), specs({}))
@@ -260,6 +276,14 @@ def test_make_executor_picks_the_backend_and_checks_its_options() -> None:
         make_executor(scripted, None, workers=0)
     with pytest.raises(ConfigError, match=r"^`trial_timeout > 0` must hold, but got trial_time"):
         make_executor(scripted, None, workers=1, trial_timeout=0)
+    with pytest.raises(ConfigError, match=r"^`backend` must be 'local' or 'dask', but got backe"):
+        make_executor(scripted, None, backend="ray")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError) as error:
+        make_executor(scripted, None, scheduler="tcp://127.0.0.1:8786")
+    assert str(error.value) == (
+        "a scheduler address needs backend='dask', but got backend='local' with "
+        "scheduler='tcp://127.0.0.1:8786'; choose the dask backend, or drop the scheduler"
+    )
 
 
 def test_threads_per_worker_shares_the_cores() -> None:

@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
-from hpsearch.worker import call_trial, init_process, read_beacons, run_in_process, worker_id
+from hpsearch.worker import (
+    call_trial,
+    call_trial_safely,
+    init_process,
+    read_beacons,
+    run_in_process,
+    worker_id,
+)
 
 SPEC = TrialSpec(4, 1, {"learning_rate": 0.1}, seed=9)
 
@@ -30,6 +37,19 @@ def test_call_trial_refuses_the_result_of_another_trial() -> None:
     result = call_trial(confused, SPEC, None, None)
     assert result.state is TrialState.FAILED
     assert result.message.startswith("the trial function must return the TrialResult of trial 4")
+
+
+def test_call_trial_safely_turns_system_exit_into_a_failed_trial() -> None:
+    def leaving(spec: TrialSpec, context: Any, deadline: float | None) -> TrialResult:
+        raise SystemExit(3)
+
+    result = call_trial_safely(leaving, SPEC, None, None)
+    assert (result.state, result.message, result.worker) == (
+        TrialState.FAILED,
+        "SystemExit: 3",
+        worker_id(),
+    )
+    assert "SystemExit: 3" in result.traceback
 
 
 def test_a_worker_process_beacons_its_trial_while_inside_it(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from threadpoolctl import threadpool_info
 
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
@@ -44,6 +45,26 @@ def scripted(spec: TrialSpec, context: Any, deadline: float | None) -> TrialResu
         dev_error=params.get("error", 0.5),
         train_error=0.25,
         curves=_report(start, deadline),
+    )
+
+
+def least_squares(spec: TrialSpec, context: Any, deadline: float | None) -> TrialResult:
+    """Gradient descent on the context's least-squares problem from a seeded start: real numbers,
+    through BLAS, that depend on the seed, the learning rate and the data (context "x", "y")."""
+    x, y = context["x"], context["y"]
+    weights = np.random.default_rng(spec.seed).normal(size=(x.shape[1], y.shape[1]))
+    costs = []
+    for _ in range(spec.params["steps"]):
+        residual = x @ weights - y
+        costs.append(float(np.sum(residual * residual)) / len(x))
+        weights -= spec.params["learning_rate"] * (x.T @ residual) / len(x)
+    return TrialResult(
+        spec.number,
+        spec.round,
+        TrialState.COMPLETE,
+        dev_error=costs[-1],
+        train_error=min(costs),
+        curves={"cost": costs},
     )
 
 
