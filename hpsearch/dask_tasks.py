@@ -15,10 +15,9 @@ from typing import Any
 
 from distributed import Worker, WorkerPlugin, get_worker
 from distributed.core import Status
-from threadpoolctl import threadpool_limits
 
 import hpsearch
-from hpsearch.executor import overran_message
+from hpsearch.executor import one_blas_thread, overran_message
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 from hpsearch.worker import TrialFn, call_trial_safely, unfinished
 
@@ -93,7 +92,7 @@ class IgnoreInterrupts(WorkerPlugin):
 
 def _limited_call(payload: Payload, spec: TrialSpec, deadline: float | None) -> TrialResult:
     # In the thread that runs the trial: an OpenMP limit holds for the thread that sets it.
-    with threadpool_limits(limits=1):
+    with one_blas_thread():
         return call_trial_safely(payload.trial_fn, spec, payload.context, deadline)
 
 

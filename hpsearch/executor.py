@@ -28,6 +28,7 @@ from hpsearch.worker import TrialFn, call_trial, unfinished, worker_id
 
 DEFAULT_GRACE_S = 10.0  # a well-behaved trial checks its deadline every mini-batch: ample
 MAX_DEATHS = 3  # a trial whose worker died this many times while running it is FAILED
+TRIAL_THREADS = 1  # BLAS threads per trial, everywhere: see one_blas_thread
 THREAD_VARIABLES = (  # what BLAS and OpenMP read, when loaded, for their number of threads
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
@@ -134,9 +135,16 @@ def default_workers() -> int:
     return cpu_count()
 
 
-def threads_per_worker(workers: int, cores: int | None = None) -> int:
-    """BLAS threads each worker may use so that `workers` of them never oversubscribe the cores."""
-    return max(1, (default_workers() if cores is None else cores) // workers)
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Every trial trains with TRIAL_THREADS BLAS threads, on every backend: a matrix product
+    split over another number of threads rounds differently, and over many epochs that changes
+    a dev error. So a trial gives the same result alone, beside others, on a cluster or retrained
+    by `hpsearch train`; parallelism comes from running trials side by side."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=TRIAL_THREADS):
+        yield
 
 
 def overran_message(trial_timeout: float | None, grace_s: float, fate: str) -> str:
@@ -197,7 +205,7 @@ class InProcessExecutor(Executor):
         limit = None if self._timeout is None else self._timeout + self._grace
         result = None
         try:
-            with _alarm(limit):
+            with _alarm(limit), one_blas_thread():
                 result = call_trial(self._trial_fn, spec, self._context, deadline)
         except _Overran:
             if result is None:  # else the alarm rang just after the trial returned

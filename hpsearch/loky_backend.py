@@ -36,12 +36,12 @@ from hpsearch.executor import (
     DEFAULT_GRACE_S,
     MAX_DEATHS,
     THREAD_VARIABLES,
+    TRIAL_THREADS,
     Executor,
     TrialEvent,
     TrialFinished,
     TrialStarted,
     overran_message,
-    threads_per_worker,
     unique_specs,
 )
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
@@ -64,7 +64,7 @@ class LokyExecutor(Executor):
         max_deaths: int = MAX_DEATHS,
     ) -> None:
         self.workers = workers
-        self.threads = threads_per_worker(workers)
+        self.threads = TRIAL_THREADS
         self._trial_fn, self._context = trial_fn, context
         self._timeout, self._grace, self._max_deaths = trial_timeout, grace_s, max_deaths
         self._beacon_dir = Path(tempfile.mkdtemp(prefix="hpsearch-beacons-"))

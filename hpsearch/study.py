@@ -126,12 +126,15 @@ def run_unfinished(
     observer.planned(todo, store.trials())
     if not todo:
         return RunOutcome(store.folder, store.trials())
-    trial_fn = run_trial if execution.workers > 1 else partial(run_trial, on_epoch=observer.epoch)
+    in_process = execution.backend == "local" and execution.workers == 1
+    trial_fn = partial(run_trial, on_epoch=observer.epoch) if in_process else run_trial
     executor = make_executor(
         trial_fn,
         training_data(dataset),
         workers=execution.workers,
         trial_timeout=execution.trial_timeout,
+        backend=execution.backend,
+        scheduler=execution.scheduler,
     )
     record = _Recorder(store, config.search.keep_models, observer)
     with executor:

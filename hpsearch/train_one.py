@@ -14,6 +14,7 @@ from hpsearch.config import StudyConfig, load_config
 from hpsearch.config_errors import one_line, show
 from hpsearch.data import Dataset, load_dataset, parse_spec
 from hpsearch.errors import ConfigError
+from hpsearch.executor import one_blas_thread
 from hpsearch.nn import HyperParams, TrainResult, train
 from hpsearch.yaml_lines import read_yaml
 
@@ -61,14 +62,15 @@ def train_one(
 ) -> tuple[TrainResult, Dataset]:
     """Trains on the config's train split, scores on dev; the test split stays untouched."""
     dataset = load_dataset(config.data)
-    result = train(
-        hyperparameters,
-        dataset.X_train,
-        dataset.y_train,
-        dataset.X_dev,
-        dataset.y_dev,
-        n_classes=dataset.n_classes,
-        rng=np.random.default_rng(seed),
-        on_epoch=on_epoch,
-    )
+    with one_blas_thread():  # as every trial trains, so that a trial retrains to the same errors
+        result = train(
+            hyperparameters,
+            dataset.X_train,
+            dataset.y_train,
+            dataset.X_dev,
+            dataset.y_dev,
+            n_classes=dataset.n_classes,
+            rng=np.random.default_rng(seed),
+            on_epoch=on_epoch,
+        )
     return result, dataset

@@ -18,13 +18,13 @@ import pytest
 from hpsearch.dask_backend import DaskExecutor
 from hpsearch.errors import ConfigError, ExecutorError
 from hpsearch.executor import (
+    TRIAL_THREADS,
     Executor,
     InProcessExecutor,
     TrialEvent,
     TrialFinished,
     TrialStarted,
     make_executor,
-    threads_per_worker,
 )
 from hpsearch.loky_backend import LokyExecutor
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
@@ -230,13 +230,13 @@ def test_system_exit_in_a_trial_fails_it_without_killing_the_worker(backend: str
     assert finished[1].result.state is TrialState.COMPLETE
 
 
-@pytest.mark.parametrize("backend", PROCESS_BACKENDS)
-def test_blas_threads_in_a_worker_are_limited(backend: str) -> None:
-    limit = 1 if backend == "dask" else threads_per_worker(2)  # Dask workers: one, always
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_trial_trains_with_one_blas_thread(backend: str) -> None:
     finished = outcomes(run_all(make(backend), specs({})))
     curves = finished[0].result.curves
-    assert curves["openblas_env"] == [limit]
-    assert curves["blas_threads"] and all(n <= limit for n in curves["blas_threads"])
+    assert curves["blas_threads"] and all(n == TRIAL_THREADS == 1 for n in curves["blas_threads"])
+    if backend != "in-process":  # set before the worker loads BLAS
+        assert curves["openblas_env"] == [TRIAL_THREADS]
 
 
 @pytest.mark.parametrize("backend", PROCESS_BACKENDS)
@@ -284,12 +284,6 @@ def test_make_executor_picks_the_backend_and_checks_its_options() -> None:
         "a scheduler address needs backend='dask', but got backend='local' with "
         "scheduler='tcp://127.0.0.1:8786'; choose the dask backend, or drop the scheduler"
     )
-
-
-def test_threads_per_worker_shares_the_cores() -> None:
-    assert threads_per_worker(3, cores=8) == 2
-    assert threads_per_worker(4, cores=2) == 1
-    assert threads_per_worker(1, cores=16) == 16
 
 
 def test_repeated_trial_numbers_are_refused() -> None:

@@ -195,3 +195,26 @@ def test_a_trial_past_its_timeout_is_recorded_as_timed_out(tmp_path) -> None:
     assert all(0.25 <= r.duration_s < 5 and r.dev_error is not None for r in outcome.records)
     assert all(r.message.startswith("deadline passed in epoch") for r in outcome.records)
     assert outcome.exit_code == 0
+
+
+DIGITS = """\
+name: digits
+data: {dataset: digits}
+hyperparameters:
+  learning_rate: {distribution: log_uniform, low: 1e-3, high: 1e-1}
+  hidden_units: {distribution: int_uniform, low: 96, high: 160}
+  epochs: 12
+search: {trials: %(trials)d, seed: 5}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["local", "dask"])
+def test_every_backend_gives_bit_identical_trials(tmp_path, backend) -> None:
+    """Networks large enough for BLAS to split its products over threads, were it allowed to."""
+    alone = run(tmp_path / "alone", trials=4, workers=1, text=DIGITS)
+    study = config(4, DIGITS)
+    execution = Execution.of(study.search, workers=2, backend=backend)
+    parallel = run_study(study, tmp_path / backend, execution)
+    assert rows(parallel) == rows(alone)
+    assert [r.curves for r in parallel.records] == [r.curves for r in alone.records]
