@@ -5,6 +5,7 @@ errors a user can meet. Every cluster listens on 127.0.0.1 only."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -152,6 +153,34 @@ def test_a_cluster_started_from_the_shell_runs_every_trial_and_stop_ends_its_tri
         assert executor.stop() == [0, 1]
         assert wait_until(lambda: not any(psutil.pid_exists(pids[w]) for w in running))
         executor.client.wait_for_workers(2, timeout=20)  # their nannies started new ones
+
+
+def test_the_cli_runs_a_study_on_a_cluster_started_from_the_shell(
+    shell: Start, tmp_path: Path
+) -> None:
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    shell(*DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard")
+    for _ in range(2):
+        shell(*DASK, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard")
+    (tmp_path / "iris.yaml").write_text(
+        "data: {dataset: iris}\nhyperparameters:\n"
+        "  learning_rate: {distribution: log_uniform, low: 1e-3, high: 1e-1}\n"
+        "  epochs: 5\nsearch: {trials: 6}\n"
+    )
+    hpsearch = (sys.executable, "-m", "hpsearch")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [*hpsearch, "run", "iris.yaml", "--backend", "dask", "--scheduler", address, "-q"]
+    run = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert "best 6 of 6 complete trials" in run.stdout
+    show = [*hpsearch, "show", "iris", "--all", "--format", "json"]
+    shown = subprocess.run(show, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    trials = json.loads(shown.stdout)
+    assert sorted(t["trial"] for t in trials) == list(range(6))
+    assert all(t["worker"].startswith("tcp://127.0.0.1:") for t in trials)
 
 
 @pytest.mark.slow  # three worker processes die and their nannies start new ones
