@@ -20,6 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal, Self
 
 from hpsearch.errors import ConfigError
@@ -141,10 +142,17 @@ def one_blas_thread() -> Iterator[None]:
     split over another number of threads rounds differently, and over many epochs that changes
     a dev error. So a trial gives the same result alone, beside others, on a cluster or retrained
     by `hpsearch train`; parallelism comes from running trials side by side."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=TRIAL_THREADS):
+    with _blas_libraries().limit(limits=TRIAL_THREADS):
         yield
+
+
+@cache
+def _blas_libraries() -> Any:
+    """The BLAS and OpenMP libraries loaded in this process, found once: finding them takes a
+    couple of milliseconds, too much to repeat for every trial."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def overran_message(trial_timeout: float | None, grace_s: float, fate: str) -> str:
