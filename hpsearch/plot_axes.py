@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from hpsearch.space import Choice, Distribution
 
@@ -56,10 +56,11 @@ def set_scale(ax: Axes, name: str, distribution: Distribution) -> None:
         ax.xaxis.set_major_formatter(FuncFormatter(_beta_label))
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(f"{name} (log scale of 1 − {name})")
+    elif distribution.distribution == "int_uniform":
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no tick at 1.25 layers
+        ax.set_xlabel(f"{name} (integer)")
     else:
-        ax.set_xlabel(
-            f"{name} ({'integer' if distribution.distribution == 'int_uniform' else 'linear'})"
-        )
+        ax.set_xlabel(f"{name} (linear)")
 
 
 def _beta_label(x: float, _: int) -> str:
