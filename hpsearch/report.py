@@ -91,6 +91,7 @@ def datasets_table(datasets: Iterable[BuiltinDataset]) -> Table:
     """The built-in datasets, one row each, for `hpsearch datasets`."""
     table = Table(title="Built-in datasets", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("name", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
     table.add_column("shape", justify="right", no_wrap=True)
     table.add_column("classes", justify="right")
     table.add_column("options", no_wrap=True)
@@ -98,7 +99,8 @@ def datasets_table(datasets: Iterable[BuiltinDataset]) -> Table:
     for info in datasets:
         rows, features = info.shape
         table.add_row(
-            f"[bold]{info.name}[/]\n[dim]{info.kind}[/]",
+            f"[bold]{info.name}[/]",
+            info.kind,
             f"{rows:,} × {features}",
             str(info.n_classes),
             "\n".join(f"{name}={value}" for name, value in info.options) or "–",
