@@ -41,8 +41,9 @@ def trivial(spec: TrialSpec, data: Any, deadline: float | None, on_epoch=None) -
     """A trial that trains nothing, with a 20-epoch curve to store like a real one."""
     curves = {name: [0.5] * 20 for name in ("train_cost", "train_error", "dev_cost", "dev_error")}
     return TrialResult(
-        spec.number, spec.round, TrialState.COMPLETE, 0.5, 0.25, 0.7, 0.6, 20, curves
-    )
+        spec.number, spec.round, TrialState.COMPLETE,
+        dev_error=0.5, train_error=0.25, dev_cost=0.7, train_cost=0.6, epochs=20, curves=curves,
+    )  # fmt: skip
 
 
 class Clock(Observer):

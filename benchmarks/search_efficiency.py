@@ -154,7 +154,7 @@ class Trials:
         results = self.parallel(delayed(train_trial)(s, self.data[g]) for _, (g, s) in todo)
         self.done.update(zip((identity for identity, _ in todo), results, strict=True))
         return {
-            key: [_record(s, self.done[_identity(key[:2], s)]) for s in specs]
+            key: [TrialRecord.of(s, self.done[_identity(key[:2], s)]) for s in specs]
             for key, specs in batches.items()
         }
 
@@ -168,23 +168,6 @@ def train_trial(spec: TrialSpec, data: TrainingData, keep_weights: bool = False)
 
 def _identity(group: Group, spec: TrialSpec) -> tuple[Group, int, str]:
     return group, spec.seed, json.dumps(spec.params, sort_keys=True)
-
-
-def _record(spec: TrialSpec, result: TrialResult) -> TrialRecord:
-    return TrialRecord(
-        spec.number,
-        spec.round,
-        spec.params,
-        spec.seed,
-        result.state,
-        dev_error=result.dev_error,
-        train_error=result.train_error,
-        dev_cost=result.dev_cost,
-        train_cost=result.train_cost,
-        epochs=result.epochs,
-        duration_s=result.duration_s,
-        message=result.message,
-    )
 
 
 def run_searches(trials: Trials, pending: dict[Key, Search]) -> dict[Key, list[TrialRecord]]:

@@ -56,7 +56,9 @@ def one_search(seed: int, trials: int, zooms: int, margin: float, rule: str):
             space, "random", seed=seed, round=r, numbers=range(r * trials, (r + 1) * trials)
         ):
             error = dev_error(spec.params)
-            records.append(TrialRecord(spec.number, r, spec.params, 0, TrialState.COMPLETE, error))
+            records.append(
+                TrialRecord(spec.number, r, spec.params, 0, TrialState.COMPLETE, dev_error=error)
+            )
         zoom = narrow(space, FIRST, best(records, rule), margin=margin)
         space = zoom.space
         kept.append(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -32,13 +32,11 @@ class TrialSpec:
     seed: int
 
 
-@dataclass(frozen=True)
-class TrialResult:
-    """What a worker sends back; errors and costs are None when the trial produced none."""
+@dataclass(frozen=True, kw_only=True)
+class TrialOutcome:
+    """What training a trial produced, as the worker measured it; errors and costs are None when
+    the trial produced none. Given by name, after the trial's number, round (and spec) and state."""
 
-    number: int
-    round: int
-    state: TrialState
     dev_error: float | None = None
     train_error: float | None = None
     dev_cost: float | None = None
@@ -49,11 +47,20 @@ class TrialResult:
     worker: str = ""
     message: str = ""
     traceback: str = ""
+
+
+@dataclass(frozen=True)
+class TrialResult(TrialOutcome):
+    """What a worker sends back."""
+
+    number: int
+    round: int
+    state: TrialState
     weights: bytes | None = None  # the trained network as .npz bytes, kept for the best trials
 
 
 @dataclass(frozen=True)
-class TrialRecord:
+class TrialRecord(TrialOutcome):
     """A trial as the store keeps it: what was asked (spec), what came back (result) and when.
 
     Results and ranking code read these; result fields are None, 0 or empty while a trial runs.
@@ -65,19 +72,17 @@ class TrialRecord:
     params: dict[str, Any]
     seed: int
     state: TrialState
-    dev_error: float | None = None
-    train_error: float | None = None
-    dev_cost: float | None = None
-    train_cost: float | None = None
-    epochs: int = 0
-    curves: dict[str, list[float]] = field(default_factory=dict)
-    duration_s: float = 0.0
-    worker: str = ""
-    message: str = ""
-    traceback: str = ""
     attempts: int = 0
     started: datetime | None = None
     finished: datetime | None = None
+
+    @classmethod
+    def of(cls, spec: TrialSpec, result: TrialResult, **when: Any) -> TrialRecord:
+        """The record of `spec` run to `result` (`when`: attempts, started, finished)."""
+        measured = {f.name: getattr(result, f.name) for f in fields(TrialOutcome)}
+        return cls(
+            spec.number, spec.round, spec.params, spec.seed, result.state, **measured, **when
+        )
 
     @property
     def spec(self) -> TrialSpec:

@@ -33,7 +33,8 @@ print("ready", flush=True)
 for n in range(count):
     store.mark_running(TrialSpec(n, 0, {"lr": n / 7}, n), "host:1")
     curves = {"dev_error": [1 / (1 + e) for e in range(200)], "train_error": [0.5] * 200}
-    store.record(TrialResult(n, 0, TrialState.COMPLETE, 0.1, 0.2, 0.3, 0.4, 200, curves, 1.0))
+    measured = dict(dev_error=0.1, train_error=0.2, dev_cost=0.3, train_cost=0.4, epochs=200)
+    store.record(TrialResult(n, 0, TrialState.COMPLETE, curves=curves, duration_s=1.0, **measured))
     print(n, flush=True)
 store.mark_running(TrialSpec(count, 0, {}, 0), "host:1")
 print("holding", flush=True)

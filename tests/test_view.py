@@ -83,4 +83,7 @@ def test_a_study_is_shown_while_its_runner_holds_it_and_writes(tmp_path) -> None
 
 
 def _finished(record) -> TrialResult:
-    return TrialResult(record.number, record.round, TrialState.COMPLETE, 0.5, 0.25, 1.0, 0.5, 5)
+    return TrialResult(
+        record.number, record.round, TrialState.COMPLETE,
+        dev_error=0.5, train_error=0.25, dev_cost=1.0, train_cost=0.5, epochs=5,
+    )  # fmt: skip
