@@ -89,8 +89,11 @@ def test_a_trial_is_announced_when_it_starts_on_a_worker_not_when_submitted() ->
 
 def test_a_worker_killed_mid_run_loses_no_trial_and_runs_none_twice() -> None:
     events = []
+    # Trial 2 runs long enough for the kill to land while it is inside its worker, even when
+    # the start event reaches the driver late on a loaded machine.
+    todo = specs(*({"sleep": 2.0 if n == 2 else 0.3, "error": n / 10} for n in range(8)))
     with DaskExecutor(scripted, None, workers=2) as executor:
-        for event in executor.run(specs(*({"sleep": 0.3, "error": n / 10} for n in range(8)))):
+        for event in executor.run(todo):
             events.append(event)
             if isinstance(event, TrialStarted) and event.spec.number == 2 and len(events) < 6:
                 os.kill(executor.client.run(os.getpid)[event.worker], signal.SIGKILL)
