@@ -21,7 +21,13 @@ stderr = Console(stderr=True, highlight=False)
 
 
 class _Commands(TyperGroup):
-    """Turns the library's errors into a message on stderr, once, for every command."""
+    """Turns the library's errors into a message on stderr, once, for every command; lists the
+    commands in the order a study uses them."""
+
+    ORDER = ("run", "show", "best", "zoom", "plot", "train", "check", "datasets", "schema")
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        return sorted(super().list_commands(ctx), key=self.ORDER.index)
 
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
         try:
@@ -86,8 +92,9 @@ def check(
     config: Annotated[Path, typer.Argument(help="The study's YAML file.", show_default=False)],
     draws: Annotated[int, typer.Option(min=0, help="How many of the first trials to show.")] = 5,
 ) -> None:
-    """Validate a study file and its data, and show what it would search; nothing is trained or
-    written."""
+    """Validate a study file and its data; show what it would search.
+
+    Nothing is trained or written."""
     from hpsearch.config import load_config
     from hpsearch.data import load_dataset
     from hpsearch.report import render_check
@@ -132,7 +139,7 @@ def run(
     quiet: Quiet = False,
     top: Annotated[int, typer.Option(min=1, help="Rows of the final table.")] = 10,
 ) -> None:
-    """Run a study: sample its trials, train them in parallel, store and rank them by dev error.
+    """Run a study: sample, train in parallel, store, rank by dev error.
 
     Run it again to resume: finished trials are kept, the others run again."""
     from hpsearch.config import load_config
@@ -189,8 +196,9 @@ def show(
         ),
     ] = None,
 ) -> None:
-    """Rank a study's trials by dev error: a summary and a table, or the rows as csv, json or
-    markdown. Works while the study runs."""
+    """Rank a study's trials by dev error, with a summary of what matters.
+
+    Or the rows alone as csv, json or markdown. Works while the study runs."""
     from hpsearch.export import render
     from hpsearch.show_table import render_view
     from hpsearch.study import study_folder
@@ -221,8 +229,10 @@ def best(
         Path | None, typer.Option("--output", "-o", help="Write the configuration to this file.")
     ] = None,
 ) -> None:
-    """The chosen trial (rank 1): its curves and its configuration as a study file that fixes
-    every hyperparameter; with --test, its error on the test split."""
+    """The chosen trial: its curves and its configuration as a study file.
+
+    The configuration fixes every hyperparameter; with --test, the trial's error on the test
+    split, the one command that reads it."""
     from hpsearch.chosen import choose, evaluate_on_test, logged_reads, write_reuse_yaml
     from hpsearch.report import render_chosen, render_test_read
     from hpsearch.study import study_folder
@@ -243,8 +253,10 @@ def plot(
     runs_dir: RunsDir = Path("runs"),
     top: Annotated[int, typer.Option(min=1, help="Trials in the learning-curve plot.")] = 5,
 ) -> None:
-    """Draw the study: dev error against each hyperparameter on its scale, round by round; the
-    best trials' learning curves; the best dev error so far. PNG files in <study>/plots/."""
+    """Draw the study as PNG files in <study>/plots/.
+
+    Dev error against each hyperparameter on its scale, round by round; the best trials'
+    learning curves; the best dev error so far."""
     from hpsearch.plots import plot_study
     from hpsearch.study import study_folder
 
@@ -279,8 +291,9 @@ def zoom(
     runs_dir: RunsDir = Path("runs"),
     quiet: Quiet = False,
 ) -> None:
-    """Coarse to fine: narrow the search to where the best trials cluster, and run a new round
-    of it into the same study."""
+    """Coarse to fine: narrow the search to the best trials' region, run a new round.
+
+    The new round goes into the same study; an unfinished zoom round is resumed."""
     from hpsearch.progress import progress_for
     from hpsearch.report import render_outcome, render_zoom
     from hpsearch.store import StudyStore
