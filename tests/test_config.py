@@ -1,7 +1,5 @@
 import contextlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -262,14 +260,3 @@ def test_yaml_punctuation_anywhere_gives_a_config_or_a_config_error(line, junk) 
     lines = VALID.splitlines()
     lines.insert(line, junk + lines[line % len(lines)])
     loads_or_refuses("\n".join(lines))
-
-
-def test_config_imports_neither_rendering_nor_the_store() -> None:
-    code = (
-        "import sys, hpsearch.config, hpsearch.sampler;"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'typer')"
-        " or m.startswith('hpsearch.store')))"
-    )
-    root = Path(__file__).parent.parent
-    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
-    assert found.stdout.strip() == "[]"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -70,12 +68,6 @@ def test_builtin_loads_offline_as_listed(info: BuiltinDataset, offline: None) ->
         assert X.dtype == np.float32 and X.flags.c_contiguous and np.isfinite(X).all()
         assert y.dtype == np.int64 and set(y) == set(range(info.n_classes))
     assert len(data.feature_names) == data.n_features
-
-
-def test_importing_the_package_loads_neither_scikit_learn_nor_rendering() -> None:
-    code = "import sys, hpsearch.data; print(sorted({'sklearn', 'rich'} & set(sys.modules)))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.stdout.strip() == "[]", result.stderr
 
 
 def test_split_is_stratified_disjoint_complete_and_repeatable(tmp_path: Path) -> None:

@@ -1,8 +1,5 @@
 import json
 import math
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -225,13 +222,3 @@ def test_a_sample_is_complete_and_shares_no_list() -> None:
 def test_from_dict_refuses_a_mapping_without_a_known_distribution() -> None:
     with pytest.raises(ValidationError):
         SearchSpace.from_dict({"learning_rate": {"distribution": "loguniform", "low": 1}})
-
-
-def test_space_and_sampler_import_nothing_of_the_network() -> None:
-    code = (
-        "import sys, hpsearch.space, hpsearch.sampler;"
-        "print(sorted(m for m in sys.modules if m.startswith(('hpsearch.nn', 'hpsearch.store'))))"
-    )
-    root = Path(__file__).parent.parent
-    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
-    assert found.stdout.strip() == "[]"

@@ -1,7 +1,4 @@
 import math
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -282,13 +279,3 @@ def test_zoom_yaml_keeps_weights_lists_and_fixed_nulls() -> None:
         "  patience: null\n"
     )
     assert parse_config(zoom_yaml(space), "zoomed.yaml").hyperparameters == space
-
-
-def test_zoom_imports_nothing_of_the_network_or_the_store() -> None:
-    code = (
-        "import sys, hpsearch.zoom;"
-        "print(sorted(m for m in sys.modules if m.startswith(('hpsearch.nn', 'hpsearch.store'))))"
-    )
-    root = Path(__file__).parent.parent
-    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
-    assert found.stdout.strip() == "[]"
