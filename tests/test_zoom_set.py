@@ -3,16 +3,8 @@ import pytest
 from hpsearch.errors import ConfigError
 from hpsearch.space import Choice, IntUniform, LogUniform, OneMinusLogUniform, SearchSpace
 from hpsearch.zoom_set import USAGE, check_overrides, keep_choices, parse_override
+from tests.test_zoom import FIRST
 
-FIRST = SearchSpace(
-    {
-        "learning_rate": LogUniform(low=1e-4, high=1.0),
-        "beta1": OneMinusLogUniform(low=0.9, high=0.999),
-        "hidden_units": IntUniform(low=16, high=256),
-        "activation": Choice(choices=["relu", "tanh", "sigmoid"], weights=[0.5, 0.3, 0.2]),
-        "epochs": 5,
-    }
-)
 SEARCHED = "learning_rate, beta1, hidden_units, activation"
 
 
