@@ -136,11 +136,7 @@ def test_a_trial_whose_worker_died_after_it_ended_is_not_charged() -> None:
 def test_a_cluster_started_from_the_shell_runs_every_trial_and_stop_ends_its_trials(
     shell: Start,
 ) -> None:
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    shell(*DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard")
-    for _ in range(2):
-        shell(*DASK, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard")
+    address = start_cluster(shell)
     with DaskExecutor(scripted, None, scheduler=address, connect_timeout=20) as executor:
         todo = specs(*({"sleep": 0.1, "error": n / 10} for n in range(6)))
         finished = outcomes(list(executor.run(todo)))
@@ -161,11 +157,7 @@ def test_a_cluster_started_from_the_shell_runs_every_trial_and_stop_ends_its_tri
 def test_the_cli_runs_a_study_on_a_cluster_started_from_the_shell(
     shell: Start, tmp_path: Path
 ) -> None:
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    shell(*DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard")
-    for _ in range(2):
-        shell(*DASK, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard")
+    address = start_cluster(shell)
     (tmp_path / "iris.yaml").write_text(
         "data: {dataset: iris}\nhyperparameters:\n"
         "  learning_rate: {distribution: log_uniform, low: 1e-3, high: 1e-1}\n"
@@ -188,11 +180,7 @@ def test_the_cli_runs_a_study_on_a_cluster_started_from_the_shell(
 
 @pytest.mark.slow  # three worker processes die and their nannies start new ones
 def test_a_scheduler_started_as_documented_fails_a_trial_at_its_third_death(shell: Start) -> None:
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    shell(*DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard")
-    for _ in range(2):
-        shell(*DASK, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard")
+    address = start_cluster(shell)
     executor = DaskExecutor(scripted, None, scheduler=address, connect_timeout=20)
     todo = specs({"kill": "always", "sleep_before_kill": 0.2}, {"sleep": 0.1})
     finished = outcomes(run_all(executor, todo))
@@ -336,6 +324,17 @@ def _group(group: int) -> list[int]:
         except (ProcessLookupError, psutil.NoSuchProcess):
             continue
     return members
+
+
+def start_cluster(shell: Start, workers: int = 2) -> str:
+    """A scheduler and `workers` single-threaded workers on 127.0.0.1, as the docs start them;
+    returns the scheduler's address."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    shell(*DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard")
+    for _ in range(workers):
+        shell(*DASK, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard")
+    return address
 
 
 def free_port() -> int:
