@@ -53,9 +53,9 @@ def zoom_study(
     given on the command line). A dry run reads the store and writes nothing."""
     with StudyStore.open(folder, writer=not request.dry_run) as store:
         config = stored_config(store)
-        unfinished = _unfinished_zoom_round(store, config.search.seed)
+        unfinished, pending = _unfinished_zoom_round(store, config.search.seed)
         if unfinished is not None and not request.dry_run:
-            zoom, space, trials = None, unfinished, len(pending_trials(store, config.search.seed))
+            zoom, space, trials = None, unfinished, pending
         else:
             zoom = _narrow(store, request)
             space = zoom.space
@@ -84,8 +84,10 @@ def _narrow(store: StudyStore, request: ZoomRequest) -> Zoom:
     )
 
 
-def _unfinished_zoom_round(store: StudyStore, seed: int) -> SearchSpace | None:
-    """The space of the last round if it is a zoom round with trials still to run."""
+def _unfinished_zoom_round(store: StudyStore, seed: int) -> tuple[SearchSpace | None, int]:
+    """The space of the last round if it is a zoom round with trials still to run, and how many
+    trials of the study are still to run."""
     last = store.rounds()[-1]
-    pending = [spec for spec in pending_trials(store, seed) if spec.round == last.number]
-    return SearchSpace.from_dict(last.space) if last.number > 0 and pending else None
+    pending = pending_trials(store, seed)
+    in_last = last.number > 0 and any(spec.round == last.number for spec in pending)
+    return (SearchSpace.from_dict(last.space) if in_last else None), len(pending)
