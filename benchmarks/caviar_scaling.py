@@ -24,9 +24,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import hpsearch.study
+import hpsearch.study.run
 from hpsearch.config import parse_config
-from hpsearch.study import Execution, Observer, run_study
+from hpsearch.study.run import Execution, Observer, run_study
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
 EQUAL_COST = """\
@@ -90,7 +90,7 @@ def scaling(trials: int, epochs: int, repeats: int, tmp: Path) -> None:
 def overhead(trials: int, tmp: Path) -> None:
     """The cost of one more trial: studies of `trials` and 2·`trials` trivial trials, timed, the
     difference divided by `trials`, so loading the data and starting workers count once."""
-    hpsearch.study.run_trial = trivial  # the study's path, with training taken out
+    hpsearch.study.run.run_trial = trivial  # the study's path, with training taken out
     print(f"hpsearch's own cost per trial ({trials} more trivial trials, through run_study):")
     for workers in (1, 2):
         seconds = [

@@ -35,14 +35,13 @@ from search_summary import MAIN, PICKED, summary
 from threadpoolctl import threadpool_limits
 
 from hpsearch.data import Dataset, DataSpec, load_dataset
+from hpsearch.execution.objective import TrainingData, run_trial, training_data
 from hpsearch.nn import Network
-from hpsearch.objective import TrainingData, run_trial
-from hpsearch.results import rank
-from hpsearch.sampler import plan_trials, training_seed
-from hpsearch.space import IntUniform, LogUniform, OneMinusLogUniform, SearchSpace, Uniform
-from hpsearch.study import training_data
+from hpsearch.search.ranking import rank
+from hpsearch.search.sampler import plan_trials, training_seed
+from hpsearch.search.space import IntUniform, LogUniform, OneMinusLogUniform, SearchSpace, Uniform
+from hpsearch.search.zoom import choose_top, narrow
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
-from hpsearch.zoom import choose_top, narrow
 
 DATASETS = ("digits", "breast_cancer")
 TRIALS, FIRST_ROUND = 25, 15  # the budget; the zoomed search spends the rest in its second round

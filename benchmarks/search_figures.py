@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hpsearch.results import rank
-from hpsearch.space import SearchSpace
+from hpsearch.search.ranking import rank
+from hpsearch.search.space import SearchSpace
 from hpsearch.trial import TrialRecord, TrialState
 
 Key = tuple[str, int, str]  # dataset, seed, search

@@ -20,8 +20,8 @@ from search_figures import (
 )
 
 from hpsearch.nn import HyperParams
-from hpsearch.sampler import grid_shape
-from hpsearch.space import SearchSpace
+from hpsearch.search.sampler import grid_shape
+from hpsearch.search.space import SearchSpace
 
 PICKED = {"grid": "grid 5×5", "random": "random", "zoom": "15 random + 10 zoomed", "tpe": "TPE"}
 MAIN = "grid, random, zoom, TPE, α log"  # the label of the space the main searches share

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hpsearch.sampler import plan_trials
-from hpsearch.space import Choice, IntUniform, LogUniform, OneMinusLogUniform, SearchSpace
+from hpsearch.search.sampler import plan_trials
+from hpsearch.search.space import Choice, IntUniform, LogUniform, OneMinusLogUniform, SearchSpace
+from hpsearch.search.zoom import choose_top, narrow
 from hpsearch.trial import TrialRecord, TrialState
-from hpsearch.zoom import choose_top, narrow
 
 FIRST = SearchSpace(
     {

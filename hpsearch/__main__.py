@@ -1,3 +1,3 @@
-from hpsearch.cli import app
+from hpsearch.cli.app import app
 
 app(prog_name="hpsearch")

@@ -2,9 +2,16 @@
 
 
 class HpsearchError(Exception):
-    """A mistake the user can fix; the CLI prints the message and exits with `exit_code`."""
+    """A mistake the user can fix; the CLI prints the message and exits with `exit_code`.
+
+    `option` names the argument the message begins with, in the library's words (`top`,
+    `round`), so that the command line can say it as its own flag (`--top`)."""
 
     exit_code = 2
+
+    def __init__(self, message: str, *, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
 
 
 class ConfigError(HpsearchError):

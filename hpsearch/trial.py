@@ -33,7 +33,7 @@ class TrialSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
-class TrialOutcome:
+class Measurements:
     """What training a trial produced, as the worker measured it; errors and costs are None when
     the trial produced none. Given by name, after the trial's number, round (and spec) and state."""
 
@@ -50,7 +50,7 @@ class TrialOutcome:
 
 
 @dataclass(frozen=True)
-class TrialResult(TrialOutcome):
+class TrialResult(Measurements):
     """What a worker sends back."""
 
     number: int
@@ -60,7 +60,7 @@ class TrialResult(TrialOutcome):
 
 
 @dataclass(frozen=True)
-class TrialRecord(TrialOutcome):
+class TrialRecord(Measurements):
     """A trial as the store keeps it: what was asked (spec), what came back (result) and when.
 
     Results and ranking code read these; result fields are None, 0 or empty while a trial runs.
@@ -79,7 +79,7 @@ class TrialRecord(TrialOutcome):
     @classmethod
     def of(cls, spec: TrialSpec, result: TrialResult, **when: Any) -> TrialRecord:
         """The record of `spec` run to `result` (`when`: attempts, started, finished)."""
-        measured = {f.name: getattr(result, f.name) for f in fields(TrialOutcome)}
+        measured = {f.name: getattr(result, f.name) for f in fields(Measurements)}
         return cls(
             spec.number, spec.round, spec.params, spec.seed, result.state, **measured, **when
         )

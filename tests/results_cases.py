@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from hpsearch.config import parse_config
-from hpsearch.space import SearchSpace
-from hpsearch.store import StudyStore
+from hpsearch.search.space import SearchSpace
+from hpsearch.store.study_store import StudyStore
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 
 SYNTHETIC = """\

@@ -7,7 +7,7 @@ import os
 import signal
 from pathlib import Path
 
-from hpsearch.objective import TrainingData, run_trial
+from hpsearch.execution.objective import TrainingData, run_trial
 from hpsearch.trial import TrialResult, TrialSpec
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from hpsearch.cells import duration_cell, error_cell, param_cell, scientific
-from hpsearch.space import Choice, IntUniform, LogUniform, OneMinusLogUniform, Uniform
+from hpsearch.cli.cells import duration_cell, error_cell, param_cell, scientific
+from hpsearch.search.space import Choice, IntUniform, LogUniform, OneMinusLogUniform, Uniform
 
 ALPHA = LogUniform(low=1e-4, high=1.0)
 BETA = OneMinusLogUniform(low=0.9, high=0.999)

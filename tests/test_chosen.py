@@ -4,21 +4,17 @@ import numpy as np
 import pytest
 import yaml
 
-from hpsearch.chosen import (
-    TEST_LOG,
-    choose,
-    evaluate_on_test,
-    logged_reads,
-    reuse_config,
-    reuse_yaml,
-)
 from hpsearch.config import parse_config
 from hpsearch.data import load_dataset
 from hpsearch.errors import DataError, StoreError
 from hpsearch.nn import Network
-from hpsearch.results import rank
-from hpsearch.store import StudyStore
-from hpsearch.study import Execution, run_study
+from hpsearch.search.ranking import rank
+from hpsearch.store.layout import TEST_LOG
+from hpsearch.store.study_store import StudyStore
+from hpsearch.store.test_reads import logged_reads
+from hpsearch.study.best import choose, evaluate_on_test, reuse_config, reuse_yaml
+from hpsearch.study.run import Execution, run_study
+from hpsearch.study.snapshot import read_snapshot
 from hpsearch.trial import TrialState
 from tests.results_cases import make_study
 
@@ -49,7 +45,7 @@ def snapshot(folder):
 
 
 def test_the_chosen_trial_is_rank_1_with_its_curves_and_weights(iris) -> None:
-    chosen = choose(iris)
+    chosen = choose(read_snapshot(iris))
     _, records = snapshot(iris)
     assert chosen.record == rank(records)[0] and chosen.complete == 4
     assert chosen.weights == iris / "models" / f"trial-{chosen.record.number}.npz"
@@ -57,7 +53,7 @@ def test_the_chosen_trial_is_rank_1_with_its_curves_and_weights(iris) -> None:
 
 
 def test_the_configuration_loads_back_as_a_study_that_fixes_every_value(iris) -> None:
-    chosen = choose(iris)
+    chosen = choose(read_snapshot(iris))
     text = reuse_yaml(chosen)
     assert text.startswith(
         f"# The chosen configuration of study iris: trial {chosen.record.number} (round 0), "
@@ -72,7 +68,7 @@ def test_the_configuration_loads_back_as_a_study_that_fixes_every_value(iris) ->
 
 
 def test_a_long_study_name_still_makes_a_valid_name(iris) -> None:
-    chosen = choose(iris)
+    chosen = choose(read_snapshot(iris))
     long = chosen.config.model_copy(update={"name": "n" * 100})
     settings = reuse_config(replace(chosen, config=long))
     assert len(settings["name"]) == 100
@@ -81,7 +77,7 @@ def test_a_long_study_name_still_makes_a_valid_name(iris) -> None:
 
 def test_the_test_split_is_read_once_and_the_ranking_does_not_change(iris, monkeypatch) -> None:
     before = snapshot(iris)
-    chosen = choose(iris)
+    chosen = choose(read_snapshot(iris))
     seen = []
     evaluate = Network.evaluate
 
@@ -104,7 +100,7 @@ def test_the_test_split_is_read_once_and_the_ranking_does_not_change(iris, monke
 
 
 def test_every_read_is_logged_and_a_bad_line_is_skipped(tmp_path, iris) -> None:
-    chosen = choose(iris)
+    chosen = choose(read_snapshot(iris))
     count = len(logged_reads(iris))
     with open(iris / TEST_LOG, "a") as log:
         log.write("not json\n")
@@ -113,7 +109,7 @@ def test_every_read_is_logged_and_a_bad_line_is_skipped(tmp_path, iris) -> None:
 
 
 def test_changed_data_is_refused_before_the_test_split_is_read(iris) -> None:
-    chosen = replace(choose(iris), fingerprint="0123456789abcdef")
+    chosen = replace(choose(read_snapshot(iris)), fingerprint="0123456789abcdef")
     with pytest.raises(DataError) as error:
         evaluate_on_test(iris, chosen)
     assert str(error.value).startswith(
@@ -125,7 +121,7 @@ def test_changed_data_is_refused_before_the_test_split_is_read(iris) -> None:
 
 
 def test_weights_that_were_not_kept_are_said_to_be_missing_with_the_fix(iris) -> None:
-    chosen = replace(choose(iris), weights=None)
+    chosen = replace(choose(read_snapshot(iris)), weights=None)
     with pytest.raises(StoreError) as error:
         evaluate_on_test(iris, chosen)
     number = chosen.record.number
@@ -139,7 +135,7 @@ def test_weights_that_were_not_kept_are_said_to_be_missing_with_the_fix(iris) ->
 def test_a_study_without_a_complete_trial_has_no_chosen_one(tmp_path) -> None:
     folder = make_study(tmp_path, trials=2, others=dict.fromkeys(range(2), TrialState.FAILED))
     with pytest.raises(StoreError) as error:
-        choose(folder)
+        choose(read_snapshot(folder))
     assert str(error.value) == (
         "study 'synthetic' has no complete trial yet (2 trials stored); wait for the run, "
         "or run it with `hpsearch run`"

@@ -4,7 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hpsearch import __version__
-from hpsearch.cli import app
+from hpsearch.cli.app import app
 from hpsearch.config import StudyConfig
 from hpsearch.data import BUILTIN_DATASETS
 from tests.config_cases import PARAMETERS, VALID

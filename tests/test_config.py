@@ -13,8 +13,8 @@ from hpsearch.config import SearchSettings, StudyConfig, load_config, parse_conf
 from hpsearch.data import DataSpec
 from hpsearch.errors import ConfigError
 from hpsearch.nn.hyperparams import HyperParams
-from hpsearch.space import DISTRIBUTIONS, LogUniform, OneMinusLogUniform
-from hpsearch.yaml_lines import read_yaml
+from hpsearch.search.space import DISTRIBUTIONS, LogUniform, OneMinusLogUniform
+from hpsearch.userinput.yaml_lines import read_yaml
 from tests.config_cases import PARAMETERS, VALID
 
 CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.yaml"))

@@ -20,10 +20,11 @@ import psutil
 import pytest
 
 import hpsearch
-from hpsearch.dask_backend import DaskExecutor
 from hpsearch.errors import ConfigError, ExecutorError
-from hpsearch.executor import TrialStarted, make_executor
-from hpsearch.loky_backend import LokyExecutor
+from hpsearch.execution.contract import TrialStarted
+from hpsearch.execution.dask_cluster import DaskExecutor
+from hpsearch.execution.factory import make_executor
+from hpsearch.execution.local_processes import LokyExecutor
 from hpsearch.trial import TrialSpec, TrialState
 from tests.test_executor import outcomes, run_all, specs
 from tests.toy_trials import BrokenContext, least_squares, scripted
@@ -266,7 +267,7 @@ def test_without_distributed_the_dask_backend_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
-    monkeypatch.delitem(sys.modules, "hpsearch.dask_backend")
+    monkeypatch.delitem(sys.modules, "hpsearch.execution.dask_cluster")
     with pytest.raises(ConfigError) as error:
         make_executor(scripted, None, backend="dask")
     assert str(error.value) == (

@@ -15,18 +15,13 @@ from typing import Any
 
 import pytest
 
-from hpsearch.dask_backend import DaskExecutor
 from hpsearch.errors import ConfigError, ExecutorError
-from hpsearch.executor import (
-    TRIAL_THREADS,
-    Executor,
-    InProcessExecutor,
-    TrialEvent,
-    TrialFinished,
-    TrialStarted,
-    make_executor,
-)
-from hpsearch.loky_backend import LokyExecutor
+from hpsearch.execution.contract import Executor, TrialEvent, TrialFinished, TrialStarted
+from hpsearch.execution.dask_cluster import DaskExecutor
+from hpsearch.execution.factory import make_executor
+from hpsearch.execution.in_process import InProcessExecutor
+from hpsearch.execution.local_processes import LokyExecutor
+from hpsearch.execution.threads import TRIAL_THREADS
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 from tests.toy_trials import BrokenContext, CountedContext, scripted
 
@@ -281,8 +276,8 @@ def test_make_executor_picks_the_backend_and_checks_its_options() -> None:
     with pytest.raises(ConfigError) as error:
         make_executor(scripted, None, scheduler="tcp://127.0.0.1:8786")
     assert str(error.value) == (
-        "a scheduler address needs backend='dask', but got backend='local' with "
-        "scheduler='tcp://127.0.0.1:8786'; choose the dask backend, or drop the scheduler"
+        "scheduler is only used with backend: dask, but backend is 'local'; set backend: dask, "
+        "or remove scheduler"
     )
 
 

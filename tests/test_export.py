@@ -5,10 +5,11 @@ import math
 
 import pytest
 
-from hpsearch.export import FIELDS, to_csv, to_json, to_markdown
-from hpsearch.store import StudyStore
+from hpsearch.cli.export import FIELDS, to_csv, to_json, to_markdown
+from hpsearch.store.study_store import StudyStore
+from hpsearch.study.overview import ShowOptions, view_study
+from hpsearch.study.snapshot import read_snapshot
 from hpsearch.trial import TrialState
-from hpsearch.view import ShowOptions, view_study
 from tests.results_cases import make_study
 
 OTHERS = {1: TrialState.FAILED, 4: TrialState.DIVERGED}
@@ -26,7 +27,7 @@ def stored(study):
 
 
 def test_json_parses_back_to_the_stored_numbers(study, stored) -> None:
-    view = view_study(study, ShowOptions(top=None, all=True), summary=False)
+    view = view_study(read_snapshot(study), ShowOptions(top=None, all=True), summary=False)
     trials = json.loads(to_json(view))
     assert [t["trial"] for t in trials] == [row.record.number for row in view.rows]
     assert len(trials) == 12
@@ -43,7 +44,7 @@ def test_json_parses_back_to_the_stored_numbers(study, stored) -> None:
 
 
 def test_csv_has_one_column_per_hyperparameter_and_parses_back(study, stored) -> None:
-    view = view_study(study, ShowOptions(top=None, all=True), summary=False)
+    view = view_study(read_snapshot(study), ShowOptions(top=None, all=True), summary=False)
     rows = list(csv.DictReader(io.StringIO(to_csv(view))))
     assert list(rows[0]) == [*FIELDS, "learning_rate", "beta1", "hidden_units", "activation"]
     for row in rows:
@@ -58,7 +59,7 @@ def test_csv_has_one_column_per_hyperparameter_and_parses_back(study, stored) ->
 
 
 def test_markdown_is_a_table_with_the_terminal_formatting(study) -> None:
-    view = view_study(study, ShowOptions(top=3), summary=False)
+    view = view_study(read_snapshot(study), ShowOptions(top=3), summary=False)
     lines = to_markdown(view).splitlines()
     assert lines[0] == (
         "| # | trial | round | dev error | train error | diagnosis | learning_rate | beta1 | "
@@ -74,5 +75,6 @@ def test_markdown_is_a_table_with_the_terminal_formatting(study) -> None:
 
 def test_values_that_are_not_finite_become_null(tmp_path) -> None:
     folder = make_study(tmp_path, trials=2, error=lambda p: math.inf)
-    trials = json.loads(to_json(view_study(folder, ShowOptions(top=None), summary=False)))
+    view = view_study(read_snapshot(folder), ShowOptions(top=None), summary=False)
+    trials = json.loads(to_json(view))
     assert [t["dev_error"] for t in trials] == [None, None]

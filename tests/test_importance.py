@@ -3,10 +3,10 @@ import math
 import numpy as np
 import pytest
 
-from hpsearch.importance import Importance, importance, main_effects
-from hpsearch.results import searched_distributions
-from hpsearch.space import SearchSpace
-from hpsearch.store import StudyStore
+from hpsearch.search.importance import Importance, importance, main_effects
+from hpsearch.search.ranking import searched_distributions
+from hpsearch.search.space import SearchSpace
+from hpsearch.store.study_store import StudyStore
 from hpsearch.trial import TrialState
 from tests.results_cases import make_study
 

@@ -1,16 +1,17 @@
 import pytest
 from matplotlib.figure import Figure
 
-from hpsearch.errors import StoreError
-from hpsearch.plot_axes import position, spans
-from hpsearch.plots import (
+from hpsearch.cli.plot_axes import position, spans
+from hpsearch.cli.plots import (
+    StudyData,
     best_so_far_figure,
     coarse_to_fine_figure,
     learning_curves_figure,
     plot_study,
-    read_study,
 )
-from hpsearch.space import OneMinusLogUniform
+from hpsearch.errors import StoreError
+from hpsearch.search.space import OneMinusLogUniform
+from hpsearch.study.snapshot import read_snapshot
 from hpsearch.trial import TrialState
 from tests.results_cases import make_study
 
@@ -18,9 +19,10 @@ from tests.results_cases import make_study
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     others = {1: TrialState.FAILED, 5: TrialState.DIVERGED}
-    return read_study(
+    snapshot = read_snapshot(
         make_study(tmp_path_factory.mktemp("runs"), trials=14, zoomed=6, others=others)
     )
+    return StudyData(snapshot.info.name, snapshot.spaces, snapshot.records)
 
 
 def panels(figure: Figure) -> dict[str, object]:
@@ -101,7 +103,7 @@ def test_best_so_far_never_rises_within_a_round(study) -> None:
 
 def test_plot_writes_three_pngs_in_the_study_folder(tmp_path) -> None:
     folder = make_study(tmp_path, trials=9)
-    paths = plot_study(folder, top=2)
+    paths = plot_study(read_snapshot(folder), top=2)
     assert [p.name for p in paths] == [
         "dev-error-by-hyperparameter.png",
         "learning-curves.png",
@@ -115,5 +117,5 @@ def test_plot_writes_three_pngs_in_the_study_folder(tmp_path) -> None:
 def test_a_study_without_complete_trials_has_nothing_to_plot(tmp_path) -> None:
     folder = make_study(tmp_path, trials=2, others=dict.fromkeys(range(2), TrialState.FAILED))
     with pytest.raises(StoreError) as error:
-        plot_study(folder)
+        plot_study(read_snapshot(folder))
     assert str(error.value) == "study 'synthetic' has no complete trial yet; nothing to plot"

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from hpsearch.progress import BarProgress, LineProgress, QuietProgress, progress_for, sparkline
+from hpsearch.cli.progress import BarProgress, LineProgress, QuietProgress, progress_for, sparkline
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
 
 

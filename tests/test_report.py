@@ -3,10 +3,10 @@ import re
 
 from rich.console import Console
 
+from hpsearch.cli.report import render_check, space_table, trials_table
 from hpsearch.config import StudyConfig, parse_config
 from hpsearch.data import load_dataset
-from hpsearch.report import render_check, space_table, trials_table
-from hpsearch.sampler import preview_trials
+from hpsearch.search.sampler import preview_trials
 from tests.config_cases import VALID
 
 

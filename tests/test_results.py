@@ -3,14 +3,14 @@ import math
 import pytest
 
 from hpsearch.errors import ConfigError
-from hpsearch.results import (
+from hpsearch.search.ranking import (
     diagnose,
     rank,
     searched_distributions,
     sort_trials,
     summarize_curves,
 )
-from hpsearch.space import SearchSpace
+from hpsearch.search.space import SearchSpace
 from hpsearch.trial import TrialRecord, TrialState
 
 
@@ -76,7 +76,7 @@ def test_sorting_by_an_unknown_column_names_the_known_ones() -> None:
     with pytest.raises(ConfigError) as error:
         sort_trials([record(0, 0.1)], "lr", ["learning_rate"])
     assert str(error.value) == (
-        "--sort must be one of dev_error, train_error, duration, trial, learning_rate, but got 'lr'"
+        "sort must be one of dev_error, train_error, duration, trial, learning_rate, but got 'lr'"
     )
 
 

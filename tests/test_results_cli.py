@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hpsearch.cli import app
+from hpsearch.cli.app import app
 from hpsearch.config import parse_config
-from hpsearch.store import StudyStore
-from hpsearch.study import Execution, run_study
+from hpsearch.store.study_store import StudyStore
+from hpsearch.study.run import Execution, run_study
 from hpsearch.trial import TrialState
 from tests.results_cases import make_study
 from tests.test_chosen import IRIS

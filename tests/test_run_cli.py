@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hpsearch.cli import app
+from hpsearch.cli.app import app
 from tests import study_trials
 from tests.data_cases import BAD_INPUTS
 
@@ -149,7 +149,7 @@ def test_ctrl_c_keeps_finished_trials_prints_the_table_and_exits_130(tmp_path) -
 
 
 def test_a_failing_trial_makes_the_exit_code_1(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr("hpsearch.study.run_trial", study_trials.raising_on_trial_2)
+    monkeypatch.setattr("hpsearch.study.run.run_trial", study_trials.raising_on_trial_2)
     (tmp_path / "digits.yaml").write_text(DIGITS.replace("trials: 20", "trials: 3"))
     result = runner.invoke(
         app, ["run", str(tmp_path / "digits.yaml"), "--workers", "1", "--runs-dir", str(tmp_path)]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from hpsearch.errors import StoreError
-from hpsearch.runlock import RunLock
+from hpsearch.store.runlock import RunLock
 
 
 def test_a_held_lock_refuses_a_second_holder_until_released(tmp_path: Path) -> None:

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from hpsearch.nn.hyperparams import HyperParams
-from hpsearch.sampler import count_trials, grid_shape, plan_trials, preview_trials
-from hpsearch.space import Choice, IntUniform, LogUniform, OneMinusLogUniform, SearchSpace
+from hpsearch.search.sampler import count_trials, grid_shape, plan_trials, preview_trials
+from hpsearch.search.space import Choice, IntUniform, LogUniform, OneMinusLogUniform, SearchSpace
 
 
 def space(**extra) -> SearchSpace:

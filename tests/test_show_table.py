@@ -4,11 +4,12 @@ import re
 import pytest
 from rich.console import Console
 
-from hpsearch.cells import param_cell
-from hpsearch.show_table import render_view, summary_lines
-from hpsearch.store import StudyStore
+from hpsearch.cli.cells import param_cell
+from hpsearch.cli.show_table import render_view, summary_lines
+from hpsearch.store.study_store import StudyStore
+from hpsearch.study.overview import ShowOptions, view_study
+from hpsearch.study.snapshot import read_snapshot
 from hpsearch.trial import TrialState
-from hpsearch.view import ShowOptions, view_study
 from tests.results_cases import make_study
 
 OTHERS = {2: TrialState.FAILED, 3: TrialState.DIVERGED, 7: TrialState.INTERRUPTED}
@@ -22,7 +23,7 @@ def study(tmp_path_factory):
 
 def shown(study, width: int, **options) -> str:
     console = Console(width=width, file=io.StringIO(), record=True)
-    view = view_study(study, ShowOptions(**options))
+    view = view_study(read_snapshot(study), ShowOptions(**options))
     render_view(console, view)
     return console.export_text()
 
@@ -37,7 +38,7 @@ def test_the_table_fits_the_width_and_cuts_no_value(study, width) -> None:
     text = shown(study, width, top=None, all=True)
     assert max(len(line.rstrip()) for line in text.splitlines()) <= width
     assert "…" not in text
-    view = view_study(study, ShowOptions(top=None, all=True), summary=False)
+    view = view_study(read_snapshot(study), ShowOptions(top=None, all=True), summary=False)
     for row in view.rows:
         for name, distribution in view.distributions.items():
             assert param_cell(distribution, row.params[name]) in text
@@ -49,7 +50,7 @@ def test_a_wide_terminal_has_a_column_per_hyperparameter(study) -> None:
     assert "learning" in header[0] and "hidden" in header[0]
     assert re.search(r"#\s+trial\s+round\s+error\s+error\s+diagnosis\s+rate\s+beta1\s+units\s+"
                      r"activation\s+epochs\s+time", header[1])  # fmt: skip
-    view = view_study(study, ShowOptions(), summary=False)
+    view = view_study(read_snapshot(study), ShowOptions(), summary=False)
     rows = table_rows(text)
     assert [int(cells[1]) for cells in rows] == [row.record.number for row in view.rows]
     for cells, row in zip(rows, view.rows, strict=True):
@@ -79,7 +80,7 @@ def round_to(value: float, digits: int = 4) -> float:
 def test_an_80_column_output_folds_the_hyperparameters_into_one_column(study) -> None:
     text = shown(study, 80)
     assert re.search(r"#\s+trial\s+round\s+error\s+error\s+diagnosis\s+hyperparameters", text)
-    view = view_study(study, ShowOptions(), summary=False)
+    view = view_study(read_snapshot(study), ShowOptions(), summary=False)
     first = view.rows[0].params
     assert (
         f"learning_rate={param_cell(view.distributions['learning_rate'], first['learning_rate'])}"
@@ -102,7 +103,7 @@ def test_failed_trials_show_only_with_all_with_their_reason_and_worker(study) ->
 
 
 def test_the_summary_counts_names_the_best_and_says_what_matters(study) -> None:
-    view = view_study(study, ShowOptions())
+    view = view_study(read_snapshot(study), ShowOptions())
     lines = summary_lines(view)
     assert lines[0] == (
         "study synthetic (2 rounds): 20 trials, 17 complete, 1 diverged, 1 failed, 1 interrupted"

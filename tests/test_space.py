@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from hpsearch.space import (
+from hpsearch.search.space import (
     Choice,
     IntUniform,
     LogUniform,

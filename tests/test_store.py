@@ -14,7 +14,7 @@ import pytest
 
 from hpsearch import __version__
 from hpsearch.errors import StoreError
-from hpsearch.store import SCHEMA_VERSION, StudyStore
+from hpsearch.store.study_store import SCHEMA_VERSION, StudyStore
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ SPACE = {"learning_rate": {"log": [1e-4, 1.0]}, "hidden": {"int": [50, 100]}}
 # as it can, printing each number it has committed.
 WRITER = """
 import sys
-from hpsearch.store import StudyStore
+from hpsearch.store.study_store import StudyStore
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 folder, count = sys.argv[1], int(sys.argv[2])
 store = StudyStore.create(folder, "busy", {}, {}, "fp", ["a", "b"])

@@ -9,12 +9,12 @@ import pytest
 
 from hpsearch.config import parse_config
 from hpsearch.errors import StoreError
-from hpsearch.objective import TrainingData
-from hpsearch.results import rank
-from hpsearch.store import StudyStore
-from hpsearch.study import Execution, Observer, run_study
+from hpsearch.execution.objective import TrainingData
+from hpsearch.execution.worker import worker_id
+from hpsearch.search.ranking import rank
+from hpsearch.store.study_store import StudyStore
+from hpsearch.study.run import Execution, Observer, run_study
 from hpsearch.trial import TrialSpec, TrialState
-from hpsearch.worker import worker_id
 from tests import study_trials
 
 IRIS = """\
@@ -116,7 +116,7 @@ def test_a_second_run_of_a_running_study_is_refused(tmp_path) -> None:
 def test_a_raising_trial_is_recorded_as_failed_and_the_others_complete(
     tmp_path, monkeypatch
 ) -> None:
-    monkeypatch.setattr("hpsearch.study.run_trial", study_trials.raising_on_trial_2)
+    monkeypatch.setattr("hpsearch.study.run.run_trial", study_trials.raising_on_trial_2)
     outcome = run(tmp_path, trials=4, workers=2)
     states = [r.state for r in outcome.records]
     assert states == ["complete", "complete", "failed", "complete"]
@@ -128,7 +128,7 @@ def test_a_raising_trial_is_recorded_as_failed_and_the_others_complete(
 
 def test_a_worker_killed_once_reruns_its_trial_and_keeps_the_others(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("HPSEARCH_TEST_MARKERS", str(tmp_path))
-    monkeypatch.setattr("hpsearch.study.run_trial", study_trials.killing_worker_on_trial_1)
+    monkeypatch.setattr("hpsearch.study.run.run_trial", study_trials.killing_worker_on_trial_1)
     outcome = run(tmp_path, trials=4, workers=2)
     assert (tmp_path / "killed-1").exists(), "the worker of trial 1 died once"
     assert [r.number for r in outcome.records] == list(range(4))

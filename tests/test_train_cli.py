@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from typer.testing import CliRunner
 
-from hpsearch.cli import app
+from hpsearch.cli.app import app
 from hpsearch.data import DataSpec, load_dataset
 from hpsearch.nn import Network
 

@@ -1,10 +1,11 @@
 import pytest
 
 from hpsearch.errors import ConfigError
-from hpsearch.results import rank
-from hpsearch.store import StudyStore
+from hpsearch.search.ranking import rank
+from hpsearch.store.study_store import StudyStore
+from hpsearch.study.overview import ShowOptions, view_study
+from hpsearch.study.snapshot import read_snapshot
 from hpsearch.trial import TrialResult, TrialState
-from hpsearch.view import ShowOptions, view_study
 from tests.results_cases import make_study
 
 OTHERS = {
@@ -22,7 +23,7 @@ def study(tmp_path_factory):
 
 
 def test_rows_are_the_complete_trials_in_rank_order(study) -> None:
-    view = view_study(study, ShowOptions(top=None), summary=False)
+    view = view_study(read_snapshot(study), ShowOptions(top=None), summary=False)
     with StudyStore.open(study) as store:
         ranked = [r.number for r in rank(store.trials()) if r.state is TrialState.COMPLETE]
     assert [row.record.number for row in view.rows] == ranked
@@ -33,7 +34,7 @@ def test_rows_are_the_complete_trials_in_rank_order(study) -> None:
 
 
 def test_all_adds_every_other_state_after_the_complete_ones(study) -> None:
-    view = view_study(study, ShowOptions(top=None, all=True))
+    view = view_study(read_snapshot(study), ShowOptions(top=None, all=True))
     states = [row.record.state for row in view.rows]
     assert states[:11] == [TrialState.COMPLETE] * 11
     assert set(states[11:]) == set(OTHERS.values())
@@ -42,44 +43,44 @@ def test_all_adds_every_other_state_after_the_complete_ones(study) -> None:
 
 
 def test_top_round_and_sort_choose_the_rows(study) -> None:
-    view = view_study(study, ShowOptions(top=2, round=1, sort="trial"))
+    view = view_study(read_snapshot(study), ShowOptions(top=2, round=1, sort="trial"))
     assert [row.record.number for row in view.rows] == [12, 13]
     assert view.counts[TrialState.RUNNING] == 1 and sum(view.counts.values()) == 4
-    everyone = view_study(study, ShowOptions(top=None), summary=False)
+    everyone = view_study(read_snapshot(study), ShowOptions(top=None), summary=False)
     places = {row.record.number: row.rank for row in everyone.rows}
     assert [row.rank for row in view.rows] == [places[12], places[13]]  # the study's ranks
 
 
 def test_the_target_error_of_the_options_overrides_the_configs(study) -> None:
-    plain = view_study(study, ShowOptions(top=1), summary=False)
+    plain = view_study(read_snapshot(study), ShowOptions(top=1), summary=False)
     assert plain.target_error is None and plain.rows[0].diagnosis == "both"
-    blurry = view_study(study, ShowOptions(top=1, target_error=0.03), summary=False)
+    blurry = view_study(read_snapshot(study), ShowOptions(top=1, target_error=0.03), summary=False)
     assert blurry.target_error == 0.03 and blurry.rows[0].diagnosis == "variance"
 
 
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (ShowOptions(round=2), "--round must be one of the study's rounds (0, 1), but got 2"),
-        (ShowOptions(top=0), "--top must be at least 1, but got 0"),
-        (ShowOptions(sort="speed"), "--sort must be one of dev_error, train_error, duration, "
+        (ShowOptions(round=2), "round must be one of the study's rounds (0, 1), but got 2"),
+        (ShowOptions(top=0), "top must be at least 1, but got 0"),
+        (ShowOptions(sort="speed"), "sort must be one of dev_error, train_error, duration, "
          "trial, learning_rate, beta1, hidden_units, activation, but got 'speed'"),
     ],
 )  # fmt: skip
 def test_bad_options_say_what_must_hold(study, options, message) -> None:
     with pytest.raises(ConfigError) as error:
-        view_study(study, options)
+        view_study(read_snapshot(study), options)
     assert str(error.value) == message
 
 
 def test_a_study_is_shown_while_its_runner_holds_it_and_writes(tmp_path) -> None:
     folder = make_study(tmp_path, trials=8, others={7: TrialState.RUNNING})
     with StudyStore.open(folder, writer=True) as writer:
-        assert view_study(folder, ShowOptions(), summary=False).complete == 7
+        assert view_study(read_snapshot(folder), ShowOptions(), summary=False).complete == 7
         with StudyStore.open(folder) as reader:
             record = reader.trial(7)
         writer.record(_finished(record))
-        assert view_study(folder, ShowOptions(), summary=False).complete == 8
+        assert view_study(read_snapshot(folder), ShowOptions(), summary=False).complete == 8
 
 
 def _finished(record) -> TrialResult:

@@ -6,8 +6,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from hpsearch.trial import TrialResult, TrialSpec, TrialState
-from hpsearch.worker import (
+from hpsearch.execution.worker import (
     call_trial,
     call_trial_safely,
     init_process,
@@ -15,6 +14,7 @@ from hpsearch.worker import (
     run_in_process,
     worker_id,
 )
+from hpsearch.trial import TrialResult, TrialSpec, TrialState
 
 SPEC = TrialSpec(4, 1, {"learning_rate": 0.1}, seed=9)
 

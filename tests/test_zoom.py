@@ -6,8 +6,8 @@ from hypothesis import strategies as st
 
 from hpsearch.config import parse_config
 from hpsearch.errors import ConfigError
-from hpsearch.sampler import plan_trials
-from hpsearch.space import (
+from hpsearch.search.sampler import plan_trials
+from hpsearch.search.space import (
     Choice,
     IntUniform,
     LogUniform,
@@ -15,8 +15,8 @@ from hpsearch.space import (
     SearchSpace,
     Uniform,
 )
+from hpsearch.search.zoom import MARGIN, MIN_WIDTH, choose_top, narrow, parse_range, zoom_yaml
 from hpsearch.trial import TrialRecord, TrialState
-from hpsearch.zoom import MARGIN, MIN_WIDTH, choose_top, narrow, parse_override, zoom_yaml
 
 FIRST = SearchSpace(
     {
@@ -198,8 +198,8 @@ def test_volume_kept_is_the_product_of_the_rows() -> None:
 
 
 def test_overrides_replace_the_narrowed_range() -> None:
-    overrides = [parse_override("learning_rate=1e-3:1e-2"), parse_override("activation=tanh,relu")]
-    zoom = narrow(FIRST, FIRST, tops(hidden_units=[90, 110]), overrides=overrides)
+    ranges = [parse_range("learning_rate=1e-3:1e-2"), parse_range("activation=tanh,relu")]
+    zoom = narrow(FIRST, FIRST, tops(hidden_units=[90, 110]), ranges=ranges)
     assert zoom.space.searched["learning_rate"] == LogUniform(low=1e-3, high=1e-2)
     assert zoom.space.searched["activation"].choices == ("relu", "tanh")
     assert [r.how for r in zoom.rows] == ["set", "minimum width", "span", "set"]
@@ -208,7 +208,7 @@ def test_overrides_replace_the_narrowed_range() -> None:
 def test_a_negative_margin_is_refused() -> None:
     with pytest.raises(ConfigError) as error:
         narrow(FIRST, FIRST, tops(hidden_units=[90, 110]), margin=-0.1)
-    assert str(error.value) == "--margin must be a number ≥ 0 (a share of the span), but got -0.1"
+    assert str(error.value) == "margin must be a number ≥ 0 (a share of the span), but got -0.1"
 
 
 def test_a_margin_of_zero_keeps_the_span_of_the_best() -> None:
@@ -248,10 +248,10 @@ def test_too_few_completed_trials_are_refused() -> None:
     with pytest.raises(ConfigError) as error:
         choose_top(records[:2], 5)
     assert str(error.value) == (
-        "zoom needs at least 5 completed trials (--top 5), but the study has 2 completed; "
-        "run more trials first, or lower --top"
+        "zoom needs at least 5 completed trials (the best 5), but the study has 2 completed; "
+        "run more trials first, or zoom around fewer"
     )
-    with pytest.raises(ConfigError, match=r"^--top must be at least 1, but got 0$"):
+    with pytest.raises(ConfigError, match=r"^top must be at least 1, but got 0$"):
         choose_top(records, 0)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from hpsearch.cli import app
-from hpsearch.space import SearchSpace
-from hpsearch.store import StudyStore
+from hpsearch.cli.app import app
+from hpsearch.search.space import SearchSpace
+from hpsearch.store.study_store import StudyStore
 from hpsearch.trial import TrialState
 
 runner = CliRunner()
@@ -79,15 +79,15 @@ def test_zoom_refuses_with_too_few_completed_trials(study) -> None:
     result = hpsearch("zoom", "iris", "--top", "50", runs_dir=study.parent)
     assert result.exit_code == 2
     assert result.stderr == (
-        "error: zoom needs at least 50 completed trials (--top 50), but the study has 10 "
-        "completed; run more trials first, or lower --top\n"
+        "error: zoom needs at least 50 completed trials (the best 50), but the study has 10 "
+        "completed; run more trials first, or zoom around fewer\n"
     )
 
 
 def test_an_interrupted_zoom_round_is_resumed_not_stacked(study, monkeypatch) -> None:
     from tests import study_trials
 
-    monkeypatch.setattr("hpsearch.study.run_trial", study_trials.interrupting_at_trial_12)
+    monkeypatch.setattr("hpsearch.study.run.run_trial", study_trials.interrupting_at_trial_12)
     interrupted = hpsearch("zoom", "iris", "--trials", "5", runs_dir=study.parent)
     assert interrupted.exit_code == 130, interrupted.output
     monkeypatch.undo()

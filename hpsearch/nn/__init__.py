@@ -1,7 +1,22 @@
-"""The NumPy network every trial trains. Imports nothing else of hpsearch."""
+"""The NumPy network every trial trains. Imports nothing else of hpsearch.
 
-from hpsearch.nn.hyperparams import HyperParams
-from hpsearch.nn.network import Network
-from hpsearch.nn.training import TrainResult, train
+The names below load on first use (PEP 562), so that `hpsearch.nn.hyperparams`, which the study
+file's checks need, comes without the network and its training loop."""
 
-__all__ = ["HyperParams", "Network", "TrainResult", "train"]
+from importlib import import_module
+from typing import Any
+
+_HOMES = {
+    "HyperParams": "hpsearch.nn.hyperparams",
+    "Network": "hpsearch.nn.network",
+    "TrainResult": "hpsearch.nn.training",
+    "train": "hpsearch.nn.training",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'hpsearch.nn' has no attribute {name!r}")
+    return getattr(import_module(_HOMES[name]), name)

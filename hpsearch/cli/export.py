@@ -1,0 +1,114 @@
+"""`hpsearch show --format csv|json|markdown`: the chosen rows as data, with no summary. CSV and
+JSON keep the stored numbers exactly (a float is written as the shortest text that reads back
+to it); Markdown shows them as the table does."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from hpsearch.cli.cells import MISSING, duration_cell, error_cell, param_cell
+from hpsearch.study.overview import StudyView, TrialRow
+
+FORMATS = ("table", "csv", "json", "markdown")
+FIELDS = (
+    "rank", "trial", "round", "state", "dev_error", "train_error", "dev_cost", "train_cost",
+    "diagnosis", "epochs", "duration_s", "worker", "message",
+)  # fmt: skip
+
+
+def trial_object(row: TrialRow) -> dict[str, Any]:
+    """One trial as plain JSON types; a value that is not finite becomes null."""
+    record = row.record
+    return {
+        "rank": row.rank,
+        "trial": record.number,
+        "round": record.round,
+        "state": str(record.state),
+        "dev_error": _number(record.dev_error),
+        "train_error": _number(record.train_error),
+        "dev_cost": _number(record.dev_cost),
+        "train_cost": _number(record.train_cost),
+        "diagnosis": row.diagnosis,
+        "params": row.params,
+        "epochs": record.epochs,
+        "duration_s": record.duration_s,
+        "worker": record.worker,
+        "message": record.message,
+        "started": record.started.isoformat() if record.started else None,
+        "finished": record.finished.isoformat() if record.finished else None,
+    }
+
+
+def to_json(view: StudyView) -> str:
+    """A list of objects, one per row, in the table's order."""
+    return json.dumps([trial_object(row) for row in view.rows], indent=2) + "\n"
+
+
+def to_csv(view: StudyView) -> str:
+    """One column per searched hyperparameter after the trial's own columns; a list or a
+    boolean value is written as JSON, a missing one as an empty cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*FIELDS, *view.distributions])
+    for row in view.rows:
+        values = trial_object(row)
+        writer.writerow(
+            [_csv_cell(values[name]) for name in FIELDS]
+            + [_csv_cell(row.params[name]) for name in view.distributions]
+        )
+    return buffer.getvalue()
+
+
+def to_markdown(view: StudyView) -> str:
+    """A GitHub table with the terminal table's columns and formatting, every value in full."""
+    columns = [*_markdown_columns(view)]
+    lines = ["| " + " | ".join(header for header, _, _ in columns) + " |"]
+    lines.append("|" + "|".join("---:" if right else "---" for _, right, _ in columns) + "|")
+    for row in view.rows:
+        cells = (cell(row).replace("|", "\\|") for _, _, cell in columns)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_columns(view: StudyView) -> Iterator[tuple[str, bool, Callable[[TrialRow], str]]]:
+    """(header, right-aligned, cell) of each column."""
+    yield "#", True, lambda row: str(row.rank)
+    yield "trial", True, lambda row: str(row.record.number)
+    yield "round", True, lambda row: str(row.record.round)
+    yield "dev error", True, lambda row: error_cell(row.record.dev_error)
+    yield "train error", True, lambda row: error_cell(row.record.train_error)
+    yield "diagnosis", False, lambda row: row.diagnosis or MISSING
+    if view.options.all:
+        yield "state", False, lambda row: str(row.record.state)
+    for name, distribution in view.distributions.items():
+        yield (
+            name,
+            distribution.scale != "categorical",
+            lambda row, name=name, d=distribution: param_cell(d, row.params[name]),
+        )
+    yield "epochs", True, lambda row: str(row.record.epochs)
+    yield "time", True, lambda row: duration_cell(row.record.duration_s)
+
+
+def render(view: StudyView, format: str) -> str:
+    """The rows in one of the machine formats."""
+    return {"csv": to_csv, "json": to_json, "markdown": to_markdown}[format](view)
+
+
+def _number(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value) if isinstance(value, bool | list | dict) else str(value)

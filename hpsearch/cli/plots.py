@@ -1,0 +1,206 @@
+"""`hpsearch plot`: the study in three pictures, as PNG files in `<study>/plots/`.
+
+1. dev error against each searched hyperparameter on its own scale, rounds in their colours and
+   each round's region shaded: the course's coarse-to-fine picture;
+2. the train and dev learning curves of the best trials;
+3. the best dev error so far against trial number, per round.
+
+Figures are built as `matplotlib.figure.Figure` objects (no pyplot, so no global state and no
+display needed) and saved with the Agg canvas. Matplotlib is imported only by `hpsearch plot`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from hpsearch.cli.plot_axes import jitter, position, set_scale, spans
+from hpsearch.errors import StoreError
+from hpsearch.search.ranking import rank, searched_distributions
+from hpsearch.search.space import Choice, SearchSpace
+from hpsearch.study.snapshot import Snapshot
+from hpsearch.trial import TrialRecord, TrialState
+
+PLOTS_DIR = "plots"
+DPI = 100
+
+
+@dataclass(frozen=True)
+class StudyData:
+    """What the plots read from a study: its name, each round's space, every trial."""
+
+    name: str
+    spaces: list[SearchSpace]
+    records: list[TrialRecord]
+
+    @property
+    def complete(self) -> list[TrialRecord]:
+        return [r for r in self.records if r.state is TrialState.COMPLETE and _finite(r.dev_error)]
+
+
+def plot_study(snapshot: Snapshot, top: int = 5) -> list[Path]:
+    """Writes the three figures of the study in `<its folder>/plots/`; returns their paths."""
+    study = StudyData(snapshot.info.name, snapshot.spaces, snapshot.records)
+    if not study.complete:
+        raise StoreError(f"study '{study.name}' has no complete trial yet; nothing to plot")
+    out = snapshot.folder / PLOTS_DIR
+    out.mkdir(exist_ok=True)
+    figures = {
+        "dev-error-by-hyperparameter.png": coarse_to_fine_figure(study),
+        "learning-curves.png": learning_curves_figure(study, top),
+        "best-so-far.png": best_so_far_figure(study),
+    }
+    paths = []
+    for filename, figure in figures.items():
+        figure.savefig(out / filename, dpi=DPI)
+        paths.append(out / filename)
+    return paths
+
+
+def coarse_to_fine_figure(study: StudyData) -> Figure:
+    """One panel per searched hyperparameter: each complete trial's dev error at its value,
+    coloured by round, with each round's searched region shaded in its colour."""
+    distributions = searched_distributions(study.spaces)
+    names = list(distributions) or ["(nothing searched)"]
+    columns = 2 if len(names) in (2, 4) else min(3, len(names))
+    rows = math.ceil(len(names) / columns)
+    figure = Figure(figsize=(4.2 * columns, 3.4 * rows + 0.6), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False, sharey=True).ravel()
+    best = rank(study.complete)[0]
+    rng = np.random.default_rng(0)  # the same jitter every time the plot is drawn
+    for ax, name in zip(axes, names, strict=False):
+        if name not in distributions:
+            ax.text(0.5, 0.5, "nothing is searched", ha="center", transform=ax.transAxes)
+            continue
+        _panel(ax, name, study, distributions[name], best, rng)
+    for ax in axes[len(names) :]:
+        ax.set_visible(False)
+    label = _error_scale(axes[0], [r.dev_error for r in study.complete])
+    for ax in axes[::columns]:
+        ax.set_ylabel(label)
+    axes[0].legend(loc="best", fontsize="small")
+    figure.suptitle(
+        f"study {study.name}: dev error against each hyperparameter on its own scale\n"
+        "(shaded: the range each round searched)"
+    )
+    return figure
+
+
+def _panel(ax: Axes, name: str, study: StudyData, distribution, best, rng) -> None:
+    for round, space in enumerate(study.spaces):
+        color = _color(round)
+        searched = space.searched.get(name)
+        if searched is not None:
+            for low, high in spans(distribution, searched):
+                ax.axvspan(low, high, color=color, alpha=0.08 + 0.04 * round, lw=0)
+                if round > 0 and not isinstance(searched, Choice):  # a zoom's edges, on top
+                    ax.axvline(low, color=color, ls="--", lw=1)
+                    ax.axvline(high, color=color, ls="--", lw=1)
+        trials = [r for r in study.complete if r.round == round]
+        if not trials:
+            continue
+        x = np.array([position(distribution, r.params[name]) for r in trials])
+        x += jitter(distribution, len(x), rng)
+        y = [r.dev_error for r in trials]
+        ax.scatter(x, y, s=22, color=color, label=f"round {round} ({len(trials)})", zorder=3)
+    star = position(distribution, best.params[name])
+    ax.scatter([star], [best.dev_error], marker="*", s=160, color="gold", edgecolor="black",
+               zorder=4, label=f"best: trial {best.number}")  # fmt: skip
+    set_scale(ax, name, distribution)
+    ax.set_title(name)
+    ax.grid(alpha=0.3)
+
+
+def learning_curves_figure(study: StudyData, top: int = 5) -> Figure:
+    """Train (dashed) and dev (solid) error and cost per epoch of the `top` best trials."""
+    figure = Figure(figsize=(11, 4.2), layout="constrained")
+    error_ax, cost_ax = figure.subplots(1, 2)
+    handles = [
+        _curves(error_ax, cost_ax, record, place)
+        for place, record in enumerate(rank(study.complete)[:top], start=1)
+    ]
+    handles += [
+        Line2D([], [], color="black", label="dev"),
+        Line2D([], [], color="black", ls="--", label="train"),
+    ]
+    error_ax.set_ylabel("error (fraction misclassified)")
+    cost_ax.set_ylabel("cost (cross-entropy + L2 penalty, log scale)")
+    cost_ax.set_yscale("log")
+    for ax, title in ((error_ax, "error"), (cost_ax, "cost")):
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(f"{title}: dev solid, train dashed")
+        ax.grid(alpha=0.3)
+    cost_ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    shown = min(top, len(study.complete))
+    figure.suptitle(f"study {study.name}: learning curves of the best {shown} trials")
+    return figure
+
+
+def _curves(error_ax: Axes, cost_ax: Axes, record: TrialRecord, place: int) -> Line2D:
+    """Draws one trial's four curves in its colour; returns its legend entry."""
+    color = _color(place - 1)
+    for ax, kind in ((error_ax, "error"), (cost_ax, "cost")):
+        for split, style in (("dev", "-"), ("train", "--")):
+            curve = record.curves.get(f"{split}_{kind}", [])
+            ax.plot(range(1, len(curve) + 1), curve, color=color, ls=style)
+    label = f"#{place}: trial {record.number} (dev error {record.dev_error:.4f})"
+    return Line2D([], [], color=color, label=label)
+
+
+def best_so_far_figure(study: StudyData) -> Figure:
+    """Each trial's dev error by trial number, the lowest so far within each round, and the
+    lowest so far of the whole study."""
+    figure = Figure(figsize=(8, 4.2), layout="constrained")
+    ax = figure.subplots()
+    by_number = sorted(study.complete, key=lambda r: r.number)
+    for round in sorted({r.round for r in by_number}):
+        trials = [r for r in by_number if r.round == round]
+        numbers, errors = [r.number for r in trials], [r.dev_error for r in trials]
+        color = _color(round)
+        ax.scatter(numbers, errors, s=14, color=color, alpha=0.35)
+        ax.step(numbers, np.minimum.accumulate(errors), where="post", color=color, lw=2,
+                label=f"round {round}: best {min(errors):.4f}")  # fmt: skip
+    if len({r.round for r in by_number}) > 1:
+        numbers, errors = [r.number for r in by_number], [r.dev_error for r in by_number]
+        ax.step(numbers, np.minimum.accumulate(errors), where="post", color="black", lw=1,
+                ls=":", label="all rounds")  # fmt: skip
+    ax.set_xlabel("trial number")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(_error_scale(ax, [r.dev_error for r in by_number], "best "))
+    ax.set_title(f"study {study.name}: the best dev error so far, per round (dots: each trial)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize="small")
+    return figure
+
+
+def _error_scale(ax: Axes, errors: list[float], prefix: str = "") -> str:
+    """A log axis when the errors span more than a decade (a few diverged trials would squash
+    the good ones against the floor); the axis label to match."""
+    low, high = min(errors), max(errors)
+    log = low > 0 and high / low > 10
+    if log:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
+        ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
+    return f"{prefix}dev error (fraction misclassified{', log scale' if log else ''})"
+
+
+def _two_and_five(y: float, _: int) -> str:
+    """Labels 0.02 and 0.05 between the decades of a log axis, and no other minor tick."""
+    mantissa = round(y / 10 ** math.floor(math.log10(y)), 6) if y > 0 else 0
+    return f"{y:g}" if mantissa in (2, 5) else ""
+
+
+def _color(index: int) -> str:
+    return f"C{index % 10}"
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)

@@ -1,0 +1,166 @@
+"""What a user sees while a study runs: a live progress bar on a terminal, one plain line per
+trial otherwise (logs, CI), nothing with --quiet. With one worker (the course's "panda" mode of
+babysitting one model) the running trial's learning curve is drawn as it trains."""
+
+from __future__ import annotations
+
+import math
+from contextlib import AbstractContextManager
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from hpsearch.cli.cells import epoch_line
+from hpsearch.study.run import Observer
+from hpsearch.trial import TrialRecord, TrialSpec, TrialState
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def progress_for(console: Console, *, quiet: bool) -> Observer:
+    """The observer that suits where the output goes."""
+    if quiet:
+        return QuietProgress()
+    return BarProgress(console) if console.is_terminal else LineProgress(console)
+
+
+class _Tally(Observer, AbstractContextManager):
+    """Counts what the bar and the lines both show."""
+
+    def __init__(self) -> None:
+        self.done = self.total = self.failed = 0
+        self.running: set[int] = set()
+        self.best: float = math.inf
+
+    def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
+        finished = [r for r in records if r.state.is_finished]
+        self.done, self.total = len(finished), len(finished) + len(todo)
+        self.failed = sum(r.state is TrialState.FAILED for r in finished)
+        self.best = min((r.dev_error for r in finished if _ranked(r)), default=math.inf)
+
+    def started(self, spec: TrialSpec, worker: str) -> None:
+        self.running.add(spec.number)
+
+    def finished(self, record: TrialRecord) -> None:
+        self.running.discard(record.number)
+        self.done += 1
+        self.failed += record.state is TrialState.FAILED
+        if _ranked(record):
+            self.best = min(self.best, record.dev_error)
+
+    def summary(self) -> str:
+        best = "–" if math.isinf(self.best) else f"{self.best:.4f}"
+        return f"running {len(self.running)} · failed {self.failed} · best dev error {best}"
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
+class QuietProgress(_Tally):
+    """Says nothing while the study runs."""
+
+
+class LineProgress(_Tally):
+    """One line per finished trial, and per epoch in panda mode: readable in a log file."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__()
+        self.console = console
+
+    def finished(self, record: TrialRecord) -> None:
+        super().finished(record)
+        self.console.print(f"[{self.done}/{self.total}] {describe(record)}", markup=False)
+
+    def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
+        self.console.print(f"  trial {number} {epoch_line(epoch, row)}", markup=False)
+
+
+class BarProgress(_Tally):
+    """A live bar: trials done of total, running, failed, best dev error, elapsed and ETA; under
+    it, in panda mode, the learning curve of the trial in training."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__()
+        self.curve: list[float] = []
+        self.bar = Progress(
+            TextColumn("[bold]trials"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[summary]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self.task = self.bar.add_task("trials", total=None, summary="")
+        self.training = Text()
+        self.live = Live(Group(self.bar, self.training), console=console, refresh_per_second=8)
+
+    def __enter__(self) -> BarProgress:
+        self.live.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.training.plain = ""
+        self.live.stop()
+
+    def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
+        super().planned(todo, records)
+        self.bar.reset(self.task, total=self.total, completed=self.done)
+        self._update()
+
+    def started(self, spec: TrialSpec, worker: str) -> None:
+        super().started(spec, worker)
+        self.curve = []
+        self._update()
+
+    def finished(self, record: TrialRecord) -> None:
+        super().finished(record)
+        self.live.console.print(describe(record), markup=False, highlight=False)
+        self.training.plain = ""
+        self._update()
+
+    def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
+        self.curve.append(row.get("dev_error", math.nan))
+        self.training.plain = (
+            f"trial {number} dev error {sparkline(self.curve)}\n{epoch_line(epoch, row)}"
+        )
+
+    def _update(self) -> None:
+        self.bar.update(self.task, completed=self.done, summary=self.summary())
+
+
+def describe(record: TrialRecord) -> str:
+    """One line about a finished trial."""
+    head = f"trial {record.number} {record.state}"
+    if record.dev_error is not None:
+        head += f": dev error {record.dev_error:.4f}, train error {record.train_error:.4f}"
+    tail = f" ({record.epochs} epochs, {record.duration_s:.1f} s)"
+    reason = f" — {record.message}" if record.message else ""
+    return head + tail + reason
+
+
+def sparkline(values: list[float], width: int = 40) -> str:
+    """The whole curve in at most `width` block characters (evenly spaced samples of it), lowest
+    value lowest; non-finite values as spaces."""
+    if len(values) > width:
+        values = [values[round(i * (len(values) - 1) / (width - 1))] for i in range(width)]
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return ""
+    low, high = min(finite), max(finite)
+    scale = (len(SPARKS) - 1) / (high - low) if high > low else 0.0
+    return "".join(SPARKS[round((v - low) * scale)] if math.isfinite(v) else " " for v in values)
+
+
+def _ranked(record: TrialRecord) -> bool:
+    return record.state is TrialState.COMPLETE and record.dev_error is not None

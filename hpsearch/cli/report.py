@@ -1,0 +1,228 @@
+"""Rendering for the terminal: rich tables built from the library's plain records. Nothing here
+computes; a command hands its answer to one of these functions and prints what comes back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from hpsearch.cli.cells import error_cell
+from hpsearch.cli.show_table import READINGS, render_view
+from hpsearch.config import StudyConfig
+from hpsearch.data import Dataset
+from hpsearch.data.catalog import BuiltinDataset
+from hpsearch.search.ranking import CurveSummary, diagnose
+from hpsearch.store.test_reads import LoggedRead
+from hpsearch.study.best import Chosen, reuse_yaml
+from hpsearch.study.run import StudyRun
+from hpsearch.study.train import Training
+from hpsearch.study.zoom_round import ZoomRun
+from hpsearch.trial import TrialSpec
+
+TRENDS = {
+    "falling": "still falling at the end (more epochs may help)",
+    "flat": "levelled off at the end",
+    "rising": "rising at the end (α too high?)",
+    "bouncing": "bouncing well above its lowest at the end (α too high?)",
+    "unknown": "trend unknown",
+}
+
+
+def render_check(
+    console: Console, config: StudyConfig, dataset: Dataset, trials: list[TrialSpec]
+) -> None:
+    """`hpsearch check`: the resolved settings, the data, the search space, the first trials."""
+    source = config.path or config.name
+    console.print(f"[green]✓[/] {source} is valid: study [bold]{config.name}[/]")
+    settings = config.model_dump(mode="json", exclude={"hyperparameters"}, exclude_none=True)
+    console.print(yaml.safe_dump(settings, sort_keys=False).rstrip(), markup=False)
+    console.print(
+        f"data: {dataset.describe()}; classes: {', '.join(dataset.classes)}", markup=False
+    )
+    if config.hyperparameters.root:
+        console.print(space_table(config))
+    else:
+        console.print("search space: empty, so every hyperparameter keeps its default")
+    if trials:
+        console.print(trials_table(config, trials))
+
+
+def space_table(config: StudyConfig) -> Table:
+    table = Table(title="search space", title_justify="left")
+    for column in ("hyperparameter", "distribution", "bounds", "scale"):
+        table.add_column(column, no_wrap=column != "bounds")  # bounds wrap on a narrow terminal
+    space = config.hyperparameters
+    for name, distribution in space.searched.items():
+        table.add_row(name, distribution.distribution, distribution.describe(), distribution.scale)
+    for name, value in space.fixed.items():
+        table.add_row(name, "fixed", _cell(value), "")
+    return table
+
+
+def trials_table(config: StudyConfig, trials: list[TrialSpec]) -> Table:
+    """One column per trial, so that many hyperparameters still fit the terminal's width."""
+    space = config.hyperparameters
+    names = list(space.searched) or list(space.fixed)
+    table = Table(
+        title=f"first {len(trials)} trials ({config.search.method})", title_justify="left"
+    )
+    table.add_column("hyperparameter")
+    for trial in trials:
+        table.add_column(f"trial {trial.number}", justify="right")
+    for name in names:
+        table.add_row(name, *(_cell(trial.params[name]) for trial in trials))
+    return table
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def datasets_table(datasets: Iterable[BuiltinDataset]) -> Table:
+    """The built-in datasets, one row each, for `hpsearch datasets`."""
+    table = Table(title="Built-in datasets", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("name", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("shape", justify="right", no_wrap=True)
+    table.add_column("classes", justify="right")
+    table.add_column("options", no_wrap=True)
+    table.add_column("description")
+    for info in datasets:
+        rows, features = info.shape
+        table.add_row(
+            f"[bold]{info.name}[/]",
+            info.kind,
+            f"{rows:,} × {features}",
+            str(info.n_classes),
+            "\n".join(f"{name}={value}" for name, value in info.options) or "–",
+            info.description,
+        )
+    table.caption = "shape = rows × features, with the default options"
+    return table
+
+
+def render_outcome(console: Console, outcome: StudyRun) -> None:
+    """The end of `hpsearch run`: what `hpsearch show` prints, then where the study is."""
+    config = outcome.snapshot.config
+    render_view(console, outcome.overview)
+    if outcome.interrupted:
+        console.print(
+            "[yellow]interrupted[/]: every finished trial is kept; "
+            f"run `hpsearch run {config.path or config.name}` again to resume"
+        )
+    console.print(f"stored in {outcome.folder}")
+
+
+def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None:
+    """`hpsearch best`: the chosen trial, a summary of its curves, its reusable configuration."""
+    record = chosen.record
+    reading = diagnose(record.train_error, record.dev_error, chosen.config.target_error)
+    console.print(
+        f"chosen: trial {record.number} (round {record.round}) of study {chosen.config.name}, "
+        f"the best of {chosen.complete} complete trials by dev error",
+        markup=False,
+    )
+    console.print(
+        f"dev error {error_cell(record.dev_error)}, train error {error_cell(record.train_error)}"
+        + (f" → {READINGS[reading]}" if reading else ""),
+        markup=False,
+    )
+    for number, line in enumerate(curve_lines(chosen.curves)):
+        console.print(f"{'curves:' if number == 0 else '':7} {line}", markup=False)
+    saved = str(chosen.weights) if chosen.weights else "not kept (search.keep_models)"
+    console.print(f"model: {saved}", markup=False)
+    if output is None:
+        console.print()
+        console.print(reuse_yaml(chosen).rstrip(), markup=False, highlight=False)
+    else:
+        console.print(f"configuration written to {output}; train it with `hpsearch run {output}`")
+
+
+def curve_lines(curves: CurveSummary) -> list[str]:
+    """The learning curve in a few lines: best epoch, final errors, the train cost's trend."""
+    lines = [f"{curves.epochs} epochs"]
+    if curves.best_epoch is not None:
+        lines[0] += (
+            f", the lowest dev error {error_cell(curves.best_dev_error)} at epoch "
+            f"{curves.best_epoch}"
+        )
+    lines.append(
+        f"final train error {error_cell(curves.final_train_error)}, "
+        f"dev error {error_cell(curves.final_dev_error)}"
+    )
+    if curves.first_train_cost is not None and curves.last_train_cost is not None:
+        lines.append(
+            f"train cost {curves.first_train_cost:.3g} → {curves.last_train_cost:.3g}, "
+            + TRENDS[curves.trend]
+        )
+    return lines
+
+
+def render_test_read(console: Console, read: LoggedRead, reads: list[LoggedRead]) -> None:
+    """`hpsearch best --test`: the test error, and how often the test split has been read."""
+    console.print(
+        f"test error of trial {read.trial}: {read.test_error:.4f} "
+        f"(test cost {read.test_cost:.4g}, {read.examples:,} examples)",
+        markup=False,
+    )
+    if len(reads) <= 1:
+        console.print(
+            "the test split was read for the first time; it estimates the chosen model, and "
+            "nothing ranks by it"
+        )
+        return
+    first = reads[0].time.strftime("%Y-%m-%d %H:%M UTC")
+    console.print(
+        f"[yellow]the test split has now been read {len(reads)} times[/] (first {first}): a "
+        "choice made after seeing it tunes on it, and the estimate is no longer unbiased"
+    )
+
+
+def render_zoom(console: Console, outcome: ZoomRun) -> None:
+    """The region a zoom chose, rule by rule; or that an unfinished zoom round is resumed."""
+    zoom = outcome.zoom
+    if zoom is None:
+        console.print(f"resuming the unfinished zoom round: {outcome.trials} trials to run")
+        return
+    table = Table(title="zoom: the region of the best trials", title_justify="left")
+    for column in ("hyperparameter", "scale", "before", "after", "kept", "rule"):
+        table.add_column(column, justify="right" if column == "kept" else "left")
+    for row in zoom.rows:
+        kept = f"{row.kept:.0%}"
+        table.add_row(row.name, row.scale, row.old.describe(), row.new.describe(), kept, row.how)
+    console.print(table)
+    top = ", ".join(map(str, zoom.top))
+    console.print(
+        f"drawn from the best {len(zoom.top)} trials ({top}); the new space is "
+        f"{zoom.volume_kept:.2%} of the last round's and {zoom.volume_of_first:.2%} of the first's"
+    )
+    if outcome.run is None:
+        console.print("dry run: nothing was run or stored. The region as a study file section:")
+        console.print(outcome.yaml.rstrip(), markup=False)
+    else:
+        console.print(f"running {outcome.trials} trials in a new round")
+
+
+def render_training(console: Console, training: Training) -> None:
+    """How one training went: its end, the errors of the weights it kept, where they are."""
+    epochs = f"{training.epochs} epoch{'' if training.epochs == 1 else 's'}"
+    console.print(f"{training.state} after {epochs}", markup=False)
+    if training.message:
+        console.print(training.message, markup=False)
+    if training.dev_error is not None:
+        console.print(
+            f"train error {training.train_error:.4f}, dev error {training.dev_error:.4f} "
+            f"on {training.data}",
+            markup=False,
+        )
+    if training.saved is not None:
+        console.print(f"saved to {training.saved}", markup=False)

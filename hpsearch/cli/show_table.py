@@ -1,0 +1,278 @@
+"""`hpsearch show` on a terminal, in a log or a pipe: the summary, then the ranked table.
+
+The table never truncates a number. When it is wider than the output, the hyperparameter
+columns fold into one column of `name=value` items, aligned from row to row; then, if the items
+are still cramped, the round column may go (when every row is of one round), the epochs and time
+columns (csv and json keep them) and, with --all, the state column (a trial that did not complete
+shows its state as its diagnosis). Headers break at underscores. docs/results.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from hpsearch.cli.cells import MISSING, duration_cell, error_cell, param_cell
+from hpsearch.search.ranking import GAP_FLOOR, GAP_SHARE
+from hpsearch.study.overview import StudyView, TrialRow
+from hpsearch.trial import TrialRecord, TrialState
+
+SORT_TITLES = {"dev_error": "dev error", "train_error": "train error", "trial": "trial number"}
+READINGS = {
+    "bias": "high bias: train error well above the optimal error",
+    "variance": "high variance: dev error well above train error",
+    "both": "high bias and high variance",
+    "fine": "neither high bias nor high variance",
+}
+GAP = 2  # spaces between columns
+# When the table is too wide, the hyperparameters fold into one column and these columns may go:
+# (round, state, epochs and time); the first of the layouts whose rows take the fewest lines wins.
+FOLDED_LAYOUTS = (
+    (True, True, True),
+    (False, True, True),
+    (True, True, False),
+    (False, True, False),
+    (True, False, False),
+    (False, False, False),
+)
+
+
+class Column(NamedTuple):
+    header: str
+    cell: Callable[[TrialRow], str]
+    left: bool = False  # text, aligned left; numbers align right
+
+
+def render_view(console: Console, view: StudyView) -> None:
+    """The summary lines, the table (or why there is none) and, with --all, each reason."""
+    for line in summary_lines(view):
+        console.print(line, markup=False, highlight=False, soft_wrap=False)
+    if not view.rows:
+        console.print(_no_rows(view), soft_wrap=False)
+        return
+    console.print(trials_table(view, console.width))
+    if any(row.diagnosis for row in view.rows):
+        console.print(diagnosis_note(view), markup=False, highlight=False, soft_wrap=False)
+    for line in reason_lines(view):
+        console.print(line, markup=False, highlight=False, soft_wrap=False)
+
+
+def summary_lines(view: StudyView) -> list[str]:
+    """Where the study is, its best trial and its reading, which hyperparameters matter."""
+    lines = [f"study {view.name} {_counts(view)}"]
+    if view.best is not None:
+        best = view.best
+        reading = f" → {READINGS[best.diagnosis]}" if best.diagnosis else ""
+        lines.append(
+            f"best: trial {best.record.number} (round {best.record.round}), dev error "
+            f"{error_cell(best.record.dev_error)}, train error "
+            f"{error_cell(best.record.train_error)}{reading}"
+        )
+    if view.importance is not None:
+        lines.append(view.importance.sentence())
+    if view.test_reads:
+        last = view.test_reads[-1]
+        times = "once" if len(view.test_reads) == 1 else f"{len(view.test_reads)} times"
+        lines.append(
+            f"test split read {times} by `hpsearch best --test`, last for trial {last.trial} on "
+            f"{last.time:%Y-%m-%d %H:%M} UTC"
+        )
+    if view.fixed:
+        fixed = ", ".join(f"{n}={param_cell(None, v)}" for n, v in view.fixed.items())
+        lines.append(f"fixed: {fixed}")
+    return lines
+
+
+def reason_lines(view: StudyView) -> list[str]:
+    """With --all: why each trial that did not complete stopped, and the worker that ran it."""
+    if not view.options.all:
+        return []
+    return [_reason(row.record) for row in view.rows if not _complete(row)]
+
+
+def _reason(record: TrialRecord) -> str:
+    where = f"trial {record.number} {record.state.replace('_', ' ')} on {record.worker or '?'}"
+    if record.state is TrialState.RUNNING:
+        since = f" since {record.started:%H:%M:%S} UTC" if record.started else ""
+        return f"{where}{since}"
+    if record.state is TrialState.INTERRUPTED and not record.message:
+        return f"{where}: the run was stopped; it runs again when the study resumes"
+    return f"{where}: {record.message or 'no reason recorded'}"
+
+
+def trials_table(view: StudyView, width: int) -> Table:
+    """The widest layout that fits `width` columns without cutting a value: one column per
+    hyperparameter, else the folded layout whose rows take the fewest lines."""
+    wide = _table(
+        view, _lead_columns(view, True, True) + _param_columns(view) + _tail_columns(True)
+    )
+    if _width(wide) <= width:
+        return wide
+    one_round = len({row.record.round for row in view.rows}) == 1
+    items = _items(view)
+    widest = max((len(cell) for column in items for cell in column), default=0)
+    best: tuple[int, Table] | None = None
+    for with_round, with_state, with_tail in FOLDED_LAYOUTS:
+        if (not with_round and not one_round) or (not with_state and not view.options.all):
+            continue
+        lead, tail = _lead_columns(view, with_round, with_state), _tail_columns(with_tail)
+        room = width - _width(_table(view, lead + tail)) - GAP
+        lines = _pack(items, room)
+        table = _table(
+            view, [*lead, Column("hyperparameters", _folded(view, items, lines), left=True), *tail]
+        )
+        if room >= widest and (best is None or len(lines) < best[0]):
+            best = (len(lines), table)
+    return table if best is None else best[1]  # none fits: the narrowest, wrapped by rich
+
+
+def _lead_columns(view: StudyView, with_round: bool, with_state: bool) -> list[Column]:
+    """With --all and no state column, a trial that did not complete shows its state in place
+    of its diagnosis."""
+    columns: list[Column] = [
+        Column("#", lambda r: str(r.rank)),
+        Column("trial", lambda r: str(r.record.number)),
+    ]
+    if with_round:
+        columns.append(Column("round", lambda r: str(r.record.round)))
+    columns += [
+        Column("dev\nerror", lambda r: error_cell(r.record.dev_error)),
+        Column("train\nerror", lambda r: error_cell(r.record.train_error)),
+    ]
+    if not view.options.all:
+        return [*columns, Column("diagnosis", lambda r: r.diagnosis or MISSING, left=True)]
+    if with_state:
+        return [
+            *columns,
+            Column("diagnosis", lambda r: r.diagnosis or MISSING, left=True),
+            Column("state", _state, left=True),
+        ]
+    merged = Column(
+        "diagnosis\nor state",
+        lambda r: (r.diagnosis or MISSING) if _complete(r) else _state(r),
+        left=True,
+    )
+    return [*columns, merged]
+
+
+def _state(row: TrialRow) -> str:
+    return row.record.state.replace("_", " ")
+
+
+def _complete(row: TrialRow) -> bool:
+    return row.record.state is TrialState.COMPLETE
+
+
+def _tail_columns(with_tail: bool) -> list[Column]:
+    if not with_tail:
+        return []
+    return [
+        Column("epochs", lambda r: str(r.record.epochs)),
+        Column("time", lambda r: duration_cell(r.record.duration_s)),
+    ]
+
+
+def _param_columns(view: StudyView) -> list[Column]:
+    def cell(name: str) -> Callable[[TrialRow], str]:
+        return lambda row: param_cell(view.distributions[name], row.params[name])
+
+    return [
+        Column(name.replace("_", "\n"), cell(name), left=d.scale == "categorical")
+        for name, d in view.distributions.items()
+    ]
+
+
+def _items(view: StudyView) -> list[list[str]]:
+    """Per hyperparameter, its `name=value` item in every row, padded to one width."""
+    columns = []
+    for name, distribution in view.distributions.items():
+        cells = [f"{name}={param_cell(distribution, row.params[name])}" for row in view.rows]
+        width = max(map(len, cells))
+        columns.append([cell.ljust(width) for cell in cells])
+    return columns
+
+
+def _pack(items: list[list[str]], room: int) -> list[list[int]]:
+    """The hyperparameters on each line of a folded cell, as many as fit in `room` columns."""
+    lines: list[list[int]] = [[]]
+    used = 0
+    for index, column in enumerate(items):
+        size = len(column[0]) if column else 0
+        if lines[-1] and used + GAP + size > room:
+            lines.append([])
+        used = size if not lines[-1] else used + GAP + size
+        lines[-1].append(index)
+    return lines
+
+
+def _folded(
+    view: StudyView, items: list[list[str]], lines: list[list[int]]
+) -> Callable[[TrialRow], str]:
+    """Every row breaks its items at the same places, so that they line up as a grid."""
+    position = {row.record.number: at for at, row in enumerate(view.rows)}
+
+    def cell(row: TrialRow) -> str:
+        at = position[row.record.number]
+        return "\n".join((" " * GAP).join(items[i][at] for i in line).rstrip() for line in lines)
+
+    return cell
+
+
+def _table(view: StudyView, columns: list[Column]) -> Table:
+    table = Table(
+        title=_title(view), title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+        pad_edge=False, padding=(0, GAP // 2), collapse_padding=True,
+    )  # fmt: skip
+    for column in columns:
+        table.add_column(column.header, justify="left" if column.left else "right", no_wrap=True)
+    for row in view.rows:
+        table.add_row(*(column.cell(row) for column in columns))
+    return table
+
+
+def _title(view: StudyView) -> str:
+    kind = ("trial" if view.options.all else "complete trial") + "s" * (view.considered != 1)
+    of_round = f" of round {view.round}" if view.round is not None else ""
+    order = view.options.sort
+    by = f"by {SORT_TITLES.get(order, order)}"
+    first = "best " if order == "dev_error" else ""
+    return f"{first}{len(view.rows)} of {view.considered} {kind}{of_round}, {by}"
+
+
+def diagnosis_note(view: StudyView) -> str:
+    """The rule of the diagnosis column, with the optimal error it assumed."""
+    optimal = f"{view.target_error:g}, the target error" if view.target_error else "0"
+    return (
+        f"diagnosis: bias if train error − optimal error ({optimal}) > t, variance if dev "
+        f"error − train error > t, where t = max({GAP_FLOOR:g}, {GAP_SHARE:g} · dev error)"
+    )
+
+
+def _width(table: Table) -> int:
+    console = Console(width=10_000, file=None)
+    return console.measure(table).maximum
+
+
+def _counts(view: StudyView) -> str:
+    """`(2 rounds): 9 of 14 trials of round 1, 7 complete, 2 running`: where the study is."""
+    counts = {state: n for state, n in view.counts.items() if n}
+    total = sum(counts.values())
+    of = f" of {view.planned}" if total < view.planned else ""
+    plural = "s" if view.rounds != 1 else ""
+    parts = [f"{counts.get(TrialState.COMPLETE, 0)} complete"] + [
+        f"{n} {state.replace('_', ' ')}"
+        for state, n in counts.items()
+        if state is not TrialState.COMPLETE
+    ]
+    which = f" of round {view.round}" if view.round is not None else ""
+    trials = "trial" + "s" * (total != 1 or bool(of))
+    return f"({view.rounds} round{plural}): {total}{of} {trials}{which}, {', '.join(parts)}"
+
+
+def _no_rows(view: StudyView) -> str:
+    if view.options.all or not sum(view.counts.values()):
+        return "no trials yet"
+    return "no complete trials yet; `--all` shows the others"

@@ -1,0 +1,57 @@
+"""Execution settings: where and how a study's trials run. They may change between runs of one
+study (unlike its identity), so they are checked here, once, for the study file and the command
+line alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from hpsearch.errors import ConfigError
+
+if TYPE_CHECKING:
+    from hpsearch.config.study_file import SearchSettings
+
+BACKENDS = ("local", "dask")
+
+
+def check_execution(
+    workers: int | None, trial_timeout: float | None, backend: str, scheduler: str | None
+) -> None:
+    """The one rule for execution settings, wherever they come from."""
+    if workers is not None and workers < 1:
+        raise ConfigError(f"`workers >= 1` must hold, but got workers={workers}")
+    if trial_timeout is not None and not trial_timeout > 0:
+        raise ConfigError(f"`trial_timeout > 0` must hold, but got trial_timeout={trial_timeout}")
+    if backend not in BACKENDS:
+        raise ConfigError(f"`backend` must be 'local' or 'dask', but got backend={backend!r}")
+    if scheduler is not None and backend != "dask":
+        raise ConfigError(
+            f"scheduler is only used with backend: dask, but backend is '{backend}'; set "
+            "backend: dask, or remove scheduler"
+        )
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Where and how trials run: the config's `search:` settings, overridden on the command line."""
+
+    workers: int
+    backend: Literal["local", "dask"] = "local"
+    scheduler: str | None = None
+    trial_timeout: float | None = None
+
+    @classmethod
+    def of(cls, search: SearchSettings, **given: object) -> Execution:
+        """The settings of `search`, with every override that is not None taking precedence."""
+        chosen = {
+            "workers": search.workers,
+            "backend": search.backend,
+            "scheduler": search.scheduler,
+            "trial_timeout": search.trial_timeout,
+        }
+        chosen.update({k: v for k, v in given.items() if v is not None})
+        return cls(**chosen)
+
+    def __post_init__(self) -> None:
+        check_execution(self.workers, self.trial_timeout, self.backend, self.scheduler)

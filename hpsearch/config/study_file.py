@@ -1,0 +1,212 @@
+"""The study's YAML file → a validated, frozen `StudyConfig`, or one `ConfigError` listing every
+problem of the file at once, each at its line, with the fix.
+
+A file is written by hand and read months later, so every setting has a default and a minimal
+file is about ten lines. What a network accepts is read from `HyperParams` and what the data
+section accepts from `DataSpec`; nothing is described twice."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from hpsearch.config.execution import check_execution
+from hpsearch.config.hyperparameters import check_space
+from hpsearch.config.schema import hyperparameters_schema
+from hpsearch.data import DataSpec
+from hpsearch.errors import ConfigError
+from hpsearch.search.sampler import grid_shape
+from hpsearch.search.space import SearchSpace
+from hpsearch.userinput.messages import problems_from, show
+from hpsearch.userinput.yaml_lines import Problem, read_yaml
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+DATA_PATHS = ("labels", "dev", "test")  # always paths; `dataset` is one when it has a file suffix
+
+
+def available_cores() -> int:
+    """Cores this process may use: its CPU affinity and a container's CPU quota both count."""
+    from joblib import cpu_count
+
+    return cpu_count()
+
+
+class SearchSettings(BaseModel):
+    """The `search:` section: how trials are chosen and run. Only `method` and `seed` decide
+    which trials a study has; the rest may change between runs of the same study."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    method: Literal["random", "grid"] = Field(
+        "random", description="random (the course's advice) or grid (kept to compare with it)"
+    )
+    trials: Annotated[StrictInt, Field(ge=1, le=1_000_000)] = Field(
+        20, description="trials in the first round"
+    )
+    seed: Annotated[StrictInt, Field(ge=0, lt=2**63)] = Field(
+        0, description="decides every trial's parameters and training seed"
+    )
+    workers: Annotated[StrictInt, Field(ge=1)] = Field(
+        default_factory=available_cores,
+        description="trials run at once; default: the cores available; 1 runs in-process",
+    )
+    backend: Literal["local", "dask"] = "local"
+    scheduler: StrictStr | None = Field(
+        None, description="with backend dask: the scheduler's address, e.g. tcp://host:8786"
+    )
+    trial_timeout: Annotated[StrictFloat, Field(gt=0)] | None = Field(
+        None, description="seconds; a trial past it is recorded as timed out"
+    )
+    keep_models: Annotated[StrictInt, Field(ge=0)] = Field(
+        3, description="the weights of the best k trials are saved"
+    )
+
+    @model_validator(mode="after")
+    def _scheduler_needs_dask(self) -> Self:
+        try:
+            check_execution(self.workers, self.trial_timeout, self.backend, self.scheduler)
+        except ConfigError as error:
+            raise ValueError(str(error)) from None
+        return self
+
+
+class StudyConfig(BaseModel):
+    """A validated study file. `hyperparameters` holds what is searched and what is fixed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    name: StrictStr = Field(description="the study's folder under runs/ (default: the file's name)")
+    data: DataSpec = Field(default_factory=DataSpec)
+    hyperparameters: SearchSpace = Field(default_factory=SearchSpace)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    target_error: Annotated[StrictFloat, Field(ge=0, lt=1)] | None = Field(
+        None, description="an estimate of the optimal (Bayes, human) error, for bias/variance"
+    )
+    _path: Path | None = PrivateAttr(None)
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, name: str) -> str:
+        if not NAME.fullmatch(name):
+            raise ValueError(
+                "must be up to 100 letters, digits, '-', '_' or '.', starting with a "
+                f"letter or digit (it names the study's folder), but got {show(name)}"
+            )
+        return name
+
+    @property
+    def path(self) -> Path | None:
+        """The file this config was read from, if any."""
+        return self._path
+
+    def study_identity(self) -> dict[str, Any]:
+        """What makes a study this study, as plain JSON: a resumed run with a different identity
+        is refused. How many trials, where and how fast they run, and `target_error` (which only
+        changes how results are read) may change between runs."""
+        # File paths are left out: where the data lies may change (a moved project, another
+        # working folder); what the data is, the store checks by its fingerprint.
+        paths = {"labels", "dev", "test"} | ({"dataset"} if self.data.is_file else set())
+        return {
+            "name": self.name,
+            "data": self.data.model_dump(mode="json", exclude=paths),
+            "hyperparameters": self.hyperparameters.to_dict(),
+            "method": self.search.method,
+            "seed": self.search.seed,
+        }
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The schema of the file, for editor completion: `hyperparameters` lists every
+        `HyperParams` field, each a fixed value or a distribution."""
+        return hyperparameters_schema(super().model_json_schema(*args, **kwargs))
+
+
+def load_config(path: str | Path) -> StudyConfig:
+    """Read and validate a study file; relative data paths are taken from the file's folder and
+    made absolute, so that a study can be resumed, zoomed or evaluated from any folder."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder; give the study's YAML file") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ConfigError(f"{path}, line {line}: not UTF-8 text; save the file as UTF-8") from None
+    config = parse_config(text, str(path), folder=path.resolve().parent)
+    config._path = path
+    return config
+
+
+def parse_config(
+    text: str, source_name: str = "<config>", *, folder: Path | None = None
+) -> StudyConfig:
+    """Validate the text of a study file. `source_name` names it in messages and gives the default
+    study name; relative data paths are resolved against `folder` when given."""
+    document = read_yaml(text, source_name)
+    if not isinstance(document.data, dict):
+        settings = "name:, data:, hyperparameters:, search:"
+        raise ConfigError(
+            f"{source_name}: the file must be a mapping of settings ({settings}), "
+            f"but got {show(document.data)}"
+        )
+    config, problems = _validate(document.data, Path(source_name).stem)
+    problems = document.problems + problems
+    if problems or config is None:
+        raise ConfigError(document.render(problems, source_name))
+    return config.model_copy(update={"data": _resolve_paths(config.data, folder)})
+
+
+def _validate(raw: dict[str, Any], stem: str) -> tuple[StudyConfig | None, list[Problem]]:
+    raw = dict(raw)
+    space, problems = check_space(raw.get("hyperparameters"))
+    problems = [Problem(("hyperparameters", *p.location), p.message) for p in problems]
+    if "hyperparameters" in raw:
+        raw["hyperparameters"] = space or SearchSpace()  # its problems are reported above
+    if "name" not in raw and NAME.fullmatch(stem):
+        raw["name"] = stem
+    try:
+        config = StudyConfig.model_validate(raw)
+    except ValidationError as error:
+        return None, problems + problems_from(error.errors(), raw, StudyConfig)
+    return config, problems + _grid_problems(config)
+
+
+def _grid_problems(config: StudyConfig) -> list[Problem]:
+    if config.search.method != "grid":
+        return []
+    try:
+        grid_shape(config.hyperparameters, config.search.trials)
+    except ValueError as error:
+        return [Problem(("search", "trials"), str(error))]
+    return []
+
+
+def _resolve_paths(data: DataSpec, folder: Path | None) -> DataSpec:
+    """Data paths written relative to the config file, made independent of the current folder."""
+    names = [n for n in DATA_PATHS if getattr(data, n) is not None]
+    names += ["dataset"] if data.is_file else []
+    paths = {n: Path(getattr(data, n)).expanduser() for n in names}
+    if folder is not None:
+        paths = {n: p if p.is_absolute() else folder / p for n, p in paths.items()}
+    return data.model_copy(update={n: os.path.normpath(p) for n, p in paths.items()})

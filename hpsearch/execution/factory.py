@@ -1,0 +1,44 @@
+"""`make_executor`: the backend that a study's execution settings ask for."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from hpsearch.config import available_cores
+from hpsearch.config.execution import check_execution
+from hpsearch.execution.contract import DEFAULT_GRACE_S, Executor
+from hpsearch.execution.in_process import InProcessExecutor
+from hpsearch.execution.worker import TrialFn
+
+
+def make_executor(
+    trial_fn: TrialFn,
+    context: Any,
+    *,
+    workers: int | None = None,
+    trial_timeout: float | None = None,
+    grace_s: float = DEFAULT_GRACE_S,
+    backend: Literal["local", "dask"] = "local",
+    scheduler: str | None = None,
+) -> Executor:
+    """`workers` trials at a time: in this process when 1, else in local processes (loky); or on
+    Dask: the cluster at `scheduler` (with the workers it has), else a LocalCluster of `workers`.
+
+    `workers=None` means one per core. In-process mode takes any callable (a closure showing a
+    live learning curve, say); process and Dask modes pickle `trial_fn` and `context` and send
+    them once per worker process.
+    """
+    check_execution(workers, trial_timeout, backend, scheduler)
+    limits = {"trial_timeout": trial_timeout, "grace_s": grace_s}
+    if backend == "dask":
+        from hpsearch.execution.dask_cluster import (
+            DaskExecutor,  # ConfigError when Dask is not installed
+        )
+
+        return DaskExecutor(trial_fn, context, scheduler=scheduler, workers=workers, **limits)
+    workers = available_cores() if workers is None else workers
+    if workers == 1:
+        return InProcessExecutor(trial_fn, context, **limits)
+    from hpsearch.execution.local_processes import LokyExecutor
+
+    return LokyExecutor(trial_fn, context, workers, **limits)

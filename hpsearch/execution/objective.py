@@ -1,0 +1,115 @@
+"""One trial: its parameters become a network, trained on train and scored on dev.
+
+`run_trial` is what every backend calls in its workers, so it is a plain function of picklable
+arguments, and it never raises: whatever goes wrong becomes a FAILED result with its reason."""
+
+from __future__ import annotations
+
+import io
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hpsearch.nn import HyperParams, TrainResult, train
+from hpsearch.trial import TrialResult, TrialSpec, TrialState
+
+if TYPE_CHECKING:
+    from hpsearch.data import Dataset
+
+EpochCallback = Callable[[int, int, dict[str, float]], None]  # (trial number, epoch, row)
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What a worker needs: train and dev only; the test split never leaves the driver."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_dev: np.ndarray
+    y_dev: np.ndarray
+    n_classes: int
+
+
+def training_data(dataset: Dataset) -> TrainingData:
+    """What the workers get: train and dev, never test."""
+    return TrainingData(
+        dataset.X_train, dataset.y_train, dataset.X_dev, dataset.y_dev, dataset.n_classes
+    )
+
+
+def run_trial(
+    spec: TrialSpec,
+    data: TrainingData,
+    deadline: float | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> TrialResult:
+    """Trains `spec.params` with `spec.seed`; stops at `deadline` (a `time.monotonic()` value)."""
+    start = time.perf_counter()
+    try:
+        outcome = _train(spec, data, deadline, on_epoch)
+    except Exception as error:
+        return TrialResult(
+            spec.number,
+            spec.round,
+            TrialState.FAILED,
+            duration_s=time.perf_counter() - start,
+            message=f"{type(error).__name__}: {error}",
+            traceback=traceback.format_exc(),
+        )
+    return _result(spec, outcome, time.perf_counter() - start)
+
+
+def _train(
+    spec: TrialSpec, data: TrainingData, deadline: float | None, on_epoch: EpochCallback | None
+) -> TrainResult:
+    report = None if on_epoch is None else lambda epoch, row: on_epoch(spec.number, epoch, row)
+    return train_on(HyperParams(**spec.params), data, spec.seed, report, deadline)
+
+
+def train_on(
+    hyperparameters: HyperParams,
+    data: TrainingData,
+    seed: int,
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+    deadline: float | None = None,
+) -> TrainResult:
+    """The one training call: on train, scored on dev, every random draw from `seed`. A trial
+    and `hpsearch train` both train through it, so a trial retrains to the same errors."""
+    return train(
+        hyperparameters,
+        data.X_train,
+        data.y_train,
+        data.X_dev,
+        data.y_dev,
+        n_classes=data.n_classes,
+        rng=np.random.default_rng(seed),
+        on_epoch=on_epoch,
+        deadline=deadline,
+    )
+
+
+def _result(spec: TrialSpec, outcome: TrainResult, duration_s: float) -> TrialResult:
+    return TrialResult(
+        spec.number,
+        spec.round,
+        TrialState(outcome.state),
+        dev_error=outcome.dev_error,
+        train_error=outcome.train_error,
+        dev_cost=outcome.dev_cost,
+        train_cost=outcome.train_cost,
+        epochs=outcome.epochs,
+        curves=outcome.curves,
+        duration_s=duration_s,
+        message=outcome.message,
+        weights=_weights(outcome) if outcome.state == "complete" else None,
+    )
+
+
+def _weights(outcome: TrainResult) -> bytes:
+    buffer = io.BytesIO()
+    outcome.network.save(buffer)
+    return buffer.getvalue()

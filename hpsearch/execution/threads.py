@@ -1,0 +1,36 @@
+"""One BLAS thread per trial, on every backend, and the variables that say so to a new process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+
+TRIAL_THREADS = 1  # BLAS threads per trial, everywhere: see one_blas_thread
+THREAD_VARIABLES = (  # what BLAS and OpenMP read, when loaded, for their number of threads
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Every trial trains with TRIAL_THREADS BLAS threads, on every backend: a matrix product
+    split over another number of threads rounds differently, and over many epochs that changes
+    a dev error. So a trial gives the same result alone, beside others, on a cluster or retrained
+    by `hpsearch train`; parallelism comes from running trials side by side."""
+    with _blas_libraries().limit(limits=TRIAL_THREADS):
+        yield
+
+
+@cache
+def _blas_libraries() -> Any:
+    """The BLAS and OpenMP libraries loaded in this process, found once: finding them takes a
+    couple of milliseconds, too much to repeat for every trial."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()

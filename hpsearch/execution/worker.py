@@ -1,0 +1,173 @@
+"""The worker's side of execution: the safety net around a trial function, and for worker
+processes their set-up and the beacon that tells the driver which trial each process holds.
+
+A beacon is a small file, `<beacon dir>/<trial number>-<pid>`, written when a process starts a
+trial and removed when the trial function returns. The driver reads beacons to announce trials as
+started and, when a worker dies, to learn which trials were inside a trial function at that moment:
+the pool only says that *some* worker died, not which task it held.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hpsearch.trial import TrialResult, TrialSpec, TrialState
+
+# trial_fn(spec, context, deadline) -> TrialResult; `deadline` is a time.monotonic() value or None.
+TrialFn = Callable[[TrialSpec, Any, float | None], TrialResult]
+
+# What a worker process was given once, at its start: see init_process. Not random state.
+_PROCESS: dict[str, Any] = {}
+
+
+def worker_id() -> str:
+    """`host:pid`, the name each result records for the process that ran it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def aligned_arrays(value: Any) -> Any:
+    """`value` with every NumPy array in it (in dicts and dataclasses too) aligned to its item
+    size, copied where it was not. Dask hands a worker arrays that lie at any byte offset of its
+    message, and NumPy sums and multiplies an unaligned array along another path, with other
+    rounding: unaligned data would give a trial other numbers on Dask than elsewhere."""
+    if isinstance(value, np.ndarray):
+        return value if value.flags.aligned else np.require(value, requirements="A")
+    if isinstance(value, dict):
+        return {key: aligned_arrays(item) for key, item in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(
+            value,
+            **{f.name: aligned_arrays(getattr(value, f.name)) for f in fields(value) if f.init},
+        )
+    return value
+
+
+def call_trial(
+    trial_fn: TrialFn, spec: TrialSpec, context: Any, deadline: float | None
+) -> TrialResult:
+    """Runs one trial so that it always ends as a TrialResult naming its worker.
+
+    An exception becomes a FAILED result with its traceback (the safety net: the objective catches
+    its own errors first). KeyboardInterrupt and SystemExit pass, so Ctrl-C still stops a run.
+    """
+    start = time.perf_counter()
+    try:
+        result = trial_fn(spec, context, deadline)
+    except Exception as error:
+        result = unfinished(spec, TrialState.FAILED, _describe(error), traceback.format_exc())
+    if not _is_result_of(result, spec):
+        message = f"the trial function must return the TrialResult of trial {spec.number}"
+        result = unfinished(spec, TrialState.FAILED, f"{message}, but returned {result!r:.200}")
+    return replace(
+        result, worker=worker_id(), duration_s=result.duration_s or time.perf_counter() - start
+    )
+
+
+def call_trial_safely(
+    trial_fn: TrialFn, spec: TrialSpec, context: Any, deadline: float | None
+) -> TrialResult:
+    """`call_trial` for a worker process, where SystemExit and the like must not end the worker."""
+    try:
+        return call_trial(trial_fn, spec, context, deadline)
+    except BaseException as error:
+        trace = traceback.format_exc()
+        return unfinished(spec, TrialState.FAILED, _describe(error), trace, worker_id())
+
+
+def unfinished(
+    spec: TrialSpec, state: TrialState, message: str, trace: str = "", worker: str = ""
+) -> TrialResult:
+    """The result of a trial that produced no errors of its own: failed, timed out, …"""
+    return TrialResult(
+        spec.number, spec.round, state, message=message, traceback=trace, worker=worker
+    )
+
+
+@dataclass(frozen=True)
+class Beacon:
+    """Trial `number` is inside its trial function in process `pid` since `started` (monotonic)."""
+
+    number: int
+    pid: int
+    worker: str
+    started: float
+
+
+def init_process(trial_fn: TrialFn, context: Any, beacon_dir: str) -> None:
+    """Set-up of a worker process, run once when it starts (loky's `initializer`).
+
+    The context (the dataset) arrives here once per process, not once per trial. Ctrl-C is
+    ignored: the driver alone decides to stop, and kills its workers itself.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _PROCESS.update(trial_fn=trial_fn, context=context, beacon_dir=Path(beacon_dir))
+    _exit_with_parent()
+
+
+def _exit_with_parent(period_s: float = 0.5) -> None:
+    """A worker whose driver was killed (kill -9 leaves no time to stop it) would train on for
+    nobody; it notices that it has a new parent and exits."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(period_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="hpsearch-parent-watch", daemon=True).start()
+
+
+def run_in_process(spec: TrialSpec, trial_timeout: float | None) -> TrialResult:
+    """The task a worker process runs per trial: beacon, deadline, safety net."""
+    started = time.monotonic()
+    beacon = _PROCESS["beacon_dir"] / f"{spec.number}-{os.getpid()}"
+    _write_atomically(beacon, json.dumps({"worker": worker_id(), "started": started}))
+    deadline = None if trial_timeout is None else started + trial_timeout
+    try:
+        return call_trial_safely(_PROCESS["trial_fn"], spec, _PROCESS["context"], deadline)
+    finally:
+        beacon.unlink(missing_ok=True)
+
+
+def read_beacons(beacon_dir: Path) -> dict[int, Beacon]:
+    """The trials inside a trial function right now (or when their process died), by number."""
+    beacons = {}
+    for path in beacon_dir.iterdir():
+        if path.suffix == ".partial":
+            continue
+        try:
+            content = json.loads(path.read_text())
+        except FileNotFoundError:  # its trial just returned
+            continue
+        number, _, pid = path.name.rpartition("-")
+        beacons[int(number)] = Beacon(int(number), int(pid), content["worker"], content["started"])
+    return beacons
+
+
+def _is_result_of(result: object, spec: TrialSpec) -> bool:
+    return isinstance(result, TrialResult) and (result.number, result.round) == (
+        spec.number,
+        spec.round,
+    )
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"

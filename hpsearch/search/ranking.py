@@ -1,0 +1,173 @@
+"""Reading a study's trials: the ranking by dev error, the course's bias/variance reading, sorting,
+and a summary of each learning curve. Pure functions of stored records."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from hpsearch.errors import ConfigError
+from hpsearch.search.space import Distribution, SearchSpace
+from hpsearch.trial import TrialRecord, TrialState
+
+# Completed trials first; then those that stopped early with an error still worth showing;
+# never a diverged or failed trial above a completed one.
+_STATE_ORDER = {
+    TrialState.COMPLETE: 0,
+    TrialState.TIMED_OUT: 1,
+    TrialState.DIVERGED: 2,
+    TrialState.FAILED: 3,
+    TrialState.INTERRUPTED: 4,
+    TrialState.RUNNING: 5,
+}
+
+# A gap between errors is "high" above max(GAP_FLOOR, GAP_SHARE · dev error): one point of
+# error is within the noise of a dev set of a few hundred examples, and on a hard problem (40%
+# error) a gap must also be a fair share of the error to be worth acting on. docs/results.md.
+GAP_FLOOR = 0.01
+GAP_SHARE = 0.2
+
+Diagnosis = Literal["bias", "variance", "both", "fine"]
+Trend = Literal["falling", "flat", "rising", "bouncing", "unknown"]
+SORT_COLUMNS = ("dev_error", "train_error", "duration", "trial")
+
+
+def rank_key(record: TrialRecord) -> tuple:
+    """Dev error, then dev cost, then duration; a missing or NaN error is never best."""
+    return (
+        _STATE_ORDER[record.state],
+        _finite_or_inf(record.dev_error),
+        _finite_or_inf(record.dev_cost),
+        record.duration_s,
+        record.number,
+    )
+
+
+def rank(records: Iterable[TrialRecord]) -> list[TrialRecord]:
+    """The trials, best first."""
+    return sorted(records, key=rank_key)
+
+
+def diagnose(
+    train_error: float | None, dev_error: float | None, target_error: float | None = None
+) -> Diagnosis | None:
+    """The course's reading: train error well above the optimal error (`target_error`, else 0)
+    is high bias; dev error well above train error is high variance; None without both errors."""
+    if not (_is_finite(train_error) and _is_finite(dev_error)):
+        return None
+    threshold = max(GAP_FLOOR, GAP_SHARE * dev_error)
+    bias = train_error - (target_error or 0.0) > threshold
+    variance = dev_error - train_error > threshold
+    if bias and variance:
+        return "both"
+    return "bias" if bias else "variance" if variance else "fine"
+
+
+def searched_distributions(spaces: Iterable[SearchSpace]) -> dict[str, Distribution]:
+    """Every hyperparameter searched in some round, with its distribution in the first round
+    that searched it: the widest, as zoomed rounds narrow within it; its scale places any
+    round's values on one axis."""
+    found: dict[str, Distribution] = {}
+    for space in spaces:
+        for name, distribution in space.searched.items():
+            found.setdefault(name, distribution)
+    return found
+
+
+def sort_trials(
+    records: Iterable[TrialRecord], column: str, parameters: Sequence[str]
+) -> list[TrialRecord]:
+    """The trials ordered by `column` (one of SORT_COLUMNS or a searched hyperparameter),
+    smallest first, ties and missing values in rank order."""
+    ranked = rank(records)
+    if column == "dev_error":
+        return ranked
+    return sorted(ranked, key=_sort_key(column, parameters))
+
+
+def _sort_key(column: str, parameters: Sequence[str]) -> Callable[[TrialRecord], tuple]:
+    if column == "train_error":
+        return lambda r: (not _is_finite(r.train_error), _finite_or_inf(r.train_error))
+    if column == "duration":
+        return lambda r: (False, r.duration_s)
+    if column == "trial":
+        return lambda r: (False, r.number)
+    if column in parameters:
+        return lambda r: _value_key(r.params.get(column))
+    choices = ", ".join([*SORT_COLUMNS, *parameters])
+    raise ConfigError(f"sort must be one of {choices}, but got '{column}'", option="sort")
+
+
+def _value_key(value: Any) -> tuple:
+    """Numbers by value, other values (text, lists) after them by their JSON; missing last."""
+    if value is None:
+        return (2, 0.0, "")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, float(value), "")
+    return (1, 0.0, json.dumps(value))
+
+
+@dataclass(frozen=True)
+class CurveSummary:
+    """A learning curve in a few numbers: where dev error was lowest, where both errors ended,
+    and whether train cost was still going down at the end (`trend`)."""
+
+    epochs: int
+    best_epoch: int | None  # from 1; None without a finite dev error
+    best_dev_error: float | None
+    final_train_error: float | None
+    final_dev_error: float | None
+    first_train_cost: float | None
+    last_train_cost: float | None
+    trend: Trend
+
+
+def summarize_curves(curves: dict[str, list[float]]) -> CurveSummary:
+    """Where dev error was lowest, where the errors ended, and the train cost's trend."""
+    dev, train = curves.get("dev_error", []), curves.get("train_error", [])
+    cost = curves.get("train_cost", [])
+    finite = [(e, value) for e, value in enumerate(dev, start=1) if _is_finite(value)]
+    best = min(finite, key=lambda pair: pair[1], default=(None, None))
+    return CurveSummary(
+        epochs=max(len(dev), len(train), len(cost)),
+        best_epoch=best[0],
+        best_dev_error=best[1],
+        final_train_error=_last(train),
+        final_dev_error=_last(dev),
+        first_train_cost=cost[0] if cost and _is_finite(cost[0]) else None,
+        last_train_cost=_last(cost),
+        trend=_trend(cost),
+    )
+
+
+def _trend(cost: list[float]) -> Trend:
+    """The mean train cost of the last quarter of epochs against the quarter before it: a change
+    of more than 10% of it, and more than 2% of the curve's height (noise near zero), counts.
+    A last quarter that is neither, but stays well above the curve's lowest value, bounces."""
+    quarter = max(len(cost) // 4, 1)
+    if len(cost) < 4 or not all(_is_finite(c) for c in cost[-2 * quarter :]):
+        return "unknown"
+    finite = [c for c in cost if _is_finite(c)]
+    before = sum(cost[-2 * quarter : -quarter]) / quarter
+    last = sum(cost[-quarter:]) / quarter
+    tolerance = max(0.1 * abs(before), 0.02 * max(abs(c) for c in finite))
+    if last - before > tolerance:
+        return "rising"
+    if last > 2 * min(finite) and last - min(finite) > 0.02 * max(abs(c) for c in finite):
+        return "bouncing"
+    return "falling" if before - last > tolerance else "flat"
+
+
+def _last(values: list[float]) -> float | None:
+    return values[-1] if values and _is_finite(values[-1]) else None
+
+
+def _is_finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def _finite_or_inf(value: float | None) -> float:
+    return value if _is_finite(value) else math.inf

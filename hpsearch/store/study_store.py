@@ -1,0 +1,295 @@
+"""The study store: one SQLite file per study, written by the driver only, readable at any time.
+
+A study lives in one folder: `study.db` (SQLite in WAL mode, so readers such as `hpsearch show`
+neither block the run nor see a half-written trial), `study.lock` (an `flock` held by the one
+process running the study; the kernel drops it when that process dies, even by `kill -9`) and
+`models/trial-<number>.npz` (saved weights). Every write is one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Self
+
+from hpsearch import __version__
+from hpsearch.config import StudyConfig
+from hpsearch.errors import StoreError
+from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, model_path
+from hpsearch.store.runlock import RunLock
+from hpsearch.store.sqlite import (
+    RESULT_COLUMNS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    RoundRecord,
+    StudyInfo,
+    check_schema,
+    connect,
+    dumps,
+    now,
+    read_info,
+    record_of,
+    round_record,
+    transaction,
+    trial_record,
+)
+from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
+
+__all__ = ["SCHEMA_VERSION", "RoundRecord", "StudyInfo", "StudyStore"]
+
+
+class StudyStore:
+    """A study's folder, made by `create` or `open`; close it, or use it as a context manager.
+
+    Only a store opened with `writer=True` (or made by `create`) may write; it holds the study's
+    run lock until closed. Readers take no lock and see only committed trials.
+    """
+
+    def __init__(self, folder: Path, conn: sqlite3.Connection, lock: RunLock | None) -> None:
+        self.folder = folder
+        self._conn = conn
+        self._lock = lock
+        self.info = read_info(conn)
+        self._running: dict[int, tuple[TrialSpec, str]] = {}  # marked by this store: spec, start
+
+    @classmethod
+    def create(
+        cls,
+        folder: str | os.PathLike[str],
+        name: str,
+        config: dict[str, Any],
+        identity: dict[str, Any],
+        fingerprint: str,
+        classes: Iterable[str],
+    ) -> StudyStore:
+        """Makes a new study in `folder` and returns it opened for writing."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = RunLock.acquire(folder / LOCK_NAME, name)
+        if (folder / DB_NAME).exists():
+            lock.release()
+            raise StoreError(
+                f"a study already exists in {folder}; open it to resume it, or choose another name"
+            )
+        study = (name, dumps(config), dumps(identity), fingerprint, dumps(list(classes)))
+        try:
+            conn = connect(folder / DB_NAME, "rwc")
+            with transaction(conn):
+                for statement in SCHEMA.split(";")[:-1]:
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO study VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*study, now(), __version__, SCHEMA_VERSION),
+                )
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            lock.release()
+            raise
+        return cls(folder, conn, lock)
+
+    @classmethod
+    def open(cls, folder: str | os.PathLike[str], *, writer: bool = False) -> StudyStore:
+        """Opens an existing study; `writer=True` also takes the run lock (one runner per study)."""
+        folder = Path(folder)
+        if not (folder / DB_NAME).is_file():
+            raise StoreError(
+                f"there is no study in {folder} (no {DB_NAME}); "
+                "check the study name, or start it with `hpsearch run CONFIG`"
+            )
+        lock = RunLock.acquire(folder / LOCK_NAME, folder.name) if writer else None
+        try:
+            conn = connect(folder / DB_NAME, "rw")
+            check_schema(conn, folder)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        if not writer:
+            conn.execute("PRAGMA query_only = ON")
+        return cls(folder, conn, lock)
+
+    def check_identity(self, identity: dict[str, Any]) -> None:
+        """Refuses to resume the study with a config that would make different trials."""
+        stored = self.info.identity
+        changed = [
+            key
+            for key in sorted(stored.keys() | identity.keys())
+            if dumps(stored.get(key, "(absent)")) != dumps(identity.get(key, "(absent)"))
+        ]
+        if changed:
+            details = "; ".join(
+                f"{key}: {stored.get(key, '(absent)')!r} → {identity.get(key, '(absent)')!r}"
+                for key in changed
+            )
+            raise StoreError(
+                f"study '{self.info.name}' was made with another config ({details}); "
+                "run it with its original config, or give the new config another study name"
+            )
+
+    def add_round(
+        self, space: dict[str, Any], method: str, n_trials: int, first_number: int
+    ) -> int:
+        """Records a new round owning trials `first_number …`; returns its round number."""
+        rounds = self.rounds()
+        end = rounds[-1].trial_numbers.stop if rounds else 0
+        if n_trials < 1 or first_number < end:
+            raise ValueError(
+                f"`n_trials >= 1 and first_number >= {end}` must hold (trial numbers are unique "
+                f"across rounds), but got n_trials={n_trials}, first_number={first_number}"
+            )
+        number = len(rounds)
+        with self._write():
+            self._conn.execute(
+                "INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?)",
+                (number, dumps(space), method, n_trials, first_number, now()),
+            )
+        return number
+
+    def extend_round(self, number: int, n_trials: int) -> RoundRecord:
+        """Grows the last round to `n_trials` trials in all (asking a finished search for more)."""
+        rounds = self.rounds()
+        if not rounds or number != rounds[-1].number or n_trials < rounds[-1].n_trials:
+            last = (
+                f"round {rounds[-1].number} of {rounds[-1].n_trials} trials" if rounds else "none"
+            )
+            raise ValueError(
+                "only the last round can grow and never shrink, "
+                f"but got round={number}, n_trials={n_trials} (last: {last})"
+            )
+        with self._write():
+            self._conn.execute(
+                "UPDATE rounds SET n_trials = ? WHERE number = ?", (n_trials, number)
+            )
+        return self.rounds()[-1]
+
+    def rounds(self) -> list[RoundRecord]:
+        rows = self._conn.execute("SELECT * FROM rounds ORDER BY number").fetchall()
+        return [round_record(row) for row in rows]
+
+    def mark_running(self, spec: TrialSpec, worker: str) -> None:
+        """Records that `worker` started `spec` (again: a rerun clears what an earlier run left)."""
+        started = now()
+        with self._write():
+            self._conn.execute(
+                "INSERT INTO trials (number, round, params, seed, state, worker, started) "
+                "VALUES (?, ?, ?, ?, 'running', ?, ?) ON CONFLICT (number) DO UPDATE SET "
+                "round = excluded.round, params = excluded.params, seed = excluded.seed, "
+                "state = 'running', dev_error = NULL, train_error = NULL, dev_cost = NULL, "
+                "train_cost = NULL, epochs = 0, curves = '{}', duration_s = 0, message = '', "
+                "traceback = '', attempts = 0, worker = excluded.worker, "
+                "started = excluded.started, finished = NULL",
+                (spec.number, spec.round, dumps(spec.params), spec.seed, worker, started),
+            )
+        self._running[spec.number] = (spec, started)
+
+    def record(self, result: TrialResult, attempts: int = 0) -> TrialRecord:
+        """Writes a finished trial in one transaction (its weights: see `save_weights`) and
+        returns its record as a later read would give it, without reading it back."""
+        finished = now()
+        values = (
+            str(result.state), result.dev_error, result.train_error, result.dev_cost,
+            result.train_cost, result.epochs, dumps(result.curves), result.duration_s,
+            result.worker, result.message, result.traceback, attempts, finished,
+        )  # fmt: skip
+        assignments = ", ".join(f"{column.strip()} = ?" for column in RESULT_COLUMNS.split(","))
+        with self._write():
+            cursor = self._conn.execute(
+                f"UPDATE trials SET {assignments} WHERE number = ?", (*values, result.number)
+            )
+        if cursor.rowcount == 0:
+            raise ValueError(f"trial {result.number} must be marked running before it is recorded")
+        if result.number not in self._running:  # marked running by an earlier process
+            return self.trial(result.number)
+        spec, started = self._running.pop(result.number)
+        return record_of(spec, result, attempts, started, finished)
+
+    def mark_interrupted(self, numbers: Iterable[int]) -> list[int]:
+        """Marks those of `numbers` still running as interrupted; finished trials are left alone."""
+        marked = []
+        with self._write():
+            for number in numbers:
+                cursor = self._conn.execute(
+                    "UPDATE trials SET state = 'interrupted', finished = ? "
+                    "WHERE number = ? AND state = 'running'",
+                    (now(), number),
+                )
+                marked += [number] * cursor.rowcount
+        return sorted(marked)
+
+    def orphans(self) -> list[TrialRecord]:
+        """Trials left `running` by a driver that died; the holder of the run lock reruns them."""
+        return [trial for trial in self.trials() if trial.state is TrialState.RUNNING]
+
+    def trials(self, round: int | None = None) -> list[TrialRecord]:
+        """Every trial (of one round, if given) by number: one consistent snapshot."""
+        sql, args = "SELECT * FROM trials ORDER BY number", ()
+        if round is not None:
+            sql, args = "SELECT * FROM trials WHERE round = ? ORDER BY number", (round,)
+        return [trial_record(row) for row in self._conn.execute(sql, args).fetchall()]
+
+    def trial(self, number: int) -> TrialRecord:
+        """One stored trial; KeyError when it has never started."""
+        row = self._conn.execute("SELECT * FROM trials WHERE number = ?", (number,)).fetchone()
+        if row is None:
+            raise KeyError(number)
+        return trial_record(row)
+
+    def save_weights(self, number: int, data: bytes) -> Path:
+        """Keeps a trained network (.npz bytes); written aside and renamed, so never half a file."""
+        self._require_writer()
+        path = model_path(self.folder, number)
+        path.parent.mkdir(exist_ok=True)
+        partial = path.with_suffix(".npz.partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+        return path
+
+    def weights_path(self, number: int) -> Path | None:
+        """Where trial `number`'s saved weights are, or None when they were not kept."""
+        path = model_path(self.folder, number)
+        return path if path.is_file() else None
+
+    def prune_weights(self, keep: Iterable[int]) -> list[int]:
+        """Deletes saved weights of every trial not in `keep`; returns the numbers deleted."""
+        self._require_writer()
+        keep = set(keep)
+        removed = []
+        for path in (self.folder / MODELS_DIR).glob("trial-*.npz"):
+            number = int(path.stem.removeprefix("trial-"))
+            if number not in keep:
+                path.unlink()
+                removed.append(number)
+        return sorted(removed)
+
+    def close(self) -> None:
+        """Closes the database, then lets go of the run lock."""
+        self._conn.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _require_writer(self) -> None:
+        if self._lock is None:
+            raise RuntimeError(
+                f"the store of {self.folder} was opened read-only; open it as writer"
+            )
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        self._require_writer()
+        with transaction(self._conn):
+            yield
+
+
+def stored_config(store: StudyStore) -> StudyConfig:
+    """The config a study was made with, validated again: what `show`, `best` and `zoom` read."""
+    return StudyConfig.model_validate(store.info.config)

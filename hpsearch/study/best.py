@@ -1,0 +1,121 @@
+"""The chosen trial, rank 1 by dev error: its configuration as a study file that fixes every
+hyperparameter, and its one look at the test split.
+
+The test split only estimates the chosen model; choosing by it would tune on it. So this is the
+only module that reads it, it never touches the ranking, and every read is logged with its time
+(`test-reads.jsonl` in the study's folder), so a user sees how often the test set was looked at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hpsearch.config import StudyConfig
+from hpsearch.errors import ConfigError, DataError, StoreError
+from hpsearch.search.ranking import CurveSummary, summarize_curves
+from hpsearch.store.test_reads import LoggedRead, log_read
+from hpsearch.study.snapshot import Snapshot
+from hpsearch.trial import TrialRecord, TrialState
+
+NAME_LIMIT = 100  # a study name's longest (config.NAME)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """Rank 1 among the complete trials, and what is needed to reuse or test it."""
+
+    record: TrialRecord
+    config: StudyConfig  # the study's
+    complete: int  # complete trials it was chosen from
+    curves: CurveSummary
+    weights: Path | None  # None when its model was not kept
+    fingerprint: str  # of the data the study was run on
+
+
+def choose(snapshot: Snapshot) -> Chosen:
+    """The best complete trial of the study as it was read (a run may be writing)."""
+    config, records = snapshot.config, snapshot.records
+    complete = [r for r in snapshot.ranking if r.state is TrialState.COMPLETE]
+    if not complete:
+        raise StoreError(
+            f"study '{config.name}' has no complete trial yet ({len(records)} trials "
+            f"stored); wait for the run, or run it with `hpsearch run`"
+        )
+    best = complete[0]
+    curves = summarize_curves(best.curves)
+    weights, fingerprint = snapshot.weights_path(best.number), snapshot.info.fingerprint
+    return Chosen(best, config, len(complete), curves, weights, fingerprint)
+
+
+def reuse_config(chosen: Chosen) -> dict[str, Any]:
+    """A study file's settings that train the chosen configuration again: every hyperparameter
+    fixed, the same data, one trial, and a name of its own (so that it never resumes the study)."""
+    config, record = chosen.config, chosen.record
+    suffix = f"-trial-{record.number}"
+    search = config.search.model_dump(
+        mode="json", exclude_defaults=True, exclude={"workers", "trials", "method"}
+    )
+    settings: dict[str, Any] = {
+        "name": config.name[: NAME_LIMIT - len(suffix)] + suffix,
+        "data": config.data.model_dump(mode="json", exclude_none=True),
+        "hyperparameters": dict(record.params),
+        "search": {"trials": 1, **search},
+    }
+    if config.target_error is not None:
+        settings["target_error"] = config.target_error
+    return settings
+
+
+def reuse_yaml(chosen: Chosen) -> str:
+    """`reuse_config` as YAML, with a comment that says where it came from."""
+    record = chosen.record
+    header = (
+        f"# The chosen configuration of study {chosen.config.name}: trial {record.number} "
+        f"(round {record.round}), dev error {record.dev_error:.4f}.\n"
+        "# Every hyperparameter is fixed: `hpsearch run` on this file trains it again as a new\n"
+        f"# study; `hpsearch train FILE --seed {record.seed}` retrains trial {record.number} "
+        "exactly (the same split and training seed).\n"
+    )
+    return header + yaml.safe_dump(reuse_config(chosen), sort_keys=False, allow_unicode=True)
+
+
+def write_reuse_yaml(chosen: Chosen, path: Path) -> None:
+    """Writes `reuse_yaml` to `path`; a path that cannot be written is the user's to fix."""
+    try:
+        path.write_text(reuse_yaml(chosen), encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(
+            f"output {path} cannot be written ({error.strerror}); give a file in an existing, "
+            "writable folder",
+            option="output",
+        ) from None
+
+
+def evaluate_on_test(folder: Path, chosen: Chosen) -> LoggedRead:
+    """Evaluates the chosen trial's saved model once on the test split and logs the read."""
+    from hpsearch.data import load_dataset  # heavy: only when the test split is asked for
+    from hpsearch.nn import Network
+
+    record, name = chosen.record, chosen.config.name
+    if chosen.weights is None:
+        raise StoreError(
+            f"the model of trial {record.number}, the chosen one, was not kept (study '{name}' "
+            f"keeps the best search.keep_models = {chosen.config.search.keep_models}); train it "
+            f"again with `hpsearch best {folder} --output chosen.yaml` and `hpsearch run "
+            "chosen.yaml`, then test that study's trial"
+        )
+    dataset = load_dataset(chosen.config.data)
+    if dataset.fingerprint != chosen.fingerprint:
+        raise DataError(
+            f"the data of study '{name}' changed since the study ran (fingerprint "
+            f"{chosen.fingerprint[:12]} → {dataset.fingerprint[:12]}), so its test split is "
+            "not the one held out when the trial was chosen; restore the data"
+        )
+    cost, error = Network.load(chosen.weights).evaluate(dataset.X_test, dataset.y_test)
+    read = LoggedRead(datetime.now(UTC), record.number, error, cost, len(dataset.y_test))
+    log_read(folder, read)
+    return read

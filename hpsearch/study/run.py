@@ -1,0 +1,246 @@
+"""Running a study: plan its rounds, run every trial not yet finished, record each result.
+
+The one place where config, data, sampler, executor and store meet. Progress goes to an
+`Observer`, so this module draws nothing; the CLI gives it one that does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from hpsearch.config import StudyConfig
+from hpsearch.config.execution import Execution
+from hpsearch.data import Dataset, load_dataset
+from hpsearch.errors import StoreError
+from hpsearch.execution.contract import TrialFinished, TrialStarted
+from hpsearch.execution.factory import make_executor
+from hpsearch.execution.objective import run_trial, training_data
+from hpsearch.search.ranking import rank
+from hpsearch.search.sampler import count_trials, plan_trials
+from hpsearch.search.space import SearchSpace
+from hpsearch.store.layout import DB_NAME
+from hpsearch.store.sqlite import RoundRecord
+from hpsearch.store.study_store import StudyStore
+from hpsearch.study.overview import ShowOptions, StudyView, view_study
+from hpsearch.study.snapshot import Snapshot, snapshot_of
+from hpsearch.trial import TrialRecord, TrialSpec, TrialState
+
+DEFAULT_SHOW = ShowOptions()
+
+
+class Observer:
+    """Hears what a run does, as it happens; every method may be left as it is."""
+
+    def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
+        """`todo` will run now; `records` are the study's trials before the run."""
+
+    def started(self, spec: TrialSpec, worker: str) -> None:
+        """A worker began `spec`."""
+
+    def finished(self, record: TrialRecord) -> None:
+        """A trial's result was stored."""
+
+    def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
+        """Trial `number` finished an epoch (only when trials run in this process)."""
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    """The study after a run, as `show` would present it, and whether the run was cut short."""
+
+    snapshot: Snapshot
+    overview: StudyView
+    interrupted: bool = False
+
+    @property
+    def folder(self) -> Path:
+        return self.snapshot.folder
+
+    @property
+    def records(self) -> list[TrialRecord]:
+        return self.snapshot.records
+
+    @property
+    def exit_code(self) -> int:
+        """130 interrupted; 1 when a trial failed; else 0 (diverging is a result, not a fault)."""
+        if self.interrupted:
+            return 130
+        return 1 if any(r.state is TrialState.FAILED for r in self.records) else 0
+
+
+def run_study(
+    config: StudyConfig,
+    runs_dir: str | Path,
+    execution: Execution,
+    *,
+    new: bool = False,
+    observer: Observer | None = None,
+    show: ShowOptions = DEFAULT_SHOW,
+) -> StudyRun:
+    """Runs the study of `config` to `search.trials` finished trials, resuming it if it exists.
+
+    Data and config problems are raised before anything is written. With `new`, an existing
+    study of that name is set aside (renamed, never deleted) and a new one begins. `show` says
+    what the returned overview holds."""
+    dataset = load_dataset(config.data)
+    folder = Path(runs_dir) / config.name
+    if new:
+        set_aside(folder)
+    with _open_for_run(folder, config, dataset) as store:
+        _plan_first_round(store, config)
+        snapshot = snapshot_of(store)
+        pending = pending_trials(snapshot.rounds, snapshot.records, config.search.seed)
+        return run_unfinished(
+            store, snapshot, dataset, execution, observer or Observer(), pending, show
+        )
+
+
+def run_unfinished(
+    store: StudyStore,
+    snapshot: Snapshot,
+    dataset: Dataset,
+    execution: Execution,
+    observer: Observer,
+    todo: list[TrialSpec],
+    show: ShowOptions,
+) -> StudyRun:
+    """Runs `todo`, the trials of the study in `snapshot` that have not finished: never run,
+    interrupted, or left running by a driver that died. Finished trials are kept as they are."""
+    observer.planned(todo, snapshot.records)
+    if not todo:
+        return StudyRun(snapshot, view_study(snapshot, show))
+    in_process = execution.backend == "local" and execution.workers == 1
+    trial_fn = partial(run_trial, on_epoch=observer.epoch) if in_process else run_trial
+    executor = make_executor(
+        trial_fn,
+        training_data(dataset),
+        workers=execution.workers,
+        trial_timeout=execution.trial_timeout,
+        backend=execution.backend,
+        scheduler=execution.scheduler,
+    )
+    record = _Recorder(store, snapshot, observer)
+    interrupted = False
+    with executor:
+        try:
+            for event in executor.run(todo):
+                record(event)
+        except KeyboardInterrupt:
+            store.mark_interrupted(executor.stop())
+            interrupted = True
+    after = snapshot_of(store)
+    return StudyRun(after, view_study(after, show), interrupted)
+
+
+def pending_trials(
+    rounds: list[RoundRecord], records: list[TrialRecord], seed: int
+) -> list[TrialSpec]:
+    """The specs of every round's trials without a finished result, planned again from the
+    seed: the same parameters and training seed as the first time, by construction."""
+    finished = {r.number for r in records if r.state.is_finished}
+    todo = []
+    for round in rounds:
+        space = SearchSpace.from_dict(round.space)
+        specs = plan_trials(
+            space, round.method, seed=seed, round=round.number, numbers=round.trial_numbers
+        )
+        todo += [spec for spec in specs if spec.number not in finished]
+    return todo
+
+
+def set_aside(folder: Path) -> Path | None:
+    """Renames an existing study folder to `<name>.<time>` so a new study can take the name."""
+    if not (folder / DB_NAME).exists():
+        return None
+    with StudyStore.open(folder, writer=True):  # refuses while another process runs it
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        aside = folder.with_name(f"{folder.name}.{stamp}")
+        folder.rename(aside)
+    return aside
+
+
+@contextmanager
+def _open_for_run(folder: Path, config: StudyConfig, dataset: Dataset) -> Iterator[StudyStore]:
+    if not (folder / DB_NAME).exists():
+        store = StudyStore.create(
+            folder,
+            config.name,
+            config.model_dump(mode="json"),
+            config.study_identity(),
+            dataset.fingerprint,
+            dataset.classes,
+        )
+    else:
+        store = StudyStore.open(folder, writer=True)
+    with store:
+        _check_same_study(store, config, dataset)
+        yield store
+
+
+def _check_same_study(store: StudyStore, config: StudyConfig, dataset: Dataset) -> None:
+    try:
+        store.check_identity(config.study_identity())
+    except StoreError as error:
+        raise StoreError(f"{error}; {_afresh(config)} (the old study is kept, renamed)") from None
+    check_same_data(store, config, dataset)
+
+
+def check_same_data(store: StudyStore, config: StudyConfig, dataset: Dataset) -> None:
+    """Refuses to add trials trained on other data than the study's: they would not compare."""
+    if store.info.fingerprint != dataset.fingerprint:
+        raise StoreError(
+            f"the data of study '{config.name}' changed since the study began (fingerprint "
+            f"{store.info.fingerprint[:12]} → {dataset.fingerprint[:12]}): its trials would no "
+            f"longer compare; restore the data, {_afresh(config)}"
+        )
+
+
+def _afresh(config: StudyConfig) -> str:
+    return f"or start afresh with `hpsearch run {config.path or 'CONFIG'} --new`"
+
+
+def _plan_first_round(store: StudyStore, config: StudyConfig) -> None:
+    """Round 0 has the config's trials; a larger `trials` count extends it."""
+    space, search = config.hyperparameters, config.search
+    wanted = count_trials(space, search.method, search.trials)
+    rounds = store.rounds()
+    if not rounds:
+        store.add_round(space.to_dict(), search.method, wanted, first_number=0)
+    elif wanted > rounds[0].n_trials:
+        if len(rounds) > 1:
+            raise StoreError(
+                f"study '{config.name}' has zoomed rounds after its first, so its first round "
+                f"can no longer grow from {rounds[0].n_trials} to {wanted} trials; run more "
+                "trials with `hpsearch zoom --trials N`, or start a new study"
+            )
+        store.extend_round(0, wanted)
+
+
+class _Recorder:
+    """Writes each event to the store as it comes, and keeps the weights of the best trials."""
+
+    def __init__(self, store: StudyStore, snapshot: Snapshot, observer: Observer) -> None:
+        self._store, self._observer = store, observer
+        self._keep = snapshot.config.search.keep_models
+        self._complete = [r for r in snapshot.ranking if r.state is TrialState.COMPLETE]
+
+    def __call__(self, event: TrialStarted | TrialFinished) -> None:
+        if isinstance(event, TrialStarted):
+            self._store.mark_running(event.spec, event.worker)
+            self._observer.started(event.spec, event.worker)
+            return
+        record = self._store.record(event.result, attempts=event.attempts)
+        if record.state is TrialState.COMPLETE:
+            self._keep_if_best(record, event.result.weights)
+        self._observer.finished(record)
+
+    def _keep_if_best(self, record: TrialRecord, weights: bytes | None) -> None:
+        self._complete = rank([*self._complete, record])
+        best = {r.number for r in self._complete[: self._keep]}
+        if weights is not None and record.number in best:
+            self._store.save_weights(record.number, weights)
+            self._store.prune_weights(best)

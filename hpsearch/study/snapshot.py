@@ -1,0 +1,68 @@
+"""A study read once: what `show`, `best`, `plot` and `zoom --dry-run` build from, so that no
+command reads the store twice or sees two moments of a running study."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from hpsearch.config import StudyConfig
+from hpsearch.search.ranking import rank
+from hpsearch.search.space import SearchSpace
+from hpsearch.store.layout import DB_NAME, model_path
+from hpsearch.store.sqlite import RoundRecord, StudyInfo
+from hpsearch.store.study_store import StudyStore, stored_config
+from hpsearch.store.test_reads import LoggedRead, logged_reads
+from hpsearch.trial import TrialRecord
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a study's store holds at one moment, but the weights themselves."""
+
+    folder: Path
+    info: StudyInfo
+    config: StudyConfig
+    rounds: list[RoundRecord]
+    records: list[TrialRecord]
+    test_reads: list[LoggedRead]
+
+    @cached_property
+    def ranking(self) -> list[TrialRecord]:
+        """Every trial, best first (see `search.ranking.rank`)."""
+        return rank(self.records)
+
+    @cached_property
+    def spaces(self) -> list[SearchSpace]:
+        """Each round's space, round 0 first."""
+        return [SearchSpace.from_dict(r.space) for r in self.rounds]
+
+    def weights_path(self, number: int) -> Path | None:
+        """The saved model of trial `number`, None when it was not kept."""
+        path = model_path(self.folder, number)
+        return path if path.is_file() else None
+
+
+def read_snapshot(folder: Path) -> Snapshot:
+    """The study in `folder`, read without the run lock (a run may be writing)."""
+    with StudyStore.open(folder) as store:
+        return snapshot_of(store)
+
+
+def snapshot_of(store: StudyStore) -> Snapshot:
+    """The study of an open store, as it is now."""
+    return Snapshot(
+        store.folder,
+        store.info,
+        stored_config(store),
+        store.rounds(),
+        store.trials(),
+        logged_reads(store.folder),
+    )
+
+
+def study_folder(study: str | Path, runs_dir: str | Path) -> Path:
+    """A study named on the command line: the path of its folder, or its name under `runs_dir`."""
+    path = Path(study)
+    return path if (path / DB_NAME).is_file() else Path(runs_dir) / path

@@ -1,0 +1,86 @@
+"""`hpsearch train`: one network, every hyperparameter fixed, trained on train and scored on dev —
+to try a setting by hand, or to retrain the configuration `hpsearch best` chose."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from hpsearch.config import StudyConfig, load_config
+from hpsearch.data import load_dataset, parse_spec
+from hpsearch.errors import ConfigError
+from hpsearch.execution.objective import train_on, training_data
+from hpsearch.execution.threads import one_blas_thread
+from hpsearch.nn.hyperparams import HyperParams
+from hpsearch.userinput.messages import one_line
+
+
+def study_for(path: Path | None, dataset: str | None) -> StudyConfig:
+    """The study file at `path`, or a study of a built-in dataset with every default."""
+    if path is not None and dataset is not None:
+        raise ConfigError("give a study file or --dataset, not both (the file names its data)")
+    if path is not None:
+        return load_config(path)
+    return StudyConfig(name="train", data=parse_spec({"dataset": dataset or "digits"}))
+
+
+def fixed_hyperparameters(config: StudyConfig, settings: Iterable[tuple[str, Any]]) -> HyperParams:
+    """The config's fixed values with `settings` on top; every searched one must be set."""
+    settings = dict(settings)
+    searched = [name for name in config.hyperparameters.searched if name not in settings]
+    if searched:
+        where = config.path or "the config"
+        raise ConfigError(
+            f"{', '.join(searched)} {'is' if len(searched) == 1 else 'are'} searched in {where}, "
+            f"but one training needs fixed values: add --set {searched[0]}=VALUE "
+            "(`hpsearch best STUDY --output FILE` writes a study's chosen values as a config)"
+        )
+    values = {**config.hyperparameters.fixed, **settings}
+    try:
+        return HyperParams(**values)
+    except ValidationError as error:
+        raise ConfigError(
+            f"set: {one_line(error.errors(), values, HyperParams)}", option="set"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Training:
+    """How one training went: its end and the errors of the weights it kept."""
+
+    state: str
+    epochs: int
+    message: str
+    train_error: float | None
+    dev_error: float | None
+    data: str  # the dataset and its split, in words
+    saved: Path | None  # where the trained network was written, if asked
+
+
+def train_one(
+    config: StudyConfig,
+    hyperparameters: HyperParams,
+    seed: int,
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+    save: Path | None = None,
+) -> Training:
+    """Trains on the config's train split, scores on dev, as a trial does; the test split stays
+    untouched. `save` writes the trained network there."""
+    dataset = load_dataset(config.data)
+    with one_blas_thread():  # as every trial trains, so that a trial retrains to the same errors
+        result = train_on(hyperparameters, training_data(dataset), seed, on_epoch)
+    if save is not None:
+        result.network.save(save)
+    return Training(
+        result.state,
+        result.epochs,
+        result.message,
+        result.train_error,
+        result.dev_error,
+        dataset.describe(),
+        save,
+    )

@@ -1,0 +1,129 @@
+"""The layers of docs/architecture.md, enforced: the table there is read, and every module may
+import only the packages on the floors below its own (the network package has its own test)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "hpsearch"
+ROW = re.compile(r"^\| (\d+) \| ([^|]+) \| [^|]+ \| ([^|]*) \|$")
+
+
+def _floors() -> dict[str, tuple[int, tuple[str, ...]]]:
+    """package (or leaf module) → (its floor, what it must not load) as the table says."""
+    floors = {}
+    for line in (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8").splitlines():
+        if match := ROW.match(line):
+            forbidden = tuple(re.findall(r"`([\w.]+)`", match[3]))
+            for name in re.findall(r"`(\w+)/?`", match[2]):
+                floors[name] = (int(match[1]), forbidden)
+    return floors
+
+
+FLOORS = _floors()
+
+
+def _home(module: str) -> str:
+    """`hpsearch.study.run` → `study`; `hpsearch.trial` → `trial`; `hpsearch` → `hpsearch`."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "hpsearch"
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if p.parent != PACKAGE or p.stem in FLOORS)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every hpsearch module the file imports, at its top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {m for m in found if m.split(".")[0] == "hpsearch" and m != "hpsearch"}
+
+
+def _matches(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(f"{p}.") for p in prefixes)
+
+
+def _loaded(code: str) -> list[str]:
+    """The modules a fresh interpreter holds after running `code`."""
+    script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_the_table_names_every_package_and_leaf_module() -> None:
+    homes = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    leaves = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}
+    assert homes | leaves == set(FLOORS)
+
+
+def test_the_top_folder_holds_only_the_shared_vocabulary() -> None:
+    files = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert files == ["__init__.py", "__main__.py", "errors.py", "trial.py"]
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_a_module_imports_only_floors_below_its_own(path: Path) -> None:
+    home = path.parent.name if path.parent != PACKAGE else path.stem
+    floor, forbidden = FLOORS[home]
+    upward = [
+        m
+        for m in _imports(path)
+        if _home(m) != home and (FLOORS[_home(m)][0] >= floor or _matches(m, forbidden))
+    ]
+    assert upward == []
+
+
+@pytest.mark.parametrize("home", sorted(FLOORS))
+def test_importing_a_package_loads_nothing_above_it(home: str) -> None:
+    """At run time too: the package with every module of it imported, in a fresh interpreter.
+    What a package below loads in turn is allowed: the floors already rule it."""
+    floor, forbidden = FLOORS[home]
+    folder = PACKAGE / home
+    paths = sorted(folder.glob("*.py")) if folder.is_dir() else [PACKAGE / f"{home}.py"]
+    modules = [".".join(p.relative_to(ROOT).with_suffix("").parts) for p in paths]
+    loaded = _loaded(f"import {', '.join(m.removesuffix('.__init__') for m in modules)}")
+    libraries = tuple(f for f in forbidden if not f.startswith("hpsearch."))
+    above = [
+        m
+        for m in loaded
+        if (m.startswith("hpsearch.") and _home(m) != home and FLOORS[_home(m)][0] >= floor)
+        or _matches(m, libraries)
+    ]
+    assert above == []
+
+
+def test_show_loads_no_executor_objective_or_network(tmp_path: Path) -> None:
+    from tests.results_cases import make_study
+
+    folder = make_study(tmp_path)
+    loaded = _loaded(
+        "from typer.testing import CliRunner; from hpsearch.cli.app import app; "
+        f"result = CliRunner().invoke(app, ['show', {str(folder)!r}]); "
+        "assert result.exit_code == 0, result.output"
+    )
+    network = ("hpsearch.execution", "hpsearch.nn.network", "hpsearch.nn.training")
+    assert [m for m in loaded if _matches(m, network)] == []
+
+
+def test_help_loads_neither_numpy_nor_the_libraries_of_a_command() -> None:
+    loaded = _loaded(
+        "from typer.testing import CliRunner; from hpsearch.cli.app import app; "
+        "assert CliRunner().invoke(app, ['--help']).exit_code == 0"
+    )
+    heavy = ("numpy", "sklearn", "matplotlib", "hpsearch.nn", "pydantic", "yaml")
+    assert [m for m in loaded if _matches(m, heavy)] == []
