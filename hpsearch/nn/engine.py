@@ -61,7 +61,7 @@ def resolve(engine: str | None) -> str:
 def kernels(dtype: np.dtype) -> ModuleType:
     """`hpsearch.nn.kernels`, imported on first use with numba's cache in a per-user folder, and
     every kernel compiled (or loaded from the cache) for `dtype`."""
-    if "hpsearch.nn.kernels" not in sys.modules and "NUMBA_CACHE_DIR" not in os.environ:
+    if "hpsearch.nn.kernels" not in sys.modules and not os.environ.get("NUMBA_CACHE_DIR"):
         os.environ["NUMBA_CACHE_DIR"] = str(cache_folder())
         if "numba" in sys.modules:  # imported already: numba read its settings then
             sys.modules["numba"].config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
@@ -91,7 +91,7 @@ def _warm_up(dtype_name: str) -> None:
 
 
 def _first_use_message() -> None:
-    folder = os.environ.get("NUMBA_CACHE_DIR", str(cache_folder()))
+    folder = os.environ.get("NUMBA_CACHE_DIR") or cache_folder()
     print(
         f"hpsearch: compiling the network's fused kernels for this machine, once "
         f"(cached in {folder})…",
