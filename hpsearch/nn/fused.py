@@ -9,6 +9,8 @@ only its update rule is fused (`training_pass_class`)."""
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import numpy as np
 
 from hpsearch.nn import engine
@@ -93,40 +95,52 @@ class FusedTrainingPass(TrainingPass):
         layer.bits = bits  # the kernels compare the bits with the threshold themselves
 
 
-class FusedGradientDescent(GradientDescent):
+class _Fused:
+    """Looks the kernels up once per optimizer: at 64 units a step is a few hundred
+    microseconds, and looking them up every step would cost a few of them."""
+
+    _kernels: ModuleType | None = None
+
+    def kernels(self, params: np.ndarray) -> ModuleType:
+        if self._kernels is None:
+            self._kernels = engine.kernels(params.dtype)
+        return self._kernels
+
+
+class FusedGradientDescent(_Fused, GradientDescent):
     def step(self, params: np.ndarray, grads: np.ndarray, learning_rate: float) -> None:
-        engine.kernels(params.dtype).gd(params, grads, params.dtype.type(learning_rate))
+        self.kernels(params).gd(params, grads, params.dtype.type(learning_rate))
 
 
-class FusedMomentum(Momentum):
+class FusedMomentum(_Fused, Momentum):
     def step(self, params: np.ndarray, grads: np.ndarray, learning_rate: float) -> None:
         if self.velocity is None:
             self.velocity = np.zeros_like(params)
         cast = params.dtype.type
-        engine.kernels(params.dtype).momentum(
+        self.kernels(params).momentum(
             params, grads, self.velocity, cast(self.beta), cast(self.step_size(learning_rate))
         )
 
 
-class FusedRMSprop(RMSprop):
+class FusedRMSprop(_Fused, RMSprop):
     def step(self, params: np.ndarray, grads: np.ndarray, learning_rate: float) -> None:
         if self.square_avg is None:
             self.square_avg = np.zeros_like(params)
         cast = params.dtype.type
         step_size, epsilon = self.folded(learning_rate)
-        engine.kernels(params.dtype).rmsprop(
+        self.kernels(params).rmsprop(
             params, grads, self.square_avg, cast(self.beta), cast(step_size), cast(epsilon)
         )
 
 
-class FusedAdam(Adam):
+class FusedAdam(_Fused, Adam):
     def step(self, params: np.ndarray, grads: np.ndarray, learning_rate: float) -> None:
         if self.m is None or self.v is None:
             self.m, self.v = np.zeros_like(params), np.zeros_like(params)
         self.t += 1
         cast = params.dtype.type
         step_size, epsilon = self.folded(learning_rate)
-        engine.kernels(params.dtype).adam(
+        self.kernels(params).adam(
             params, grads, self.m, self.v,
             cast(self.beta1), cast(self.beta2), cast(step_size), cast(epsilon),
         )  # fmt: skip
