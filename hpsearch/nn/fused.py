@@ -5,7 +5,7 @@ are bit-identical to the NumPy engine's for the same seed.
 
 The kernels cannot follow NumPy's order of additions for a hidden layer of one unit (NumPy sums
 a one-column array pairwise, not row by row): such a network trains with `TrainingPass`, and
-only its update rule is fused (`training_pass_class`)."""
+only its update rule is fused (`Network._training_pass`)."""
 
 from __future__ import annotations
 

@@ -177,17 +177,9 @@ def warm_up(dtype: np.dtype) -> None:
     for bits in (np.zeros((0, 0), np.uint32), np.zeros((2, 2), np.uint32)):
         for normalize_first in (False, True):
             linear_unit(
-                matrix,
-                vector,
-                vector,
-                normalize_first,
-                bits,
-                1,
-                s,
-                vector,
+                matrix, vector, vector, normalize_first, bits, 1, s, vector, matrix.copy(),
                 matrix.copy(),
-                matrix.copy(),
-            )
+            )  # fmt: skip
         for sigmoid in (False, True):
             smooth_unit(matrix.copy(), sigmoid, bits, 1, s, matrix.copy())
     normalize(matrix, vector, vector, s, matrix.copy())
