@@ -1,17 +1,24 @@
-"""Training speed of hpsearch's NumPy network against PyTorch (CPU) on the same network and data,
-with scikit-learn's MLPClassifier (no batch normalization, no dropout) as a reference.
+"""Training speed of hpsearch's network, on both engines (NumPy, and numba's fused kernels),
+against PyTorch (CPU) on the same network and data, with scikit-learn's MLPClassifier (no batch
+normalization, no dropout) as a reference, and the bound the matrix products alone set.
 
     python benchmarks/network_speed.py            # 60,000 × 784 examples, 5 rounds
     python benchmarks/network_speed.py --quick    # a smoke run: 6,000 examples, 2 rounds
 
 One BLAS / PyTorch thread, float32, one epoch per measurement after a warm-up epoch. Rounds
 alternate between the frameworks and the figures are medians, so that the ratio measured in one
-run survives a noisy, shared machine. The GEMM rate is a large float32 matrix product's."""
+run survives a noisy, shared machine. The GEMM rate is a large float32 matrix product's; "matrix
+products only" runs just a step's products (forward, dW, dX) for an epoch's steps.
+
+Where OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, the engines are measured a second time in a
+subprocess without them, on OpenBLAS's native kernels for this CPU."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -22,7 +29,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
@@ -31,6 +38,7 @@ from hpsearch.nn.optimizers import make_optimizer
 from hpsearch.nn.training import Batches, train_epoch
 
 N_FEATURES, N_CLASSES, KEEP_PROB, LEARNING_RATE = 784, 10, 0.8, 1e-3
+OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # they change OpenBLAS's kernels
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class Case:
 CASES = (Case((256, 128), 128), Case((64, 64), 64))
 
 
-def hpsearch_epoch(case: Case, X: np.ndarray, y: np.ndarray) -> Callable[[], None]:
+def hpsearch_epoch(case: Case, X: np.ndarray, y: np.ndarray, engine: str) -> Callable[[], None]:
     hp = HyperParams(
         layers=len(case.hidden),
         hidden_units=case.hidden,
@@ -63,7 +71,8 @@ def hpsearch_epoch(case: Case, X: np.ndarray, y: np.ndarray) -> Callable[[], Non
         learning_rate=LEARNING_RATE,
     )
     rng = np.random.default_rng(0)
-    network, optimizer = Network(hp, N_FEATURES, N_CLASSES, rng), make_optimizer(hp)
+    network = Network(hp, N_FEATURES, N_CLASSES, rng, engine=engine)
+    optimizer = make_optimizer(hp, engine)
     batches = Batches(X, y, case.batch_size)
 
     def epoch() -> None:
@@ -131,8 +140,36 @@ def sklearn_epoch(case: Case, X: np.ndarray, y: np.ndarray) -> Callable[[], None
     return epoch
 
 
+def products_epoch(case: Case, X: np.ndarray, y: np.ndarray) -> Callable[[], None]:
+    """An epoch's steps of matrix products alone, on preallocated buffers: the bound for any
+    engine that computes them with this BLAS."""
+    sizes, n = (N_FEATURES, *case.hidden, N_CLASSES), case.batch_size
+    rng = np.random.default_rng(0)
+    Ws = [rng.standard_normal(shape, dtype=np.float32) for shape in pairwise(sizes)]
+    acts = [np.empty((n, units), np.float32) for units in sizes]  # acts[0] unused: x is X's
+    dWs = [np.empty_like(W) for W in Ws]
+    starts = [start % (len(X) - n + 1) for start in range(0, len(X), n)]
+
+    def epoch() -> None:
+        for start in starts:
+            x = X[start : start + n]
+            for layer, W in enumerate(Ws):
+                np.matmul(x if layer == 0 else acts[layer], W, out=acts[layer + 1])
+            for layer in range(len(Ws) - 1, -1, -1):
+                np.matmul((x if layer == 0 else acts[layer]).T, acts[layer + 1], out=dWs[layer])
+                if layer > 0:  # dX, written over the layer's input: its values do not matter
+                    np.matmul(acts[layer + 1], Ws[layer].T, out=acts[layer])
+
+    return epoch
+
+
+ENGINES = {
+    "hpsearch, NumPy": partial(hpsearch_epoch, engine="numpy"),
+    "hpsearch, numba": partial(hpsearch_epoch, engine="numba"),
+    "matrix products only": products_epoch,
+}
 FRAMEWORKS = {
-    "hpsearch": hpsearch_epoch,
+    **ENGINES,
     "PyTorch": torch_epoch,
     "PyTorch, fused Adam": partial(torch_epoch, fused=True),
     "scikit-learn": sklearn_epoch,  # MLPClassifier: no batch normalization, no dropout
@@ -147,12 +184,14 @@ def gemm_seconds() -> float:
     return time.perf_counter() - start
 
 
-def measure(case: Case, X: np.ndarray, y: np.ndarray, rounds: int) -> tuple[dict, float]:
+def measure(
+    case: Case, X: np.ndarray, y: np.ndarray, rounds: int, frameworks: dict
+) -> tuple[dict, float]:
     """Median samples/s of each framework, one epoch each per round, rounds interleaved; and the
     median GEMM rate in GFLOP/s, measured between them."""
-    epochs = {name: make(case, X, y) for name, make in FRAMEWORKS.items()}
+    epochs = {name: make(case, X, y) for name, make in frameworks.items()}
     for epoch in epochs.values():
-        epoch()  # warm-up: allocation, first touch, lazy initialization
+        epoch()  # warm-up: allocation, first touch, lazy initialization, compiling
     times: dict[str, list[float]] = {name: [] for name in [*epochs, "GEMM"]}
     for _ in range(rounds):
         for name, epoch in epochs.items():
@@ -165,37 +204,62 @@ def measure(case: Case, X: np.ndarray, y: np.ndarray, rounds: int) -> tuple[dict
 
 
 def report(case: Case, rates: dict[str, float], gflops: float) -> None:
+    """samples/s, the ratio to the NumPy engine, and the rate of the matrix products (the
+    step's GFLOP/s) as a share of the GEMM rate."""
     print(f"\n{case.name}, ReLU, batch norm, keep_prob {KEEP_PROB}, Adam, 1 thread")
+    print(f"  {'':<22}{'samples/s':>10}{'vs NumPy':>10}{'of GEMM rate':>14}")
+    numpy_rate = rates["hpsearch, NumPy"]
     for name, rate in rates.items():
-        print(f"  {name:<21}{rate:>10,.0f} samples/s")
-    ours = rates["hpsearch"]
-    step = case.step_flops() / case.batch_size * ours / 1e9
-    print(
-        f"  hpsearch / PyTorch: {ours / rates['PyTorch']:.2f}× "
-        f"(against fused Adam: {ours / rates['PyTorch, fused Adam']:.2f}×); "
-        f"matrix products at {step:.0f} GFLOP/s, {step / gflops:.0%} of the GEMM rate "
-        f"({gflops:.0f} GFLOP/s)"
-    )
+        share = case.step_flops() / case.batch_size * rate / 1e9 / gflops
+        print(f"  {name:<22}{rate:>10,.0f}{rate / numpy_rate:>9.2f}×{share:>14.0%}")
+    print(f"  GEMM rate: {gflops:.0f} GFLOP/s (2048² float32 matrix product)")
+
+
+def blas_kernels() -> str:
+    blas = [info for info in threadpool_info() if info["user_api"] == "blas"]
+    return ", ".join(f"{i['internal_api']} {i['version']} {i.get('architecture')}" for i in blas)
+
+
+def native_run(args: argparse.Namespace) -> None:
+    """The engines again in a subprocess without OpenBLAS's kernel overrides, if any are set."""
+    overridden = {name: os.environ[name] for name in OVERRIDES if name in os.environ}
+    if not overridden:
+        print("\n(no OpenBLAS override is set: the figures above are the native kernels')")
+        return
+    settings = ", ".join(f"{k}={v}" for k, v in overridden.items())
+    print(f"\nThe engines without {settings}:", flush=True)
+    env = {k: v for k, v in os.environ.items() if k not in OVERRIDES}
+    command = [sys.executable, __file__, "--engines-only", *(["--quick"] if args.quick else [])]
+    if args.rounds:
+        command += ["--rounds", str(args.rounds)]
+    subprocess.run(command, env=env, check=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="6,000 examples, 2 rounds")
     parser.add_argument("--rounds", type=int, help="epochs measured per framework (default 5)")
+    parser.add_argument(
+        "--engines-only", action="store_true", help="hpsearch's engines and the bound only"
+    )
     args = parser.parse_args()
     samples, rounds = (6_000, 2) if args.quick else (60_000, 5)
     rounds = args.rounds or rounds
+    frameworks = ENGINES if args.engines_only else FRAMEWORKS
+    if not args.engines_only:
+        import torch
 
-    import torch
-
-    torch.set_num_threads(1)
+        torch.set_num_threads(1)
     with threadpool_limits(limits=1):
         rng = np.random.default_rng(0)
         X = rng.standard_normal((samples, N_FEATURES), dtype=np.float32)
         y = rng.integers(0, N_CLASSES, samples)
         print(f"{samples:,} random examples × {N_FEATURES} float32; median of {rounds} epochs")
+        print(f"BLAS: {blas_kernels()}, 1 thread", flush=True)
         for case in CASES:
-            report(case, *measure(case, X, y, rounds))
+            report(case, *measure(case, X, y, rounds, frameworks))
+    if not args.engines_only:
+        native_run(args)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import pytest
 
 from hpsearch.nn import HyperParams, Network
 from hpsearch.nn.gradcheck import check_gradients, numerical_gradient, relative_difference
+from tests.nn_engines import each_engine
 
 N_FEATURES, N_UNITS, BATCH = 4, 5, 8
 COMBINATIONS = list(
@@ -18,12 +19,20 @@ COMBINATIONS = list(
 )
 
 
-def _network(n_classes: int, activation: str, batchnorm: bool, l2: float, layers: int, seed: int):
+def _network(
+    n_classes: int,
+    activation: str,
+    batchnorm: bool,
+    l2: float,
+    layers: int,
+    seed: int,
+    engine: str = "numpy",
+):
     hp = HyperParams(
         layers=layers, hidden_units=N_UNITS, activation=activation, batchnorm=batchnorm, l2=l2
     )
     rng = np.random.default_rng(seed)
-    network = Network(hp, N_FEATURES, n_classes, rng, dtype=np.float64)
+    network = Network(hp, N_FEATURES, n_classes, rng, dtype=np.float64, engine=engine)
     # Biases, γ and β away from their initial 0 and 1, so that their gradients are exercised too.
     for name, values in network.params.items():
         if not name.startswith("W"):
@@ -52,16 +61,21 @@ def _hidden_pre_activations(network: Network, X: np.ndarray) -> list[np.ndarray]
     return out
 
 
+@each_engine
 @pytest.mark.parametrize(("n_classes", "activation", "batchnorm", "l2", "layers"), COMBINATIONS)
-def test_backprop_matches_two_sided_differences(n_classes, activation, batchnorm, l2, layers):
-    network, X, y = _network(n_classes, activation, batchnorm, l2, layers, seed=len(COMBINATIONS))
+def test_backprop_matches_two_sided_differences(
+    n_classes, activation, batchnorm, l2, layers, engine
+):
+    seed = len(COMBINATIONS)
+    network, X, y = _network(n_classes, activation, batchnorm, l2, layers, seed, engine)
     # Away from the kinks of ReLU and leaky ReLU, where the function has no derivative.
     assert all(np.abs(z).min() > 1e-4 for z in _hidden_pre_activations(network, X))
     assert check_gradients(network, X, y, epsilon=1e-7) < 1e-7
 
 
-def test_a_wrong_gradient_is_caught():
-    network, X, y = _network(3, "tanh", True, 0.7, 2, seed=1)
+@each_engine
+def test_a_wrong_gradient_is_caught(engine):
+    network, X, y = _network(3, "tanh", True, 0.7, 2, seed=1, engine=engine)
     network.loss_and_grads(X, y)
     exact = network.flat_grads.copy()
     approx = numerical_gradient(lambda: network.loss_and_grads(X, y), network.flat_params)

@@ -9,6 +9,7 @@ import pytest
 
 from hpsearch.nn import HyperParams, Network
 from hpsearch.nn.optimizers import make_optimizer
+from tests.nn_engines import each_engine
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -170,19 +171,20 @@ def _running_var_from_torch(torch_var: np.ndarray, momentum: float, steps: int) 
     return start + (torch_var - start) * (BATCH - 1) / BATCH
 
 
+@each_engine
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 @pytest.mark.parametrize("config", CONFIGS)
-def test_matches_pytorch(config: str, optimizer: str) -> None:
+def test_matches_pytorch(config: str, optimizer: str, engine: str) -> None:
     hp = HyperParams(**CONFIGS[config], optimizer=optimizer, **OPTIMIZERS[optimizer])
     n_classes = N_CLASSES[config]
     rng = np.random.default_rng(7)
-    network = Network(hp, N_FEATURES, n_classes, rng, dtype=np.float64)
+    network = Network(hp, N_FEATURES, n_classes, rng, dtype=np.float64, engine=engine)
     for name, values in network.params.items():  # make b, γ, β non-trivial
         if not name.startswith("W"):
             values += rng.uniform(-0.3, 0.3, values.shape)
     model, dropouts = _mirror(network)
     recorder = _MaskRecorder(dropouts)
-    ours_opt, theirs_opt = make_optimizer(hp), _torch_optimizer(hp, model.parameters())
+    ours_opt, theirs_opt = make_optimizer(hp, engine), _torch_optimizer(hp, model.parameters())
     X = rng.standard_normal((STEPS, BATCH, N_FEATURES))
     y = rng.integers(0, n_classes, (STEPS, BATCH))
     X[:, :, 0] += 2 * y  # something to learn

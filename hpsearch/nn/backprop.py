@@ -30,6 +30,8 @@ class _Hidden:
     grad: np.ndarray  # da, then dz, written in place
     mask: np.ndarray | None  # the dropout mask, (u < keep_prob)/keep_prob
     inv_std: np.ndarray | None = None
+    scale: np.ndarray | None = None  # γ/√(σ² + ε), for the fused engine
+    bits: np.ndarray | None = None  # the dropout draws, for the fused engine
 
 
 class TrainingPass:
@@ -158,18 +160,24 @@ class TrainingPass:
             return
         if masks is not None:
             for layer, keep_prob, given in zip(hidden, self.keep_probs, masks, strict=True):
-                if layer.mask is not None:
-                    np.multiply(given, 1.0 / keep_prob, out=layer.mask)
+                if keep_prob < 1:
+                    self._replay_mask(layer, keep_prob, given)
             return
         if rng is None:
             raise ValueError("dropout is on (keep_prob < 1), so a training step needs an rng")
-        size = sum(layer.mask.size for layer, _ in dropped)
+        size = sum(layer.z.size for layer, _ in dropped)
         # Every layer's draws in one call: 32 random bits per unit, two per 64-bit output.
         bits, offset = rng.bit_generator.random_raw((size + 1) // 2).view(np.uint32), 0
         for layer, keep_prob in dropped:
-            n = layer.mask.size
-            dropout_mask(bits[offset : offset + n].reshape(layer.mask.shape), keep_prob, layer.mask)
+            n = layer.z.size
+            self._set_mask(layer, keep_prob, bits[offset : offset + n].reshape(layer.z.shape))
             offset += n
+
+    def _replay_mask(self, layer: _Hidden, keep_prob: float, given: np.ndarray) -> None:
+        np.multiply(given, 1.0 / keep_prob, out=layer.mask)
+
+    def _set_mask(self, layer: _Hidden, keep_prob: float, bits: np.ndarray) -> None:
+        dropout_mask(bits, keep_prob, layer.mask)
 
     def _buffers_for(self, n: int) -> tuple[list[_Hidden], np.ndarray, np.ndarray]:
         if n not in self._buffers:

@@ -142,6 +142,15 @@ _SLOPE_FROM_Z: dict[str, Elementwise] = {"relu": _relu_slope, "leaky_relu": _lea
 # g'(z) from a = g(z) for the smooth ones: 1 − a² and a(1 − a).
 _SLOPE_FROM_A: dict[str, Elementwise] = {"tanh": _tanh_slope, "sigmoid": _sigmoid_slope}
 ACTIVATIONS = tuple(_VALUE)
+PIECEWISE_LINEAR = tuple(_SLOPE_FROM_Z)
+
+
+def piecewise_slopes(name: str, dtype: np.dtype) -> np.ndarray:
+    """[g'(z > 0), g'(z ≤ 0)] of a piecewise-linear activation, computed by the function the
+    NumPy path uses, so that the fused kernels use the very same values."""
+    slopes = np.empty(2, dtype)
+    _SLOPE_FROM_Z[name](np.array([1, -1], dtype), slopes)
+    return slopes
 
 
 def activation_forward(name: str, z: np.ndarray, out: np.ndarray) -> None:
@@ -173,7 +182,11 @@ def dropout_mask(bits: np.ndarray, keep_prob: float, out: np.ndarray) -> np.ndar
 
     Comparing raw bits resolves keep_prob to 2⁻³², finer than a float32 uniform's 2⁻²⁴, and
     drawing raw bits takes a third less time than drawing floats."""
-    threshold = min(round(keep_prob * 2.0**32), 2**32 - 1)
-    np.less(bits, threshold, out=out)
+    np.less(bits, dropout_threshold(keep_prob), out=out)
     out *= 1.0 / keep_prob
     return out
+
+
+def dropout_threshold(keep_prob: float) -> int:
+    """keep_prob·2³²: a unit is kept where its 32 random bits are below it."""
+    return min(round(keep_prob * 2.0**32), 2**32 - 1)

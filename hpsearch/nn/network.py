@@ -17,6 +17,7 @@ from typing import IO
 import numpy as np
 
 from hpsearch.nn.backprop import TrainingPass
+from hpsearch.nn.engine import resolve
 from hpsearch.nn.hyperparams import HyperParams
 from hpsearch.nn.layers import activation_forward, batchnorm_predict, dense_forward
 from hpsearch.nn.losses import output_loss
@@ -42,7 +43,10 @@ class Network:
         n_classes: int,
         rng: np.random.Generator,
         dtype: type | np.dtype = np.float32,
+        engine: str | None = None,
     ) -> None:
+        """`engine` is "numpy" or "numba" (fused kernels, the same weights bit for bit); None
+        takes this process's (`engine.engine_name()`)."""
         if n_features < 1 or n_classes < 2:
             raise ValueError(
                 f"a network needs n_features ≥ 1 and n_classes ≥ 2, "
@@ -50,6 +54,7 @@ class Network:
             )
         self.hp, self.n_features, self.n_classes = hp, n_features, n_classes
         self.dtype = np.dtype(dtype)
+        self.engine = resolve(engine)
         self.loss = output_loss(n_classes)
         self.sizes = (n_features, *hp.units_per_layer(), self.loss.n_outputs(n_classes))
         shapes = _parameter_shapes(self.sizes, hp.batchnorm)
@@ -65,8 +70,11 @@ class Network:
         self._scratch = (np.empty(0, self.dtype), np.empty(0, self.dtype))
 
     def _training_pass(self) -> TrainingPass:
-        hp = self.hp
-        return TrainingPass(
+        hp, kind = self.hp, TrainingPass
+        # The kernels' column sums follow NumPy's order only for two or more units (fused.py).
+        if self.engine == "numba" and min(self.sizes[1:-1], default=2) >= 2:
+            from hpsearch.nn.fused import FusedTrainingPass as kind
+        return kind(
             sizes=self.sizes,
             activation=hp.activation,
             batchnorm=hp.batchnorm,

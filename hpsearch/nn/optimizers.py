@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from hpsearch.nn.engine import resolve
 from hpsearch.nn.hyperparams import HyperParams
 
 
@@ -49,8 +50,12 @@ class Momentum:
             self.velocity, self._scratch = np.zeros_like(params), np.empty_like(params)
         self.velocity *= self.beta
         self.velocity += grads
-        np.multiply(self.velocity, learning_rate * (1.0 - self.beta), out=self._scratch)
+        np.multiply(self.velocity, self.step_size(learning_rate), out=self._scratch)
         params -= self._scratch
+
+    def step_size(self, learning_rate: float) -> float:
+        """α·(1 − β), as the velocity is stored divided by (1 − β)."""
+        return learning_rate * (1.0 - self.beta)
 
 
 class RMSprop:
@@ -68,9 +73,13 @@ class RMSprop:
         s *= self.beta
         np.multiply(grads, grads, out=scratch)
         s += scratch
-        # √s = √(1 − β)·√s', so α·dW/(√s + ε) = α/√(1 − β) · dW/(√s' + ε/√(1 − β)).
+        _apply(params, grads, s, scratch, *self.folded(learning_rate))
+
+    def folded(self, learning_rate: float) -> tuple[float, float]:
+        """(step size, ε) for s' = s/(1 − β): √s = √(1 − β)·√s', so
+        α·dW/(√s + ε) = α/√(1 − β) · dW/(√s' + ε/√(1 − β))."""
         root = math.sqrt(1.0 - self.beta)
-        _apply(params, grads, s, scratch, learning_rate / root, self.epsilon / root)
+        return learning_rate / root, self.epsilon / root
 
 
 class Adam:
@@ -95,15 +104,16 @@ class Adam:
         v *= self.beta2
         np.multiply(grads, grads, out=scratch)
         v += scratch
-        # The bias corrections and the stored scale, folded into two scalars (Kingma & Ba, §2):
-        # α·m̂/(√v̂ + ε) = α·c1/c2 · m'/(√v' + ε·√(1 − β2ᵗ)/√(1 − β2)),
-        # with c1 = (1 − β1)/(1 − β1ᵗ) and c2 = √(1 − β2)/√(1 − β2ᵗ).
+        _apply(params, m, v, scratch, *self.folded(learning_rate))
+
+    def folded(self, learning_rate: float) -> tuple[float, float]:
+        """(step size, ε) of step t with the bias corrections and the stored scale folded in
+        (Kingma & Ba, §2): α·m̂/(√v̂ + ε) = α·c1/c2 · m'/(√v' + ε·√(1 − β2ᵗ)/√(1 − β2)),
+        with c1 = (1 − β1)/(1 − β1ᵗ) and c2 = √(1 − β2)/√(1 − β2ᵗ)."""
         correction2 = math.sqrt(1.0 - self.beta2**self.t)
         root = math.sqrt(1.0 - self.beta2)
         step_size = learning_rate * (1.0 - self.beta1) / (1.0 - self.beta1**self.t)
-        _apply(
-            params, m, v, scratch, step_size * correction2 / root, self.epsilon * correction2 / root
-        )
+        return step_size * correction2 / root, self.epsilon * correction2 / root
 
 
 def _apply(
@@ -122,15 +132,28 @@ def _apply(
     params -= scratch
 
 
-def make_optimizer(hp: HyperParams) -> Optimizer:
-    """The update rule that `hp.optimizer` names, with its β's and ε."""
+_OPTIMIZERS: dict[str, type] = {
+    "gd": GradientDescent,
+    "momentum": Momentum,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+}
+
+
+def make_optimizer(hp: HyperParams, engine: str | None = None) -> Optimizer:
+    """The update rule that `hp.optimizer` names, with its β's and ε, for `engine` ("numpy" or
+    "numba"; None: this process's engine)."""
+    if resolve(engine) == "numba":
+        from hpsearch.nn.fused import OPTIMIZERS as classes
+    else:
+        classes = _OPTIMIZERS
     match hp.optimizer:
         case "gd":
-            return GradientDescent()
+            return classes["gd"]()
         case "momentum":
-            return Momentum(hp.beta1)
+            return classes["momentum"](hp.beta1)
         case "rmsprop":
-            return RMSprop(hp.beta2, hp.epsilon)
+            return classes["rmsprop"](hp.beta2, hp.epsilon)
         case "adam":
-            return Adam(hp.beta1, hp.beta2, hp.epsilon)
+            return classes["adam"](hp.beta1, hp.beta2, hp.epsilon)
     raise ValueError(f"unknown optimizer {hp.optimizer!r}")

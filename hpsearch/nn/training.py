@@ -135,6 +135,7 @@ def train(
     rng: np.random.Generator,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     deadline: float | None = None,
+    engine: str | None = None,
 ) -> TrainResult:
     """Trains a new float32 network; all randomness (init, shuffling, dropout) comes from `rng`,
     so the same seed gives bit-identical weights and curves.
@@ -145,10 +146,11 @@ def train(
     stops after that many epochs without a lower dev error and returns the best epoch's weights.
     A mini-batch cost that is not finite or rose a thousandfold (see Divergence), or a parameter
     that is not finite (checked every epoch), ends training as "diverged", restoring the best
-    epoch's weights when there is one."""
+    epoch's weights when there is one. `engine` ("numpy", "numba"; None: this process's) changes
+    the speed only, never the result."""
     X_train, y_train = _checked(X_train, y_train, n_classes, "train", None)
     X_dev, y_dev = _checked(X_dev, y_dev, n_classes, "dev", X_train.shape[1])
-    network = Network(hp, X_train.shape[1], n_classes, rng)
+    network = Network(hp, X_train.shape[1], n_classes, rng, engine=engine)
     run = _Run(hp, network, (X_train, y_train), (X_dev, y_dev), on_epoch)
     with np.errstate(all="ignore"):  # overflow is detected and reported as divergence
         stop, epochs = run.fit(rng, deadline)
@@ -176,7 +178,7 @@ class _Run:
         self.best: tuple[int, float, NetworkState] | None = None  # epoch, dev error, weights
 
     def fit(self, rng: np.random.Generator, deadline: float | None) -> tuple[Stop | None, int]:
-        optimizer = make_optimizer(self.hp)
+        optimizer = make_optimizer(self.hp, self.network.engine)
         batches = Batches(*self.train_split, self.hp.batch_size)
         divergence = Divergence(self.network.n_classes)
         for epoch in range(1, self.hp.epochs + 1):

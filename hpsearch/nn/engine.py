@@ -1,0 +1,100 @@
+"""Which engine trains the network: "numba" (fused kernels for the work between the matrix
+products) when numba imports, else "numpy". Both give bit-identical weights for the same seed,
+so a study never depends on what is installed; only the speed differs.
+
+`HPSEARCH_ENGINE=numpy|numba` forces one. The kernels are compiled once per machine, not once
+per worker or per trial: numba caches them in NUMBA_CACHE_DIR, which defaults here to
+~/.cache/hpsearch/numba (under XDG_CACHE_HOME where that is set)."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import sys
+import threading
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+ENGINES = ("numpy", "numba")
+ENVIRONMENT_VARIABLE = "HPSEARCH_ENGINE"
+FIRST_USE_SECONDS = 1.0  # compiling longer than this prints a first-use message
+
+
+@functools.cache
+def engine_name() -> str:
+    """This process's engine, decided once: HPSEARCH_ENGINE if set, else "numba" where numba
+    is installed. Raises ValueError for an unknown engine, and when numba is asked for but
+    missing. The store records it with each study, so `check` and `show` can tell."""
+    requested = os.environ.get(ENVIRONMENT_VARIABLE, "").strip().lower()
+    if requested not in ("", *ENGINES):
+        raise ValueError(
+            f"{ENVIRONMENT_VARIABLE}={requested!r} is not an engine: use one of {ENGINES}"
+        )
+    if requested:
+        return resolve(requested)
+    return "numba" if numba_installed() else "numpy"
+
+
+def numba_installed() -> bool:
+    """Whether numba can be imported, found without importing it (that takes a third of a
+    second)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def resolve(engine: str | None) -> str:
+    """`engine` checked, or this process's engine for None."""
+    if engine is None:
+        return engine_name()
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: use one of {ENGINES}")
+    if engine == "numba" and not numba_installed():
+        raise ValueError(
+            "the numba engine needs numba, which is not installed: "
+            "pip install 'hpsearch[numba]', or set HPSEARCH_ENGINE=numpy"
+        )
+    return engine
+
+
+def kernels(dtype: np.dtype) -> ModuleType:
+    """`hpsearch.nn.kernels`, imported on first use with numba's cache in a per-user folder, and
+    every kernel compiled (or loaded from the cache) for `dtype`."""
+    if "hpsearch.nn.kernels" not in sys.modules and not os.environ.get("NUMBA_CACHE_DIR"):
+        os.environ["NUMBA_CACHE_DIR"] = str(cache_folder())
+        if "numba" in sys.modules:  # imported already: numba read its settings then
+            sys.modules["numba"].config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
+    _warm_up(np.dtype(dtype).name)
+    return sys.modules["hpsearch.nn.kernels"]
+
+
+def cache_folder() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "hpsearch" / "numba"
+
+
+@functools.cache
+def _warm_up(dtype_name: str) -> None:
+    """Once per process and dtype, so that compiling happens here and not in the middle of a
+    trial; says so on stderr when it takes over a second, which it does only the first time on
+    a machine (later processes load the cache)."""
+    notice = threading.Timer(FIRST_USE_SECONDS, _first_use_message)
+    notice.daemon = True
+    notice.start()
+    try:
+        from hpsearch.nn import kernels as module
+
+        module.warm_up(np.dtype(dtype_name))
+    finally:
+        notice.cancel()
+
+
+def _first_use_message() -> None:
+    folder = os.environ.get("NUMBA_CACHE_DIR") or cache_folder()
+    print(
+        f"hpsearch: compiling the network's fused kernels for this machine, once "
+        f"(cached in {folder})…",
+        file=sys.stderr,
+        flush=True,
+    )
