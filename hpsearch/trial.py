@@ -45,6 +45,7 @@ class Measurements:
     curves: dict[str, list[float]] = field(default_factory=dict)
     duration_s: float = 0.0
     worker: str = ""
+    engine: str = ""  # "numpy" or "numba": the network engine that trained it
     message: str = ""
     traceback: str = ""
 

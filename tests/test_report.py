@@ -7,6 +7,7 @@ from hpsearch.cli.report import render_check, space_table, trials_table
 from hpsearch.config import StudyConfig, parse_config
 from hpsearch.data import load_dataset
 from hpsearch.search.sampler import preview_trials
+from hpsearch.study.check import Checked
 from tests.config_cases import VALID
 
 
@@ -14,7 +15,7 @@ def text_of(renderable) -> str:
     """What the terminal shows: of a table, or of `hpsearch check` for a config."""
     console = Console(width=120, record=True, file=io.StringIO())
     if isinstance(renderable, StudyConfig):
-        render_check(console, renderable, load_dataset(renderable.data), [])
+        render_check(console, Checked(renderable, load_dataset(renderable.data), [], "numpy"))
     else:
         console.print(renderable)
     return console.export_text()
@@ -57,3 +58,12 @@ def test_check_starts_with_the_verdict_and_the_resolved_settings() -> None:
     assert text.startswith("✓ quickstart is valid: study quickstart\nname: quickstart\ndata:\n")
     assert re.search(r"\nsearch:\n  method: random\n  trials: 20\n", text)
     assert "first" not in text
+
+
+def test_check_names_the_engine_and_how_to_get_the_other() -> None:
+    config = parse_config("hyperparameters:\n", "q.yaml")
+    console = Console(width=200, record=True, file=io.StringIO())
+    render_check(console, Checked(config, load_dataset(config.data), [], "numpy"))
+    assert console.export_text().endswith(
+        "engine: numpy (install hpsearch[numba] for fused kernels: faster, the same results)\n"
+    )

@@ -106,17 +106,9 @@ def check(
 
     Nothing is trained or written."""
     from hpsearch.cli.report import render_check
-    from hpsearch.config import load_config
-    from hpsearch.data import load_dataset
-    from hpsearch.search.sampler import preview_trials
+    from hpsearch.study.check import check_study
 
-    config = load_config(path)
-    dataset = load_dataset(config.data)
-    search = config.search
-    trials = preview_trials(
-        config.hyperparameters, search.method, seed=search.seed, trials=search.trials, count=draws
-    )
-    render_check(stdout, config, dataset, trials)
+    render_check(stdout, check_study(path, draws))
 
 
 @app.command()

@@ -16,16 +16,20 @@ from rich.table import Table
 from hpsearch.cli.cells import error_cell
 from hpsearch.cli.show_table import READINGS, render_view
 from hpsearch.config import StudyConfig
-from hpsearch.data import Dataset
 from hpsearch.data.catalog import BuiltinDataset
 from hpsearch.search.ranking import CurveSummary, diagnose
 from hpsearch.store.test_reads import LoggedRead
 from hpsearch.study.best import Chosen, reuse_yaml
+from hpsearch.study.check import Checked
 from hpsearch.study.run import StudyRun
 from hpsearch.study.train import Training
 from hpsearch.study.zoom_round import ZoomRun
 from hpsearch.trial import TrialSpec
 
+ENGINES = {
+    "numpy": "numpy (install hpsearch[numba] for fused kernels: faster, the same results)",
+    "numba": "numba (fused kernels; the same results as numpy, bit for bit)",
+}
 TRENDS = {
     "falling": "still falling at the end (more epochs may help)",
     "flat": "levelled off at the end",
@@ -35,10 +39,10 @@ TRENDS = {
 }
 
 
-def render_check(
-    console: Console, config: StudyConfig, dataset: Dataset, trials: list[TrialSpec]
-) -> None:
-    """`hpsearch check`: the resolved settings, the data, the search space, the first trials."""
+def render_check(console: Console, checked: Checked) -> None:
+    """`hpsearch check`: the resolved settings, the data, the search space, the first trials,
+    and the engine that would train them."""
+    config, dataset, trials = checked.config, checked.dataset, checked.trials
     source = config.path or config.name
     console.print(f"[green]✓[/] {source} is valid: study [bold]{config.name}[/]")
     settings = config.model_dump(mode="json", exclude={"hyperparameters"}, exclude_none=True)
@@ -52,6 +56,7 @@ def render_check(
         console.print("search space: empty, so every hyperparameter keeps its default")
     if trials:
         console.print(trials_table(config, trials))
+    console.print(f"engine: {ENGINES[checked.engine]}", markup=False)
 
 
 def space_table(config: StudyConfig) -> Table:

@@ -83,6 +83,9 @@ def summary_lines(view: StudyView) -> list[str]:
     if view.fixed:
         fixed = ", ".join(f"{n}={param_cell(None, v)}" for n, v in view.fixed.items())
         lines.append(f"fixed: {fixed}")
+    if view.engines:
+        engines = ", ".join(f"{n} ({count} trials)" for n, count in view.engines.items())
+        lines.append(f"engine: {engines}; numpy and numba give the same results, bit for bit")
     return lines
 
 

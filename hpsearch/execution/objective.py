@@ -105,6 +105,7 @@ def _result(spec: TrialSpec, outcome: TrainResult, duration_s: float) -> TrialRe
         curves=outcome.curves,
         duration_s=duration_s,
         message=outcome.message,
+        engine=outcome.network.engine,
         weights=_weights(outcome) if outcome.state == "complete" else None,
     )
 

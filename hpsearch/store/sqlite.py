@@ -14,7 +14,10 @@ from typing import Any
 from hpsearch.errors import StoreError
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+MIGRATIONS = {  # version → the statements that bring a store of that version to the next one
+    1: ["ALTER TABLE trials ADD COLUMN engine TEXT NOT NULL DEFAULT ''"],
+}
 SCHEMA = """
 CREATE TABLE study (
     id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL, config TEXT NOT NULL,
@@ -30,12 +33,13 @@ CREATE TABLE trials (
     epochs INTEGER NOT NULL DEFAULT 0, curves TEXT NOT NULL DEFAULT '{}',
     duration_s REAL NOT NULL DEFAULT 0, worker TEXT NOT NULL DEFAULT '',
     message TEXT NOT NULL DEFAULT '', traceback TEXT NOT NULL DEFAULT '',
-    attempts INTEGER NOT NULL DEFAULT 0, started TEXT, finished TEXT);
+    attempts INTEGER NOT NULL DEFAULT 0, started TEXT, finished TEXT,
+    engine TEXT NOT NULL DEFAULT '');
 CREATE INDEX trials_by_round ON trials (round);
 """
 RESULT_COLUMNS = (
     "state, dev_error, train_error, dev_cost, train_cost, epochs, curves, duration_s, worker, "
-    "message, traceback, attempts, finished"
+    "message, traceback, attempts, finished, engine"
 )
 
 
@@ -82,9 +86,19 @@ def connect(path: Path, mode: str) -> sqlite3.Connection:
     return conn
 
 
-def check_schema(conn: sqlite3.Connection, folder: Path) -> None:
+def check_schema(conn: sqlite3.Connection, folder: Path, *, writer: bool = False) -> None:
+    """Refuses a store this hpsearch cannot read; a writer brings an older one up to date (a
+    reader reads it as it is: what it lacks takes its default)."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version != SCHEMA_VERSION:
+    if 1 <= version < SCHEMA_VERSION and writer:
+        with transaction(conn):
+            for step in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[step]:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("UPDATE study SET schema_version = ?", (SCHEMA_VERSION,))
+        return
+    if not 1 <= version <= SCHEMA_VERSION:
         raise StoreError(
             f"the study in {folder} has store schema version {version}, but this hpsearch "
             f"reads version {SCHEMA_VERSION}; use the hpsearch version that made it, or a new study"

@@ -102,7 +102,7 @@ class StudyStore:
         lock = RunLock.acquire(folder / LOCK_NAME, folder.name) if writer else None
         try:
             conn = connect(folder / DB_NAME, "rw")
-            check_schema(conn, folder)
+            check_schema(conn, folder, writer=writer)
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -192,7 +192,7 @@ class StudyStore:
         values = (
             str(result.state), result.dev_error, result.train_error, result.dev_cost,
             result.train_cost, result.epochs, dumps(result.curves), result.duration_s,
-            result.worker, result.message, result.traceback, attempts, finished,
+            result.worker, result.message, result.traceback, attempts, finished, result.engine,
         )  # fmt: skip
         assignments = ", ".join(f"{column.strip()} = ?" for column in RESULT_COLUMNS.split(","))
         with self._write():

@@ -51,6 +51,7 @@ class StudyView:
     distributions: dict[str, Distribution]  # every hyperparameter searched in some round
     fixed: dict[str, Any]  # fixed in every round
     counts: dict[TrialState, int]  # of the trials considered (one round's, with --round)
+    engines: dict[str, int]  # complete trials considered, by the engine that trained them
     best: TrialRow | None  # the best complete trial considered
     rounds: int
     planned: int  # trials the rounds considered were made with (some may not have run yet)
@@ -102,6 +103,7 @@ def view_study(snapshot: Snapshot, options: ShowOptions, *, summary: bool = True
         if spaces
         else {},
         counts=_counts(considered),
+        engines=_engines(considered),
         best=None if best is None else row(best),
         rounds=len(rounds),
         planned=sum(r.n_trials for r in rounds if options.round in (None, r.number)),
@@ -129,3 +131,11 @@ def _counts(records: list[TrialRecord]) -> dict[TrialState, int]:
     for record in records:
         counts[record.state] += 1
     return counts
+
+
+def _engines(records: list[TrialRecord]) -> dict[str, int]:
+    engines: dict[str, int] = {}
+    for record in records:
+        if record.state is TrialState.COMPLETE and record.engine:
+            engines[record.engine] = engines.get(record.engine, 0) + 1
+    return engines

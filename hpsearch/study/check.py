@@ -1,0 +1,34 @@
+"""`hpsearch check`: a study file validated with its data, and what it would search, without
+training or writing anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hpsearch.config import StudyConfig, load_config
+from hpsearch.data import Dataset, load_dataset
+from hpsearch.nn.engine import engine_name
+from hpsearch.search.sampler import preview_trials
+from hpsearch.trial import TrialSpec
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A valid study file, its data, its first trials and the engine that would train them."""
+
+    config: StudyConfig
+    dataset: Dataset
+    trials: list[TrialSpec]
+    engine: str
+
+
+def check_study(path: Path, draws: int) -> Checked:
+    """Loads the study file at `path` and its data; the first `draws` trials it would run."""
+    config = load_config(path)
+    dataset = load_dataset(config.data)
+    search = config.search
+    trials = preview_trials(
+        config.hyperparameters, search.method, seed=search.seed, trials=search.trials, count=draws
+    )
+    return Checked(config, dataset, trials, engine_name())
