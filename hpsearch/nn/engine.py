@@ -21,6 +21,10 @@ import numpy as np
 ENGINES = ("numpy", "numba")
 ENVIRONMENT_VARIABLE = "HPSEARCH_ENGINE"
 FIRST_USE_SECONDS = 1.0  # compiling longer than this prints a first-use message
+# Multiply-adds of a whole training (forward and backward, every epoch) from which the fused
+# kernels are used: importing numba and loading its kernels costs a process about 0.8 s, which
+# trainings of under about half a second (the quickstart's take 0.1 s) would never win back.
+FUSED_FROM = 1e10
 
 
 @functools.cache
@@ -36,6 +40,14 @@ def engine_name() -> str:
     if requested:
         return resolve(requested)
     return "numba" if numba_installed() else "numpy"
+
+
+def engine_for(multiply_adds: float) -> str:
+    """The engine for one training of that size: HPSEARCH_ENGINE's if set, else numba where it
+    is installed and the training is large enough to repay its start-up (FUSED_FROM)."""
+    if os.environ.get(ENVIRONMENT_VARIABLE, "").strip():
+        return engine_name()
+    return "numba" if multiply_adds >= FUSED_FROM and numba_installed() else "numpy"
 
 
 def numba_installed() -> bool:
