@@ -16,6 +16,8 @@ from typer.core import TyperGroup
 from hpsearch import __version__
 from hpsearch.errors import HpsearchError
 
+FORMATS = ("csv", "json", "markdown")  # what `show --format` writes besides a table
+
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False)
 
@@ -171,11 +173,7 @@ def _execution(workers: int | None, backend: str | None, scheduler: str | None) 
     return {"workers": workers, "backend": backend, "scheduler": scheduler}
 
 
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    markdown = "markdown"
+Format = StrEnum("Format", {name: name for name in ("table", *FORMATS)})
 
 
 @app.command()

@@ -25,7 +25,7 @@ from hpsearch.errors import StoreError
 from hpsearch.search.ranking import rank, searched_distributions
 from hpsearch.search.space import Choice, SearchSpace
 from hpsearch.study.snapshot import Snapshot
-from hpsearch.trial import TrialRecord, TrialState
+from hpsearch.trial import TrialRecord, TrialState, is_finite
 
 PLOTS_DIR = "plots"
 DPI = 100
@@ -41,7 +41,8 @@ class StudyData:
 
     @property
     def complete(self) -> list[TrialRecord]:
-        return [r for r in self.records if r.state is TrialState.COMPLETE and _finite(r.dev_error)]
+        complete = TrialState.COMPLETE
+        return [r for r in self.records if r.state is complete and is_finite(r.dev_error)]
 
 
 def plot_study(snapshot: Snapshot, top: int = 5) -> list[Path]:
@@ -200,7 +201,3 @@ def _two_and_five(y: float, _: int) -> str:
 
 def _color(index: int) -> str:
     return f"C{index % 10}"
-
-
-def _finite(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)

@@ -29,14 +29,15 @@ from hpsearch.config.execution import check_execution
 from hpsearch.config.hyperparameters import check_space
 from hpsearch.config.schema import hyperparameters_schema
 from hpsearch.data import DataSpec
+from hpsearch.data.spec import PATH_KEYS
 from hpsearch.errors import ConfigError
 from hpsearch.search.sampler import grid_shape
 from hpsearch.search.space import SearchSpace
 from hpsearch.userinput.messages import problems_from, show
 from hpsearch.userinput.yaml_lines import Problem, read_yaml
 
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
-DATA_PATHS = ("labels", "dev", "test")  # always paths; `dataset` is one when it has a file suffix
+NAME_LIMIT = 100  # characters of a study name: it names a folder
+NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{NAME_LIMIT - 1}}}")
 
 
 def available_cores() -> int:
@@ -104,7 +105,7 @@ class StudyConfig(BaseModel):
     def _folder_name(cls, name: str) -> str:
         if not NAME.fullmatch(name):
             raise ValueError(
-                "must be up to 100 letters, digits, '-', '_' or '.', starting with a "
+                f"must be up to {NAME_LIMIT} letters, digits, '-', '_' or '.', starting with a "
                 f"letter or digit (it names the study's folder), but got {show(name)}"
             )
         return name
@@ -120,7 +121,7 @@ class StudyConfig(BaseModel):
         changes how results are read) may change between runs."""
         # File paths are left out: where the data lies may change (a moved project, another
         # working folder); what the data is, the store checks by its fingerprint.
-        paths = {"labels", "dev", "test"} | ({"dataset"} if self.data.is_file else set())
+        paths = set(PATH_KEYS) | ({"dataset"} if self.data.is_file else set())
         return {
             "name": self.name,
             "data": self.data.model_dump(mode="json", exclude=paths),
@@ -204,7 +205,7 @@ def _grid_problems(config: StudyConfig) -> list[Problem]:
 
 def _resolve_paths(data: DataSpec, folder: Path | None) -> DataSpec:
     """Data paths written relative to the config file, made independent of the current folder."""
-    names = [n for n in DATA_PATHS if getattr(data, n) is not None]
+    names = [n for n in PATH_KEYS if getattr(data, n) is not None]
     names += ["dataset"] if data.is_file else []
     paths = {n: Path(getattr(data, n)).expanduser() for n in names}
     if folder is not None:

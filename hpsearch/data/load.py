@@ -14,7 +14,7 @@ from hpsearch.data.csvfile import read_csv
 from hpsearch.data.files import count
 from hpsearch.data.labels import encode_labels
 from hpsearch.data.scale import fingerprint, standardize
-from hpsearch.data.spec import DataSpec
+from hpsearch.data.spec import PART_FILES, DataSpec
 from hpsearch.data.split import part_sizes, stratified_split
 from hpsearch.data.table import Table
 from hpsearch.errors import DataError
@@ -108,7 +108,7 @@ def _read_extra(spec: DataSpec, part: str, main: Table) -> Table:
 def _parts(
     spec: DataSpec, main: Table, rng: np.random.Generator
 ) -> tuple[dict[str, Part], tuple[str, ...]]:
-    extra = {part: _read_extra(spec, part, main) for part in ("dev", "test") if getattr(spec, part)}
+    extra = {part: _read_extra(spec, part, main) for part in PART_FILES if getattr(spec, part)}
     classes, (y, *extra_ys) = encode_labels(main, list(extra.values()))
     sizes = part_sizes(main.n_rows, spec, main.source)
     indices = stratified_split(y, classes, sizes, rng)

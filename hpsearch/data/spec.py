@@ -32,6 +32,8 @@ SYNTHETIC_DATASETS = {
 FILE_SUFFIXES = (".csv", ".npz", ".npy")
 SYNTHETIC_OPTIONS = ("n_samples", "noise", "classes")
 PARTS = ("train", "dev", "test")
+PART_FILES = ("dev", "test")  # parts that may come from files of their own
+PATH_KEYS = ("labels", *PART_FILES)  # always paths; `dataset` is one when it has a file suffix
 
 Count = Annotated[StrictInt, Field(ge=0)]
 Share = Annotated[StrictFloat, Field(ge=0, le=1)]
@@ -161,7 +163,7 @@ class DataSpec(BaseModel):
 
     @model_validator(mode="after")
     def _extra_files_fit_dataset(self) -> Self:
-        for part in ("dev", "test"):
+        for part in PART_FILES:
             path = getattr(self, part)
             if path is None:
                 continue

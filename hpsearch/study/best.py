@@ -15,13 +15,12 @@ from typing import Any
 import yaml
 
 from hpsearch.config import StudyConfig
+from hpsearch.config.study_file import NAME_LIMIT
 from hpsearch.errors import ConfigError, DataError, StoreError
 from hpsearch.search.ranking import CurveSummary, summarize_curves
 from hpsearch.store.test_reads import LoggedRead, log_read
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.trial import TrialRecord, TrialState
-
-NAME_LIMIT = 100  # a study name's longest (config.NAME)
 
 
 @dataclass(frozen=True)
