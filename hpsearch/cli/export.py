@@ -9,10 +9,12 @@ import io
 import json
 import math
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpsearch.cli.cells import MISSING, duration_cell, error_cell, param_cell
-from hpsearch.study.overview import StudyView, TrialRow
+
+if TYPE_CHECKING:
+    from hpsearch.study.overview import StudyView, TrialRow
 
 FIELDS = (
     "rank", "trial", "round", "state", "dev_error", "train_error", "dev_cost", "train_cost",

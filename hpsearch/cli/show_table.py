@@ -9,7 +9,7 @@ shows its state as its diagnosis). Headers break at underscores. docs/results.md
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich import box
 from rich.console import Console
@@ -17,8 +17,10 @@ from rich.table import Table
 
 from hpsearch.cli.cells import MISSING, duration_cell, error_cell, param_cell
 from hpsearch.search.ranking import GAP_FLOOR, GAP_SHARE
-from hpsearch.study.overview import StudyView, TrialRow
 from hpsearch.trial import TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from hpsearch.study.overview import StudyView, TrialRow
 
 SORT_TITLES = {"dev_error": "dev error", "train_error": "train error", "trial": "trial number"}
 READINGS = {

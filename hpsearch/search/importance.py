@@ -64,11 +64,7 @@ def importance(
 ) -> Importance:
     """The share of each searched hyperparameter in the variation of dev error among the
     complete trials; none, with the reason, when there is nothing to tell them apart by."""
-    complete = [
-        r
-        for r in records
-        if r.state is TrialState.COMPLETE and is_finite(r.dev_error)
-    ]
+    complete = [r for r in records if r.state is TrialState.COMPLETE and is_finite(r.dev_error)]
     n = len(complete)
     if not distributions:
         return Importance((), n, "Nothing is searched, so no hyperparameter can matter more.")

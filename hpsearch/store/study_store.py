@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Self
 
 from hpsearch import __version__
-from hpsearch.config import StudyConfig
 from hpsearch.errors import StoreError
 from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, model_path
 from hpsearch.store.runlock import RunLock
@@ -288,8 +287,3 @@ class StudyStore:
         self._require_writer()
         with transaction(self._conn):
             yield
-
-
-def stored_config(store: StudyStore) -> StudyConfig:
-    """The config a study was made with, validated again: what `show`, `best` and `zoom` read."""
-    return StudyConfig.model_validate(store.info.config)

@@ -12,7 +12,7 @@ from hpsearch.search.ranking import rank
 from hpsearch.search.space import SearchSpace
 from hpsearch.store.layout import DB_NAME, model_path
 from hpsearch.store.sqlite import RoundRecord, StudyInfo
-from hpsearch.store.study_store import StudyStore, stored_config
+from hpsearch.store.study_store import StudyStore
 from hpsearch.store.test_reads import LoggedRead, logged_reads
 from hpsearch.trial import TrialRecord
 
@@ -55,7 +55,7 @@ def snapshot_of(store: StudyStore) -> Snapshot:
     return Snapshot(
         store.folder,
         store.info,
-        stored_config(store),
+        StudyConfig.model_validate(store.info.config),  # validated again, as when it was made
         store.rounds(),
         store.trials(),
         logged_reads(store.folder),
