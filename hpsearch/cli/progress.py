@@ -78,7 +78,7 @@ class LineProgress(_Tally):
 
     def finished(self, record: TrialRecord) -> None:
         super().finished(record)
-        self.console.print(f"[{self.done}/{self.total}] {describe(record)}", markup=False)
+        self.console.print(f"[{self.done}/{self.total}] {trial_line(record)}", markup=False)
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
         self.console.print(f"  trial {number} {epoch_line(epoch, row)}", markup=False)
@@ -125,7 +125,7 @@ class BarProgress(_Tally):
 
     def finished(self, record: TrialRecord) -> None:
         super().finished(record)
-        self.live.console.print(describe(record), markup=False, highlight=False)
+        self.live.console.print(trial_line(record), markup=False, highlight=False)
         self.training.plain = ""
         self._update()
 
@@ -139,7 +139,7 @@ class BarProgress(_Tally):
         self.bar.update(self.task, completed=self.done, summary=self.summary())
 
 
-def describe(record: TrialRecord) -> str:
+def trial_line(record: TrialRecord) -> str:
     """One line about a finished trial."""
     head = f"trial {record.number} {record.state}"
     if record.dev_error is not None:

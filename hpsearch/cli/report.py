@@ -59,7 +59,7 @@ def render_check(console: Console, checked: Checked) -> None:
     else:
         console.print("search space: empty, so every hyperparameter keeps its default")
     if trials:
-        console.print(trials_table(config, trials))
+        console.print(preview_table(config, trials))
     console.print(f"engine: {ENGINES[checked.engine]}", markup=False)
 
 
@@ -75,7 +75,7 @@ def space_table(config: StudyConfig) -> Table:
     return table
 
 
-def trials_table(config: StudyConfig, trials: list[TrialSpec]) -> Table:
+def preview_table(config: StudyConfig, trials: list[TrialSpec]) -> Table:
     """One column per trial, so that many hyperparameters still fit the terminal's width."""
     space = config.hyperparameters
     names = list(space.searched) or list(space.fixed)

@@ -64,7 +64,7 @@ def render_view(console: Console, view: StudyView) -> None:
 
 def summary_lines(view: StudyView) -> list[str]:
     """Where the study is, its best trial and its reading, which hyperparameters matter."""
-    lines = [f"study {view.name} {_counts(view)}"]
+    lines = [f"study {view.name} {_tally(view)}"]
     if view.best is not None:
         best = view.best
         reading = f" → {READINGS[best.diagnosis]}" if best.diagnosis else ""
@@ -261,7 +261,7 @@ def _width(table: Table) -> int:
     return console.measure(table).maximum
 
 
-def _counts(view: StudyView) -> str:
+def _tally(view: StudyView) -> str:
     """`(2 rounds): 9 of 14 trials of round 1, 7 complete, 2 running`: where the study is."""
     counts = {state: n for state, n in view.counts.items() if n}
     total = sum(counts.values())
