@@ -64,12 +64,15 @@ class Training:
 def train_one(
     config: StudyConfig,
     hyperparameters: HyperParams,
-    seed: int,
+    seed: int | None,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     save: Path | None = None,
 ) -> Training:
     """Trains on the config's train split, scores on dev, as a trial does; the test split stays
-    untouched. `save` writes the trained network there."""
+    untouched. `save` writes the trained network there. Without a `seed`, the study file's
+    `search.training_seed` (what `best --output` writes), else 0."""
+    if seed is None:
+        seed = config.search.training_seed or 0
     dataset = load_dataset(config.data)
     with one_blas_thread():  # as every trial trains, so that a trial retrains to the same errors
         result = train_on(hyperparameters, training_data(dataset), seed, on_epoch)
