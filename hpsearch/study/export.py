@@ -62,13 +62,13 @@ def _model_bytes(snapshot: Snapshot, record: TrialRecord) -> bytes:
     """The trial's model file, upgraded from the study's data when it holds weights only."""
     path = snapshot.weights_path(record.number)
     if path is None:
-        kept = [r.number for r in snapshot.records if snapshot.weights_path(r.number)]
+        kept = ", ".join(str(r.number) for r in snapshot.records if snapshot.weights_path(r.number))
         raise ModelError(
-            f"trial {record.number} of study '{snapshot.config.name}' has no saved weights "
-            f"({record.state.value}); the study keeps those of its best search.keep_models = "
-            f"{snapshot.config.search.keep_models} complete trials (now: "
-            f"{', '.join(map(str, kept)) or 'none'}): export one of those, or raise keep_models "
-            "in the study file to keep more of the trials it runs next"
+            f"trial {record.number} of study '{snapshot.config.name}' has no saved weights: the "
+            f"study keeps those of its best search.keep_models = "
+            f"{snapshot.config.search.keep_models} complete trials (now: {kept or 'none'}); "
+            "export one of those, or raise keep_models in the study file to keep more of the "
+            "trials it runs next"
         )
     if is_current(path):
         read_model(path)  # refuses a damaged or newer file before it is copied
