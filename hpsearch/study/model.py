@@ -89,7 +89,8 @@ def load_model(path: str | Path) -> Model:
 
 def model_of(file: ModelFile, path: Path) -> Model:
     try:
-        network = Network.load(io.BytesIO(file.network))
+        # Prediction takes the same NumPy path on either engine: no kernels to compile.
+        network = Network.load(io.BytesIO(file.network), engine="numpy")
     except (KeyError, ValueError) as error:
         raise ModelError(f"{path} is damaged ({error}); export it again") from None
     if network.n_features != len(file.info.features) or network.n_classes != len(file.info.classes):
