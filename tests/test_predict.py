@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 import hpsearch
 from hpsearch.cli.app import app
-from hpsearch.data import load_dataset
+from hpsearch.data import DataSpec, load_dataset
 from hpsearch.data.csvfile import read_csv
 from hpsearch.nn import Network
 from hpsearch.study.best import choose
@@ -175,3 +176,31 @@ def test_export_upgrades_weights_of_the_older_form(place, tmp_path) -> None:
     raw, _ = animal_rows(40, ANIMALS, 3)
     expected = hpsearch.load_model(weights).predict_proba(raw)
     assert np.array_equal(hpsearch.load_model(output).predict_proba(raw), expected)
+
+
+def test_train_save_writes_a_model_file_of_no_trial(tmp_path) -> None:
+    saved = tmp_path / "net.npz"
+    result = hpsearch_cli("train", "--dataset", "iris", "--set", "epochs=2", "--save", saved)
+    assert result.exit_code == 0, result.output
+    model = hpsearch.load_model(saved)
+    iris = load_dataset(DataSpec(dataset="iris"))
+    assert (model.features, model.classes) == (iris.feature_names, iris.classes)
+    assert (model.info.study, model.info.trial, model.info.round) == ("train", None, None)
+    assert np.array_equal(model.mean, iris.mean) and np.array_equal(model.std, iris.std)
+    refused = hpsearch_cli("train", "--dataset", "iris", "--save", tmp_path / "no" / "net.npz")
+    assert refused.stderr == (
+        f"error: --save {tmp_path}/no/net.npz cannot be written (No such file or directory); "
+        "give a file in an existing, writable folder\n"
+    )
+
+
+def test_onnx_without_its_package_says_how_to_install_it(place, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    output = place / "none.onnx"
+    result = hpsearch_cli(
+        "export", "pets", "--runs-dir", place / "runs", "-o", output, "--format", "onnx"
+    )
+    assert result.exit_code == 2 and not output.exists()
+    assert result.stderr == (
+        "error: --format onnx needs the onnx package: pip install 'hpsearch[onnx]'\n"
+    )

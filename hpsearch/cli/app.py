@@ -356,7 +356,8 @@ def train(
         ),
     ] = None,
     save: Annotated[
-        Path | None, typer.Option(help="Write the trained network to this .npz file.")
+        Path | None,
+        typer.Option(help="Write the trained network to this model file (.npz, for predict)."),
     ] = None,
 ) -> None:
     """Train one network with fixed hyperparameters and print train and dev error per epoch."""

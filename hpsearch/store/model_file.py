@@ -40,8 +40,8 @@ class ModelInfo:
     target: str  # the label column's name in the data, for scoring rows that carry it
     fingerprint: str  # of the data the study was run on
     study: str
-    round: int
-    trial: int
+    round: int | None  # None, with trial, for a network `hpsearch train` trained
+    trial: int | None
     dev_error: float | None
     hpsearch_version: str = __version__
     format: str = FORMAT
@@ -70,8 +70,9 @@ def pack_model(network: bytes, info: ModelInfo, mean: np.ndarray, std: np.ndarra
     return buffer.getvalue()
 
 
-def write_model(data: bytes, path: Path) -> None:
-    """Writes a packed model aside and renames it: a failed write leaves no partial file."""
+def write_model(data: bytes, path: Path, option: str = "output") -> None:
+    """Writes a packed model aside and renames it: a failed write leaves no partial file.
+    `option` names the argument that gave the path, for the message."""
     partial = path.with_name(path.name + ".partial")
     try:
         partial.write_bytes(data)
@@ -79,9 +80,9 @@ def write_model(data: bytes, path: Path) -> None:
     except OSError as error:
         partial.unlink(missing_ok=True)
         raise ModelError(
-            f"output {path} cannot be written ({error.strerror}); give a file in an existing, "
+            f"{option} {path} cannot be written ({error.strerror}); give a file in an existing, "
             "writable folder",
-            option="output",
+            option=option,
         ) from None
 
 

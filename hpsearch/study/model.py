@@ -100,15 +100,23 @@ def model_of(file: ModelFile, path: Path) -> Model:
 
 def pack_trial(data: Any, study: str, record: TrialRecord, weights: bytes) -> bytes:
     """A trial's network archive as a model file; `data` is the `Dataset` it was trained on
-    (anything with feature_names, classes, fingerprint, mean and std)."""
+    (anything with feature_names, classes, target, fingerprint, mean and std)."""
+    return pack_network(data, study, weights, (record.round, record.number, record.dev_error))
+
+
+def pack_network(
+    data: Any, study: str, weights: bytes, origin: tuple[int | None, int | None, float | None]
+) -> bytes:
+    """A network's archive as a model file; `origin` is (round, trial, dev error), the first
+    two None for a network that `hpsearch train` trained outside any study."""
     info = ModelInfo(
         features=tuple(data.feature_names),
         classes=tuple(str(name) for name in data.classes),
         target=data.target,
         fingerprint=data.fingerprint,
         study=study,
-        round=record.round,
-        trial=record.number,
-        dev_error=record.dev_error,
+        round=origin[0],
+        trial=origin[1],
+        dev_error=origin[2],
     )
     return pack_model(weights, info, data.mean, data.std)

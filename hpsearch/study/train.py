@@ -58,7 +58,7 @@ class Training:
     train_error: float | None
     dev_error: float | None
     data: str  # the dataset and its split, in words
-    saved: Path | None  # where the trained network was written, if asked
+    saved: Path | None  # where the trained network was written as a model file, if asked
 
 
 def train_one(
@@ -77,7 +77,7 @@ def train_one(
     with one_blas_thread():  # as every trial trains, so that a trial retrains to the same errors
         result = train_on(hyperparameters, training_data(dataset), seed, on_epoch)
     if save is not None:
-        result.network.save(save)
+        _save(result.network, dataset, config.name, result.dev_error, save)
     return Training(
         result.state,
         result.epochs,
@@ -86,4 +86,18 @@ def train_one(
         result.dev_error,
         dataset.describe(),
         save,
+    )
+
+
+def _save(network, dataset, study: str, dev_error: float | None, path: Path) -> None:
+    """The trained network as a model file, as a study keeps its best trials' (no trial)."""
+    import io
+
+    from hpsearch.store.model_file import write_model
+    from hpsearch.study.model import pack_network
+
+    buffer = io.BytesIO()
+    network.save(buffer)
+    write_model(
+        pack_network(dataset, study, buffer.getvalue(), (None, None, dev_error)), path, "save"
     )
