@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -122,3 +123,40 @@ def test_best_test_refuses_a_model_trained_on_other_data(place, tmp_path) -> Non
         f"{weights.stem.removeprefix('trial-')}; delete it and run the study again\n"
     )
     assert not (study / "test-reads.jsonl").exists()
+
+
+def test_npy_rows_are_read_block_by_block_and_checked(place, monkeypatch) -> None:
+    monkeypatch.setattr("hpsearch.data.rows.BLOCK_ROWS", 4)
+    X, _ = animal_rows(10, ANIMALS, 4)
+    X[6, 1] = np.nan
+    np.save(place / "gap.npy", X)
+    np.save(place / "narrow.npy", X[:, :3])
+    model = place / "model.npz"
+    result = hpsearch_cli("predict", model, place / "gap.npy", "-o", place / "p.csv")
+    assert result.stderr == (
+        f"error: {place}/gap.npy row 7, column 2 (counting from 1): nan is not a finite "
+        f"number; {COMPLETE}\n"
+    )
+    assert list(place.glob("p.csv*")) == []
+    result = hpsearch_cli("predict", model, place / "narrow.npy")
+    assert result.stderr == (
+        f"error: data file '{place}/narrow.npy' has 3 feature columns, but the model takes 4 "
+        "(weight, height, legs, wings), in that order\n"
+    )
+
+
+def test_a_csv_is_read_in_blocks_with_the_lines_counted_across_them(place, monkeypatch) -> None:
+    X, kinds = animal_rows(23, ANIMALS, 6)
+    write_rows(place / "many.csv", X, kinds)
+    whole = hpsearch_cli("predict", place / "model.npz", place / "many.csv", "--proba")
+    monkeypatch.setattr("hpsearch.data.rows.BLOCK_ROWS", 5)
+    blocks = hpsearch_cli("predict", place / "model.npz", place / "many.csv", "--proba")
+    assert blocks.exit_code == 0 and blocks.stdout == whole.stdout
+    assert len(blocks.stdout.splitlines()) == 24 and blocks.stderr == whole.stderr
+    lines = (place / "many.csv").read_text().splitlines()
+    lines[18] = lines[18].replace(",", ",x", 1)
+    (place / "many.csv").write_text("\n".join(lines) + "\n")
+    result = hpsearch_cli("predict", place / "model.npz", place / "many.csv")
+    assert result.stderr.startswith(
+        f"error: {place}/many.csv line 19 (counting the header line), column 2 ('height'): 'x"
+    )

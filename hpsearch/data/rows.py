@@ -4,23 +4,24 @@ same parsers and with the same messages as the `data:` section's readers.
 A study's reader holds the whole file, because it must split and standardize it; prediction
 needs one block at a time, so a file of any size is read in bounded memory. A CSV's columns are
 matched to the model's features by name, in any order; other columns are ignored, but the label
-column, when present, is read too, so that the rows can be scored."""
+column, when present, is read too, so that the rows can be scored. A .npy file is mapped and read
+block by block too; a .npz archive, compressed or not, is read whole."""
 
 from __future__ import annotations
 
 import csv
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
 import numpy as np
 
-from hpsearch.data.arrays import _load_npy, read_npz
+from hpsearch.data.arrays import LOAD_ERRORS, NOT_NUMPY, PICKLED, _cell, read_npz
 from hpsearch.data.csvfile import _header
 from hpsearch.data.csvscan import FLOAT32_MAX, GAPS, LOADTXT, Layout, _ignored, _number
 from hpsearch.data.files import check_file, column_list, count, not_utf8
-from hpsearch.data.table import nonfinite_rows, to_float32
+from hpsearch.data.table import DROP_HINT, nonfinite_rows, to_float32
 from hpsearch.errors import DataError
 
 BLOCK_ROWS = 65536  # lines parsed at a time: about 13 MB of float32 for 50 features
@@ -49,7 +50,7 @@ class Rows:
 
 
 def read_rows(path: str, role: str, features: Sequence[str], target: str) -> Rows:
-    """The rows of a .csv (by column name), .npz (X, and y if present) or .npy (features only,
+    """The rows of a .csv (by column name), .npz (X and its labels y) or .npy (features only,
     in the model's order) file, or a `DataError` naming the file, line and column at fault."""
     check_file(path, role)
     suffix = path.lower().rsplit(".", 1)[-1]
@@ -58,21 +59,57 @@ def read_rows(path: str, role: str, features: Sequence[str], target: str) -> Row
     if suffix not in ("npz", "npy"):
         raise DataError(f"{role} file '{path}' must be a .csv, .npz or .npy file")
     if suffix == "npz":
-        table = read_npz(path, role, "error")
+        try:
+            table = read_npz(path, role, "error")
+        except DataError as error:
+            raise DataError(str(error).replace(DROP_HINT, COMPLETE)) from None
         X, labels = table.X, [str(table.values[code]) for code in table.codes]
-    else:
-        X = to_float32(_load_npy(path, role), path, lambda r, c: f"{path} row {r}, column {c}")
-        labels = None
-        if nonfinite_rows(X).any():
-            row = int(np.argmax(nonfinite_rows(X)))
-            raise DataError(f"{path} row {row}, column {int(np.argmax(~np.isfinite(X[row])))} "
-                            f"is not a finite number; {COMPLETE}")  # fmt: skip
+        _check_width(X, path, role, features)
+        return Rows(path, (), True, iter([Block(X, labels)]))
+    X = _mapped_npy(path, role)
+    _check_width(X, path, role, features)
+    return Rows(path, (), False, _npy_blocks(X, path))
+
+
+def _check_width(X: np.ndarray, path: str, role: str, features: Sequence[str]) -> None:
     if X.ndim != 2 or X.shape[1] != len(features):
         raise DataError(
             f"{role} file '{path}' has {count(X.shape[-1], 'feature column')}, but the model "
             f"takes {len(features)} ({column_list(list(features))}), in that order"
         )
-    return Rows(path, (), labels is not None, iter([Block(X, labels)]))
+
+
+def _mapped_npy(path: str, role: str) -> np.ndarray:
+    """A .npy file mapped, not read: its blocks are read as they are predicted."""
+    with open(path, "rb") as stream:
+        magic = stream.read(6)
+    if magic != b"\x93NUMPY":
+        raise DataError(f"{role} file '{path}' {NOT_NUMPY.format('.npy')}")
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except ValueError as error:
+        if "pickle" in str(error) or "object" in str(error):
+            raise DataError(f"{role} file '{path}' {PICKLED}") from None
+        raise DataError(f"{role} file '{path}' {NOT_NUMPY.format('.npy')}") from None
+    except LOAD_ERRORS:
+        raise DataError(f"{role} file '{path}' {NOT_NUMPY.format('.npy')}") from None
+
+
+def _npy_blocks(mapped: np.ndarray, path: str) -> Iterator[Block]:
+    for start in range(0, len(mapped), BLOCK_ROWS):
+        X = to_float32(mapped[start : start + BLOCK_ROWS], path, _placed(path, start))
+        bad = nonfinite_rows(X)
+        if bad.any():
+            row = int(np.argmax(bad))
+            column = int(np.argmax(~np.isfinite(X[row])))
+            where = _placed(path, start)(row, column)
+            raise DataError(f"{where}: {X[row, column]} is not a finite number; {COMPLETE}")
+        yield Block(X, None)
+
+
+def _placed(path: str, start: int) -> Callable[[int, int], str]:
+    """Where cell (row, column) of a block starting at row `start` is, as the readers say it."""
+    return lambda row, column: _cell(path, start + row, column)
 
 
 def _csv_rows(path: str, role: str, features: tuple[str, ...], target: str) -> Rows:
