@@ -16,7 +16,9 @@ from hpsearch.cli.app import app
 from hpsearch.data import DataSpec, load_dataset
 from hpsearch.data.csvfile import read_csv
 from hpsearch.nn import Network
+from hpsearch.store.test_reads import logged_reads
 from hpsearch.study.best import choose
+from hpsearch.study.predict import predict_file
 from hpsearch.study.snapshot import read_snapshot
 from tests.model_cases import ANIMALS, FEATURES, animal_rows, make_model_study, write_rows
 
@@ -51,6 +53,8 @@ def test_predict_on_the_test_split_gives_the_error_best_test_reports(place) -> N
     lines = done.stdout.splitlines()
     assert lines[0] == "prediction" and len(lines) == 61 and set(lines[1:]) <= set(ANIMALS)
     number = chosen_weights(place, "animals").stem.removeprefix("trial-")
+    read = logged_reads(runs / "animals")[-1]
+    assert predict_file("animals", str(test), runs_dir=runs).error_rate == read.test_error
     assert done.stderr.splitlines() == [
         f"predicted 60 rows with trial {number} of study animals",
         f"error on these rows (their 'kind' column): {reported} "
