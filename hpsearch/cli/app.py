@@ -422,7 +422,9 @@ def predict(
     ],
     data: Annotated[
         Path,
-        typer.Argument(help="Rows to predict: a .csv, .npz or .npy file.", show_default=False),
+        typer.Argument(
+            metavar="DATA", help="Rows to predict: a .csv, .npz or .npy file.", show_default=False
+        ),
     ],
     output: Annotated[
         Path | None,
@@ -435,8 +437,7 @@ def predict(
 ) -> None:
     """Predict the class of every row of a data file with a saved model, as CSV.
 
-    CSV columns are matched to the model's features by name; rows carrying the label column
-    are scored too."""
+    Columns are matched to the model's features by name; rows with labels are scored too."""
     import sys
 
     from hpsearch.cli.model_report import render_prediction
