@@ -26,6 +26,11 @@ class StoreError(HpsearchError):
     """The study store refuses an operation (missing study, changed config, concurrent run)."""
 
 
+class ModelError(HpsearchError):
+    """A model file cannot be read or applied as asked (not a model, damaged, of another form, or
+    data that does not fit it)."""
+
+
 class ExecutorError(HpsearchError):
     """Workers cannot run trials at all: they die before starting any, or their cluster cannot be
     reached or cannot load the trials."""

@@ -106,6 +106,26 @@ def test_quickstart_runs_on_two_workers_and_ends_with_the_table_of_show(tmp_path
     assert show.exit_code == 0, show.output
     assert "best 10 of 24 complete trials, by dev error" in show.stdout
     assert result.stdout.endswith(f"{show.stdout}stored in {tmp_path / 'quickstart'}\n")
+    _the_chosen_trial_retrains_bit_for_bit(tmp_path)
+
+
+def _the_chosen_trial_retrains_bit_for_bit(runs: Path) -> None:
+    """`best --output FILE`, then `hpsearch train FILE`: the chosen trial's dev error exactly."""
+    from hpsearch.config import load_config
+    from hpsearch.study.best import choose
+    from hpsearch.study.snapshot import read_snapshot
+    from hpsearch.study.train import fixed_hyperparameters, train_one
+
+    chosen = runs / "chosen.yaml"
+    best = runner.invoke(app, ["best", "quickstart", "--runs-dir", str(runs), "-o", str(chosen)])
+    assert best.exit_code == 0, best.output
+    trained = runner.invoke(app, ["train", str(chosen)])
+    assert trained.exit_code == 0, trained.output
+    record = choose(read_snapshot(runs / "quickstart")).record
+    assert f"dev error {record.dev_error:.4f} on digits" in trained.stdout
+    config = load_config(chosen)
+    again = train_one(config, fixed_hyperparameters(config, []), None)
+    assert again.dev_error == record.dev_error and again.train_error == record.train_error
 
 
 @pytest.mark.slow

@@ -26,7 +26,10 @@ class _Commands(TyperGroup):
     """Turns the library's errors into a message on stderr, once, for every command; lists the
     commands in the order a study uses them."""
 
-    ORDER = ("run", "show", "best", "zoom", "plot", "train", "check", "datasets", "schema")
+    ORDER = (
+        "run", "show", "best", "zoom", "plot", "export", "predict", "train", "check", "datasets",
+        "schema",
+    )  # fmt: skip
 
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
         return sorted(super().list_commands(ctx), key=self.ORDER.index)
@@ -341,9 +344,18 @@ def train(
         list[str] | None,
         typer.Option("--set", help="A hyperparameter: NAME=VALUE, e.g. learning_rate=0.01."),
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Seeds the weights, shuffling, dropout.")] = 0,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Seeds the weights, shuffling, dropout (default: the file's "
+            "search.training_seed, else 0).",
+            show_default=False,
+        ),
+    ] = None,
     save: Annotated[
-        Path | None, typer.Option(help="Write the trained network to this .npz file.")
+        Path | None,
+        typer.Option(help="Write the trained network to this model file (.npz, for predict)."),
     ] = None,
 ) -> None:
     """Train one network with fixed hyperparameters and print train and dev error per epoch."""
@@ -363,3 +375,73 @@ def train(
     )
     render_training(stdout, training)
     raise typer.Exit(0 if training.state == "complete" else 1)
+
+
+class ModelFormat(StrEnum):
+    npz = "npz"
+    onnx = "onnx"
+
+
+@app.command()
+def export(
+    study: Study,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The file to write.", show_default=False)
+    ],
+    trial: Annotated[
+        int | None,
+        typer.Option(min=0, help="A trial with saved weights (default: the chosen one)."),
+    ] = None,
+    format: Annotated[
+        ModelFormat, typer.Option(help="npz: the model file; onnx: an ONNX graph.")
+    ] = ModelFormat.npz,
+    runs_dir: RunsDir = Path("runs"),
+) -> None:
+    """Write a trial's model to one file: weights, standardization, feature and class names.
+
+    `hpsearch predict` and `hpsearch.load_model` read it; with --format onnx, any ONNX runtime."""
+    from hpsearch.cli.model_report import render_export
+    from hpsearch.study.export import export_model
+    from hpsearch.study.snapshot import study_folder
+
+    folder = study_folder(study, runs_dir)
+    render_export(stdout, export_model(folder, output, trial, format.value))
+
+
+@app.command()
+def predict(
+    model: Annotated[
+        str,
+        typer.Argument(
+            metavar="MODEL_OR_STUDY",
+            help="A model file (`hpsearch export`), or a study: its chosen trial.",
+            show_default=False,
+        ),
+    ],
+    data: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DATA", help="Rows to predict: a .csv, .npz or .npy file.", show_default=False
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the predictions here (default: stdout)."),
+    ] = None,
+    proba: Annotated[
+        bool, typer.Option("--proba", help="Add one probability column per class.")
+    ] = False,
+    runs_dir: RunsDir = Path("runs"),
+) -> None:
+    """Predict the class of every row of a data file with a saved model, as CSV.
+
+    Columns are matched to the model's features by name; rows with labels are scored too."""
+    import sys
+
+    from hpsearch.cli.model_report import render_prediction
+    from hpsearch.study.predict import predict_file
+
+    done = predict_file(
+        model, str(data), runs_dir=runs_dir, output=output, proba=proba, stream=sys.stdout
+    )
+    render_prediction(stdout if output is not None else stderr, done)

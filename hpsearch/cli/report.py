@@ -153,7 +153,10 @@ def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None
         console.print()
         console.print(reuse_yaml(chosen).rstrip(), markup=False, highlight=False)
     else:
-        console.print(f"configuration written to {output}; train it with `hpsearch run {output}`")
+        console.print(
+            f"configuration written to {output}; `hpsearch train {output}` retrains the chosen "
+            "trial exactly"
+        )
 
 
 def curve_lines(curves: CurveSummary) -> list[str]:

@@ -76,6 +76,11 @@ class SearchSettings(BaseModel):
     keep_models: Annotated[StrictInt, Field(ge=0)] = Field(
         3, description="the weights of the best k trials are saved"
     )
+    training_seed: Annotated[StrictInt, Field(ge=0, lt=2**63)] | None = Field(
+        None,
+        description="the seed `hpsearch train` trains with (default 0); `best --output` writes "
+        "the chosen trial's, so that `hpsearch train` retrains it exactly",
+    )
 
     @model_validator(mode="after")
     def _scheduler_needs_dask(self) -> Self:

@@ -41,6 +41,7 @@ class Dataset:
     mean: np.ndarray  # float32, per feature; new rows are scaled as (x - mean) / std
     std: np.ndarray  # float32, per feature; 1 for a column constant on train
     fingerprint: str
+    target: str = ""  # the label column's name, as the source calls it
 
     @property
     def n_features(self) -> int:
@@ -64,7 +65,7 @@ def load_dataset(spec: DataSpec) -> Dataset:
     data_seed, split_seed = np.random.SeedSequence(spec.seed).spawn(2)
     main = _read_main(spec, np.random.default_rng(data_seed))
     parts, classes = _parts(spec, main, np.random.default_rng(split_seed))
-    name, feature_names = main.source, main.feature_names
+    name, feature_names, target = main.source, main.feature_names, main.label_name
     del main  # its X is copied into the parts: free it before standardizing (peak memory)
     mean, std = standardize(parts["train"][0], [parts["dev"][0], parts["test"][0]])
     arrays = [array for part in ("train", "dev", "test") for array in parts[part]]
@@ -78,6 +79,7 @@ def load_dataset(spec: DataSpec) -> Dataset:
         mean=mean,
         std=std,
         fingerprint=fingerprint(arrays, classes, feature_names),
+        target=target,
     )
 
 

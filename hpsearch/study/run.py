@@ -5,7 +5,7 @@ The one place where config, data, sampler, executor and store meet. Progress goe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +25,7 @@ from hpsearch.search.space import SearchSpace
 from hpsearch.store.layout import DB_NAME
 from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
+from hpsearch.study.model import pack_trial
 from hpsearch.study.overview import ShowOptions, StudyView, view_study
 from hpsearch.study.snapshot import Snapshot, snapshot_of
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
@@ -123,7 +124,8 @@ def run_unfinished(
         backend=execution.backend,
         scheduler=execution.scheduler,
     )
-    record = _Recorder(store, snapshot, observer)
+    pack = partial(pack_trial, dataset, snapshot.config.name)
+    record = _Recorder(store, snapshot, observer, pack)
     interrupted = False
     with executor:
         try:
@@ -223,8 +225,14 @@ def _plan_first_round(store: StudyStore, config: StudyConfig) -> None:
 class _Recorder:
     """Writes each event to the store as it comes, and keeps the weights of the best trials."""
 
-    def __init__(self, store: StudyStore, snapshot: Snapshot, observer: Observer) -> None:
-        self._store, self._observer = store, observer
+    def __init__(
+        self,
+        store: StudyStore,
+        snapshot: Snapshot,
+        observer: Observer,
+        pack: Callable[[TrialRecord, bytes], bytes],
+    ) -> None:
+        self._store, self._observer, self._pack = store, observer, pack
         self._keep = snapshot.config.search.keep_models
         self._complete = [r for r in snapshot.ranking if r.state is TrialState.COMPLETE]
 
@@ -242,5 +250,5 @@ class _Recorder:
         self._complete = rank([*self._complete, record])
         best = {r.number for r in self._complete[: self._keep]}
         if weights is not None and record.number in best:
-            self._store.save_weights(record.number, weights)
+            self._store.save_weights(record.number, self._pack(record, weights))
             self._store.prune_weights(best)
