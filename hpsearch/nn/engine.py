@@ -89,11 +89,14 @@ def cache_folder() -> Path:
 @functools.cache
 def _warm_up(dtype_name: str) -> None:
     """Once per process and dtype, so that compiling happens here and not in the middle of a
-    trial; says so on stderr when it takes over a second, which it does only the first time on
-    a machine (later processes load the cache)."""
+    trial; says so on stderr when compiling takes over a second, which happens only the first
+    time on a machine (later processes load the cache, however long a loaded machine takes)."""
+    folder = Path(os.environ.get("NUMBA_CACHE_DIR") or cache_folder())
+    compiling = not any(folder.rglob("kernels.*.nbi"))  # else loading the cache: no notice
     notice = threading.Timer(FIRST_USE_SECONDS, _first_use_message)
     notice.daemon = True
-    notice.start()
+    if compiling:
+        notice.start()
     try:
         from hpsearch.nn import kernels as module
 
