@@ -35,6 +35,7 @@ def test_lines_count_trials_and_say_why_one_failed() -> None:
         )
         progress.epoch(2, 1, {"train_cost": 0.5, "dev_error": 0.25})
     assert out.getvalue().splitlines() == [
+        "resuming: 2 of 3 trials to run (1 finished are kept)",
         "[2/3] trial 1 failed (0 epochs, 0.5 s) — ValueError: no",
         "  trial 2 epoch   1: train cost 0.5000, dev error 0.2500",
     ]

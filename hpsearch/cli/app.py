@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from hpsearch import __version__
 from hpsearch.errors import HpsearchError
+from hpsearch.store.layout import DEFAULT_RUNS, RUNS_ENV, default_runs, quoted
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False)
@@ -24,7 +25,10 @@ class _Commands(TyperGroup):
     """Turns the library's errors into a message on stderr, once, for every command; lists the
     commands in the order a study uses them."""
 
-    ORDER = ("run", "show", "best", "zoom", "plot", "train", "check", "datasets", "schema")
+    ORDER = (
+        "run", "show", "best", "zoom", "plot", "studies", "remove", "train", "check", "datasets",
+        "schema",
+    )  # fmt: skip
 
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
         return sorted(super().list_commands(ctx), key=self.ORDER.index)
@@ -49,7 +53,14 @@ def _said(error: HpsearchError) -> str:
 
 
 RunsDir = Annotated[
-    Path, typer.Option("--runs-dir", help="The folder that holds the studies.", show_default=True)
+    Path,
+    typer.Option(
+        "--runs-dir",
+        envvar=RUNS_ENV,
+        help=f"The folder that holds the studies: ${RUNS_ENV} when set, else {DEFAULT_RUNS}/ "
+        "in the working directory (not beside the study file).",
+        show_default=False,
+    ),
 ]
 Workers = Annotated[
     int | None,
@@ -65,14 +76,23 @@ Scheduler = Annotated[
 Study = Annotated[
     str,
     typer.Argument(
-        help="The study: its name under --runs-dir, or the path of its folder.", show_default=False
+        help="The study: its name under --runs-dir, the path of its folder, or the study file "
+        "that defines it.",
+        show_default=False,
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 
+EXIT_CODES = (
+    "Exit codes: 0 success; 1 a trial failed (the others are kept); 2 a mistake in the input "
+    "(the message says what to change); 3 nothing usable: no trial of the study completed "
+    "(all diverged, timed out or failed); 130 interrupted (run the same command again to resume)."
+)
+
 app = typer.Typer(
     cls=_Commands,
     help="Random, log-scaled, coarse-to-fine hyperparameter search for NumPy neural networks.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
@@ -136,7 +156,7 @@ def run(
     workers: Workers = None,
     backend: Backend = None,
     scheduler: Scheduler = None,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
     new: Annotated[
         bool, typer.Option("--new", help="Set an existing study of this name aside; start anew.")
     ] = False,
@@ -160,8 +180,17 @@ def run(
         done = run_study(
             config, runs_dir, execution, new=new, observer=observer, show=ShowOptions(top=top)
         )
-    render_outcome(stdout, done)
+    render_outcome(stdout, done, _again("run", str(path), runs_dir))
     raise typer.Exit(done.exit_code)
+
+
+def _again(command: str, target: str, runs_dir: Path) -> str:
+    """The command that resumes what this one began, as it can be pasted: the runs folder is
+    named unless it is the one the command would find by itself."""
+    line = f"hpsearch {command} {quoted(target)}"
+    if runs_dir != default_runs():
+        line += f" --runs-dir {quoted(runs_dir)}"
+    return line
 
 
 def _execution(workers: int | None, backend: str | None, scheduler: str | None) -> dict:
@@ -181,7 +210,7 @@ class Format(StrEnum):
 @app.command()
 def show(
     study: Study,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
     top: Annotated[
         int | None,
         typer.Option(
@@ -216,8 +245,9 @@ def show(
     Or the rows alone as csv, json or markdown. Works while the study runs."""
     from hpsearch.cli.export import render
     from hpsearch.cli.show_table import render_view
+    from hpsearch.study.find import study_folder
     from hpsearch.study.overview import DEFAULT_TOP, ShowOptions, view_study
-    from hpsearch.study.snapshot import read_snapshot, study_folder
+    from hpsearch.study.snapshot import read_snapshot
 
     if top is None and format in (Format.table, Format.markdown) and not all_:
         top = DEFAULT_TOP
@@ -233,7 +263,7 @@ def show(
 @app.command()
 def best(
     study: Study,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
     test: Annotated[
         bool,
         typer.Option(
@@ -250,7 +280,8 @@ def best(
     split, the one command that reads it."""
     from hpsearch.cli.report import render_chosen, render_test_read
     from hpsearch.study.best import choose, evaluate_on_test, write_reuse_yaml
-    from hpsearch.study.snapshot import read_snapshot, study_folder
+    from hpsearch.study.find import study_folder
+    from hpsearch.study.snapshot import read_snapshot
 
     snapshot = read_snapshot(study_folder(study, runs_dir))
     chosen = choose(snapshot)
@@ -265,7 +296,7 @@ def best(
 @app.command()
 def plot(
     study: Study,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
     top: Annotated[int, typer.Option(min=1, help="Trials in the learning-curve plot.")] = 5,
 ) -> None:
     """Draw the study as PNG files in <study>/plots/.
@@ -273,7 +304,8 @@ def plot(
     Dev error against each hyperparameter on its scale, round by round; the best trials'
     learning curves; the best dev error so far."""
     from hpsearch.cli.plots import plot_study
-    from hpsearch.study.snapshot import read_snapshot, study_folder
+    from hpsearch.study.find import study_folder
+    from hpsearch.study.snapshot import read_snapshot
 
     for path in plot_study(read_snapshot(study_folder(study, runs_dir)), top):
         stdout.print(str(path), markup=False, highlight=False)
@@ -281,7 +313,7 @@ def plot(
 
 @app.command()
 def zoom(
-    study: Annotated[str, typer.Argument(help="A study's name, or the path of its folder.")],
+    study: Study,
     top: Annotated[
         int | None,
         typer.Option(min=1, help="Zoom around the best K trials (default: the best 20%, ≥ 3)."),
@@ -303,7 +335,7 @@ def zoom(
     workers: Workers = None,
     backend: Backend = None,
     scheduler: Scheduler = None,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
     quiet: Quiet = False,
 ) -> None:
     """Coarse to fine: narrow the search to the best trials' region, run a new round.
@@ -312,7 +344,7 @@ def zoom(
     from hpsearch.cli.progress import progress_for
     from hpsearch.cli.report import render_outcome, render_zoom
     from hpsearch.search.zoom import parse_range
-    from hpsearch.study.snapshot import study_folder
+    from hpsearch.study.find import study_folder
     from hpsearch.study.zoom_round import ZoomRequest, zoom_study
 
     folder = study_folder(study, runs_dir)
@@ -322,8 +354,36 @@ def zoom(
         done = zoom_study(folder, request, _execution(workers, backend, scheduler), observer)
     render_zoom(stdout, done)
     if done.run is not None:
-        render_outcome(stdout, done.run)
+        render_outcome(stdout, done.run, _again("zoom", study, runs_dir))
         raise typer.Exit(done.run.exit_code)
+
+
+@app.command()
+def studies(runs_dir: RunsDir = Path(DEFAULT_RUNS)) -> None:
+    """List the studies in the runs folder: rounds, trials done of planned, best dev error,
+    state (running, interrupted, complete) and last change."""
+    from hpsearch.cli.studies_table import render_studies
+    from hpsearch.study.listing import list_studies
+
+    render_studies(stdout, runs_dir, list_studies(runs_dir))
+
+
+@app.command()
+def remove(
+    study: Study,
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove without asking.")] = False,
+) -> None:
+    """Delete a study: its trials, kept models, plots and test-read log.
+
+    Refused while the study runs; asks first unless --yes. Other files in its folder are kept."""
+    from hpsearch.cli.studies_table import ask_to_remove, render_removed
+    from hpsearch.study.find import study_folder
+    from hpsearch.study.remove import remove_study
+
+    removed = remove_study(study_folder(study, runs_dir), lambda s: yes or ask_to_remove(s))
+    render_removed(stdout, removed)
+    raise typer.Exit(0 if removed.confirmed else 1)
 
 
 @app.command()

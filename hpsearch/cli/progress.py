@@ -50,6 +50,15 @@ class _Tally(Observer, AbstractContextManager):
     def started(self, spec: TrialSpec, worker: str) -> None:
         self.running.add(spec.number)
 
+    def resuming(self) -> str | None:
+        """`resuming: 5 of 24 trials to run (19 finished are kept)`, when some had finished."""
+        if not self.done or self.done == self.total:
+            return None
+        return (
+            f"resuming: {self.total - self.done} of {self.total} trials to run "
+            f"({self.done} finished are kept)"
+        )
+
     def finished(self, record: TrialRecord) -> None:
         self.running.discard(record.number)
         self.done += 1
@@ -75,6 +84,11 @@ class LineProgress(_Tally):
     def __init__(self, console: Console) -> None:
         super().__init__()
         self.console = console
+
+    def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
+        super().planned(todo, records)
+        if line := self.resuming():
+            self.console.print(line, markup=False)
 
     def finished(self, record: TrialRecord) -> None:
         super().finished(record)
@@ -115,6 +129,8 @@ class BarProgress(_Tally):
 
     def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
         super().planned(todo, records)
+        if line := self.resuming():
+            self.live.console.print(line, markup=False)
         self.bar.reset(self.task, total=self.total, completed=self.done)
         self._update()
 
@@ -141,10 +157,11 @@ class BarProgress(_Tally):
 
 def describe(record: TrialRecord) -> str:
     """One line about a finished trial."""
-    head = f"trial {record.number} {record.state}"
+    head = f"trial {record.number} {record.state.replace('_', ' ')}"
     if record.dev_error is not None:
         head += f": dev error {record.dev_error:.4f}, train error {record.train_error:.4f}"
-    tail = f" ({record.epochs} epochs, {record.duration_s:.1f} s)"
+    epochs = f"{record.epochs} epoch{'' if record.epochs == 1 else 's'}"
+    tail = f" ({epochs}, {record.duration_s:.1f} s)"
     reason = f" — {record.message}" if record.message else ""
     return head + tail + reason
 
