@@ -1,0 +1,97 @@
+"""Messages a newcomer reads: each one exact, each hint a command that works."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from hpsearch.cli.app import TRAIN_NEEDS, app
+from tests.results_cases import make_study
+
+runner = CliRunner()
+
+IRIS = """\
+name: iris
+data: {dataset: iris}
+hyperparameters:
+  learning_rate: {distribution: log_uniform, low: 1e-3, high: 1e-1}
+  epochs: 2
+search: {trials: 2, seed: 2, workers: 1}
+"""
+
+
+def hpsearch(*args: object, **kwargs):
+    return runner.invoke(app, [str(arg) for arg in args], **kwargs)
+
+
+@pytest.fixture
+def iris(tmp_path):
+    (tmp_path / "iris.yaml").write_text(IRIS)
+    return tmp_path / "iris.yaml"
+
+
+def test_dask_missing_writes_nothing_and_says_the_readmes_install_command(
+    iris, monkeypatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
+    monkeypatch.delitem(sys.modules, "hpsearch.execution.dask_cluster", raising=False)
+    runs = iris.parent / "runs"
+    result = hpsearch("run", iris, "--backend", "dask", "--runs-dir", runs)
+    assert result.exit_code == 2
+    assert 'install it with `pip install -e ".[dask]"` in a checkout of hpsearch' in result.stderr
+    assert not runs.exists(), "a refused run leaves no empty study behind"
+
+
+def test_a_finished_study_says_so_and_an_unknown_backend_is_refused(iris) -> None:
+    runs = iris.parent / "runs"
+    assert hpsearch("run", iris, "--runs-dir", runs, "--quiet").exit_code == 0
+    again = hpsearch("run", iris, "--runs-dir", runs, "--quiet")
+    assert again.exit_code == 0
+    line = next(x for x in again.stdout.splitlines() if x.startswith("nothing to run"))
+    assert line == (
+        "nothing to run: every planned trial of the study has finished; raise search.trials in "
+        f"its file, or zoom in for a new round: `hpsearch zoom {runs / 'iris'}`"
+    )
+    unknown = hpsearch("run", iris, "--runs-dir", runs, "--backend", "ray")
+    assert unknown.exit_code == 2
+    assert unknown.stderr == ("error: `backend` must be 'local' or 'dask', but got backend='ray'\n")
+
+
+def test_train_without_arguments_explains_itself_and_its_hints_work() -> None:
+    result = hpsearch("train")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == f"error: {TRAIN_NEEDS}\n"
+    hinted = hpsearch("train", "--dataset", "iris", "--set", "epochs=1")
+    assert hinted.exit_code == 0, hinted.output
+    assert "complete after 1 epoch\n" in hinted.stdout
+
+
+def test_sort_suggests_a_close_column_and_format_lists_the_formats(tmp_path) -> None:
+    make_study(tmp_path)
+    sort = hpsearch("show", "synthetic", "--runs-dir", tmp_path, "--sort", "dev_eror")
+    assert sort.exit_code == 2
+    assert sort.stderr == (
+        "error: --sort must be one of dev_error, train_error, duration, trial, learning_rate, "
+        "beta1, hidden_units, activation, but got 'dev_eror'; did you mean 'dev_error'?\n"
+    )
+    xml = hpsearch("show", "synthetic", "--runs-dir", tmp_path, "--format", "xml")
+    assert xml.exit_code == 2
+    assert xml.stderr == (
+        "error: --format must be one of: table (the summary and the ranked table); csv (the rows "
+        "alone, for a spreadsheet); json (the rows alone, for a program); markdown (the rows "
+        "alone, for a document); but got 'xml'\n"
+    )
+
+
+def test_help_shows_flags_as_flags_and_values_by_name() -> None:
+    run = hpsearch("run", "--help", env={"COLUMNS": "100"}).stdout
+    assert "  --new " in run and "<bool>" not in run and "--workers N " in run
+    zoom = hpsearch("zoom", "--help", env={"COLUMNS": "100"}).stdout
+    assert "--set NAME=LOW:HIGH" in zoom and "list[str]" not in zoom and "--dry-run  " in zoom
+    train = " ".join(hpsearch("train", "--help").stdout.split())
+    assert (
+        "--dataset NAME Without CONFIG: a built-in dataset (digits when only --set is given)."
+        in (train)
+    )
