@@ -95,3 +95,44 @@ def test_help_shows_flags_as_flags_and_values_by_name() -> None:
         "--dataset NAME Without CONFIG: a built-in dataset (digits when only --set is given)."
         in (train)
     )
+
+
+HEAD = "name: t\ndata: {dataset: iris}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("hyperparameters:\n\tepochs: 5\n", "t.yaml, line 4, column 1: a tab indents this line: "
+         "'\\tepochs: 5'; YAML indents with spaces, not tabs"),
+        ("hyperparameters:\n  learning_rate:\n    distribution: log_uniform\n   low: 1e-3\n",
+         "t.yaml, line 6, column 4: this line is indented differently from the keys around it: "
+         "'   low: 1e-3'; keys of one mapping start in the same column, and a key's contents two "
+         "spaces further in"),
+        ("search:\n  trials: a: b\n",
+         "t.yaml, line 4, column 12: a value holds ': ': '  trials: a: b'; put the value in "
+         "quotes"),
+        ("hyperparameters:\n  learning_rate: {distribution: log_uniform, min: 1e-3, max: 0.1}\n",
+         "t.yaml, line 4: hyperparameters.learning_rate: `min`/`max` are `low`/`high` in a study "
+         "file: write `learning_rate: {distribution: log_uniform, low: 0.001, high: 0.1}`"),
+        ("hyperparameters:\n  hidden_units: {values: [8, 16]}\n",
+         "t.yaml, line 4: hyperparameters.hidden_units: a list to choose from is `distribution: "
+         "choice` with `choices:`: write `hidden_units: {distribution: choice, choices: [8, 16]}`"),
+        ("hyperparameters:\n  learning_rate: {distribution: uniform, low: 0.001, high: 0.1, "
+         "log: true}\n",
+         "t.yaml, line 4: hyperparameters.learning_rate: a log scale is a distribution of its "
+         "own, `log_uniform`: write `learning_rate: {distribution: log_uniform, low: 0.001, "
+         "high: 0.1}`"),
+        ("hyperparameters:\n  hidden_units: {distribution: q_uniform, low: 8, high: 64}\n",
+         "t.yaml, line 4: hyperparameters.hidden_units: `q_uniform` is called `int_uniform` "
+         "here: write `hidden_units: {distribution: int_uniform, low: 8, high: 64}`"),
+        ("hyperparameters:\n  activation: {distribution: categorical, choices: [relu, tanh]}\n",
+         "t.yaml, line 4: hyperparameters.activation: `categorical` is called `choice` here: "
+         "write `activation: {distribution: choice, choices: [relu, tanh]}`"),
+    ],
+)  # fmt: skip
+def test_yaml_slips_and_other_tools_habits_are_said_plainly(tmp_path, text, message) -> None:
+    (tmp_path / "t.yaml").write_text(HEAD + text)
+    result = hpsearch("check", tmp_path / "t.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {tmp_path!s}/{message}\n"
