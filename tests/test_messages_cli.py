@@ -136,3 +136,47 @@ def test_yaml_slips_and_other_tools_habits_are_said_plainly(tmp_path, text, mess
     result = hpsearch("check", tmp_path / "t.yaml")
     assert result.exit_code == 2
     assert result.stderr == f"error: {tmp_path!s}/{message}\n"
+
+
+def table(separator: str) -> str:
+    rows = ["a,b,label"] + [f"{i / 10},{i % 3},{'xy'[i % 2]}" for i in range(30)]
+    return "\n".join(row.replace(",", separator) for row in rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "files", "message"),
+    [
+        ("  dataset: d.csv\n  target: labl\n", {"d.csv": table(",")},
+         "t.yaml, line 4: data.target: target column 'labl' is not in {folder}/d.csv; did you "
+         "mean 'label'? Its columns are: a, b, label"),
+        ("  dataset: d.csv\n", {"d.csv": table(";")},
+         "t.yaml, line 3: data.dataset: dataset file '{folder}/d.csv' seems to be separated by "
+         "semicolons, not commas (its header: 'a;b;label'); hpsearch reads comma-separated "
+         "files: save it as CSV with commas (pandas: pd.read_csv(path, sep=';')"
+         ".to_csv(new_path, index=False))"),
+        ("  dataset: d.tsv\n", {"d.tsv": table("\t")},
+         "t.yaml, line 3: data.dataset: 'd.tsv': hpsearch reads comma-separated .csv files, and "
+         ".npz or .npy arrays; save a tab-separated file as .csv with commas (pandas: "
+         "pd.read_csv(path, sep='\\t').to_csv(new_path, index=False))"),
+        ("  dataset: missing.csv\n", {},
+         "t.yaml, line 3: data.dataset: dataset file '{folder}/missing.csv' does not exist; "
+         "check the path"),
+    ],
+)  # fmt: skip
+def test_data_errors_name_the_line_and_the_separator(tmp_path, data, files, message) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "t.yaml").write_text(f"name: t\ndata:\n{data}")
+    result = hpsearch("check", tmp_path / "t.yaml")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"error: {tmp_path}/{message.format(folder=tmp_path)}\n"
+
+
+def test_a_file_name_that_cannot_name_the_study_says_why(tmp_path) -> None:
+    (tmp_path / "my study.yaml").write_text("data: {dataset: iris}\n")
+    result = hpsearch("check", tmp_path / "my study.yaml")
+    assert result.stderr == (
+        f"error: {tmp_path}/my study.yaml: the study needs a `name:`: without one it is named "
+        "after the file, but 'my study' cannot name its folder (letters, digits, `_`, `.` and "
+        "`-`, no spaces); add `name: my-study` to the file, or rename the file\n"
+    )

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from hpsearch.config import StudyConfig
 from hpsearch.config.execution import Execution
-from hpsearch.data import Dataset, load_dataset
+from hpsearch.config.study_data import load_study_data
+from hpsearch.data import Dataset
 from hpsearch.errors import StoreError
 from hpsearch.execution.contract import TrialFinished, TrialStarted
 from hpsearch.execution.factory import make_executor, require_backend
@@ -91,7 +92,7 @@ def run_study(
     Data and config problems are raised before anything is written. With `new`, an existing
     study of that name is set aside (renamed, never deleted) and a new one begins. `show` says
     what the returned overview holds."""
-    dataset = load_dataset(config.data)
+    dataset = load_study_data(config)
     require_backend(execution.backend)  # before anything is written
     folder = Path(runs_dir) / config.name
     aside = set_aside(folder) if new else None
