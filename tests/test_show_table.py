@@ -58,7 +58,7 @@ def test_a_wide_terminal_has_a_column_per_hyperparameter(study) -> None:
     header = header_lines(text)
     assert "learning" in header[0] and "hidden" in header[0]
     assert re.search(r"#\s+trial\s+round\s+error\s+error\s+diagnosis\s+rate\s+beta1\s+units\s+"
-                     r"activation\s+epochs\s+time", header[1])  # fmt: skip
+                     r"activation\s+epochs trained\s+time", header[1])  # fmt: skip
     view = view_study(read_snapshot(study), ShowOptions(), summary=False)
     rows = table_rows(text)
     assert [int(cells[1]) for cells in rows] == [row.record.number for row in view.rows]

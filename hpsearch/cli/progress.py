@@ -17,6 +17,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Column
 from rich.text import Text
 
 from hpsearch.cli.cells import epoch_line
@@ -105,14 +106,14 @@ class BarProgress(_Tally):
     def __init__(self, console: Console) -> None:
         super().__init__()
         self.curve: list[float] = []
-        self.bar = Progress(
+        self.bar = Progress(  # on a narrow terminal the summary wraps; the counts and times stay
             TextColumn("[bold]trials"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[summary]}"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
+            BarColumn(bar_width=16),
+            MofNCompleteColumn(table_column=Column(no_wrap=True)),
+            TimeElapsedColumn(table_column=Column(no_wrap=True)),
+            TextColumn("eta", table_column=Column(no_wrap=True)),
+            TimeRemainingColumn(table_column=Column(no_wrap=True)),
+            TextColumn("{task.fields[summary]}"),  # the one that wraps, when one must
             console=console,
         )
         self.task = self.bar.add_task("trials", total=None, summary="")

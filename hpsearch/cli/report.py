@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from hpsearch.cli.cells import error_cell
+from hpsearch.cli.cells import error_cell, param_cell
 from hpsearch.cli.show_table import ASSUMED, READINGS, render_view
 from hpsearch.config import StudyConfig
 from hpsearch.data.catalog import BuiltinDataset
@@ -85,7 +85,8 @@ def trials_table(config: StudyConfig, trials: list[TrialSpec]) -> Table:
     for trial in trials:
         table.add_column(f"trial {trial.number}", justify="right")
     for name in names:
-        table.add_row(name, *(_cell(trial.params[name]) for trial in trials))
+        distribution = space.searched.get(name)
+        table.add_row(name, *(param_cell(distribution, trial.params[name]) for trial in trials))
     return table
 
 

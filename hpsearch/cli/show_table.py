@@ -182,7 +182,7 @@ def _tail_columns(with_tail: bool) -> list[Column]:
     if not with_tail:
         return []
     return [
-        Column("epochs", lambda r: str(r.record.epochs)),
+        Column("epochs trained", lambda r: str(r.record.epochs)),
         Column("time", lambda r: duration_cell(r.record.duration_s)),
     ]
 
