@@ -5,30 +5,17 @@ from __future__ import annotations
 import sys
 
 import pytest
-from typer.testing import CliRunner
 
-from hpsearch.cli.app import TRAIN_NEEDS, app
+from hpsearch.cli.app import TRAIN_NEEDS
 from tests.results_cases import make_study
+from tests.test_dead_ends import IRIS, hpsearch
 
-runner = CliRunner()
-
-IRIS = """\
-name: iris
-data: {dataset: iris}
-hyperparameters:
-  learning_rate: {distribution: log_uniform, low: 1e-3, high: 1e-1}
-  epochs: 2
-search: {trials: 2, seed: 2, workers: 1}
-"""
-
-
-def hpsearch(*args: object, **kwargs):
-    return runner.invoke(app, [str(arg) for arg in args], **kwargs)
+SMALL = IRIS.replace("trials: 14", "trials: 2")
 
 
 @pytest.fixture
 def iris(tmp_path):
-    (tmp_path / "iris.yaml").write_text(IRIS)
+    (tmp_path / "iris.yaml").write_text(SMALL)
     return tmp_path / "iris.yaml"
 
 
