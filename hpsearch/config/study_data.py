@@ -10,11 +10,11 @@ from hpsearch.errors import DataError
 
 def load_study_data(config: StudyConfig) -> Dataset:
     """`load_dataset(config.data)`; a `DataError` names the line of the setting it is about
-    (the `dataset:` line when it is about the data itself) when the config came from a file."""
+    (the `dataset:` line when it is about the data itself, or that setting is not written)."""
     try:
         return load_dataset(config.data)
     except DataError as error:
-        key = error.key or "dataset"
+        key = error.key if config.data_line(error.key or "") else "dataset"
         line = config.data_line(key)
         if config.path is None or line is None:
             raise

@@ -55,11 +55,11 @@ def _read(layout: Layout, missing: Missing) -> Table:
 
 def _layout(path: str, role: str, target: str | None, features: Sequence[str] | None) -> Layout:
     names, skip = _header(path, role)
-    label = _column(names, target or names[-1], "target", path)
+    label = _column(names, target or names[-1], "target", path, role)
     if features is None:
         columns = tuple(i for i in range(len(names)) if i != label)
     else:
-        columns = tuple(_column(names, name, "feature", path) for name in features)
+        columns = tuple(_column(names, name, "feature", path, role) for name in features)
     if not columns:
         raise DataError(
             f"{path} has no feature columns besides the target '{names[label]}'; it needs one"
@@ -135,14 +135,14 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _column(names: tuple[str, ...], name: str, what: str, path: str) -> int:
+def _column(names: tuple[str, ...], name: str, what: str, path: str, role: str) -> int:
     if name not in names:
         close = difflib.get_close_matches(name, names, n=1)
         listed = f"its columns are: {column_list(names)}"
         hint = f"did you mean '{close[0]}'? {listed[0].upper()}{listed[1:]}" if close else listed
         raise DataError(
             f"{what} column '{name}' is not in {path}; {hint}",
-            key="target" if what == "target" else "features",
+            key=role if role != "dataset" else "target" if what == "target" else "features",
         )
     return names.index(name)
 
