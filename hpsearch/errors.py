@@ -19,7 +19,13 @@ class ConfigError(HpsearchError):
 
 
 class DataError(HpsearchError):
-    """A dataset cannot be loaded or split as asked."""
+    """A dataset cannot be loaded or split as asked. `key` names the `data:` setting it is about
+    (`target`, `features`, `dev`…; None: the dataset itself), so that a study file's line can be
+    named."""
+
+    def __init__(self, message: str, *, key: str | None = None, option: str | None = None) -> None:
+        super().__init__(message, option=option)
+        self.key = key
 
 
 class StoreError(HpsearchError):

@@ -40,7 +40,9 @@ def test_show_prints_the_summary_then_the_table_in_80_columns(runs) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "study synthetic (1 round): 12 trials, 11 complete, 1 failed"
     assert "best 10 of 11 complete trials, by dev error" in lines
-    assert max(len(line.rstrip()) for line in lines) <= 80
+    table = lines[lines.index("best 10 of 11 complete trials, by dev error") + 1 : -1]
+    assert max(len(line.rstrip()) for line in table) <= 80
+    assert lines[-1].startswith("diagnosis: ") and lines[-1].endswith("`show --target-error`")
 
 
 def test_show_takes_the_path_of_a_study_folder_too(runs) -> None:
@@ -64,8 +66,12 @@ def test_machine_formats_print_only_the_data_of_every_trial(runs) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["show", "nothing"], "there is no study in {runs}/nothing (no study.db); check the "
-         "study name, or start it with `hpsearch run CONFIG`"),
+        (["show", "nothing"], "--runs-dir {runs} holds no study 'nothing'; it holds: iris, "
+         "synthetic. The runs folder is $HPSEARCH_RUNS when set, else runs/ in the working "
+         "directory (not the study file's folder)"),
+        (["show", "synthetc"], "--runs-dir {runs} holds no study 'synthetc'; did you mean "
+         "'synthetic'? It holds: iris, synthetic. The runs folder is $HPSEARCH_RUNS when set, "
+         "else runs/ in the working directory (not the study file's folder)"),
         (["show", "synthetic", "--sort", "speed"], "--sort must be one of dev_error, "
          "train_error, duration, trial, learning_rate, beta1, hidden_units, activation, "
          "but got 'speed'"),
@@ -74,8 +80,9 @@ def test_machine_formats_print_only_the_data_of_every_trial(runs) -> None:
         (["best", "iris", "--output", "/no/such/folder/chosen.yaml"], "--output "
          "/no/such/folder/chosen.yaml cannot be written (No such file or directory); give a "
          "file in an existing, writable folder"),
-        (["best", "nothing"], "there is no study in {runs}/nothing (no study.db); check the "
-         "study name, or start it with `hpsearch run CONFIG`"),
+        (["best", "nothing"], "--runs-dir {runs} holds no study 'nothing'; it holds: iris, "
+         "synthetic. The runs folder is $HPSEARCH_RUNS when set, else runs/ in the working "
+         "directory (not the study file's folder)"),
     ],
 )  # fmt: skip
 def test_mistakes_are_one_line_on_stderr_and_exit_code_2(runs, args, message) -> None:

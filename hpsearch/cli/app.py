@@ -4,7 +4,6 @@ renders the answer. Library errors (`HpsearchError`) become a one-line message a
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,9 +13,8 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from hpsearch import __version__
-from hpsearch.errors import HpsearchError
-
-FORMATS = ("csv", "json", "markdown")  # what `show --format` writes besides a table
+from hpsearch.errors import ConfigError, HpsearchError
+from hpsearch.store.layout import DEFAULT_RUNS, RUNS_ENV, default_runs, quoted
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False)
@@ -27,8 +25,8 @@ class _Commands(TyperGroup):
     commands in the order a study uses them."""
 
     ORDER = (
-        "run", "show", "best", "zoom", "plot", "export", "predict", "train", "check", "datasets",
-        "schema",
+        "run", "show", "best", "zoom", "plot", "export", "predict", "studies", "remove", "train",
+        "check", "datasets", "schema",
     )  # fmt: skip
 
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
@@ -54,30 +52,61 @@ def _said(error: HpsearchError) -> str:
 
 
 RunsDir = Annotated[
-    Path, typer.Option("--runs-dir", help="The folder that holds the studies.", show_default=True)
+    Path,
+    typer.Option(
+        "--runs-dir",
+        envvar=RUNS_ENV,
+        metavar="PATH",
+        help=f"The folder that holds the studies: ${RUNS_ENV} when set, else {DEFAULT_RUNS}/ "
+        "in the working directory (not beside the study file).",
+        show_default=False,
+    ),
 ]
 Workers = Annotated[
     int | None,
-    typer.Option(min=1, help="Trials at once (default: the config's, else one per core)."),
+    typer.Option(
+        min=1, metavar="N", help="Trials at once (default: the config's, else one per core)."
+    ),
 ]
 Backend = Annotated[
     str | None,
-    typer.Option(help="Where trials run: local processes, or a Dask cluster ('local', 'dask')."),
+    typer.Option(
+        metavar="local|dask",
+        help="Where trials run: local processes, or a Dask cluster ('local', 'dask').",
+    ),
 ]
 Scheduler = Annotated[
-    str | None, typer.Option(help="A Dask scheduler's address, e.g. tcp://host:8786.")
+    str | None,
+    typer.Option(metavar="ADDRESS", help="A Dask scheduler's address, e.g. tcp://host:8786."),
 ]
 Study = Annotated[
     str,
     typer.Argument(
-        help="The study: its name under --runs-dir, or the path of its folder.", show_default=False
+        metavar="STUDY",
+        help="The study: its name under --runs-dir, the path of its folder, or the study file "
+        "that defines it.",
+        show_default=False,
     ),
 ]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="No progress output.")]
+
+EXIT_CODES = (
+    "Exit codes: 0 success; 1 a trial failed (the others are kept); 2 a mistake in the input "
+    "(the message says what to change); 3 nothing usable: no trial of the study completed "
+    "(all diverged, timed out or failed); 130 interrupted (run the same command again to resume)."
+)
+
+TRAIN_NEEDS = (
+    "train needs a study file or a dataset: `hpsearch train CONFIG` trains the file's fixed "
+    "values (a searched one needs --set NAME=VALUE), `hpsearch train --dataset digits` a network "
+    "with every default; `hpsearch datasets` lists the built-in datasets"
+)
 
 app = typer.Typer(
     cls=_Commands,
     help="Random, log-scaled, coarse-to-fine hyperparameter search for NumPy neural networks.",
+    epilog=EXIT_CODES,
+    rich_markup_mode=None,  # plain click help: the same on every typer version
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
@@ -94,7 +123,13 @@ def _print_version(value: bool) -> None:
 def main(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_print_version, is_eager=True, help="Show the version."),
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            metavar="",
+            help="Show the version.",
+        ),
     ] = False,
 ) -> None:
     """Random, log-scaled, coarse-to-fine hyperparameter search for NumPy neural networks."""
@@ -105,7 +140,9 @@ def check(
     path: Annotated[
         Path, typer.Argument(metavar="CONFIG", help="The study's YAML file.", show_default=False)
     ],
-    draws: Annotated[int, typer.Option(min=0, help="How many of the first trials to show.")] = 5,
+    draws: Annotated[
+        int, typer.Option(min=0, metavar="N", help="How many of the first trials to show.")
+    ] = 5,
 ) -> None:
     """Validate a study file and its data; show what it would search.
 
@@ -141,12 +178,15 @@ def run(
     workers: Workers = None,
     backend: Backend = None,
     scheduler: Scheduler = None,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
     new: Annotated[
-        bool, typer.Option("--new", help="Set an existing study of this name aside; start anew.")
+        bool,
+        typer.Option(
+            "--new", metavar="", help="Set an existing study of this name aside; start anew."
+        ),
     ] = False,
     quiet: Quiet = False,
-    top: Annotated[int, typer.Option(min=1, help="Rows of the final table.")] = 10,
+    top: Annotated[int, typer.Option(min=1, metavar="N", help="Rows of the final table.")] = 10,
 ) -> None:
     """Run a study: sample, train in parallel, store, rank by dev error.
 
@@ -165,8 +205,17 @@ def run(
         done = run_study(
             config, runs_dir, execution, new=new, observer=observer, show=ShowOptions(top=top)
         )
-    render_outcome(stdout, done)
+    render_outcome(stdout, done, _again("run", str(path), runs_dir))
     raise typer.Exit(done.exit_code)
+
+
+def _again(command: str, target: str, runs_dir: Path) -> str:
+    """The command that resumes what this one began, as it can be pasted: the runs folder is
+    named unless it is the one the command would find by itself."""
+    line = f"hpsearch {command} {quoted(target)}"
+    if runs_dir != default_runs():
+        line += f" --runs-dir {quoted(runs_dir)}"
+    return line
 
 
 def _execution(workers: int | None, backend: str | None, scheduler: str | None) -> dict:
@@ -176,13 +225,25 @@ def _execution(workers: int | None, backend: str | None, scheduler: str | None) 
     return {"workers": workers, "backend": backend, "scheduler": scheduler}
 
 
-Format = StrEnum("Format", {name: name for name in ("table", *FORMATS)})
+FORMATS = {
+    "table": "the summary and the ranked table",
+    "csv": "the rows alone, for a spreadsheet",
+    "json": "the rows alone, for a program",
+    "markdown": "the rows alone, for a document",
+}
+
+
+def _check_format(value: str) -> None:
+    """Refuses an unknown --format, listing the formats in the tool's own words."""
+    if value not in FORMATS:
+        listed = "; ".join(f"{name} ({what})" for name, what in FORMATS.items())
+        raise ConfigError(f"--format must be one of: {listed}; but got '{value}'")
 
 
 @app.command()
 def show(
     study: Study,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
     top: Annotated[
         int | None,
         typer.Option(
@@ -191,24 +252,35 @@ def show(
             "in csv and in json).",
         ),
     ] = None,
-    round: Annotated[int | None, typer.Option(help="Only the trials of this round.")] = None,
+    round: Annotated[
+        int | None, typer.Option(metavar="N", help="Only the trials of this round.")
+    ] = None,
     all_: Annotated[
         bool,
         typer.Option(
-            "--all", help="Also the trials that did not complete, with their reasons and workers."
+            "--all",
+            metavar="",
+            help="Also the trials that did not complete, with their reasons and workers.",
         ),
     ] = False,
     sort: Annotated[
         str,
         typer.Option(
-            help="dev_error (the ranking), train_error, duration, trial, or a hyperparameter."
+            metavar="COLUMN",
+            help="dev_error (the ranking), train_error, duration, trial, or a hyperparameter.",
         ),
     ] = "dev_error",
-    format: Annotated[Format, typer.Option(help="How to print the rows.")] = Format.table,
+    format: Annotated[
+        str,
+        typer.Option(metavar="|".join(FORMATS), help="How to print the rows."),
+    ] = "table",
     target_error: Annotated[
         float | None,
         typer.Option(
-            min=0.0, max=1.0, help="An estimate of the optimal error (default: the config's)."
+            min=0.0,
+            max=1.0,
+            metavar="ERROR",
+            help="An estimate of the optimal error (default: the config's).",
         ),
     ] = None,
 ) -> None:
@@ -217,32 +289,39 @@ def show(
     Or the rows alone as csv, json or markdown. Works while the study runs."""
     from hpsearch.cli.export import render
     from hpsearch.cli.show_table import render_view
+    from hpsearch.study.find import study_folder
     from hpsearch.study.overview import DEFAULT_TOP, ShowOptions, view_study
-    from hpsearch.study.snapshot import read_snapshot, study_folder
+    from hpsearch.study.snapshot import read_snapshot
 
-    if top is None and format in (Format.table, Format.markdown) and not all_:
+    _check_format(format)
+    if top is None and format in ("table", "markdown") and not all_:
         top = DEFAULT_TOP
     options = ShowOptions(top, round, all_, sort, target_error)
-    table = format is Format.table
+    table = format == "table"
     view = view_study(read_snapshot(study_folder(study, runs_dir)), options, summary=table)
     if table:
         render_view(stdout, view)
     else:
-        typer.echo(render(view, format.value), nl=False)
+        typer.echo(render(view, format), nl=False)
 
 
 @app.command()
 def best(
     study: Study,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
     test: Annotated[
         bool,
         typer.Option(
-            "--test", help="Evaluate the chosen trial once on the test split (nothing ranks by it)."
+            "--test",
+            metavar="",
+            help="Evaluate the chosen trial once on the test split (nothing ranks by it).",
         ),
     ] = False,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the configuration to this file.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the configuration to this file."
+        ),
     ] = None,
 ) -> None:
     """The chosen trial: its curves and its configuration as a study file.
@@ -251,7 +330,8 @@ def best(
     split, the one command that reads it."""
     from hpsearch.cli.report import render_chosen, render_test_read
     from hpsearch.study.best import choose, evaluate_on_test, write_reuse_yaml
-    from hpsearch.study.snapshot import read_snapshot, study_folder
+    from hpsearch.study.find import study_folder
+    from hpsearch.study.snapshot import read_snapshot
 
     snapshot = read_snapshot(study_folder(study, runs_dir))
     chosen = choose(snapshot)
@@ -266,15 +346,18 @@ def best(
 @app.command()
 def plot(
     study: Study,
-    runs_dir: RunsDir = Path("runs"),
-    top: Annotated[int, typer.Option(min=1, help="Trials in the learning-curve plot.")] = 5,
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
+    top: Annotated[
+        int, typer.Option(min=1, metavar="N", help="Trials in the learning-curve plot.")
+    ] = 5,
 ) -> None:
     """Draw the study as PNG files in <study>/plots/.
 
     Dev error against each hyperparameter on its scale, round by round; the best trials'
     learning curves; the best dev error so far."""
     from hpsearch.cli.plots import plot_study
-    from hpsearch.study.snapshot import read_snapshot, study_folder
+    from hpsearch.study.find import study_folder
+    from hpsearch.study.snapshot import read_snapshot
 
     for path in plot_study(read_snapshot(study_folder(study, runs_dir)), top):
         stdout.print(str(path), markup=False, highlight=False)
@@ -282,21 +365,30 @@ def plot(
 
 @app.command()
 def zoom(
-    study: Annotated[str, typer.Argument(help="A study's name, or the path of its folder.")],
+    study: Study,
     top: Annotated[
         int | None,
-        typer.Option(min=1, help="Zoom around the best K trials (default: the best 20%, ≥ 3)."),
+        typer.Option(
+            min=1, metavar="K", help="Zoom around the best K trials (default: the best 20%, ≥ 3)."
+        ),
     ] = None,
     trials: Annotated[
-        int | None, typer.Option(min=1, help="Trials of the new round (default: as the last).")
+        int | None,
+        typer.Option(min=1, metavar="N", help="Trials of the new round (default: as the last)."),
     ] = None,
     margin: Annotated[
         float | None,
-        typer.Option(min=0, help="Share of the best trials' span added on each side [0.5]."),
+        typer.Option(
+            min=0, metavar="M", help="Share of the best trials' span added on each side [0.5]."
+        ),
     ] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Set a range by hand: NAME=LOW:HIGH, or NAME=A,B for choices."),
+        typer.Option(
+            "--set",
+            metavar="NAME=LOW:HIGH",
+            help="Set a range by hand: NAME=LOW:HIGH, or NAME=A,B for choices.",
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the region and its YAML; run nothing.")
@@ -304,7 +396,7 @@ def zoom(
     workers: Workers = None,
     backend: Backend = None,
     scheduler: Scheduler = None,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
     quiet: Quiet = False,
 ) -> None:
     """Coarse to fine: narrow the search to the best trials' region, run a new round.
@@ -313,7 +405,7 @@ def zoom(
     from hpsearch.cli.progress import progress_for
     from hpsearch.cli.report import render_outcome, render_zoom
     from hpsearch.search.zoom import parse_range
-    from hpsearch.study.snapshot import study_folder
+    from hpsearch.study.find import study_folder
     from hpsearch.study.zoom_round import ZoomRequest, zoom_study
 
     folder = study_folder(study, runs_dir)
@@ -323,8 +415,38 @@ def zoom(
         done = zoom_study(folder, request, _execution(workers, backend, scheduler), observer)
     render_zoom(stdout, done)
     if done.run is not None:
-        render_outcome(stdout, done.run)
+        render_outcome(stdout, done.run, _again("zoom", study, runs_dir))
         raise typer.Exit(done.run.exit_code)
+
+
+@app.command()
+def studies(runs_dir: RunsDir = Path(DEFAULT_RUNS)) -> None:
+    """List the studies in the runs folder: rounds, trials done of planned, best dev error,
+    state (running, interrupted, complete) and last change."""
+    from hpsearch.cli.studies_table import render_studies
+    from hpsearch.study.listing import list_studies
+
+    render_studies(stdout, runs_dir, list_studies(runs_dir))
+
+
+@app.command()
+def remove(
+    study: Study,
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", metavar="", help="Remove without asking.")
+    ] = False,
+) -> None:
+    """Delete a study: its trials, kept models, plots and test-read log.
+
+    Refused while the study runs; asks first unless --yes. Other files in its folder are kept."""
+    from hpsearch.cli.studies_table import ask_to_remove, render_removed
+    from hpsearch.study.find import study_folder
+    from hpsearch.study.remove import remove_study
+
+    removed = remove_study(study_folder(study, runs_dir), lambda s: yes or ask_to_remove(s))
+    render_removed(stdout, removed)
+    raise typer.Exit(0 if removed.confirmed else 1)
 
 
 @app.command()
@@ -332,22 +454,31 @@ def train(
     path: Annotated[
         Path | None,
         typer.Argument(
-            metavar="[CONFIG]",
+            metavar="CONFIG",
             help="A study file: its data and fixed hyperparameters.",
             show_default=False,
         ),
     ] = None,
     dataset: Annotated[
-        str | None, typer.Option(help="Without CONFIG: a built-in dataset [default: digits].")
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Without CONFIG: a built-in dataset (digits when only --set is given).",
+        ),
     ] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="A hyperparameter: NAME=VALUE, e.g. learning_rate=0.01."),
+        typer.Option(
+            "--set",
+            metavar="NAME=VALUE",
+            help="A hyperparameter: NAME=VALUE, e.g. learning_rate=0.01.",
+        ),
     ] = None,
     seed: Annotated[
         int | None,
         typer.Option(
             min=0,
+            metavar="N",
             help="Seeds the weights, shuffling, dropout (default: the file's "
             "search.training_seed, else 0).",
             show_default=False,
@@ -355,7 +486,10 @@ def train(
     ] = None,
     save: Annotated[
         Path | None,
-        typer.Option(help="Write the trained network to this model file (.npz, for predict)."),
+        typer.Option(
+            metavar="FILE",
+            help="Write the trained network to this model file (.npz, for predict).",
+        ),
     ] = None,
 ) -> None:
     """Train one network with fixed hyperparameters and print train and dev error per epoch."""
@@ -364,6 +498,8 @@ def train(
     from hpsearch.study.train import fixed_hyperparameters, study_for, train_one
     from hpsearch.userinput.settings import parse_setting
 
+    if path is None and dataset is None and not set_:
+        raise ConfigError(TRAIN_NEEDS)
     config = study_for(path, dataset)
     hyperparameters = fixed_hyperparameters(config, [parse_setting(text) for text in set_ or ()])
     training = train_one(

@@ -104,6 +104,7 @@ class StudyConfig(BaseModel):
         None, description="an estimate of the optimal (Bayes, human) error, for bias/variance"
     )
     _path: Path | None = PrivateAttr(None)
+    _data_lines: dict[str, int] = PrivateAttr(default_factory=dict)  # `data:` key → its line
 
     @field_validator("name")
     @classmethod
@@ -119,6 +120,10 @@ class StudyConfig(BaseModel):
     def path(self) -> Path | None:
         """The file this config was read from, if any."""
         return self._path
+
+    def data_line(self, key: str) -> int | None:
+        """The line of `data.<key>` in the study file, None when it was not written there."""
+        return self._data_lines.get(key)
 
     def study_identity(self) -> dict[str, Any]:
         """What makes a study this study, as plain JSON: a resumed run with a different identity
@@ -180,7 +185,13 @@ def parse_config(
     problems = document.problems + problems
     if problems or config is None:
         raise ConfigError(document.render(problems, source_name))
-    return config.model_copy(update={"data": _resolve_paths(config.data, folder)})
+    config = config.model_copy(update={"data": _resolve_paths(config.data, folder)})
+    config._data_lines = {
+        location[1]: line
+        for location, line in document.lines.items()
+        if len(location) == 2 and location[0] == "data"
+    }
+    return config
 
 
 def _validate(raw: dict[str, Any], stem: str) -> tuple[StudyConfig | None, list[Problem]]:
@@ -191,11 +202,23 @@ def _validate(raw: dict[str, Any], stem: str) -> tuple[StudyConfig | None, list[
         raw["hyperparameters"] = space or SearchSpace()  # its problems are reported above
     if "name" not in raw and NAME.fullmatch(stem):
         raw["name"] = stem
+    elif "name" not in raw and not stem.startswith("<"):  # a file's name that cannot be one
+        problems.append(Problem((), _unnamed(stem)))
+        raw["name"] = "unnamed"  # so that only the message above speaks of the name
     try:
         config = StudyConfig.model_validate(raw)
     except ValidationError as error:
         return None, problems + problems_from(error.errors(), raw, StudyConfig)
     return config, problems + _grid_problems(config)
+
+
+def _unnamed(stem: str) -> str:
+    suggested = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.") or "my-study"
+    return (
+        f"the study needs a `name:`: without one it is named after the file, but '{stem}' "
+        "cannot name its folder (letters, digits, `_`, `.` and `-`, no spaces); add "
+        f"`name: {suggested}` to the file, or rename the file"
+    )
 
 
 def _grid_problems(config: StudyConfig) -> list[Problem]:

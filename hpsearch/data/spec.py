@@ -87,6 +87,12 @@ class DataSpec(BaseModel):
     def _known_dataset(cls, name: str) -> str:
         if name in BUILTIN_NAMES or name.lower().endswith(FILE_SUFFIXES):
             return name
+        if name.lower().endswith((".tsv", ".tab", ".txt")):
+            raise ValueError(
+                f"'{name}': hpsearch reads comma-separated .csv files, and .npz or .npy arrays; "
+                "save a tab-separated file as .csv with commas (pandas: pd.read_csv(path, "
+                "sep='\\t').to_csv(new_path, index=False))"
+            )
         close = difflib.get_close_matches(name, BUILTIN_NAMES, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise ValueError(

@@ -27,7 +27,8 @@ try:
 except ImportError as error:  # the optional extra
     raise ConfigError(
         "the dask backend needs the `distributed` package, which cannot be imported "
-        f'({error}); install it with `pip install "hpsearch[dask]"`'
+        f'({error}); install it with `pip install -e ".[dask]"` in a checkout of hpsearch, as '
+        'the README does, or `pip install "hpsearch[dask]"`'
     ) from error
 
 import hpsearch

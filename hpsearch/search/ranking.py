@@ -3,6 +3,7 @@ and a summary of each learning curve. Pure functions of stored records."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -97,8 +98,12 @@ def _sort_key(column: str, parameters: Sequence[str]) -> Callable[[TrialRecord],
         return lambda r: (False, r.number)
     if column in parameters:
         return lambda r: _value_key(r.params.get(column))
-    choices = ", ".join([*SORT_COLUMNS, *parameters])
-    raise ConfigError(f"sort must be one of {choices}, but got '{column}'", option="sort")
+    known = [*SORT_COLUMNS, *parameters]
+    close = difflib.get_close_matches(column, known, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise ConfigError(
+        f"sort must be one of {', '.join(known)}, but got '{column}'{hint}", option="sort"
+    )
 
 
 def _value_key(value: Any) -> tuple:

@@ -17,6 +17,7 @@ from typing import Any, Self
 
 from hpsearch import __version__
 from hpsearch.errors import StoreError
+from hpsearch.store.identity import changes
 from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, model_path
 from hpsearch.store.runlock import RunLock
 from hpsearch.store.sqlite import (
@@ -111,21 +112,12 @@ class StudyStore:
         return cls(folder, conn, lock)
 
     def check_identity(self, identity: dict[str, Any]) -> None:
-        """Refuses to resume the study with a config that would make different trials."""
-        stored = self.info.identity
-        changed = [
-            key
-            for key in sorted(stored.keys() | identity.keys())
-            if dumps(stored.get(key, "(absent)")) != dumps(identity.get(key, "(absent)"))
-        ]
+        """Refuses to resume the study with a config that would make different trials, naming
+        each changed key with its old and new value."""
+        changed = changes(self.info.identity, identity)
         if changed:
-            details = "; ".join(
-                f"{key}: {stored.get(key, '(absent)')!r} → {identity.get(key, '(absent)')!r}"
-                for key in changed
-            )
             raise StoreError(
-                f"study '{self.info.name}' was made with another config ({details}); "
-                "run it with its original config, or give the new config another study name"
+                f"study '{self.info.name}' was made with another config: {'; '.join(changed)}"
             )
 
     def add_round(

@@ -7,22 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from hpsearch.config import StudyConfig
 from hpsearch.config.execution import Execution
-from hpsearch.data import Dataset, load_dataset
+from hpsearch.config.study_data import load_study_data
+from hpsearch.data import Dataset
 from hpsearch.errors import StoreError
 from hpsearch.execution.contract import TrialFinished, TrialStarted
-from hpsearch.execution.factory import make_executor
+from hpsearch.execution.factory import make_executor, require_backend
 from hpsearch.execution.objective import run_trial, training_data
 from hpsearch.search.ranking import rank
 from hpsearch.search.sampler import count_trials, plan_trials
 from hpsearch.search.space import SearchSpace
-from hpsearch.store.layout import DB_NAME
+from hpsearch.store.layout import DB_NAME, quoted
 from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
 from hpsearch.study.model import pack_trial
@@ -56,6 +57,8 @@ class StudyRun:
     snapshot: Snapshot
     overview: StudyView
     interrupted: bool = False
+    ran: int = 0  # trials this run set out to run (0: the study had none left)
+    set_aside: Path | None = None  # where `new` moved the old study of this name
 
     @property
     def folder(self) -> Path:
@@ -67,9 +70,12 @@ class StudyRun:
 
     @property
     def exit_code(self) -> int:
-        """130 interrupted; 1 when a trial failed; else 0 (diverging is a result, not a fault)."""
+        """130 interrupted; 3 when no trial of the study completed (nothing to rank or use);
+        1 when a trial failed; else 0 (diverging is a result, not a fault). docs/exit-codes.md"""
         if self.interrupted:
             return 130
+        if not any(r.state is TrialState.COMPLETE for r in self.records):
+            return 3
         return 1 if any(r.state is TrialState.FAILED for r in self.records) else 0
 
 
@@ -87,17 +93,18 @@ def run_study(
     Data and config problems are raised before anything is written. With `new`, an existing
     study of that name is set aside (renamed, never deleted) and a new one begins. `show` says
     what the returned overview holds."""
-    dataset = load_dataset(config.data)
+    dataset = load_study_data(config)
+    require_backend(execution.backend)  # before anything is written
     folder = Path(runs_dir) / config.name
-    if new:
-        set_aside(folder)
+    aside = set_aside(folder) if new else None
     with _open_for_run(folder, config, dataset) as store:
         _plan_first_round(store, config)
         snapshot = snapshot_of(store)
         pending = pending_trials(snapshot.rounds, snapshot.records, config.search.seed)
-        return run_unfinished(
+        done = run_unfinished(
             store, snapshot, dataset, execution, observer or Observer(), pending, show
         )
+    return replace(done, set_aside=aside)
 
 
 def run_unfinished(
@@ -135,7 +142,7 @@ def run_unfinished(
             store.mark_interrupted(executor.stop())
             interrupted = True
     after = snapshot_of(store)
-    return StudyRun(after, view_study(after, show), interrupted)
+    return StudyRun(after, view_study(after, show), interrupted, len(todo))
 
 
 def pending_trials(
@@ -187,7 +194,10 @@ def _check_same_study(store: StudyStore, config: StudyConfig, dataset: Dataset) 
     try:
         store.check_identity(config.study_identity())
     except StoreError as error:
-        raise StoreError(f"{error}; {_afresh(config)} (the old study is kept, renamed)") from None
+        raise StoreError(
+            f"{error}. To run the changed config, {_afresh(config)} (the old study is kept, "
+            "renamed), or give it a new `name:` in its file; to resume the study, undo the change"
+        ) from None
     check_same_data(store, config, dataset)
 
 
@@ -202,7 +212,7 @@ def check_same_data(store: StudyStore, config: StudyConfig, dataset: Dataset) ->
 
 
 def _afresh(config: StudyConfig) -> str:
-    return f"or start afresh with `hpsearch run {config.path or 'CONFIG'} --new`"
+    return f"start afresh with `hpsearch run {quoted(config.path or 'CONFIG')} --new`"
 
 
 def _plan_first_round(store: StudyStore, config: StudyConfig) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from hpsearch.config import StudyConfig
 from hpsearch.search.ranking import rank
 from hpsearch.search.space import SearchSpace
-from hpsearch.store.layout import DB_NAME, model_path
+from hpsearch.store.layout import model_path
 from hpsearch.store.sqlite import RoundRecord, StudyInfo
 from hpsearch.store.study_store import StudyStore
 from hpsearch.store.test_reads import LoggedRead, logged_reads
@@ -60,9 +60,3 @@ def snapshot_of(store: StudyStore) -> Snapshot:
         store.trials(),
         logged_reads(store.folder),
     )
-
-
-def study_folder(study: str | Path, runs_dir: str | Path) -> Path:
-    """A study named on the command line: the path of its folder, or its name under `runs_dir`."""
-    path = Path(study)
-    return path if (path / DB_NAME).is_file() else Path(runs_dir) / path

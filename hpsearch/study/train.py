@@ -11,7 +11,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from hpsearch.config import StudyConfig, load_config
-from hpsearch.data import load_dataset, parse_spec
+from hpsearch.config.study_data import load_study_data
+from hpsearch.data import parse_spec
 from hpsearch.errors import ConfigError
 from hpsearch.execution.objective import train_on, training_data
 from hpsearch.execution.threads import one_blas_thread
@@ -73,7 +74,7 @@ def train_one(
     `search.training_seed` (what `best --output` writes), else 0."""
     if seed is None:
         seed = config.search.training_seed or 0
-    dataset = load_dataset(config.data)
+    dataset = load_study_data(config)
     with one_blas_thread():  # as every trial trains, so that a trial retrains to the same errors
         result = train_on(hyperparameters, training_data(dataset), seed, on_epoch)
     if save is not None:
