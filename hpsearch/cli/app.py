@@ -513,9 +513,7 @@ def train(
     raise typer.Exit(0 if training.state == "complete" else 1)
 
 
-class ModelFormat(StrEnum):
-    npz = "npz"
-    onnx = "onnx"
+MODEL_FORMATS = ("npz", "onnx")
 
 
 @app.command()
@@ -529,8 +527,11 @@ def export(
         typer.Option(min=0, help="A trial with saved weights (default: the chosen one)."),
     ] = None,
     format: Annotated[
-        ModelFormat, typer.Option(help="npz: the model file; onnx: an ONNX graph.")
-    ] = ModelFormat.npz,
+        str,
+        typer.Option(
+            metavar="|".join(MODEL_FORMATS), help="npz: the model file; onnx: an ONNX graph."
+        ),
+    ] = "npz",
     runs_dir: RunsDir = Path("runs"),
 ) -> None:
     """Write a trial's model to one file: weights, standardization, feature and class names.
@@ -538,10 +539,14 @@ def export(
     `hpsearch predict` and `hpsearch.load_model` read it; with --format onnx, any ONNX runtime."""
     from hpsearch.cli.model_report import render_export
     from hpsearch.study.export import export_model
-    from hpsearch.study.snapshot import study_folder
+    from hpsearch.study.find import study_folder
 
     folder = study_folder(study, runs_dir)
-    render_export(stdout, export_model(folder, output, trial, format.value))
+    if format not in MODEL_FORMATS:
+        raise ConfigError(
+            f"--format must be npz (the model file) or onnx (an ONNX graph), but got '{format}'"
+        )
+    render_export(stdout, export_model(folder, output, trial, format))
 
 
 @app.command()

@@ -17,10 +17,11 @@ from typing import TextIO
 import numpy as np
 
 from hpsearch.data.rows import read_rows
-from hpsearch.errors import ModelError
+from hpsearch.errors import ModelError, StoreError
 from hpsearch.study.best import choose
+from hpsearch.study.find import study_folder
 from hpsearch.study.model import Model, load_model
-from hpsearch.study.snapshot import read_snapshot, study_folder
+from hpsearch.study.snapshot import read_snapshot
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,15 @@ def open_model(target: str, runs_dir: str | Path) -> tuple[Model, str]:
     path = Path(target)
     if path.is_file():
         return load_model(path), str(path)
-    folder = study_folder(target, runs_dir)
-    if not folder.is_dir():
+    try:
+        folder = study_folder(target, runs_dir)
+    except StoreError:
         raise ModelError(
-            f"{target} is neither a model file nor a study (no study folder {folder}); give a "
-            "file that `hpsearch export` wrote, or a study's name or folder",
+            f"{target} is neither a model file nor a study (no study folder "
+            f"{Path(runs_dir) / target}); give a file that `hpsearch export` wrote, or a study's "
+            "name or folder",
             option="model",
-        )
+        ) from None
     chosen = choose(read_snapshot(folder))
     if chosen.weights is None:
         raise ModelError(
