@@ -4,10 +4,9 @@ parsing them all would be most of a command's time."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
-
-import orjson
 
 
 class LazyJson(Mapping[str, Any]):
@@ -24,7 +23,7 @@ class LazyJson(Mapping[str, Any]):
     def value(self) -> dict[str, Any]:
         """The parsed mapping (a plain dict)."""
         if self._value is None:
-            self._value = orjson.loads(self._text)
+            self._value = json.loads(self._text)  # curves may hold Infinity and NaN
         return self._value
 
     def __getitem__(self, key: str) -> Any:

@@ -171,7 +171,7 @@ def trial_records(rows: Iterable[tuple], columns: list[str]) -> list[TrialRecord
     records = []
     for row in rows:
         values = dict(zip(columns, row, strict=True))
-        values["params"] = orjson.loads(values["params"])
+        values["params"] = loads(values["params"])
         values["curves"] = LazyJson(values["curves"])
         values["state"] = STATES[values["state"]]
         for key in ("started", "finished"):
@@ -194,6 +194,15 @@ def record_of(
         "finished": datetime.fromisoformat(finished),
     }
     return TrialRecord.of(spec, stored, attempts=attempts, **when)
+
+
+def loads(text: str) -> Any:
+    """JSON as `dumps` wrote it: by orjson, four times faster, unless it holds the Infinity or
+    NaN that orjson does not read."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def dumps(value: Any) -> str:
