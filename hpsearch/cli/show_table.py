@@ -86,6 +86,11 @@ def summary_lines(view: StudyView) -> list[str]:
     if view.engines:
         engines = ", ".join(f"{n} ({count} trials)" for n, count in view.engines.items())
         lines.append(f"engine: {engines}; numpy and numba give the same results, bit for bit")
+    if view.threads != 1:
+        lines.append(
+            f"threads: {view.threads} BLAS threads per trial (the results depend on the count; "
+            "the study keeps it)"
+        )
     return lines
 
 

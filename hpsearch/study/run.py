@@ -123,6 +123,7 @@ def run_unfinished(
         trial_timeout=execution.trial_timeout,
         backend=execution.backend,
         scheduler=execution.scheduler,
+        threads=execution.threads,
     )
     record = _Recorder(store, snapshot, observer)
     interrupted = False

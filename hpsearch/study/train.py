@@ -14,7 +14,7 @@ from hpsearch.config import StudyConfig, load_config
 from hpsearch.data import load_dataset, parse_spec
 from hpsearch.errors import ConfigError
 from hpsearch.execution.objective import train_on, training_data
-from hpsearch.execution.threads import one_blas_thread
+from hpsearch.execution.threads import blas_threads
 from hpsearch.nn.hyperparams import HyperParams
 from hpsearch.userinput.messages import one_line
 
@@ -71,7 +71,7 @@ def train_one(
     """Trains on the config's train split, scores on dev, as a trial does; the test split stays
     untouched. `save` writes the trained network there."""
     dataset = load_dataset(config.data)
-    with one_blas_thread():  # as every trial trains, so that a trial retrains to the same errors
+    with blas_threads(config.search.threads):  # as its trials train: the same errors again
         result = train_on(hyperparameters, training_data(dataset), seed, on_epoch)
     if save is not None:
         result.network.save(save)

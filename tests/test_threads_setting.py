@@ -1,0 +1,45 @@
+"""`search.threads`: BLAS threads per trial, part of the study's identity, within the cores."""
+
+from __future__ import annotations
+
+import pytest
+
+from hpsearch.config import parse_config
+from hpsearch.config.execution import Execution, available_cores
+from hpsearch.errors import ConfigError
+
+
+def config(search: str):
+    return parse_config(f"data: {{dataset: iris}}\nsearch: {search}\n", "t.yaml")
+
+
+def test_one_thread_by_default_and_not_in_the_identity_of_older_studies() -> None:
+    settled = config("{trials: 2}")
+    assert settled.search.threads == 1
+    assert "threads" not in settled.study_identity()
+    assert Execution.of(settled.search).threads == 1
+
+
+def test_more_threads_are_part_of_the_identity_and_share_out_the_cores() -> None:
+    settled = config("{trials: 2, threads: 2}")
+    assert settled.study_identity()["threads"] == 2
+    assert settled.search.workers == max(1, available_cores() // 2)
+    assert Execution.of(settled.search, workers=1).threads == 2
+
+
+def test_workers_times_threads_may_not_exceed_the_cores() -> None:
+    cores = available_cores()
+    settled = config(f"{{trials: 2, threads: {cores}, workers: 1}}")
+    with pytest.raises(ConfigError) as error:
+        Execution.of(settled.search, workers=2)
+    assert str(error.value) == (
+        f"`workers × threads <= cores` must hold, but got 2 workers × {cores} threads = "
+        f"{2 * cores} on {cores} cores; lower workers, or search.threads"
+    )
+
+
+def test_threads_are_checked_where_they_are_written() -> None:
+    with pytest.raises(ConfigError, match=r"search → threads.*at least 1|threads"):
+        config("{threads: 0}")
+    with pytest.raises(ConfigError, match="threads=2 runs only on the local backend"):
+        config("{threads: 2, backend: dask, workers: 1}")
