@@ -43,3 +43,28 @@ def test_threads_are_checked_where_they_are_written() -> None:
         config("{threads: 0}")
     with pytest.raises(ConfigError, match="threads=2 runs only on the local backend"):
         config("{threads: 2, backend: dask, workers: 1}")
+
+
+def test_show_names_the_threads_a_study_trains_with(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from hpsearch.cli.app import app
+    from hpsearch.search.sampler import plan_trials
+    from hpsearch.store.study_store import StudyStore
+    from hpsearch.trial import TrialResult, TrialState
+
+    settled = config("{trials: 8, threads: 2, workers: 1}")
+    folder = tmp_path / settled.name
+    store = StudyStore.create(
+        folder, settled.name, settled.model_dump(mode="json"), settled.study_identity(), "fp", "ab"
+    )
+    specs = plan_trials(settled.hyperparameters, "random", seed=0, round=0, numbers=range(8))
+    with store:
+        store.add_round(settled.hyperparameters.to_dict(), "random", 8, 0)
+        done = [(s, TrialResult(s.number, 0, TrialState.COMPLETE, dev_error=0.1)) for s in specs]
+        assert store.add_finished(done) == 8
+    shown = CliRunner().invoke(app, ["show", str(folder)])
+    assert shown.exit_code == 0, shown.output
+    assert "threads: 2 BLAS threads per trial; results depend on the count" in (
+        shown.output.splitlines()
+    )

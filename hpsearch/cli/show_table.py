@@ -87,10 +87,7 @@ def summary_lines(view: StudyView) -> list[str]:
         engines = ", ".join(f"{n} ({count} trials)" for n, count in view.engines.items())
         lines.append(f"engine: {engines}; numpy and numba give the same results, bit for bit")
     if view.threads != 1:
-        lines.append(
-            f"threads: {view.threads} BLAS threads per trial (the results depend on the count; "
-            "the study keeps it)"
-        )
+        lines.append(f"threads: {view.threads} BLAS threads per trial; results depend on the count")
     return lines
 
 
