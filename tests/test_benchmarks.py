@@ -70,3 +70,38 @@ def test_quick_run_writes_every_table(tmp_path):
         row = re.search(rf"^\| {re.escape(claim)} \| (.*) \| (.*) \|$", text, re.M)
         assert row is not None, claim
         assert all(re.fullmatch(VERDICT, cell) for cell in row.groups()), row.group(0)
+
+
+@pytest.mark.slow
+def test_the_scale_benchmark_quick_run_prints_its_table():
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "scale.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("`python benchmarks/scale.py --quick` (fresh process per")
+    for command in ("show", "show --format csv", "show --all (first screen)", "best", "plot"):
+        assert re.search(
+            rf"^\| `{re.escape(command)}` \| \d+\.\d\d s \| \d+\.\d\d s \| ×", run.stdout, re.M
+        )
+    assert re.search(r"^\| hpsearch's cost per recorded trial \| \d+\.\d\d ms \|", run.stdout, re.M)
+    assert re.search(r"^\| store size per trial \| \d+\.\d KiB \|", run.stdout, re.M)
+
+
+@pytest.mark.slow
+def test_the_importance_comparison_quick_run_compares_both_estimates():
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "importance.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    share = r"(\d+\.\d)%"
+    row = rf"^\| scale \(194 complete\) \| learning_rate \| {share} \| {share} \| [+-]\d+\.\d% \|$"
+    found = re.search(row, run.stdout, re.M)
+    assert found and float(found.group(1)) > 50 and float(found.group(2)) > 50
