@@ -109,13 +109,7 @@ def _result(spec: TrialSpec, noise: float) -> TrialResult:
 
 def command_seconds(args: list[str], runs: Path, repeat: int) -> float:
     """Median wall time of `python -m hpsearch ARGS` in a fresh process, output discarded."""
-    command = [sys.executable, "-m", "hpsearch", *args, "scale", "--runs-dir", str(runs)]
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return _median_seconds([*args, "scale", "--runs-dir", str(runs)], repeat)
 
 
 def first_screen_seconds(args: list[str], runs: Path, repeat: int) -> float:
@@ -149,8 +143,12 @@ def first_screen_seconds(args: list[str], runs: Path, repeat: int) -> float:
 
 def check_seconds(repeat: int) -> float:
     """`hpsearch check configs/quickstart.yaml`, after a first run has warmed the caches."""
-    command = [sys.executable, "-m", "hpsearch", "check", "configs/quickstart.yaml"]
-    subprocess.run(command, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, check=True)
+    _median_seconds(["check", "configs/quickstart.yaml"], 1)
+    return _median_seconds(["check", "configs/quickstart.yaml"], repeat)
+
+
+def _median_seconds(args: list[str], repeat: int) -> float:
+    command = [sys.executable, "-m", "hpsearch", *args]
     times = []
     for _ in range(repeat):
         start = time.perf_counter()

@@ -72,16 +72,19 @@ def test_quick_run_writes_every_table(tmp_path):
         assert all(re.fullmatch(VERDICT, cell) for cell in row.groups()), row.group(0)
 
 
+def quick_run(script: str, timeout: int) -> subprocess.CompletedProcess:
+    """`python benchmarks/SCRIPT --quick`, which must succeed."""
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick"],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return run
+
+
 @pytest.mark.slow
 def test_the_scale_benchmark_quick_run_prints_its_table():
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "scale.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert run.returncode == 0, run.stderr
+    run = quick_run("scale.py", timeout=240)
     assert run.stdout.startswith("`python benchmarks/scale.py --quick` (fresh process per")
     for command in ("show", "show --format csv", "show --all (first screen)", "best", "plot"):
         assert re.search(
@@ -93,14 +96,7 @@ def test_the_scale_benchmark_quick_run_prints_its_table():
 
 @pytest.mark.slow
 def test_the_importance_comparison_quick_run_compares_both_estimates():
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "importance.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
+    run = quick_run("importance.py", timeout=120)
     share = r"(\d+\.\d)%"
     row = rf"^\| scale \(194 complete\) \| learning_rate \| {share} \| {share} \| [+-]\d+\.\d% \|$"
     found = re.search(row, run.stdout, re.M)
