@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from rich import box
@@ -15,16 +15,20 @@ from rich.table import Table
 
 from hpsearch.cli.cells import error_cell
 from hpsearch.cli.show_table import READINGS, render_view
-from hpsearch.config import StudyConfig
-from hpsearch.data.catalog import BuiltinDataset
-from hpsearch.search.ranking import CurveSummary, diagnose
-from hpsearch.store.test_reads import LoggedRead
-from hpsearch.study.best import Chosen, reuse_yaml
-from hpsearch.study.check import Checked
-from hpsearch.study.run import StudyRun
-from hpsearch.study.train import Training
-from hpsearch.study.zoom_round import ZoomRun
-from hpsearch.trial import TrialSpec
+from hpsearch.search.ranking import diagnose
+from hpsearch.study.best import reuse_yaml
+
+if TYPE_CHECKING:  # only named: importing `study.run` would load the executors for `check`
+    from hpsearch.config import StudyConfig
+    from hpsearch.data.catalog import BuiltinDataset
+    from hpsearch.search.ranking import CurveSummary
+    from hpsearch.store.test_reads import LoggedRead
+    from hpsearch.study.best import Chosen
+    from hpsearch.study.check import Checked
+    from hpsearch.study.run import StudyRun
+    from hpsearch.study.train import Training
+    from hpsearch.study.zoom_round import ZoomRun
+    from hpsearch.trial import TrialSpec
 
 ENGINES = {
     "numpy": "numpy (install hpsearch[numba] for fused kernels: faster, the same results)",
