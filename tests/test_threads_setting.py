@@ -29,13 +29,35 @@ def test_more_threads_are_part_of_the_identity_and_share_out_the_cores() -> None
 
 def test_workers_times_threads_may_not_exceed_the_cores() -> None:
     cores = available_cores()
-    settled = config(f"{{trials: 2, threads: {cores}, workers: 1}}")
+    threads = max(cores, 2)
+    settled = config(f"{{trials: 2, threads: {threads}, workers: 1}}")
     with pytest.raises(ConfigError) as error:
         Execution.of(settled.search, workers=2)
     assert str(error.value) == (
-        f"`workers × threads <= cores` must hold, but got 2 workers × {cores} threads = "
-        f"{2 * cores} on {cores} cores; lower workers, or search.threads"
+        f"`workers × threads <= cores` must hold, but got 2 workers × {threads} threads = "
+        f"{2 * threads} on {cores} cores; lower workers, or search.threads"
     )
+    single = config("{trials: 2, workers: 1}")  # one thread each: more workers stay allowed
+    assert Execution.of(single.search, workers=cores + 1).workers == cores + 1
+
+
+def test_run_refuses_more_threads_than_cores_before_anything_is_written(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from hpsearch.cli.app import app
+
+    cores = available_cores()
+    threads = max(cores, 2)
+    path = tmp_path / "big.yaml"
+    path.write_text(f"data: {{dataset: iris}}\nsearch: {{trials: 2, threads: {threads}}}\n")
+    runs = tmp_path / "runs"
+    result = CliRunner().invoke(app, ["run", str(path), "--workers", "2", "--runs-dir", str(runs)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: `workers × threads <= cores` must hold, but got 2 workers × {threads} threads "
+        f"= {2 * threads} on {cores} cores; lower workers, or search.threads\n"
+    )
+    assert not runs.exists()
 
 
 def test_threads_are_checked_where_they_are_written() -> None:

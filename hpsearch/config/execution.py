@@ -51,9 +51,9 @@ def check_execution(
 
 
 def check_cores(workers: int, threads: int) -> None:
-    """Workers × BLAS threads never exceed this machine's cores: more threads than cores only
-    slow every trial. Checked where trials run, not where a study file is read (`show` reads a
-    study made on a larger machine)."""
+    """Workers × BLAS threads never exceed this machine's cores when trials take more than one:
+    more threads than cores only slow every trial. Checked where trials run, not where a study
+    file is read (`show` reads a study made on a larger machine)."""
     cores = available_cores()
     if workers * threads > cores:
         raise ConfigError(
@@ -89,5 +89,5 @@ class Execution:
         check_execution(
             self.workers, self.trial_timeout, self.backend, self.scheduler, self.threads
         )
-        if self.backend == "local":
+        if self.backend == "local" and self.threads > 1:  # one thread each: as many as asked
             check_cores(self.workers, self.threads)
