@@ -4,6 +4,7 @@ normalization, no dropout) as a reference, and the bound the matrix products alo
 
     python benchmarks/network_speed.py            # 60,000 × 784 examples, 5 rounds
     python benchmarks/network_speed.py --quick    # a smoke run: 6,000 examples, 2 rounds
+    python benchmarks/network_speed.py --threads-only   # one trial on 1 and on 2 BLAS threads
 
 One BLAS / PyTorch thread, float32, one epoch per measurement after a warm-up epoch. Rounds
 alternate between the frameworks and the figures are medians, so that the ratio measured in one
@@ -11,7 +12,10 @@ run survives a noisy, shared machine. The GEMM rate is a large float32 matrix pr
 products only" runs just a step's products (forward, dW, dX) for an epoch's steps.
 
 Where OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set, the engines are measured a second time in a
-subprocess without them, on OpenBLAS's native kernels for this CPU."""
+subprocess without them, on OpenBLAS's native kernels for this CPU.
+
+Last, one 784→256→128→10 epoch on both engines with `search.threads` 1 and 2: what one big
+trial alone (`--workers 1`) gains from the cores (`hpsearch.execution.threads.blas_threads`)."""
 
 from __future__ import annotations
 
@@ -215,6 +219,27 @@ def report(case: Case, rates: dict[str, float], gflops: float) -> None:
     print(f"  GEMM rate: {gflops:.0f} GFLOP/s (2048² float32 matrix product)")
 
 
+THREAD_COUNTS = (1, 2)
+
+
+def threads_section(X: np.ndarray, y: np.ndarray, rounds: int) -> None:
+    """samples/s of one trial's epoch with 1 and with 2 BLAS threads, each engine."""
+    from hpsearch.execution.threads import blas_threads
+
+    case = CASES[0]
+    print(f"\nOne trial, {case.name}, on 1 and {THREAD_COUNTS[-1]} BLAS threads (search.threads)")
+    print(f"  {'':<22}" + "".join(f"{f'{t} thread' + 's' * (t > 1):>12}" for t in THREAD_COUNTS))
+    for name, make in ENGINES.items():
+        if name.startswith("matrix"):
+            continue
+        rates = []
+        for threads in THREAD_COUNTS:
+            with blas_threads(threads):
+                rates.append(measure(case, X, y, rounds, {name: make})[0][name])
+        cells = "".join(f"{rate:>12,.0f}" for rate in rates)
+        print(f"  {name:<22}{cells}   ×{rates[-1] / rates[0]:.2f} samples/s")
+
+
 def blas_kernels() -> str:
     blas = [info for info in threadpool_info() if info["user_api"] == "blas"]
     return ", ".join(f"{i['internal_api']} {i['version']} {i.get('architecture')}" for i in blas)
@@ -242,6 +267,9 @@ def main() -> None:
     parser.add_argument(
         "--engines-only", action="store_true", help="hpsearch's engines and the bound only"
     )
+    parser.add_argument(
+        "--threads-only", action="store_true", help="one trial on 1 and on 2 BLAS threads only"
+    )
     args = parser.parse_args()
     samples, rounds = (6_000, 2) if args.quick else (60_000, 5)
     rounds = args.rounds or rounds
@@ -250,15 +278,19 @@ def main() -> None:
         import torch
 
         torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((samples, N_FEATURES), dtype=np.float32)
+    y = rng.integers(0, N_CLASSES, samples)
+    print(f"{samples:,} random examples × {N_FEATURES} float32; median of {rounds} epochs")
+    if args.threads_only:
+        threads_section(X, y, rounds)
+        return
     with threadpool_limits(limits=1):
-        rng = np.random.default_rng(0)
-        X = rng.standard_normal((samples, N_FEATURES), dtype=np.float32)
-        y = rng.integers(0, N_CLASSES, samples)
-        print(f"{samples:,} random examples × {N_FEATURES} float32; median of {rounds} epochs")
         print(f"BLAS: {blas_kernels()}, 1 thread", flush=True)
         for case in CASES:
             report(case, *measure(case, X, y, rounds, frameworks))
     if not args.engines_only:
+        threads_section(X, y, rounds)
         native_run(args)
 
 

@@ -59,7 +59,7 @@ CASES = [
         "unknown key without a close match",
         edit("  seed: 0\n", "  seed: 0\n  parallel: yes\n"),
         f"{Q}, line 14: search.parallel: unknown key; expected one of: method, trials, seed, "
-        "workers, backend, scheduler, trial_timeout, keep_models, training_seed",
+        "workers, backend, scheduler, trial_timeout, keep_models, training_seed, threads",
     ),
     (
         "wrong type",

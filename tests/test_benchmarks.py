@@ -72,17 +72,40 @@ def test_quick_run_writes_every_table(tmp_path):
         assert all(re.fullmatch(VERDICT, cell) for cell in row.groups()), row.group(0)
 
 
+def quick_run(script: str, timeout: int) -> subprocess.CompletedProcess:
+    """`python benchmarks/SCRIPT --quick`, which must succeed."""
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick"],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return run
+
+
+@pytest.mark.slow
+def test_the_scale_benchmark_quick_run_prints_its_table():
+    run = quick_run("scale.py", timeout=240)
+    assert run.stdout.startswith("`python benchmarks/scale.py --quick` (fresh process per")
+    for command in ("show", "show --format csv", "show --all (first screen)", "best", "plot"):
+        assert re.search(
+            rf"^\| `{re.escape(command)}` \| \d+\.\d\d s \| \d+\.\d\d s \| ×", run.stdout, re.M
+        )
+    assert re.search(r"^\| hpsearch's cost per recorded trial \| \d+\.\d\d ms \|", run.stdout, re.M)
+    assert re.search(r"^\| store size per trial \| \d+\.\d KiB \|", run.stdout, re.M)
+
+
+@pytest.mark.slow
+def test_the_importance_comparison_quick_run_compares_both_estimates():
+    run = quick_run("importance.py", timeout=120)
+    share = r"(\d+\.\d)%"
+    row = rf"^\| scale \(194 complete\) \| learning_rate \| {share} \| {share} \| [+-]\d+\.\d% \|$"
+    found = re.search(row, run.stdout, re.M)
+    assert found and float(found.group(1)) > 50 and float(found.group(2)) > 50
+
+
 @pytest.mark.slow
 def test_the_predict_benchmark_reports_speed_and_memory_of_both_passes():
-    script = ROOT / "benchmarks" / "predict.py"
-    run = subprocess.run(
-        [sys.executable, str(script), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
+    run = quick_run("predict.py", timeout=120)
     lines = run.stdout.splitlines()
     assert lines[0] == "`python benchmarks/predict.py --quick`"
     assert lines[1].startswith("file        20,000 rows × 10 features + label, ")

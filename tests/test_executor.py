@@ -284,3 +284,12 @@ def test_make_executor_picks_the_backend_and_checks_its_options() -> None:
 def test_repeated_trial_numbers_are_refused() -> None:
     with pytest.raises(ValueError, match=r"each trial number must appear once, .* of \[0\]"):
         list(make("in-process").run(specs({}) * 2))
+
+
+@pytest.mark.parametrize("backend", ["in-process", "loky"])
+def test_a_study_may_give_each_trial_more_blas_threads(backend: str) -> None:
+    finished = outcomes(run_all(make(backend, threads=2), specs({})))
+    curves = finished[0].result.curves
+    assert curves["blas_threads"] and all(n == 2 for n in curves["blas_threads"])
+    if backend != "in-process":
+        assert curves["openblas_env"] == [2]

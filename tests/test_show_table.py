@@ -143,3 +143,26 @@ def test_a_study_still_running_says_how_many_trials_are_planned(tmp_path) -> Non
     assert text.startswith(
         "study synthetic (1 round): 6 of 10 trials of round 0, 5 complete, 1 running\n"
     )
+
+
+def test_a_long_table_is_printed_in_parts_that_read_as_one(study, monkeypatch) -> None:
+    whole = shown(study, 200, top=None, all=True)
+    import hpsearch.cli.show_table as show_table
+
+    tables: list[object] = []
+    console_print = Console.print
+    monkeypatch.setattr(show_table, "CHUNK", 6)
+    monkeypatch.setattr(
+        Console, "print", lambda self, *a, **k: (tables.append(a), console_print(self, *a, **k))
+    )
+    assert shown(study, 200, top=None, all=True) == whole
+    assert sum(type(a[0]).__name__ == "Table" for a in tables if a) == 4  # 20 rows, 6 a part
+
+
+def test_a_folded_table_in_parts_has_one_header_and_every_row(study, monkeypatch) -> None:
+    import hpsearch.cli.show_table as show_table
+
+    monkeypatch.setattr(show_table, "CHUNK", 6)
+    text = shown(study, 80, top=None, all=True)
+    assert text.count("hyperparameters") == 1 and text.count("best 20 of 20 trials") == 1
+    assert sorted(int(cells[1]) for cells in table_rows(text)) == list(range(20))

@@ -21,7 +21,7 @@ from hpsearch.search.zoom import MIN_WIDTH
 from hpsearch.store.layout import quoted
 from hpsearch.study.best import reuse_yaml
 
-if TYPE_CHECKING:  # what the renderers are given; each command imports its own
+if TYPE_CHECKING:  # only named: importing `study.run` would load the executors for `check`
     from hpsearch.config import StudyConfig
     from hpsearch.data.catalog import BuiltinDataset
     from hpsearch.search.ranking import CurveSummary

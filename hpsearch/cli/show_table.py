@@ -9,6 +9,7 @@ shows its state as its diagnosis). Headers break at underscores. docs/results.md
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from rich import box
@@ -35,6 +36,7 @@ ASSUMED = (
     "trials against one with `show --target-error`"
 )
 GAP = 2  # spaces between columns
+CHUNK = 200  # rows laid out and printed at a time: the first screen comes at once
 # When the table is too wide, the hyperparameters fold into one column and these columns may go:
 # (round, state, epochs and time); the first of the layouts whose rows take the fewest lines wins.
 FOLDED_LAYOUTS = (
@@ -62,11 +64,39 @@ def render_view(console: Console, view: StudyView) -> None:
     if not view.rows:
         console.print(_no_rows(view), soft_wrap=whole)
         return
-    console.print(trials_table(view, console.width))
+    print_trials(console, view)
     if any(row.diagnosis for row in view.rows):
         console.print(diagnosis_note(view), markup=False, highlight=False, soft_wrap=whole)
     for line in reason_lines(view):
         console.print(line, markup=False, highlight=False, soft_wrap=whole)
+
+
+def print_trials(console: Console, view: StudyView) -> None:
+    """The table, CHUNK rows at a time: the first screen of `show --all` on 100,000 trials comes
+    without every row laid out by rich first. The layout is the one the best rows choose; the
+    cells and column widths are worked out over every row, so the parts read as one table."""
+    if len(view.rows) <= CHUNK:
+        console.print(trials_table(view, console.width))
+        return
+    one_round = len({row.record.round for row in view.rows}) == 1
+    layout = choose_layout(replace(view, rows=view.rows[:CHUNK]), console.width, one_round)
+    columns = _columns(view, layout)
+    cells = [[column.cell(row) for column in columns] for row in view.rows]
+    widths = [
+        max(_longest_line(text) for text in (column.header, *(row[i] for row in cells)))
+        for i, column in enumerate(columns)
+    ]
+    for start in range(0, len(cells), CHUNK):
+        part = _frame(view, columns, header=start == 0)
+        for column, width in zip(part.columns, widths, strict=True):
+            column.min_width = width
+        for row in cells[start : start + CHUNK]:
+            part.add_row(*row)
+        console.print(part)
+
+
+def _longest_line(text: str) -> int:
+    return max(map(len, text.split("\n")))
 
 
 def summary_lines(view: StudyView) -> list[str]:
@@ -97,6 +127,8 @@ def summary_lines(view: StudyView) -> list[str]:
     if view.engines:
         engines = ", ".join(f"{n} ({count} trials)" for n, count in view.engines.items())
         lines.append(f"engine: {engines}; numpy and numba give the same results, bit for bit")
+    if view.threads != 1:
+        lines.append(f"threads: {view.threads} BLAS threads per trial; results depend on the count")
     return lines
 
 
@@ -117,30 +149,55 @@ def _reason(record: TrialRecord) -> str:
     return f"{where}: {record.message or 'no reason recorded'}"
 
 
+Layout = tuple[bool, bool, bool, int] | None  # folded: round, state, tail columns, room; or wide
+
+
 def trials_table(view: StudyView, width: int) -> Table:
     """The widest layout that fits `width` columns without cutting a value: one column per
     hyperparameter, else the folded layout whose rows take the fewest lines."""
-    wide = _table(
-        view, _lead_columns(view, True, True) + _param_columns(view) + _tail_columns(True)
-    )
-    if _width(wide) <= width:
-        return wide
-    one_round = len({row.record.round for row in view.rows}) == 1
+    return _laid_out(view, choose_layout(view, width))
+
+
+def choose_layout(view: StudyView, width: int, one_round: bool | None = None) -> Layout:
+    """The layout of `trials_table` for the rows of `view` (None: a column per hyperparameter);
+    `one_round` says whether the rows of the whole table, if more than these, share a round."""
+    if _width(_table(view, _wide_columns(view))) <= width:
+        return None
+    if one_round is None:
+        one_round = len({row.record.round for row in view.rows}) == 1
     items = _items(view)
     widest = max((len(cell) for column in items for cell in column), default=0)
-    best: tuple[int, Table] | None = None
+    best: tuple[int, Layout] | None = None
+    last: Layout = None
     for with_round, with_state, with_tail in FOLDED_LAYOUTS:
         if (not with_round and not one_round) or (not with_state and not view.options.all):
             continue
         lead, tail = _lead_columns(view, with_round, with_state), _tail_columns(with_tail)
         room = width - _width(_table(view, lead + tail)) - GAP
         lines = _pack(items, room)
-        table = _table(
-            view, [*lead, Column("hyperparameters", _folded(view, items, lines), left=True), *tail]
-        )
+        last = (with_round, with_state, with_tail, room)
         if room >= widest and (best is None or len(lines) < best[0]):
-            best = (len(lines), table)
-    return table if best is None else best[1]  # none fits: the narrowest, wrapped by rich
+            best = (len(lines), last)
+    return last if best is None else best[1]  # none fits: the narrowest, wrapped by rich
+
+
+def _laid_out(view: StudyView, layout: Layout) -> Table:
+    return _table(view, _columns(view, layout))
+
+
+def _columns(view: StudyView, layout: Layout) -> list[Column]:
+    """The columns of `layout` for the rows of `view`."""
+    if layout is None:
+        return _wide_columns(view)
+    with_round, with_state, with_tail, room = layout
+    lead, tail = _lead_columns(view, with_round, with_state), _tail_columns(with_tail)
+    items = _items(view)
+    folded = Column("hyperparameters", _folded(view, items, _pack(items, room)), left=True)
+    return [*lead, folded, *tail]
+
+
+def _wide_columns(view: StudyView) -> list[Column]:
+    return _lead_columns(view, True, True) + _param_columns(view) + _tail_columns(True)
 
 
 def _lead_columns(view: StudyView, with_round: bool, with_state: bool) -> list[Column]:
@@ -236,14 +293,21 @@ def _folded(
 
 
 def _table(view: StudyView, columns: list[Column]) -> Table:
+    table = _frame(view, columns)
+    for row in view.rows:
+        table.add_row(*(column.cell(row) for column in columns))
+    return table
+
+
+def _frame(view: StudyView, columns: list[Column], *, header: bool = True) -> Table:
+    """A table of `columns` without rows; without `header`, it goes on the one above it."""
     table = Table(
-        title=_title(view), title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
-        pad_edge=False, padding=(0, GAP // 2), collapse_padding=True,
+        title=_title(view) if header else None, title_justify="left", box=box.SIMPLE_HEAD,
+        show_edge=False, pad_edge=False, padding=(0, GAP // 2), collapse_padding=True,
+        show_header=header,
     )  # fmt: skip
     for column in columns:
         table.add_column(column.header, justify="left" if column.left else "right", no_wrap=True)
-    for row in view.rows:
-        table.add_row(*(column.cell(row) for column in columns))
     return table
 
 

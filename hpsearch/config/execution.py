@@ -15,8 +15,19 @@ if TYPE_CHECKING:
 BACKENDS = ("local", "dask")
 
 
+def available_cores() -> int:
+    """Cores this process may use: its CPU affinity and a container's CPU quota both count."""
+    from joblib import cpu_count
+
+    return cpu_count()
+
+
 def check_execution(
-    workers: int | None, trial_timeout: float | None, backend: str, scheduler: str | None
+    workers: int | None,
+    trial_timeout: float | None,
+    backend: str,
+    scheduler: str | None,
+    threads: int = 1,
 ) -> None:
     """The one rule for execution settings, wherever they come from."""
     if workers is not None and workers < 1:
@@ -30,6 +41,25 @@ def check_execution(
             f"scheduler is only used with backend: dask, but backend is '{backend}'; set "
             "backend: dask, or remove scheduler"
         )
+    if threads < 1:
+        raise ConfigError(f"`threads >= 1` must hold, but got threads={threads}")
+    if threads > 1 and backend == "dask":
+        raise ConfigError(
+            f"threads={threads} runs only on the local backend, but backend is 'dask'; set "
+            "threads: 1, or run the study on this machine"
+        )
+
+
+def check_cores(workers: int, threads: int) -> None:
+    """Workers × BLAS threads never exceed this machine's cores when trials take more than one:
+    more threads than cores only slow every trial. Checked where trials run, not where a study
+    file is read (`show` reads a study made on a larger machine)."""
+    cores = available_cores()
+    if workers * threads > cores:
+        raise ConfigError(
+            f"`workers × threads <= cores` must hold, but got {workers} workers × {threads} "
+            f"threads = {workers * threads} on {cores} cores; lower workers, or search.threads"
+        )
 
 
 @dataclass(frozen=True)
@@ -40,6 +70,7 @@ class Execution:
     backend: Literal["local", "dask"] = "local"
     scheduler: str | None = None
     trial_timeout: float | None = None
+    threads: int = 1  # BLAS threads per trial: the study's, never overridden (its identity)
 
     @classmethod
     def of(cls, search: SearchSettings, **given: object) -> Execution:
@@ -49,9 +80,14 @@ class Execution:
             "backend": search.backend,
             "scheduler": search.scheduler,
             "trial_timeout": search.trial_timeout,
+            "threads": search.threads,
         }
         chosen.update({k: v for k, v in given.items() if v is not None})
         return cls(**chosen)
 
     def __post_init__(self) -> None:
-        check_execution(self.workers, self.trial_timeout, self.backend, self.scheduler)
+        check_execution(
+            self.workers, self.trial_timeout, self.backend, self.scheduler, self.threads
+        )
+        if self.backend == "local" and self.threads > 1:  # one thread each: as many as asked
+            check_cores(self.workers, self.threads)

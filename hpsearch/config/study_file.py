@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from hpsearch.config.execution import check_execution
+from hpsearch.config.execution import available_cores, check_execution
 from hpsearch.config.hyperparameters import check_space
 from hpsearch.config.schema import hyperparameters_schema
 from hpsearch.data import DataSpec
@@ -38,13 +38,6 @@ from hpsearch.userinput.yaml_lines import Problem, read_yaml
 
 NAME_LIMIT = 100  # characters of a study name: it names a folder
 NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{NAME_LIMIT - 1}}}")
-
-
-def available_cores() -> int:
-    """Cores this process may use: its CPU affinity and a container's CPU quota both count."""
-    from joblib import cpu_count
-
-    return cpu_count()
 
 
 class SearchSettings(BaseModel):
@@ -81,11 +74,26 @@ class SearchSettings(BaseModel):
         description="the seed `hpsearch train` trains with (default 0); `best --output` writes "
         "the chosen trial's, so that `hpsearch train` retrains it exactly",
     )
+    threads: Annotated[StrictInt, Field(ge=1)] = Field(
+        1,
+        description="BLAS threads per trial; more lets one big trial use the cores (with "
+        "workers × threads <= cores), but its results then depend on the count",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _workers_share_the_cores(cls, raw: Any) -> Any:
+        """Without `workers`, as many as the cores hold at `threads` each."""
+        if isinstance(raw, dict) and "workers" not in raw and isinstance(raw.get("threads"), int):
+            return {**raw, "workers": max(1, available_cores() // max(raw["threads"], 1))}
+        return raw
 
     @model_validator(mode="after")
     def _scheduler_needs_dask(self) -> Self:
         try:
-            check_execution(self.workers, self.trial_timeout, self.backend, self.scheduler)
+            check_execution(
+                self.workers, self.trial_timeout, self.backend, self.scheduler, self.threads
+            )
         except ConfigError as error:
             raise ValueError(str(error)) from None
         return self
@@ -132,13 +140,18 @@ class StudyConfig(BaseModel):
         # File paths are left out: where the data lies may change (a moved project, another
         # working folder); what the data is, the store checks by its fingerprint.
         paths = set(PATH_KEYS) | ({"dataset"} if self.data.is_file else set())
-        return {
+        identity = {
             "name": self.name,
             "data": self.data.model_dump(mode="json", exclude=paths),
             "hyperparameters": self.hyperparameters.to_dict(),
             "method": self.search.method,
             "seed": self.search.seed,
         }
+        # BLAS threads change how a matrix product rounds, so a study's trials depend on them;
+        # named only when not the default, so that a study made before the setting resumes.
+        if self.search.threads != 1:
+            identity["threads"] = self.search.threads
+        return identity
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hpsearch.data.builtin_cache import cached_table
 from hpsearch.data.catalog import BUILTINS
 from hpsearch.data.spec import DataSpec
 from hpsearch.data.table import Table, from_labels
@@ -15,7 +16,7 @@ def load_builtin(spec: DataSpec, rng: np.random.Generator) -> Table:
     """The table of the built-in `spec.dataset`; synthetic ones are drawn from `rng`."""
     info = BUILTINS[spec.dataset]
     if info.kind == "real":
-        return _real(spec.dataset)
+        return cached_table(spec.dataset, lambda: _real(spec.dataset))
     options = {**info.defaults, **spec.model_dump(include=set(info.defaults), exclude_none=True)}
     X, y = GENERATORS[spec.dataset](rng, **options)
     return from_labels(X.astype(np.float32), y, ("x1", "x2"), spec.dataset, "class")

@@ -8,6 +8,7 @@ from hpsearch.config import available_cores
 from hpsearch.config.execution import check_execution
 from hpsearch.execution.contract import DEFAULT_GRACE_S, Executor
 from hpsearch.execution.in_process import InProcessExecutor
+from hpsearch.execution.threads import TRIAL_THREADS
 from hpsearch.execution.worker import TrialFn
 
 
@@ -20,6 +21,7 @@ def make_executor(
     grace_s: float = DEFAULT_GRACE_S,
     backend: Literal["local", "dask"] = "local",
     scheduler: str | None = None,
+    threads: int = TRIAL_THREADS,
 ) -> Executor:
     """`workers` trials at a time: in this process when 1, else in local processes (loky); or on
     Dask: the cluster at `scheduler` (with the workers it has), else a LocalCluster of `workers`.
@@ -28,7 +30,7 @@ def make_executor(
     live learning curve, say); process and Dask modes pickle `trial_fn` and `context` and send
     them once per worker process.
     """
-    check_execution(workers, trial_timeout, backend, scheduler)
+    check_execution(workers, trial_timeout, backend, scheduler, threads)
     limits = {"trial_timeout": trial_timeout, "grace_s": grace_s}
     if backend == "dask":
         from hpsearch.execution.dask_cluster import (
@@ -38,10 +40,10 @@ def make_executor(
         return DaskExecutor(trial_fn, context, scheduler=scheduler, workers=workers, **limits)
     workers = available_cores() if workers is None else workers
     if workers == 1:
-        return InProcessExecutor(trial_fn, context, **limits)
+        return InProcessExecutor(trial_fn, context, threads=threads, **limits)
     from hpsearch.execution.local_processes import LokyExecutor
 
-    return LokyExecutor(trial_fn, context, workers, **limits)
+    return LokyExecutor(trial_fn, context, workers, threads=threads, **limits)
 
 
 def require_backend(backend: str) -> None:

@@ -18,7 +18,7 @@ from hpsearch.execution.contract import (
     overran_message,
     unique_specs,
 )
-from hpsearch.execution.threads import one_blas_thread
+from hpsearch.execution.threads import TRIAL_THREADS, blas_threads
 from hpsearch.execution.worker import TrialFn, call_trial, unfinished, worker_id
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 
@@ -36,9 +36,11 @@ class InProcessExecutor(Executor):
         *,
         trial_timeout: float | None = None,
         grace_s: float = DEFAULT_GRACE_S,
+        threads: int = TRIAL_THREADS,
     ) -> None:
         self._trial_fn, self._context = trial_fn, context
         self._timeout, self._grace = trial_timeout, grace_s
+        self.threads = threads
         self._current: int | None = None
         self._runs = 0  # bumped by stop(), which ends the run under way
 
@@ -64,7 +66,7 @@ class InProcessExecutor(Executor):
         limit = None if self._timeout is None else self._timeout + self._grace
         result = None
         try:
-            with _alarm(limit), one_blas_thread():
+            with _alarm(limit), blas_threads(self.threads):
                 result = call_trial(self._trial_fn, spec, self._context, deadline)
         except _Overran:
             if result is None:  # else the alarm rang just after the trial returned

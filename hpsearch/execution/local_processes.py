@@ -68,9 +68,10 @@ class LokyExecutor(Executor):
         trial_timeout: float | None = None,
         grace_s: float = DEFAULT_GRACE_S,
         max_deaths: int = MAX_DEATHS,
+        threads: int = TRIAL_THREADS,
     ) -> None:
         self.workers = workers
-        self.threads = TRIAL_THREADS
+        self.threads = threads
         self._trial_fn, self._context = trial_fn, context
         self._timeout, self._grace, self._max_deaths = trial_timeout, grace_s, max_deaths
         self._beacon_dir = Path(tempfile.mkdtemp(prefix="hpsearch-beacons-"))

@@ -1,4 +1,5 @@
-"""One BLAS thread per trial, on every backend, and the variables that say so to a new process."""
+"""BLAS threads per trial (one unless the study asks for more), on every backend, and the
+variables that say so to a new process."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-TRIAL_THREADS = 1  # BLAS threads per trial, everywhere: see one_blas_thread
+TRIAL_THREADS = 1  # BLAS threads per trial by default, everywhere: see one_blas_thread
 THREAD_VARIABLES = (  # what BLAS and OpenMP read, when loaded, for their number of threads
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
@@ -15,6 +16,15 @@ THREAD_VARIABLES = (  # what BLAS and OpenMP read, when loaded, for their number
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
 )
+
+
+@contextmanager
+def blas_threads(threads: int = TRIAL_THREADS) -> Iterator[None]:
+    """Trials train with `threads` BLAS threads (the study's `search.threads`): one big network
+    trained alone (`--workers 1`) may use every core. Its results then depend on the count, so
+    the count is part of the study's identity (see `one_blas_thread`)."""
+    with _blas_libraries().limit(limits=threads):
+        yield
 
 
 @contextmanager

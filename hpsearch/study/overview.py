@@ -10,7 +10,7 @@ from typing import Any
 
 from hpsearch.errors import ConfigError
 from hpsearch.search.importance import Importance, importance
-from hpsearch.search.ranking import Diagnosis, diagnose, rank, searched_distributions, sort_trials
+from hpsearch.search.ranking import Diagnosis, diagnose, searched_distributions, sort_trials
 from hpsearch.search.space import Distribution
 from hpsearch.store.test_reads import LoggedRead
 from hpsearch.study.snapshot import Snapshot
@@ -60,6 +60,7 @@ class StudyView:
     target_error: float | None
     importance: Importance | None = field(default=None)
     test_reads: tuple[LoggedRead, ...] = ()  # every look at the test split, by `best --test`
+    threads: int = 1  # BLAS threads per trial: the study's results depend on it
 
     @property
     def considered(self) -> int:
@@ -84,6 +85,7 @@ def view_study(snapshot: Snapshot, options: ShowOptions, *, summary: bool = True
     )
     distributions = searched_distributions(spaces)
     considered = _of_round(records, options.round, [r.number for r in rounds])
+    ranked = _of_round(snapshot.ranking, options.round, [r.number for r in rounds])
     target = config.target_error if options.target_error is None else options.target_error
     places = {r.number: place for place, r in enumerate(snapshot.ranking, start=1)}
 
@@ -92,12 +94,13 @@ def view_study(snapshot: Snapshot, options: ShowOptions, *, summary: bool = True
         reading = diagnose(record.train_error, record.dev_error, target)
         return TrialRow(places[record.number], record, params, reading)
 
-    chosen = [r for r in considered if options.all or r.state is TrialState.COMPLETE]
-    best = next((r for r in rank(considered) if r.state is TrialState.COMPLETE), None)
+    chosen = [r for r in ranked if options.all or r.state is TrialState.COMPLETE]
+    best = next((r for r in ranked if r.state is TrialState.COMPLETE), None)
+    order = sort_trials(chosen, options.sort, list(distributions), already_ranked=True)
     return StudyView(
         name=config.name,
         folder=snapshot.folder,
-        rows=tuple(map(row, sort_trials(chosen, options.sort, list(distributions))[: options.top])),
+        rows=tuple(map(row, order[: options.top])),
         distributions=distributions,
         fixed={n: v for n, v in spaces[0].fixed.items() if n not in distributions}
         if spaces
@@ -112,6 +115,7 @@ def view_study(snapshot: Snapshot, options: ShowOptions, *, summary: bool = True
         target_error=target,
         importance=importance(considered, distributions) if summary else None,
         test_reads=tuple(snapshot.test_reads),
+        threads=config.search.threads,
     )
 
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
+from itertools import islice
 from pathlib import Path
 
 from hpsearch.config import StudyConfig
@@ -130,6 +131,7 @@ def run_unfinished(
         trial_timeout=execution.trial_timeout,
         backend=execution.backend,
         scheduler=execution.scheduler,
+        threads=execution.threads,
     )
     pack = partial(pack_trial, dataset, snapshot.config.name)
     record = _Recorder(store, snapshot, observer, pack)
@@ -244,7 +246,10 @@ class _Recorder:
     ) -> None:
         self._store, self._observer, self._pack = store, observer, pack
         self._keep = snapshot.config.search.keep_models
-        self._complete = [r for r in snapshot.ranking if r.state is TrialState.COMPLETE]
+        # Only the best `keep` complete trials: the best of them and a new one are the best of
+        # all, so the work per trial does not grow with the study (ranking is a total order).
+        complete = (r for r in snapshot.ranking if r.state is TrialState.COMPLETE)
+        self._best = list(islice(complete, self._keep))
 
     def __call__(self, event: TrialStarted | TrialFinished) -> None:
         if isinstance(event, TrialStarted):
@@ -257,8 +262,8 @@ class _Recorder:
         self._observer.finished(record)
 
     def _keep_if_best(self, record: TrialRecord, weights: bytes | None) -> None:
-        self._complete = rank([*self._complete, record])
-        best = {r.number for r in self._complete[: self._keep]}
+        self._best = rank([*self._best, record])[: self._keep]
+        best = {r.number for r in self._best}
         if weights is not None and record.number in best:
             self._store.save_weights(record.number, self._pack(record, weights))
             self._store.prune_weights(best)

@@ -15,7 +15,7 @@ from hpsearch.config.study_data import load_study_data
 from hpsearch.data import parse_spec
 from hpsearch.errors import ConfigError
 from hpsearch.execution.objective import train_on, training_data
-from hpsearch.execution.threads import one_blas_thread
+from hpsearch.execution.threads import blas_threads
 from hpsearch.nn.hyperparams import HyperParams
 from hpsearch.userinput.messages import one_line
 
@@ -75,7 +75,7 @@ def train_one(
     if seed is None:
         seed = config.search.training_seed or 0
     dataset = load_study_data(config)
-    with one_blas_thread():  # as every trial trains, so that a trial retrains to the same errors
+    with blas_threads(config.search.threads):  # as its trials train: the same errors again
         result = train_on(hyperparameters, training_data(dataset), seed, on_epoch)
     if save is not None:
         _save(result.network, dataset, config.name, result.dev_error, save)
