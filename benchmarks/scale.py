@@ -172,7 +172,7 @@ def record_ms(folder: Path, trials: int) -> float:
         end = snapshot.rounds[-1].trial_numbers.stop
         store.add_round(snapshot.rounds[0].space, "random", trials, end)
         observer = LineProgress(Console(file=open(os.devnull, "w")))  # noqa: SIM115
-        recorder = _Recorder(store, snapshot, observer)
+        recorder = _Recorder(store, snapshot, observer, lambda record, weights: weights)
         events = []
         for number in range(end, end + trials):
             spec = TrialSpec(number, len(snapshot.rounds), snapshot.records[0].params, number)
