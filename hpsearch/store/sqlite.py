@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hpsearch.errors import StoreError
+from hpsearch.errors import HpsearchError, StoreError
+from hpsearch.store.faults import GuardedConnection, store_error
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
 SCHEMA_VERSION = 2
@@ -74,15 +76,32 @@ class RoundRecord:
 
 
 def connect(path: Path, mode: str) -> sqlite3.Connection:
+    """A connection to the study database `path`: `rwc` to make it, `rw` to write, `ro` to read.
+
+    A reader of a folder it cannot write (a read-only mount, another user's runs) opens the file
+    as immutable: SQLite could not make the shared-memory file a WAL reader needs, and nobody
+    can be writing a folder that nobody may write."""
+    reader = mode == "ro"
+    if reader and not os.access(path.parent, os.W_OK):
+        mode = "ro&immutable=1"
     uri = f"{path.resolve().as_uri()}?mode={mode}"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=10.0, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode = WAL")
-    except sqlite3.DatabaseError as error:
-        raise StoreError(f"{path} is not a readable hpsearch study database: {error}") from None
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
+        conn = sqlite3.connect(
+            uri, uri=True, timeout=10.0, isolation_level=None, factory=GuardedConnection
+        )
+    except sqlite3.Error as error:
+        raise store_error(error, path) from None
+    conn.db_path = path
+    conn.row_factory = sqlite3.Row
+    try:
+        if not reader:
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # a damaged header shows
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -112,7 +131,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+            with suppress(HpsearchError):
+                conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 

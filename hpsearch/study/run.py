@@ -22,7 +22,9 @@ from hpsearch.execution.objective import run_trial, training_data
 from hpsearch.search.ranking import rank
 from hpsearch.search.sampler import count_trials, plan_trials
 from hpsearch.search.space import SearchSpace
-from hpsearch.store.layout import DB_NAME
+from hpsearch.store.faults import os_error
+from hpsearch.store.layout import DB_NAME, LOCK_NAME
+from hpsearch.store.runlock import RunLock
 from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
 from hpsearch.study.overview import ShowOptions, StudyView, view_study
@@ -156,10 +158,16 @@ def set_aside(folder: Path) -> Path | None:
     """Renames an existing study folder to `<name>.<time>` so a new study can take the name."""
     if not (folder / DB_NAME).exists():
         return None
-    with StudyStore.open(folder, writer=True):  # refuses while another process runs it
+    # The lock alone, not the store: a damaged study must be set aside too, unread.
+    lock = RunLock.acquire(folder / LOCK_NAME, folder.name)  # refuses while a process runs it
+    try:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         aside = folder.with_name(f"{folder.name}.{stamp}")
         folder.rename(aside)
+    except OSError as error:
+        raise os_error(error, folder) from None
+    finally:
+        lock.release()
     return aside
 
 
