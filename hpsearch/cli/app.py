@@ -4,6 +4,8 @@ renders the answer. Library errors (`HpsearchError`) become a one-line message a
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +16,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from hpsearch import __version__
-from hpsearch.errors import HpsearchError
+from hpsearch.errors import HpsearchError, Terminated
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False)
@@ -30,14 +32,24 @@ class _Commands(TyperGroup):
         return sorted(super().list_commands(ctx), key=self.ORDER.index)
 
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
+        main = threading.current_thread() is threading.main_thread()  # where signals go
+        previous = signal.signal(signal.SIGTERM, _terminate) if main else None
         try:
             return super().invoke(ctx)
         except HpsearchError as error:
             stderr.print(f"[bold red]error:[/] {escape(_said(error))}", soft_wrap=True)
             raise typer.Exit(error.exit_code) from None
-        except KeyboardInterrupt:  # a second Ctrl-C, while the first one is being handled
-            stderr.print("interrupted")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as stop:  # outside a run's own handling, or a second one
+            stderr.print("terminated" if isinstance(stop, Terminated) else "interrupted")
+            raise typer.Exit(143 if isinstance(stop, Terminated) else 130) from None
+        finally:
+            if main:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM stops the command as Ctrl-C does (see `Terminated`)."""
+    raise Terminated()
 
 
 def _said(error: HpsearchError) -> str:

@@ -122,9 +122,15 @@ def render_outcome(console: Console, outcome: StudyRun) -> None:
     if outcome.interrupted:
         console.print(
             "[yellow]interrupted[/]: every finished trial is kept; "
-            f"run `hpsearch run {config.path or config.name}` again to resume"
+            f"run `hpsearch run {outcome.source or config.name}{_runs_dir(outcome.folder)}` "
+            "again to resume"
         )
     console.print(f"stored in {outcome.folder}")
+
+
+def _runs_dir(folder: Path) -> str:
+    """The `--runs-dir` a resume needs: none for the default `runs` folder."""
+    return "" if folder.parent == Path("runs") else f" --runs-dir {folder.parent}"
 
 
 def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None:

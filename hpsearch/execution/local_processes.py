@@ -17,6 +17,7 @@ TIMED_OUT and the others are resubmitted, uncharged. Every new pool gets the con
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -140,7 +141,7 @@ class LokyExecutor(Executor):
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 initializer=init_process,
-                initargs=(self._trial_fn, self._context, str(self._beacon_dir)),
+                initargs=(self._trial_fn, self._context, str(self._beacon_dir), os.getpid()),
                 # Set before the process imports anything, so every BLAS it loads obeys them.
                 env={name: str(self.threads) for name in THREAD_VARIABLES},
             )

@@ -105,27 +105,33 @@ class Beacon:
     started: float
 
 
-def init_process(trial_fn: TrialFn, context: Any, beacon_dir: str) -> None:
+def init_process(
+    trial_fn: TrialFn, context: Any, beacon_dir: str, driver: int | None = None
+) -> None:
     """Set-up of a worker process, run once when it starts (loky's `initializer`).
 
     The context (the dataset) arrives here once per process, not once per trial. Ctrl-C is
-    ignored: the driver alone decides to stop, and kills its workers itself.
+    ignored: the driver alone decides to stop, and kills its workers itself. `driver` is the pid
+    of the process that started the pool (default: this process's parent now).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _PROCESS.update(trial_fn=trial_fn, context=context, beacon_dir=Path(beacon_dir))
-    _exit_with_parent()
+    _exit_with_parent(os.getppid() if driver is None else driver)
 
 
-def _exit_with_parent(period_s: float = 0.5) -> None:
+def _exit_with_parent(driver: int, period_s: float = 0.5) -> None:
     """A worker whose driver was killed (kill -9 leaves no time to stop it) would train on for
-    nobody; it notices that it has a new parent and exits."""
-    parent = os.getppid()
+    nobody; it notices that its parent is no longer the driver and exits. The driver's pid comes
+    from the driver itself: read here, it would already be 1 (or a subreaper) when the driver
+    died while this worker was starting, and the worker would then watch its new parent."""
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while os.getppid() == driver:
             time.sleep(period_s)
         os._exit(1)
 
+    if os.getppid() != driver:
+        os._exit(1)
     threading.Thread(target=watch, name="hpsearch-parent-watch", daemon=True).start()
 
 

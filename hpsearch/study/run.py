@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -15,7 +15,7 @@ from pathlib import Path
 from hpsearch.config import StudyConfig
 from hpsearch.config.execution import Execution
 from hpsearch.data import Dataset, load_dataset
-from hpsearch.errors import StoreError
+from hpsearch.errors import StoreError, Terminated
 from hpsearch.execution.contract import TrialFinished, TrialStarted
 from hpsearch.execution.factory import make_executor
 from hpsearch.execution.objective import run_trial, training_data
@@ -57,6 +57,8 @@ class StudyRun:
     snapshot: Snapshot
     overview: StudyView
     interrupted: bool = False
+    terminated: bool = False  # interrupted by SIGTERM rather than Ctrl-C
+    source: Path | None = None  # the study file the run was given: what a resume is given
 
     @property
     def folder(self) -> Path:
@@ -68,9 +70,10 @@ class StudyRun:
 
     @property
     def exit_code(self) -> int:
-        """130 interrupted; 1 when a trial failed; else 0 (diverging is a result, not a fault)."""
+        """130 interrupted (143 by SIGTERM); 1 when a trial failed; else 0 (diverging is a
+        result, not a fault)."""
         if self.interrupted:
-            return 130
+            return 143 if self.terminated else 130
         return 1 if any(r.state is TrialState.FAILED for r in self.records) else 0
 
 
@@ -96,9 +99,10 @@ def run_study(
         _plan_first_round(store, config)
         snapshot = snapshot_of(store)
         pending = pending_trials(snapshot.rounds, snapshot.records, config.search.seed)
-        return run_unfinished(
+        done = run_unfinished(
             store, snapshot, dataset, execution, observer or Observer(), pending, show
         )
+        return replace(done, source=config.path)
 
 
 def run_unfinished(
@@ -126,16 +130,17 @@ def run_unfinished(
         scheduler=execution.scheduler,
     )
     record = _Recorder(store, snapshot, observer)
-    interrupted = False
+    stopped: KeyboardInterrupt | None = None
     with executor:
         try:
             for event in executor.run(todo):
                 record(event)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as signal:  # Ctrl-C, or SIGTERM as `Terminated`
             store.mark_interrupted(executor.stop())
-            interrupted = True
+            stopped = signal
     after = snapshot_of(store)
-    return StudyRun(after, view_study(after, show), interrupted)
+    terminated = isinstance(stopped, Terminated)
+    return StudyRun(after, view_study(after, show), stopped is not None, terminated)
 
 
 def pending_trials(
