@@ -26,7 +26,9 @@ class _Commands(TyperGroup):
     """Turns the library's errors into a message on stderr, once, for every command; lists the
     commands in the order a study uses them."""
 
-    ORDER = ("run", "show", "best", "zoom", "plot", "train", "check", "datasets", "schema")
+    ORDER = (
+        "run", "show", "best", "zoom", "plot", "train", "check", "recover", "datasets", "schema"
+    )  # fmt: skip
 
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
         return sorted(super().list_commands(ctx), key=self.ORDER.index)
@@ -121,6 +123,19 @@ def check(
     from hpsearch.study.check import check_study
 
     render_check(stdout, check_study(path, draws))
+
+
+@app.command()
+def recover(study: Study, runs_dir: RunsDir = Path("runs")) -> None:
+    """Rebuild a damaged study from the trials that can still be read.
+
+    The damaged study is kept, renamed; running the study again trains the lost trials anew,
+    to the same results."""
+    from hpsearch.cli.report import render_recovery
+    from hpsearch.study.recover import recover_study
+    from hpsearch.study.snapshot import study_folder
+
+    render_recovery(stdout, recover_study(study_folder(study, runs_dir)))
 
 
 @app.command()

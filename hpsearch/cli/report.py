@@ -21,6 +21,7 @@ from hpsearch.search.ranking import CurveSummary, diagnose
 from hpsearch.store.test_reads import LoggedRead
 from hpsearch.study.best import Chosen, reuse_yaml
 from hpsearch.study.check import Checked
+from hpsearch.study.recover import Recovery
 from hpsearch.study.run import StudyRun
 from hpsearch.study.train import Training
 from hpsearch.study.zoom_round import ZoomRun
@@ -131,6 +132,22 @@ def render_outcome(console: Console, outcome: StudyRun) -> None:
 def _runs_dir(folder: Path) -> str:
     """The `--runs-dir` a resume needs: none for the default `runs` folder."""
     return "" if folder.parent == Path("runs") else f" --runs-dir {folder.parent}"
+
+
+def render_recovery(console: Console, recovery: Recovery) -> None:
+    """`hpsearch recover`: what was kept, what was lost, where the damaged study went."""
+    lost = len(recovery.lost)
+    console.print(
+        f"recovered {len(recovery.kept)} finished trials of {recovery.trials} into "
+        f"{recovery.folder}; {lost} could not be read"
+    )
+    console.print(f"the damaged study is kept in {recovery.aside}")
+    if len(recovery.kept) < recovery.trials:
+        console.print(
+            f"run the study again (`hpsearch run CONFIG{_runs_dir(recovery.folder)}`) to train "
+            f"the other {recovery.trials - len(recovery.kept)}: the same parameters and seeds, "
+            "so the same results"
+        )
 
 
 def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None:
