@@ -41,7 +41,7 @@ def create_database(folder: Path, write_study: Callable[[sqlite3.Connection], No
         for leftover in partial_files(folder):
             leftover.unlink()
         reached("cleared")
-        conn = connect(partial, "rwc")
+        conn = connect(partial, "rwc", shown=db)
         reached("connected")
         try:
             with transaction(conn):

@@ -44,8 +44,8 @@ def disk_full(path: Path) -> StoreError:
 
 def read_only(path: Path, detail: str) -> StoreError:
     return StoreError(
-        f"cannot write {path} ({detail}): nothing was changed, and {KEPT}; make its folder "
-        "writable, or run the study in a writable runs folder"
+        f"cannot write {path} ({detail}); nothing was changed: make its folder writable, or "
+        "give the study a writable runs folder"
     )
 
 

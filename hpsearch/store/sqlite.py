@@ -75,8 +75,9 @@ class RoundRecord:
         return range(self.first_trial, self.first_trial + self.n_trials)
 
 
-def connect(path: Path, mode: str) -> sqlite3.Connection:
-    """A connection to the study database `path`: `rwc` to make it, `rw` to write, `ro` to read.
+def connect(path: Path, mode: str, *, shown: Path | None = None) -> sqlite3.Connection:
+    """A connection to the study database `path`: `rwc` to make it, `rw` to write, `ro` to read;
+    its errors name `shown` (default: `path`), the file a user knows.
 
     A reader of a folder it cannot write (a read-only mount, another user's runs) opens the file
     as immutable: SQLite could not make the shared-memory file a WAL reader needs, and nobody
@@ -90,8 +91,8 @@ def connect(path: Path, mode: str) -> sqlite3.Connection:
             uri, uri=True, timeout=10.0, isolation_level=None, factory=GuardedConnection
         )
     except sqlite3.Error as error:
-        raise store_error(error, path) from None
-    conn.db_path = path
+        raise store_error(error, shown or path) from None
+    conn.db_path = shown or path
     conn.row_factory = sqlite3.Row
     try:
         if not reader:
