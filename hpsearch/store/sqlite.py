@@ -83,8 +83,9 @@ def connect(path: Path, mode: str, *, shown: Path | None = None) -> sqlite3.Conn
     as immutable: SQLite could not make the shared-memory file a WAL reader needs, and nobody
     can be writing a folder that nobody may write."""
     reader = mode == "ro"
-    if reader and not os.access(path.parent, os.W_OK):
-        mode = "ro&immutable=1"
+    if reader:  # `rw` where it may: it removes the WAL files on closing, as `ro` cannot
+        writable = os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)
+        mode = "rw" if writable else "ro&immutable=1"
     uri = f"{path.resolve().as_uri()}?mode={mode}"
     try:
         conn = sqlite3.connect(
@@ -95,8 +96,7 @@ def connect(path: Path, mode: str, *, shown: Path | None = None) -> sqlite3.Conn
     conn.db_path = shown or path
     conn.row_factory = sqlite3.Row
     try:
-        if not reader:
-            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA query_only = ON" if reader else "PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # a damaged header shows

@@ -110,8 +110,6 @@ class StudyStore:
             if lock is not None:
                 lock.release()
             raise
-        if not writer:
-            conn.execute("PRAGMA query_only = ON")
         try:
             return cls(folder, conn, lock)
         except BaseException:
