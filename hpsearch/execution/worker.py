@@ -16,7 +16,8 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from hpsearch.trial import TrialResult, TrialSpec, TrialState
 # trial_fn(spec, context, deadline) -> TrialResult; `deadline` is a time.monotonic() value or None.
 TrialFn = Callable[[TrialSpec, Any, float | None], TrialResult]
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 # What a worker process was given once, at its start: see init_process. Not random state.
 _PROCESS: dict[str, Any] = {}
 
@@ -115,8 +117,38 @@ def init_process(
     of the process that started the pool (default: this process's parent now).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # held by the driver: see held_stops
     _PROCESS.update(trial_fn=trial_fn, context=context, beacon_dir=Path(beacon_dir))
     _exit_with_parent(os.getppid() if driver is None else driver)
+
+
+@contextmanager
+def held_stops() -> Iterator[None]:
+    """Holds Ctrl-C and SIGTERM back while the driver starts worker processes.
+
+    A stop that lands while loky writes a new worker its start-up data leaves a worker that
+    loky does not know yet (so does not kill), and that then prints the traceback of its broken
+    start; and the terminal's Ctrl-C, sent to every process of the group, would break the
+    worker's own interpreter start-up ("Fatal Python error: init_import_site"). Held, a stop
+    waits in the driver until the workers are started (then it is raised as usual), and each
+    worker, which inherits the held mask, lets its stops through only in `init_process`, once
+    it ignores Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []  # Python runs handlers in the main thread, whichever thread got it
+    handlers = {
+        number: signal.signal(number, lambda n, _: came.append(n)) for number in STOP_SIGNALS
+    }
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # what new workers inherit
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for number, handler in handlers.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+    for number in dict.fromkeys(came):  # now, as if it came at once after the workers started
+        signal.raise_signal(number)
 
 
 def _exit_with_parent(driver: int, period_s: float = 0.5) -> None:
