@@ -132,14 +132,21 @@ def held_stops() -> Iterator[None]:
     worker's own interpreter start-up ("Fatal Python error: init_import_site"). Held, a stop
     waits in the driver until the workers are started (then it is raised as usual), and each
     worker, which inherits the held mask, lets its stops through only in `init_process`, once
-    it ignores Ctrl-C."""
+    it ignores Ctrl-C. A second stop is not held. The resource trackers are started first:
+    Python's own one unblocks the signals after starting itself, which would end the hold."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     came: list[int] = []  # Python runs handlers in the main thread, whichever thread got it
-    handlers = {
-        number: signal.signal(number, lambda n, _: came.append(n)) for number in STOP_SIGNALS
-    }
+
+    def hold(number: int, frame: Any) -> None:
+        if came:  # a second stop: the start itself hangs (a worker died while being written to)
+            signal.signal(number, handlers[number])
+            signal.raise_signal(number)
+        came.append(number)
+
+    handlers = {number: signal.signal(number, hold) for number in STOP_SIGNALS}
+    _start_resource_trackers()
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # what new workers inherit
     try:
         yield
@@ -149,6 +156,15 @@ def held_stops() -> Iterator[None]:
             signal.signal(number, signal.SIG_DFL if handler is None else handler)
     for number in dict.fromkeys(came):  # now, as if it came at once after the workers started
         signal.raise_signal(number)
+
+
+def _start_resource_trackers() -> None:
+    from multiprocessing import resource_tracker
+
+    from joblib.externals.loky.backend import resource_tracker as loky_tracker
+
+    resource_tracker.ensure_running()
+    loky_tracker.ensure_running()
 
 
 def _exit_with_parent(driver: int, period_s: float = 0.5) -> None:
