@@ -136,7 +136,7 @@ def test_sigterm_stops_a_run_as_ctrl_c_does_and_exits_143(tmp_path, moment) -> N
         assert "Traceback" not in out + err and "Fatal Python error" not in out + err
         assert not alive_after(processes, 5.0), "a worker outlived the SIGTERM"
     finally:
-        reap(processes)
+        reap([run.pid, *processes])
     with sqlite3.connect(tmp_path / "runs/digits/study.db") as conn:
         found = dict(conn.execute("SELECT state, COUNT(*) FROM trials GROUP BY state"))
     assert "running" not in found
@@ -162,7 +162,7 @@ def test_kill_9_of_the_driver_alone_as_its_workers_start_leaves_no_process(tmp_p
         try:
             assert not alive_after(processes, 5.0), "a worker or tracker outlived its driver"
         finally:
-            reap(processes)
+            reap([run.pid, *processes])
 
 
 @pytest.mark.slow
@@ -179,7 +179,7 @@ def test_ctrl_c_to_the_process_group_as_workers_start_is_only_acknowledged(tmp_p
         assert "interrupted: every finished trial is kept" in out
         assert not alive_after(processes, 5.0)
     finally:
-        reap(processes)
+        reap([run.pid, *processes])
 
 
 def test_a_worker_started_after_its_driver_died_exits_at_once(tmp_path) -> None:
