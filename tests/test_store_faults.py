@@ -250,3 +250,27 @@ def test_a_really_full_disk_keeps_what_finished_and_the_resume_completes(
     filler.unlink()
     assert run(study, mount).exit_code == 0
     assert table(mount) == whole
+
+
+def test_the_resume_hint_of_an_interrupted_run_is_a_command_that_resumes_it(
+    study, monkeypatch, whole
+) -> None:
+    from hpsearch.study import run as study_run
+
+    real = study_run.run_trial
+
+    def stopped_at_trial_5(spec, *args, **named):
+        if spec.number == 5:
+            raise KeyboardInterrupt
+        return real(spec, *args, **named)
+
+    runs = study.parent / "elsewhere"
+    with monkeypatch.context() as patch:
+        patch.setattr(study_run, "run_trial", stopped_at_trial_5)
+        stopped = hpsearch("run", study, "--runs-dir", runs)
+    assert stopped.exit_code == 130, stopped.output
+    hint = f"run `hpsearch run {study} --runs-dir {runs}` again to resume"
+    assert hint in stopped.stdout
+    command = hint.split("`")[1].split()[1:]  # what follows `hpsearch`
+    assert hpsearch(*command, "--quiet").exit_code == 0
+    assert table(runs) == whole
