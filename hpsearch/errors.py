@@ -19,11 +19,22 @@ class ConfigError(HpsearchError):
 
 
 class DataError(HpsearchError):
-    """A dataset cannot be loaded or split as asked."""
+    """A dataset cannot be loaded or split as asked. `key` names the `data:` setting it is about
+    (`target`, `features`, `dev`…; None: the dataset itself), so that a study file's line can be
+    named."""
+
+    def __init__(self, message: str, *, key: str | None = None, option: str | None = None) -> None:
+        super().__init__(message, option=option)
+        self.key = key
 
 
 class StoreError(HpsearchError):
     """The study store refuses an operation (missing study, changed config, concurrent run)."""
+
+
+class ModelError(HpsearchError):
+    """A model file cannot be read or applied as asked (not a model, damaged, of another form, or
+    data that does not fit it)."""
 
 
 class ExecutorError(HpsearchError):

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+
+def is_finite(value: float | None) -> bool:
+    """A measured number that is one: not missing, not NaN, not infinite."""
+    return value is not None and math.isfinite(value)
 
 
 class TrialState(StrEnum):

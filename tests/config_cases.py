@@ -59,7 +59,7 @@ CASES = [
         "unknown key without a close match",
         edit("  seed: 0\n", "  seed: 0\n  parallel: yes\n"),
         f"{Q}, line 14: search.parallel: unknown key; expected one of: method, trials, seed, "
-        "workers, backend, scheduler, trial_timeout, keep_models",
+        "workers, backend, scheduler, trial_timeout, keep_models, training_seed",
     ),
     (
         "wrong type",
@@ -108,9 +108,9 @@ CASES = [
     ),
     (
         "an unknown distribution",
-        edit("distribution: log_uniform", "distribution: loguniform"),
+        edit("distribution: log_uniform", "distribution: log_uniformm"),
         f"{Q}, line 7: hyperparameters.learning_rate.distribution: unknown distribution "
-        "'loguniform'; did you mean 'log_uniform'? Known: uniform, int_uniform, log_uniform, "
+        "'log_uniformm'; did you mean 'log_uniform'? Known: uniform, int_uniform, log_uniform, "
         "one_minus_log_uniform, choice",
     ),
     (
@@ -170,7 +170,8 @@ CASES = [
     (
         "a tab for indentation",
         edit("  seed: 0", "\tseed: 0"),
-        f"{Q}, line 13, column 1: invalid YAML: found character '\\t' that cannot start any token",
+        f"{Q}, line 13, column 1: a tab indents this line: '\\tseed: 0'; YAML indents with "
+        "spaces, not tabs",
     ),
     (
         "an empty file",

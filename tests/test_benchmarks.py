@@ -70,3 +70,22 @@ def test_quick_run_writes_every_table(tmp_path):
         row = re.search(rf"^\| {re.escape(claim)} \| (.*) \| (.*) \|$", text, re.M)
         assert row is not None, claim
         assert all(re.fullmatch(VERDICT, cell) for cell in row.groups()), row.group(0)
+
+
+@pytest.mark.slow
+def test_the_predict_benchmark_reports_speed_and_memory_of_both_passes():
+    script = ROOT / "benchmarks" / "predict.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "`python benchmarks/predict.py --quick`"
+    assert lines[1].startswith("file        20,000 rows × 10 features + label, ")
+    for line, name in zip(lines[3:5], ("parse only", "predict"), strict=True):
+        assert re.fullmatch(rf"{name} +\d+\.\d\d s, [\d,]+ rows/s, peak RSS \+[\d,]+ MiB", line)
+    assert re.fullmatch(r"predict / parse time: \d+\.\d\d", lines[-1])

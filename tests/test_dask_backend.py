@@ -272,7 +272,8 @@ def test_without_distributed_the_dask_backend_says_what_to_install(
         make_executor(scripted, None, backend="dask")
     assert str(error.value) == (
         "the dask backend needs the `distributed` package, which cannot be imported (import of "
-        'distributed halted; None in sys.modules); install it with `pip install "hpsearch[dask]"`'
+        'distributed halted; None in sys.modules); install it with `pip install -e ".[dask]"` '
+        'in a checkout of hpsearch, as the README does, or `pip install "hpsearch[dask]"`'
     )
 
 

@@ -78,3 +78,10 @@ def test_values_that_are_not_finite_become_null(tmp_path) -> None:
     view = view_study(read_snapshot(folder), ShowOptions(top=None), summary=False)
     trials = json.loads(to_json(view))
     assert [t["dev_error"] for t in trials] == [None, None]
+
+
+def test_every_format_the_cli_offers_has_a_writer() -> None:
+    from hpsearch.cli.app import FORMATS
+    from hpsearch.cli.export import WRITERS
+
+    assert [*WRITERS] == [f for f in FORMATS if f != "table"]

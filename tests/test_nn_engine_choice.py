@@ -75,3 +75,27 @@ def test_kernels_compile_once_per_machine_and_say_so_the_first_time(tmp_path):
     assert any((cache / "hpsearch" / "numba").rglob("*.nbi"))
     second = _python(code, XDG_CACHE_HOME=str(cache), NUMBA_CACHE_DIR="")
     assert second.returncode == 0 and MESSAGE not in second.stderr
+
+
+def test_a_training_too_small_to_repay_numbas_start_up_keeps_numpy(monkeypatch):
+    monkeypatch.delenv("HPSEARCH_ENGINE", raising=False)
+    assert engine.engine_for(engine.FUSED_FROM / 10) == "numpy"
+    assert engine.engine_for(engine.FUSED_FROM) == ("numba" if HAS_NUMBA else "numpy")
+
+
+def test_the_environment_variable_decides_whatever_the_size():
+    run = _python(
+        "from hpsearch.nn.engine import engine_for; print(engine_for(1.0), engine_for(1e15))",
+        HPSEARCH_ENGINE="numpy",
+    )
+    assert run.stdout.split() == ["numpy", "numpy"]
+
+
+@needs_numba
+def test_train_sizes_its_engine_to_the_work():
+    from hpsearch.nn.training import train
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 5)).astype(np.float32), rng.integers(0, 3, 40)
+    small = train(HyperParams(epochs=2), X, y, X, y, n_classes=3, rng=rng)
+    assert small.network.engine == "numpy"

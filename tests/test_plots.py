@@ -50,14 +50,20 @@ def test_each_hyperparameter_is_drawn_on_its_own_scale(study) -> None:
     activation = axes["activation"]
     assert [t.get_text() for t in activation.get_xticklabels()] == ["relu", "tanh"]
     assert axes["learning_rate"].get_ylabel().startswith("dev error (fraction misclassified")
-    assert "(shaded: the range each round searched)" in figure.get_suptitle()
+    assert "(shaded: the range each round searched; × at the top: diverged or timed-out " in (
+        figure.get_suptitle()
+    )
 
 
 def test_rounds_have_their_colours_and_their_shaded_regions(study) -> None:
     ax = panels(coarse_to_fine_figure(study))["learning_rate"]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend[:2] == ["round 0 (12)", "round 1 (6)"]  # complete trials only
-    assert legend[2].startswith("best: trial ")
+    assert legend[:3] == [  # complete trials by round, and those that gave no usable result
+        "round 0: diverged or timed out (1)",
+        "round 0 (12)",
+        "round 1 (6)",
+    ]
+    assert legend[3].startswith("best: trial ")
     shaded = [patch.get_x() for patch in ax.patches]
     assert shaded == pytest.approx([1e-4, 1e-3])  # round 0 from 1e-4, round 1 from 1e-3
     edges = [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--"]
@@ -119,3 +125,31 @@ def test_a_study_without_complete_trials_has_nothing_to_plot(tmp_path) -> None:
     with pytest.raises(StoreError) as error:
         plot_study(read_snapshot(folder))
     assert str(error.value) == "study 'synthetic' has no complete trial yet; nothing to plot"
+
+
+def test_a_narrow_figure_wraps_its_title_and_integers_are_jittered(tmp_path) -> None:
+    snapshot = read_snapshot(make_study(tmp_path, trials=6))
+    one = StudyData(
+        "a-study-with-a-rather-long-name-as-people-give-them-in-their-projects",
+        snapshot.spaces[:1],
+        snapshot.records,
+    )
+    figure = coarse_to_fine_figure(one)
+    assert all(len(line) <= 104 for line in figure.get_suptitle().splitlines())
+    ax = panels(figure)["hidden_units"]
+    xs = ax.collections[-2].get_offsets()[:, 0]  # the round's points, before the best's star
+    assert any(x != round(x) for x in xs), "integers drawn a little apart"
+
+
+def test_a_narrow_log_axis_labels_its_minor_ticks(tmp_path) -> None:
+    from hpsearch.cli.plot_axes import set_scale
+    from hpsearch.search.space import LogUniform
+
+    figure = Figure()
+    ax = figure.subplots()
+    ax.scatter([2e-3, 8e-3], [0.1, 0.2])
+    set_scale(ax, "learning_rate", LogUniform(low=2e-3, high=8e-3))
+    ax.set_xlim(2e-3, 8e-3)
+    rendered(figure)
+    labels = [t.get_text() for t in ax.get_xticklabels(minor=True) if t.get_text()]
+    assert len(labels) >= 3, labels

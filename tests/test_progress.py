@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from rich.console import Console
 
@@ -35,6 +36,7 @@ def test_lines_count_trials_and_say_why_one_failed() -> None:
         )
         progress.epoch(2, 1, {"train_cost": 0.5, "dev_error": 0.25})
     assert out.getvalue().splitlines() == [
+        "resuming: 2 of 3 trials to run (1 finished are kept)",
         "[2/3] trial 1 failed (0 epochs, 0.5 s) — ValueError: no",
         "  trial 2 epoch   1: train cost 0.5000, dev error 0.2500",
     ]
@@ -61,3 +63,15 @@ def test_a_sparkline_samples_a_long_curve_evenly() -> None:
     long = sparkline([100.0 - i for i in range(101)], width=5)
     assert long == "█▆▅▃▁"
     assert sparkline([]) == ""
+
+
+def test_at_80_columns_the_bar_keeps_its_elapsed_time_and_eta() -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=80)
+    progress = BarProgress(console)
+    progress.planned([TrialSpec(n, 0, {}, 0) for n in range(40)], [])
+    progress.finished(record(0, dev=0.2))
+    console.print(progress.bar.get_renderable())
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+    line = next(line for line in plain.splitlines() if "trials" in line)
+    assert len(line) <= 80 and re.search(r"1/40 +\d:\d\d:\d\d eta [-\d:]+", line), line

@@ -3,7 +3,8 @@ import re
 
 from rich.console import Console
 
-from hpsearch.cli.report import render_check, space_table, trials_table
+from hpsearch.cli.cells import scientific
+from hpsearch.cli.report import preview_table, render_check, space_table
 from hpsearch.config import StudyConfig, parse_config
 from hpsearch.data import load_dataset
 from hpsearch.search.sampler import preview_trials
@@ -47,10 +48,10 @@ def test_the_trials_table_has_a_column_per_trial() -> None:
     trials = preview_trials(
         config.hyperparameters, search.method, seed=search.seed, trials=search.trials, count=2
     )
-    table = rows(text_of(trials_table(config, trials)))
+    table = rows(text_of(preview_table(config, trials)))
     assert [row[0] for row in table] == ["beta1", "hidden_units", "learning_rate", "activation"]
     assert table[1][1:] == [str(t.params["hidden_units"]) for t in trials]
-    assert table[2][1:] == [f"{t.params['learning_rate']:.4g}" for t in trials]
+    assert table[2][1:] == [scientific(t.params["learning_rate"]) for t in trials], "as in show"
 
 
 def test_check_starts_with_the_verdict_and_the_resolved_settings() -> None:

@@ -40,7 +40,9 @@ def test_show_prints_the_summary_then_the_table_in_80_columns(runs) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "study synthetic (1 round): 12 trials, 11 complete, 1 failed"
     assert "best 10 of 11 complete trials, by dev error" in lines
-    assert max(len(line.rstrip()) for line in lines) <= 80
+    table = lines[lines.index("best 10 of 11 complete trials, by dev error") + 1 : -1]
+    assert max(len(line.rstrip()) for line in table) <= 80
+    assert lines[-1].startswith("diagnosis: ") and lines[-1].endswith("`show --target-error`")
 
 
 def test_show_takes_the_path_of_a_study_folder_too(runs) -> None:
@@ -64,8 +66,12 @@ def test_machine_formats_print_only_the_data_of_every_trial(runs) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["show", "nothing"], "there is no study in {runs}/nothing (no study.db); check the "
-         "study name, or start it with `hpsearch run CONFIG`"),
+        (["show", "nothing"], "--runs-dir {runs} holds no study 'nothing'; it holds: iris, "
+         "synthetic. The runs folder is $HPSEARCH_RUNS when set, else runs/ in the working "
+         "directory (not the study file's folder)"),
+        (["show", "synthetc"], "--runs-dir {runs} holds no study 'synthetc'; did you mean "
+         "'synthetic'? It holds: iris, synthetic. The runs folder is $HPSEARCH_RUNS when set, "
+         "else runs/ in the working directory (not the study file's folder)"),
         (["show", "synthetic", "--sort", "speed"], "--sort must be one of dev_error, "
          "train_error, duration, trial, learning_rate, beta1, hidden_units, activation, "
          "but got 'speed'"),
@@ -74,8 +80,9 @@ def test_machine_formats_print_only_the_data_of_every_trial(runs) -> None:
         (["best", "iris", "--output", "/no/such/folder/chosen.yaml"], "--output "
          "/no/such/folder/chosen.yaml cannot be written (No such file or directory); give a "
          "file in an existing, writable folder"),
-        (["best", "nothing"], "there is no study in {runs}/nothing (no study.db); check the "
-         "study name, or start it with `hpsearch run CONFIG`"),
+        (["best", "nothing"], "--runs-dir {runs} holds no study 'nothing'; it holds: iris, "
+         "synthetic. The runs folder is $HPSEARCH_RUNS when set, else runs/ in the working "
+         "directory (not the study file's folder)"),
     ],
 )  # fmt: skip
 def test_mistakes_are_one_line_on_stderr_and_exit_code_2(runs, args, message) -> None:
@@ -92,16 +99,13 @@ def test_best_prints_the_chosen_trial_and_its_configuration(runs) -> None:
         "of study iris, the best of 4 complete trials by dev error"
     )
     assert lines[2].startswith("curves: 5 epochs, the lowest dev error ")
+    number = int(lines[0].split()[2])
     assert (
-        "# Every hyperparameter is fixed: `hpsearch run` on this file trains it again as a new"
+        f"# Every hyperparameter is fixed: `hpsearch train FILE` retrains trial {number} exactly"
         in lines
     )
-    number = int(lines[0].split()[2])
     record = next(r for r in StudyStore.open(Path(runs) / "iris").trials() if r.number == number)
-    assert (
-        f"# study; `hpsearch train FILE --seed {record.seed}` retrains trial {number} exactly "
-        "(the same split and training seed)." in lines
-    )
+    assert f"  training_seed: {record.seed}" in lines
     assert "test error" not in result.stdout and "test split" not in result.stdout
 
 
@@ -109,8 +113,9 @@ def test_best_output_writes_a_file_that_check_accepts(runs, tmp_path) -> None:
     output = tmp_path / "chosen.yaml"
     result = hpsearch("best", "iris", "--runs-dir", runs, "--output", output)
     assert result.exit_code == 0, result.output
-    assert f"configuration written to {output}; train it with `hpsearch run {output}`" in (
-        result.stdout.replace("\n", " ")
+    assert (
+        f"configuration written to {output}; `hpsearch train {output}` retrains the chosen "
+        "trial exactly" in result.stdout.replace("\n", " ")
     )
     checked = hpsearch("check", output, "--draws", "0")
     assert checked.exit_code == 0, checked.output

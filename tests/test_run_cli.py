@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hpsearch.cli.app import app
+from hpsearch.data import DataSpec
 from tests import study_trials
 from tests.data_cases import BAD_INPUTS
 
@@ -106,6 +108,26 @@ def test_quickstart_runs_on_two_workers_and_ends_with_the_table_of_show(tmp_path
     assert show.exit_code == 0, show.output
     assert "best 10 of 24 complete trials, by dev error" in show.stdout
     assert result.stdout.endswith(f"{show.stdout}stored in {tmp_path / 'quickstart'}\n")
+    _the_chosen_trial_retrains_bit_for_bit(tmp_path)
+
+
+def _the_chosen_trial_retrains_bit_for_bit(runs: Path) -> None:
+    """`best --output FILE`, then `hpsearch train FILE`: the chosen trial's dev error exactly."""
+    from hpsearch.config import load_config
+    from hpsearch.study.best import choose
+    from hpsearch.study.snapshot import read_snapshot
+    from hpsearch.study.train import fixed_hyperparameters, train_one
+
+    chosen = runs / "chosen.yaml"
+    best = runner.invoke(app, ["best", "quickstart", "--runs-dir", str(runs), "-o", str(chosen)])
+    assert best.exit_code == 0, best.output
+    trained = runner.invoke(app, ["train", str(chosen)])
+    assert trained.exit_code == 0, trained.output
+    record = choose(read_snapshot(runs / "quickstart")).record
+    assert f"dev error {record.dev_error:.4f} on digits" in trained.stdout
+    config = load_config(chosen)
+    again = train_one(config, fixed_hyperparameters(config, []), None)
+    assert again.dev_error == record.dev_error and again.train_error == record.train_error
 
 
 @pytest.mark.slow
@@ -168,7 +190,10 @@ def test_each_bad_data_file_is_one_message_and_exit_code_2(tmp_path, case) -> No
     (tmp_path / "study.yaml").write_text(f"data: {{{data}}}\n")
     result = runner.invoke(app, ["check", str(tmp_path / "study.yaml")])
     assert result.exit_code == 2, result.output
-    assert result.stderr == f"error: {case.expected(tmp_path)}\n"
+    where = re.escape(f"error: {tmp_path / 'study.yaml'}, line 1: data.")  # the setting's line
+    said = re.fullmatch(f"{where}(\\w+): (.*)\n", result.stderr, re.DOTALL)
+    assert said and said[1] in DataSpec.model_fields, result.stderr
+    assert said[2] == case.expected(tmp_path)
     assert "Traceback" not in result.output
 
 
@@ -177,5 +202,8 @@ def test_a_run_with_bad_data_writes_nothing(tmp_path) -> None:
     result = runner.invoke(app, ["run", str(tmp_path / "study.yaml"), "--runs-dir", "runs"])
     assert result.exit_code == 2
     missing = tmp_path / "missing.csv"
-    assert result.stderr == f"error: dataset file '{missing}' does not exist; check the path\n"
+    assert result.stderr == (
+        f"error: {tmp_path / 'study.yaml'}, line 1: data.dataset: dataset file '{missing}' does "
+        "not exist; check the path\n"
+    )
     assert not (tmp_path / "runs").exists() and not Path("runs/study").exists()

@@ -21,8 +21,9 @@ def study(tmp_path_factory):
     return make_study(tmp_path_factory.mktemp("runs"), trials=16, zoomed=4, others=OTHERS)
 
 
-def shown(study, width: int, **options) -> str:
-    console = Console(width=width, file=io.StringIO(), record=True)
+def shown(study, width: int, terminal: bool = True, **options) -> str:
+    """What `show` prints on a terminal of `width` columns, or (`terminal=False`) in a pipe."""
+    console = Console(width=width, file=io.StringIO(), record=True, force_terminal=terminal)
     view = view_study(read_snapshot(study), ShowOptions(**options))
     render_view(console, view)
     return console.export_text()
@@ -44,12 +45,20 @@ def test_the_table_fits_the_width_and_cuts_no_value(study, width) -> None:
             assert param_cell(distribution, row.params[name]) in text
 
 
+def test_in_a_pipe_the_table_fits_and_each_line_of_prose_stays_whole(study) -> None:
+    text = shown(study, 80, terminal=False, top=None, all=True)
+    lines = text.splitlines()
+    note = next(line for line in lines if line.startswith("diagnosis: bias if"))
+    assert note.endswith("or read the trials against one with `show --target-error`")
+    assert all(len(line.rstrip()) <= 80 for line in lines if re.match(r"\s*\d+\s+\d+\s", line))
+
+
 def test_a_wide_terminal_has_a_column_per_hyperparameter(study) -> None:
     text = shown(study, 160)
     header = header_lines(text)
     assert "learning" in header[0] and "hidden" in header[0]
     assert re.search(r"#\s+trial\s+round\s+error\s+error\s+diagnosis\s+rate\s+beta1\s+units\s+"
-                     r"activation\s+epochs\s+time", header[1])  # fmt: skip
+                     r"activation\s+epochs trained\s+time", header[1])  # fmt: skip
     view = view_study(read_snapshot(study), ShowOptions(), summary=False)
     rows = table_rows(text)
     assert [int(cells[1]) for cells in rows] == [row.record.number for row in view.rows]

@@ -226,9 +226,7 @@ def test_resuming_with_a_changed_config_is_refused(tmp_path: Path) -> None:
         with pytest.raises(StoreError) as error:
             store.check_identity({"data": "wine", "seed": 7, "extra": 1})
     assert str(error.value) == (
-        "study 'demo' was made with another config (data: 'digits' → 'wine'; "
-        "extra: '(absent)' → 1); run it with its original config, or give the new config "
-        "another study name"
+        "study 'demo' was made with another config: data: digits → wine; extra: (absent) → 1"
     )
 
 

@@ -269,8 +269,8 @@ def test_the_resume_hint_of_an_interrupted_run_is_a_command_that_resumes_it(
         patch.setattr(study_run, "run_trial", stopped_at_trial_5)
         stopped = hpsearch("run", study, "--runs-dir", runs)
     assert stopped.exit_code == 130, stopped.output
-    hint = f"run `hpsearch run {study} --runs-dir {runs}` again to resume"
+    hint = f"to resume, run\n  hpsearch run {study} --runs-dir {runs}\n"
     assert hint in stopped.stdout
-    command = hint.split("`")[1].split()[1:]  # what follows `hpsearch`
+    command = hint.split("\n")[1].split()[1:]  # what follows `hpsearch`
     assert hpsearch(*command, "--quiet").exit_code == 0
     assert table(runs) == whole

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import fields
 
+import numpy as np
 import pytest
 
 from hpsearch.config import parse_config
+from hpsearch.data import load_dataset
 from hpsearch.errors import StoreError
-from hpsearch.execution.objective import TrainingData
+from hpsearch.execution.factory import make_executor
 from hpsearch.execution.worker import worker_id
 from hpsearch.search.ranking import rank
 from hpsearch.store.study_store import StudyStore
@@ -27,6 +28,9 @@ hyperparameters:
   batch_size: 32
 search: {trials: %(trials)d, seed: 3, keep_models: 2}
 """
+
+
+BASE = {"epochs": 5, "batch_size": 32}
 
 
 def config(trials: int = 6, text: str = IRIS):
@@ -86,14 +90,10 @@ def test_a_changed_config_is_refused_and_the_store_left_unchanged(tmp_path) -> N
     with pytest.raises(StoreError) as refusal:
         run(tmp_path, trials=4, text=changed)
     assert str(refusal.value) == (
-        "study 'iris' was made with another config (hyperparameters: "
-        "{'learning_rate': {'distribution': 'log_uniform', 'low': 0.001, 'high': 0.1}, "
-        "'hidden_units': {'distribution': 'int_uniform', 'low': 4, 'high': 16}, 'epochs': 5, "
-        "'batch_size': 32} → {'learning_rate': {'distribution': 'log_uniform', 'low': 0.001, "
-        "'high': 0.1}, 'hidden_units': {'distribution': 'int_uniform', 'low': 4, 'high': 32}, "
-        "'epochs': 5, 'batch_size': 32}); run it with its original config, or give the new "
-        "config another study name; or start afresh with `hpsearch run CONFIG --new` "
-        "(the old study is kept, renamed)"
+        "study 'iris' was made with another config: hyperparameters.hidden_units.high: 16 → 32. "
+        "To run the changed config, start afresh with `hpsearch run CONFIG --new` (the old study "
+        "is kept, renamed), or give it a new `name:` in its file; to resume the study, undo the "
+        "change"
     )
     assert (tmp_path / "iris/study.db").read_bytes() == before
 
@@ -169,14 +169,35 @@ def test_the_store_passes_its_integrity_check(tmp_path) -> None:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-def test_workers_get_train_and_dev_but_never_the_test_split() -> None:
-    assert [f.name for f in fields(TrainingData)] == [
-        "X_train",
-        "y_train",
-        "X_dev",
-        "y_dev",
-        "n_classes",
-    ]
+def test_workers_get_train_and_dev_but_never_the_test_split(tmp_path, monkeypatch) -> None:
+    given = []
+
+    def recording(trial_fn, context, **options):
+        given.append(context)
+        return make_executor(trial_fn, context, **options)
+
+    monkeypatch.setattr("hpsearch.study.run.make_executor", recording)
+    run(tmp_path, trials=1)
+    dataset = load_dataset(config().data)
+    (context,) = given
+    arrays = [value for value in vars(context).values() if isinstance(value, np.ndarray)]
+    assert len(arrays) == 4 and not hasattr(context, "X_test")
+    assert all(not np.shares_memory(a, dataset.X_test) for a in arrays)
+    sent = {a.tobytes() for a in arrays}
+    assert dataset.X_test.tobytes() not in sent and dataset.y_test.tobytes() not in sent
+    assert context.X_train.tobytes() == dataset.X_train.tobytes()
+
+
+def test_the_first_trials_are_the_ones_this_seed_always_gave(tmp_path) -> None:
+    """Fixed values, not the sampler's own output: a change to how trials are drawn from the
+    seed would silently change every existing study's resume."""
+    records = run(tmp_path, trials=2).records
+    assert [r.spec for r in records] == [
+        TrialSpec(0, 0, {**BASE, "learning_rate": 0.010339195907952764, "hidden_units": 16},
+                  seed=7218073595935665271),
+        TrialSpec(1, 0, {**BASE, "learning_rate": 0.0130317047081414, "hidden_units": 15},
+                  seed=8780201594564811036),
+    ]  # fmt: skip
 
 
 def test_specs_are_planned_from_the_seed(tmp_path) -> None:
@@ -194,7 +215,7 @@ def test_a_trial_past_its_timeout_is_recorded_as_timed_out(tmp_path) -> None:
     assert [r.state for r in outcome.records] == ["timed_out", "timed_out"]
     assert all(0.25 <= r.duration_s < 5 and r.dev_error is not None for r in outcome.records)
     assert all(r.message.startswith("deadline passed in epoch") for r in outcome.records)
-    assert outcome.exit_code == 0
+    assert outcome.exit_code == 3, "no trial completed: nothing usable"
 
 
 DIGITS = """\

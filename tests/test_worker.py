@@ -76,3 +76,20 @@ def test_beacons_being_written_or_of_negative_numbers_are_read_right(tmp_path: P
     (tmp_path / "-1-200").write_text(json.dumps({"worker": "h:200", "started": 1.5}))
     beacons = read_beacons(tmp_path)
     assert list(beacons) == [-1] and beacons[-1].pid == 200 and beacons[-1].started == 1.5
+
+
+def test_arrays_that_arrive_unaligned_are_aligned_with_their_values() -> None:
+    import numpy as np
+
+    from hpsearch.execution.objective import TrainingData
+    from hpsearch.execution.worker import aligned_arrays
+
+    values = np.arange(12, dtype=np.float64)
+    unaligned = np.frombuffer(b"\0" + values.tobytes(), dtype=np.float64, offset=1)
+    assert not unaligned.flags.aligned
+    data = TrainingData(unaligned.reshape(3, 4), np.zeros(3), unaligned[:4], np.zeros(4), 2)
+    fixed = aligned_arrays({"data": data, "other": 7})
+    assert fixed["other"] == 7 and fixed["data"].n_classes == 2
+    assert fixed["data"].X_train.flags.aligned and fixed["data"].X_dev.flags.aligned
+    assert np.array_equal(fixed["data"].X_train, values.reshape(3, 4))
+    assert fixed["data"].y_train is data.y_train  # aligned already: not copied

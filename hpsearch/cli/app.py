@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +15,8 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from hpsearch import __version__
-from hpsearch.errors import HpsearchError, Terminated
+from hpsearch.errors import ConfigError, HpsearchError, Terminated
+from hpsearch.store.layout import DEFAULT_RUNS, RUNS_ENV, default_runs, quoted
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False)
@@ -27,7 +27,8 @@ class _Commands(TyperGroup):
     commands in the order a study uses them."""
 
     ORDER = (
-        "run", "show", "best", "zoom", "plot", "train", "check", "recover", "datasets", "schema"
+        "run", "show", "best", "zoom", "plot", "export", "predict", "studies", "remove", "train",
+        "check", "recover", "datasets", "schema",
     )  # fmt: skip
 
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
@@ -63,30 +64,62 @@ def _said(error: HpsearchError) -> str:
 
 
 RunsDir = Annotated[
-    Path, typer.Option("--runs-dir", help="The folder that holds the studies.", show_default=True)
+    Path,
+    typer.Option(
+        "--runs-dir",
+        envvar=RUNS_ENV,
+        metavar="PATH",
+        help=f"The folder that holds the studies: ${RUNS_ENV} when set, else {DEFAULT_RUNS}/ "
+        "in the working directory (not beside the study file).",
+        show_default=False,
+    ),
 ]
 Workers = Annotated[
     int | None,
-    typer.Option(min=1, help="Trials at once (default: the config's, else one per core)."),
+    typer.Option(
+        min=1, metavar="N", help="Trials at once (default: the config's, else one per core)."
+    ),
 ]
 Backend = Annotated[
     str | None,
-    typer.Option(help="Where trials run: local processes, or a Dask cluster ('local', 'dask')."),
+    typer.Option(
+        metavar="local|dask",
+        help="Where trials run: local processes, or a Dask cluster ('local', 'dask').",
+    ),
 ]
 Scheduler = Annotated[
-    str | None, typer.Option(help="A Dask scheduler's address, e.g. tcp://host:8786.")
+    str | None,
+    typer.Option(metavar="ADDRESS", help="A Dask scheduler's address, e.g. tcp://host:8786."),
 ]
 Study = Annotated[
     str,
     typer.Argument(
-        help="The study: its name under --runs-dir, or the path of its folder.", show_default=False
+        metavar="STUDY",
+        help="The study: its name under --runs-dir, the path of its folder, or the study file "
+        "that defines it.",
+        show_default=False,
     ),
 ]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="No progress output.")]
+
+EXIT_CODES = (
+    "Exit codes: 0 success; 1 a trial failed (the others are kept); 2 a mistake in the input "
+    "(the message says what to change); 3 nothing usable: no trial of the study completed "
+    "(all diverged, timed out or failed); 130 interrupted, 143 stopped by SIGTERM (run the same "
+    "command again to resume)."
+)
+
+TRAIN_NEEDS = (
+    "train needs a study file or a dataset: `hpsearch train CONFIG` trains the file's fixed "
+    "values (a searched one needs --set NAME=VALUE), `hpsearch train --dataset digits` a network "
+    "with every default; `hpsearch datasets` lists the built-in datasets"
+)
 
 app = typer.Typer(
     cls=_Commands,
     help="Random, log-scaled, coarse-to-fine hyperparameter search for NumPy neural networks.",
+    epilog=EXIT_CODES,
+    rich_markup_mode=None,  # plain click help: the same on every typer version
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
@@ -103,7 +136,13 @@ def _print_version(value: bool) -> None:
 def main(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_print_version, is_eager=True, help="Show the version."),
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            metavar="",
+            help="Show the version.",
+        ),
     ] = False,
 ) -> None:
     """Random, log-scaled, coarse-to-fine hyperparameter search for NumPy neural networks."""
@@ -114,7 +153,9 @@ def check(
     path: Annotated[
         Path, typer.Argument(metavar="CONFIG", help="The study's YAML file.", show_default=False)
     ],
-    draws: Annotated[int, typer.Option(min=0, help="How many of the first trials to show.")] = 5,
+    draws: Annotated[
+        int, typer.Option(min=0, metavar="N", help="How many of the first trials to show.")
+    ] = 5,
 ) -> None:
     """Validate a study file and its data; show what it would search.
 
@@ -163,12 +204,15 @@ def run(
     workers: Workers = None,
     backend: Backend = None,
     scheduler: Scheduler = None,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
     new: Annotated[
-        bool, typer.Option("--new", help="Set an existing study of this name aside; start anew.")
+        bool,
+        typer.Option(
+            "--new", metavar="", help="Set an existing study of this name aside; start anew."
+        ),
     ] = False,
     quiet: Quiet = False,
-    top: Annotated[int, typer.Option(min=1, help="Rows of the final table.")] = 10,
+    top: Annotated[int, typer.Option(min=1, metavar="N", help="Rows of the final table.")] = 10,
 ) -> None:
     """Run a study: sample, train in parallel, store, rank by dev error.
 
@@ -187,8 +231,17 @@ def run(
         done = run_study(
             config, runs_dir, execution, new=new, observer=observer, show=ShowOptions(top=top)
         )
-    render_outcome(stdout, done)
+    render_outcome(stdout, done, _again("run", str(path), runs_dir))
     raise typer.Exit(done.exit_code)
+
+
+def _again(command: str, target: str, runs_dir: Path) -> str:
+    """The command that resumes what this one began, as it can be pasted: the runs folder is
+    named unless it is the one the command would find by itself."""
+    line = f"hpsearch {command} {quoted(target)}"
+    if runs_dir != default_runs():
+        line += f" --runs-dir {quoted(runs_dir)}"
+    return line
 
 
 def _execution(workers: int | None, backend: str | None, scheduler: str | None) -> dict:
@@ -198,17 +251,25 @@ def _execution(workers: int | None, backend: str | None, scheduler: str | None) 
     return {"workers": workers, "backend": backend, "scheduler": scheduler}
 
 
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    markdown = "markdown"
+FORMATS = {
+    "table": "the summary and the ranked table",
+    "csv": "the rows alone, for a spreadsheet",
+    "json": "the rows alone, for a program",
+    "markdown": "the rows alone, for a document",
+}
+
+
+def _check_format(value: str) -> None:
+    """Refuses an unknown --format, listing the formats in the tool's own words."""
+    if value not in FORMATS:
+        listed = "; ".join(f"{name} ({what})" for name, what in FORMATS.items())
+        raise ConfigError(f"--format must be one of: {listed}; but got '{value}'")
 
 
 @app.command()
 def show(
     study: Study,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
     top: Annotated[
         int | None,
         typer.Option(
@@ -217,24 +278,35 @@ def show(
             "in csv and in json).",
         ),
     ] = None,
-    round: Annotated[int | None, typer.Option(help="Only the trials of this round.")] = None,
+    round: Annotated[
+        int | None, typer.Option(metavar="N", help="Only the trials of this round.")
+    ] = None,
     all_: Annotated[
         bool,
         typer.Option(
-            "--all", help="Also the trials that did not complete, with their reasons and workers."
+            "--all",
+            metavar="",
+            help="Also the trials that did not complete, with their reasons and workers.",
         ),
     ] = False,
     sort: Annotated[
         str,
         typer.Option(
-            help="dev_error (the ranking), train_error, duration, trial, or a hyperparameter."
+            metavar="COLUMN",
+            help="dev_error (the ranking), train_error, duration, trial, or a hyperparameter.",
         ),
     ] = "dev_error",
-    format: Annotated[Format, typer.Option(help="How to print the rows.")] = Format.table,
+    format: Annotated[
+        str,
+        typer.Option(metavar="|".join(FORMATS), help="How to print the rows."),
+    ] = "table",
     target_error: Annotated[
         float | None,
         typer.Option(
-            min=0.0, max=1.0, help="An estimate of the optimal error (default: the config's)."
+            min=0.0,
+            max=1.0,
+            metavar="ERROR",
+            help="An estimate of the optimal error (default: the config's).",
         ),
     ] = None,
 ) -> None:
@@ -243,32 +315,39 @@ def show(
     Or the rows alone as csv, json or markdown. Works while the study runs."""
     from hpsearch.cli.export import render
     from hpsearch.cli.show_table import render_view
+    from hpsearch.study.find import study_folder
     from hpsearch.study.overview import DEFAULT_TOP, ShowOptions, view_study
-    from hpsearch.study.snapshot import read_snapshot, study_folder
+    from hpsearch.study.snapshot import read_snapshot
 
-    if top is None and format in (Format.table, Format.markdown) and not all_:
+    _check_format(format)
+    if top is None and format in ("table", "markdown") and not all_:
         top = DEFAULT_TOP
     options = ShowOptions(top, round, all_, sort, target_error)
-    table = format is Format.table
+    table = format == "table"
     view = view_study(read_snapshot(study_folder(study, runs_dir)), options, summary=table)
     if table:
         render_view(stdout, view)
     else:
-        typer.echo(render(view, format.value), nl=False)
+        typer.echo(render(view, format), nl=False)
 
 
 @app.command()
 def best(
     study: Study,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
     test: Annotated[
         bool,
         typer.Option(
-            "--test", help="Evaluate the chosen trial once on the test split (nothing ranks by it)."
+            "--test",
+            metavar="",
+            help="Evaluate the chosen trial once on the test split (nothing ranks by it).",
         ),
     ] = False,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the configuration to this file.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the configuration to this file."
+        ),
     ] = None,
 ) -> None:
     """The chosen trial: its curves and its configuration as a study file.
@@ -277,7 +356,8 @@ def best(
     split, the one command that reads it."""
     from hpsearch.cli.report import render_chosen, render_test_read
     from hpsearch.study.best import choose, evaluate_on_test, write_reuse_yaml
-    from hpsearch.study.snapshot import read_snapshot, study_folder
+    from hpsearch.study.find import study_folder
+    from hpsearch.study.snapshot import read_snapshot
 
     snapshot = read_snapshot(study_folder(study, runs_dir))
     chosen = choose(snapshot)
@@ -292,15 +372,18 @@ def best(
 @app.command()
 def plot(
     study: Study,
-    runs_dir: RunsDir = Path("runs"),
-    top: Annotated[int, typer.Option(min=1, help="Trials in the learning-curve plot.")] = 5,
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
+    top: Annotated[
+        int, typer.Option(min=1, metavar="N", help="Trials in the learning-curve plot.")
+    ] = 5,
 ) -> None:
     """Draw the study as PNG files in <study>/plots/.
 
     Dev error against each hyperparameter on its scale, round by round; the best trials'
     learning curves; the best dev error so far."""
     from hpsearch.cli.plots import plot_study
-    from hpsearch.study.snapshot import read_snapshot, study_folder
+    from hpsearch.study.find import study_folder
+    from hpsearch.study.snapshot import read_snapshot
 
     for path in plot_study(read_snapshot(study_folder(study, runs_dir)), top):
         stdout.print(str(path), markup=False, highlight=False)
@@ -308,21 +391,30 @@ def plot(
 
 @app.command()
 def zoom(
-    study: Annotated[str, typer.Argument(help="A study's name, or the path of its folder.")],
+    study: Study,
     top: Annotated[
         int | None,
-        typer.Option(min=1, help="Zoom around the best K trials (default: the best 20%, ≥ 3)."),
+        typer.Option(
+            min=1, metavar="K", help="Zoom around the best K trials (default: the best 20%, ≥ 3)."
+        ),
     ] = None,
     trials: Annotated[
-        int | None, typer.Option(min=1, help="Trials of the new round (default: as the last).")
+        int | None,
+        typer.Option(min=1, metavar="N", help="Trials of the new round (default: as the last)."),
     ] = None,
     margin: Annotated[
         float | None,
-        typer.Option(min=0, help="Share of the best trials' span added on each side [0.5]."),
+        typer.Option(
+            min=0, metavar="M", help="Share of the best trials' span added on each side [0.5]."
+        ),
     ] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Set a range by hand: NAME=LOW:HIGH, or NAME=A,B for choices."),
+        typer.Option(
+            "--set",
+            metavar="NAME=LOW:HIGH",
+            help="Set a range by hand: NAME=LOW:HIGH, or NAME=A,B for choices.",
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the region and its YAML; run nothing.")
@@ -330,7 +422,7 @@ def zoom(
     workers: Workers = None,
     backend: Backend = None,
     scheduler: Scheduler = None,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
     quiet: Quiet = False,
 ) -> None:
     """Coarse to fine: narrow the search to the best trials' region, run a new round.
@@ -339,7 +431,7 @@ def zoom(
     from hpsearch.cli.progress import progress_for
     from hpsearch.cli.report import render_outcome, render_zoom
     from hpsearch.search.zoom import parse_range
-    from hpsearch.study.snapshot import study_folder
+    from hpsearch.study.find import study_folder
     from hpsearch.study.zoom_round import ZoomRequest, zoom_study
 
     folder = study_folder(study, runs_dir)
@@ -349,8 +441,38 @@ def zoom(
         done = zoom_study(folder, request, _execution(workers, backend, scheduler), observer)
     render_zoom(stdout, done)
     if done.run is not None:
-        render_outcome(stdout, done.run)
+        render_outcome(stdout, done.run, _again("zoom", study, runs_dir))
         raise typer.Exit(done.run.exit_code)
+
+
+@app.command()
+def studies(runs_dir: RunsDir = Path(DEFAULT_RUNS)) -> None:
+    """List the studies in the runs folder: rounds, trials done of planned, best dev error,
+    state (running, interrupted, complete) and last change."""
+    from hpsearch.cli.studies_table import render_studies
+    from hpsearch.study.listing import list_studies
+
+    render_studies(stdout, runs_dir, list_studies(runs_dir))
+
+
+@app.command()
+def remove(
+    study: Study,
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", metavar="", help="Remove without asking.")
+    ] = False,
+) -> None:
+    """Delete a study: its trials, kept models, plots and test-read log.
+
+    Refused while the study runs; asks first unless --yes. Other files in its folder are kept."""
+    from hpsearch.cli.studies_table import ask_to_remove, render_removed
+    from hpsearch.study.find import study_folder
+    from hpsearch.study.remove import remove_study
+
+    removed = remove_study(study_folder(study, runs_dir), lambda s: yes or ask_to_remove(s))
+    render_removed(stdout, removed)
+    raise typer.Exit(0 if removed.confirmed else 1)
 
 
 @app.command()
@@ -358,21 +480,42 @@ def train(
     path: Annotated[
         Path | None,
         typer.Argument(
-            metavar="[CONFIG]",
+            metavar="CONFIG",
             help="A study file: its data and fixed hyperparameters.",
             show_default=False,
         ),
     ] = None,
     dataset: Annotated[
-        str | None, typer.Option(help="Without CONFIG: a built-in dataset [default: digits].")
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Without CONFIG: a built-in dataset (digits when only --set is given).",
+        ),
     ] = None,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="A hyperparameter: NAME=VALUE, e.g. learning_rate=0.01."),
+        typer.Option(
+            "--set",
+            metavar="NAME=VALUE",
+            help="A hyperparameter: NAME=VALUE, e.g. learning_rate=0.01.",
+        ),
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Seeds the weights, shuffling, dropout.")] = 0,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            metavar="N",
+            help="Seeds the weights, shuffling, dropout (default: the file's "
+            "search.training_seed, else 0).",
+            show_default=False,
+        ),
+    ] = None,
     save: Annotated[
-        Path | None, typer.Option(help="Write the trained network to this .npz file.")
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Write the trained network to this model file (.npz, for predict).",
+        ),
     ] = None,
 ) -> None:
     """Train one network with fixed hyperparameters and print train and dev error per epoch."""
@@ -381,6 +524,8 @@ def train(
     from hpsearch.study.train import fixed_hyperparameters, study_for, train_one
     from hpsearch.userinput.settings import parse_setting
 
+    if path is None and dataset is None and not set_:
+        raise ConfigError(TRAIN_NEEDS)
     config = study_for(path, dataset)
     hyperparameters = fixed_hyperparameters(config, [parse_setting(text) for text in set_ or ()])
     training = train_one(
@@ -392,3 +537,78 @@ def train(
     )
     render_training(stdout, training)
     raise typer.Exit(0 if training.state == "complete" else 1)
+
+
+MODEL_FORMATS = ("npz", "onnx")
+
+
+@app.command()
+def export(
+    study: Study,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The file to write.", show_default=False)
+    ],
+    trial: Annotated[
+        int | None,
+        typer.Option(min=0, help="A trial with saved weights (default: the chosen one)."),
+    ] = None,
+    format: Annotated[
+        str,
+        typer.Option(
+            metavar="|".join(MODEL_FORMATS), help="npz: the model file; onnx: an ONNX graph."
+        ),
+    ] = "npz",
+    runs_dir: RunsDir = Path("runs"),
+) -> None:
+    """Write a trial's model to one file: weights, standardization, feature and class names.
+
+    `hpsearch predict` and `hpsearch.load_model` read it; with --format onnx, any ONNX runtime."""
+    from hpsearch.cli.model_report import render_export
+    from hpsearch.study.export import export_model
+    from hpsearch.study.find import study_folder
+
+    folder = study_folder(study, runs_dir)
+    if format not in MODEL_FORMATS:
+        raise ConfigError(
+            f"--format must be npz (the model file) or onnx (an ONNX graph), but got '{format}'"
+        )
+    render_export(stdout, export_model(folder, output, trial, format))
+
+
+@app.command()
+def predict(
+    model: Annotated[
+        str,
+        typer.Argument(
+            metavar="MODEL_OR_STUDY",
+            help="A model file (`hpsearch export`), or a study: its chosen trial.",
+            show_default=False,
+        ),
+    ],
+    data: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DATA", help="Rows to predict: a .csv, .npz or .npy file.", show_default=False
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the predictions here (default: stdout)."),
+    ] = None,
+    proba: Annotated[
+        bool, typer.Option("--proba", help="Add one probability column per class.")
+    ] = False,
+    runs_dir: RunsDir = Path("runs"),
+) -> None:
+    """Predict the class of every row of a data file with a saved model, as CSV.
+
+    Columns are matched to the model's features by name; rows with labels are scored too."""
+    import sys
+
+    from hpsearch.cli.model_report import render_prediction
+    from hpsearch.study.predict import predict_file
+
+    done = predict_file(
+        model, str(data), runs_dir=runs_dir, output=output, proba=proba, stream=sys.stdout
+    )
+    render_prediction(stdout if output is not None else stderr, done)

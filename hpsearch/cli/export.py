@@ -9,12 +9,13 @@ import io
 import json
 import math
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpsearch.cli.cells import MISSING, duration_cell, error_cell, param_cell
-from hpsearch.study.overview import StudyView, TrialRow
 
-FORMATS = ("table", "csv", "json", "markdown")
+if TYPE_CHECKING:
+    from hpsearch.study.overview import StudyView, TrialRow
+
 FIELDS = (
     "rank", "trial", "round", "state", "dev_error", "train_error", "dev_cost", "train_cost",
     "diagnosis", "epochs", "duration_s", "worker", "message",
@@ -95,9 +96,12 @@ def _markdown_columns(view: StudyView) -> Iterator[tuple[str, bool, Callable[[Tr
     yield "time", True, lambda row: duration_cell(row.record.duration_s)
 
 
+WRITERS = {"csv": to_csv, "json": to_json, "markdown": to_markdown}
+
+
 def render(view: StudyView, format: str) -> str:
     """The rows in one of the machine formats."""
-    return {"csv": to_csv, "json": to_json, "markdown": to_markdown}[format](view)
+    return WRITERS[format](view)
 
 
 def _number(value: float | None) -> float | None:

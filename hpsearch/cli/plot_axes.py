@@ -36,6 +36,8 @@ def jitter(distribution: Distribution, count: int, rng: np.random.Generator) -> 
     """Small offsets that keep the points of one category (or integer) apart."""
     if isinstance(distribution, Choice):
         return rng.uniform(-0.15, 0.15, count)
+    if distribution.distribution == "int_uniform":
+        return rng.uniform(-0.2, 0.2, count) * min(1.0, (distribution.high - distribution.low) / 20)
     return np.zeros(count)
 
 
@@ -50,6 +52,9 @@ def set_scale(ax: Axes, name: str, distribution: Distribution) -> None:
     elif scale == "log":
         ax.set_xscale("log")
         ax.set_xlabel(f"{name} (log scale)")
+        if distribution.high / distribution.low < 30:  # a decade or so: label minor ticks too
+            ax.xaxis.set_minor_formatter(FuncFormatter(lambda x, _: f"{x:.2g}"))
+            ax.tick_params(axis="x", which="minor", labelsize="x-small")
     elif scale == "one_minus_log":
         ax.set_xscale("log")
         ax.invert_xaxis()  # β rises to the right, as 1 − β falls

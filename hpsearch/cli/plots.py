@@ -11,6 +11,7 @@ display needed) and saved with the Agg canvas. Matplotlib is imported only by `h
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from hpsearch.search.ranking import rank, searched_distributions
 from hpsearch.search.space import Choice, SearchSpace
 from hpsearch.store.faults import os_error
 from hpsearch.study.snapshot import Snapshot
-from hpsearch.trial import TrialRecord, TrialState
+from hpsearch.trial import TrialRecord, TrialState, is_finite
 
 PLOTS_DIR = "plots"
 DPI = 100
@@ -42,7 +43,8 @@ class StudyData:
 
     @property
     def complete(self) -> list[TrialRecord]:
-        return [r for r in self.records if r.state is TrialState.COMPLETE and _finite(r.dev_error)]
+        complete = TrialState.COMPLETE
+        return [r for r in self.records if r.state is complete and is_finite(r.dev_error)]
 
 
 def plot_study(snapshot: Snapshot, top: int = 5) -> list[Path]:
@@ -89,11 +91,15 @@ def coarse_to_fine_figure(study: StudyData) -> Figure:
     for ax in axes[::columns]:
         ax.set_ylabel(label)
     axes[0].legend(loc="best", fontsize="small")
-    figure.suptitle(
-        f"study {study.name}: dev error against each hyperparameter on its own scale\n"
-        "(shaded: the range each round searched)"
-    )
+    title = f"study {study.name}: dev error against each hyperparameter on its own scale"
+    note = "(shaded: the range each round searched; × at the top: diverged or timed-out trials)"
+    figure.suptitle(_fitted(title, columns) + "\n" + _fitted(note, columns), fontsize="medium")
     return figure
+
+
+def _fitted(text: str, columns: int) -> str:
+    """`text` broken into lines that fit a figure of `columns` panels, so no title is cut."""
+    return textwrap.fill(text, width=int(52 * columns))
 
 
 def _panel(ax: Axes, name: str, study: StudyData, distribution, best, rng) -> None:
@@ -106,6 +112,7 @@ def _panel(ax: Axes, name: str, study: StudyData, distribution, best, rng) -> No
                 if round > 0 and not isinstance(searched, Choice):  # a zoom's edges, on top
                     ax.axvline(low, color=color, ls="--", lw=1)
                     ax.axvline(high, color=color, ls="--", lw=1)
+        _mark_unfinished(ax, name, study, distribution, round, rng)
         trials = [r for r in study.complete if r.round == round]
         if not trials:
             continue
@@ -121,6 +128,23 @@ def _panel(ax: Axes, name: str, study: StudyData, distribution, best, rng) -> No
     ax.grid(alpha=0.3)
 
 
+def _mark_unfinished(ax: Axes, name: str, study: StudyData, distribution, round, rng) -> None:
+    """Diverged and timed-out trials of `round` as × at the top edge, with their count: where
+    they begin is where the good region ends."""
+    lost = [
+        r
+        for r in study.records
+        if r.round == round and r.state in (TrialState.DIVERGED, TrialState.TIMED_OUT)
+    ]
+    if not lost or name not in lost[0].params:
+        return
+    x = np.array([position(distribution, r.params[name]) for r in lost])
+    x += jitter(distribution, len(x), rng)
+    ax.scatter(x, np.full(len(x), 0.97), marker="x", s=30, color=_color(round), zorder=3,
+               transform=ax.get_xaxis_transform(), clip_on=False,
+               label=f"round {round}: diverged or timed out ({len(lost)})")  # fmt: skip
+
+
 def learning_curves_figure(study: StudyData, top: int = 5) -> Figure:
     """Train (dashed) and dev (solid) error and cost per epoch of the `top` best trials."""
     figure = Figure(figsize=(11, 4.2), layout="constrained")
@@ -134,6 +158,7 @@ def learning_curves_figure(study: StudyData, top: int = 5) -> Figure:
         Line2D([], [], color="black", ls="--", label="train"),
     ]
     error_ax.set_ylabel("error (fraction misclassified)")
+    _past_the_first_epoch(error_ax, rank(study.complete)[:top])
     cost_ax.set_ylabel("cost (cross-entropy + L2 penalty, log scale)")
     cost_ax.set_yscale("log")
     for ax, title in ((error_ax, "error"), (cost_ax, "cost")):
@@ -156,6 +181,20 @@ def _curves(error_ax: Axes, cost_ax: Axes, record: TrialRecord, place: int) -> L
             ax.plot(range(1, len(curve) + 1), curve, color=color, ls=style)
     label = f"#{place}: trial {record.number} (dev error {record.dev_error:.4f})"
     return Line2D([], [], color=color, label=label)
+
+
+def _past_the_first_epoch(ax: Axes, records: list[TrialRecord]) -> None:
+    """The error axis scaled to the epochs after the first, whose high error would squash the
+    rest of the curve against the floor."""
+    later = [
+        value
+        for record in records
+        for split in ("train", "dev")
+        for value in record.curves.get(f"{split}_error", [])[1:]
+        if math.isfinite(value)
+    ]
+    if later:
+        ax.set_ylim(0, 1.1 * max(later) or 1)
 
 
 def best_so_far_figure(study: StudyData) -> Figure:
@@ -204,7 +243,3 @@ def _two_and_five(y: float, _: int) -> str:
 
 def _color(index: int) -> str:
     return f"C{index % 10}"
-
-
-def _finite(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)

@@ -17,6 +17,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Column
 from rich.text import Text
 
 from hpsearch.cli.cells import epoch_line
@@ -50,6 +51,15 @@ class _Tally(Observer, AbstractContextManager):
     def started(self, spec: TrialSpec, worker: str) -> None:
         self.running.add(spec.number)
 
+    def resuming(self) -> str | None:
+        """`resuming: 5 of 24 trials to run (19 finished are kept)`, when some had finished."""
+        if not self.done or self.done == self.total:
+            return None
+        return (
+            f"resuming: {self.total - self.done} of {self.total} trials to run "
+            f"({self.done} finished are kept)"
+        )
+
     def finished(self, record: TrialRecord) -> None:
         self.running.discard(record.number)
         self.done += 1
@@ -76,9 +86,14 @@ class LineProgress(_Tally):
         super().__init__()
         self.console = console
 
+    def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
+        super().planned(todo, records)
+        if line := self.resuming():
+            self.console.print(line, markup=False)
+
     def finished(self, record: TrialRecord) -> None:
         super().finished(record)
-        self.console.print(f"[{self.done}/{self.total}] {describe(record)}", markup=False)
+        self.console.print(f"[{self.done}/{self.total}] {trial_line(record)}", markup=False)
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
         self.console.print(f"  trial {number} {epoch_line(epoch, row)}", markup=False)
@@ -91,14 +106,14 @@ class BarProgress(_Tally):
     def __init__(self, console: Console) -> None:
         super().__init__()
         self.curve: list[float] = []
-        self.bar = Progress(
+        self.bar = Progress(  # on a narrow terminal the summary wraps; the counts and times stay
             TextColumn("[bold]trials"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[summary]}"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
+            BarColumn(bar_width=16),
+            MofNCompleteColumn(table_column=Column(no_wrap=True)),
+            TimeElapsedColumn(table_column=Column(no_wrap=True)),
+            TextColumn("eta", table_column=Column(no_wrap=True)),
+            TimeRemainingColumn(table_column=Column(no_wrap=True)),
+            TextColumn("{task.fields[summary]}"),  # the one that wraps, when one must
             console=console,
         )
         self.task = self.bar.add_task("trials", total=None, summary="")
@@ -115,6 +130,8 @@ class BarProgress(_Tally):
 
     def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
         super().planned(todo, records)
+        if line := self.resuming():
+            self.live.console.print(line, markup=False)
         self.bar.reset(self.task, total=self.total, completed=self.done)
         self._update()
 
@@ -125,7 +142,7 @@ class BarProgress(_Tally):
 
     def finished(self, record: TrialRecord) -> None:
         super().finished(record)
-        self.live.console.print(describe(record), markup=False, highlight=False)
+        self.live.console.print(trial_line(record), markup=False, highlight=False)
         self.training.plain = ""
         self._update()
 
@@ -139,12 +156,13 @@ class BarProgress(_Tally):
         self.bar.update(self.task, completed=self.done, summary=self.summary())
 
 
-def describe(record: TrialRecord) -> str:
+def trial_line(record: TrialRecord) -> str:
     """One line about a finished trial."""
-    head = f"trial {record.number} {record.state}"
+    head = f"trial {record.number} {record.state.replace('_', ' ')}"
     if record.dev_error is not None:
         head += f": dev error {record.dev_error:.4f}, train error {record.train_error:.4f}"
-    tail = f" ({record.epochs} epochs, {record.duration_s:.1f} s)"
+    epochs = f"{record.epochs} epoch{'' if record.epochs == 1 else 's'}"
+    tail = f" ({epochs}, {record.duration_s:.1f} s)"
     reason = f" — {record.message}" if record.message else ""
     return head + tail + reason
 

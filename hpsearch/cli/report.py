@@ -6,26 +6,33 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from hpsearch.cli.cells import error_cell
-from hpsearch.cli.show_table import READINGS, render_view
-from hpsearch.config import StudyConfig
-from hpsearch.data.catalog import BuiltinDataset
-from hpsearch.search.ranking import CurveSummary, diagnose
-from hpsearch.store.test_reads import LoggedRead
-from hpsearch.study.best import Chosen, reuse_yaml
-from hpsearch.study.check import Checked
-from hpsearch.study.recover import Recovery
-from hpsearch.study.run import StudyRun
-from hpsearch.study.train import Training
-from hpsearch.study.zoom_round import ZoomRun
-from hpsearch.trial import TrialSpec
+from hpsearch.cli.cells import error_cell, param_cell
+from hpsearch.cli.show_table import ASSUMED, READINGS, render_view
+from hpsearch.search.ranking import diagnose
+from hpsearch.search.zoom import MIN_WIDTH
+from hpsearch.store.layout import default_runs, quoted
+from hpsearch.study.best import reuse_yaml
+
+if TYPE_CHECKING:  # what the renderers are given; each command imports its own
+    from hpsearch.config import StudyConfig
+    from hpsearch.data.catalog import BuiltinDataset
+    from hpsearch.search.ranking import CurveSummary
+    from hpsearch.store.test_reads import LoggedRead
+    from hpsearch.study.best import Chosen
+    from hpsearch.study.check import Checked
+    from hpsearch.study.recover import Recovery
+    from hpsearch.study.run import StudyRun
+    from hpsearch.study.train import Training
+    from hpsearch.study.zoom_round import ZoomRun
+    from hpsearch.trial import TrialSpec
 
 ENGINES = {
     "numpy": "numpy (install hpsearch[numba] for fused kernels: faster, the same results)",
@@ -56,7 +63,7 @@ def render_check(console: Console, checked: Checked) -> None:
     else:
         console.print("search space: empty, so every hyperparameter keeps its default")
     if trials:
-        console.print(trials_table(config, trials))
+        console.print(preview_table(config, trials))
     console.print(f"engine: {ENGINES[checked.engine]}", markup=False)
 
 
@@ -72,7 +79,7 @@ def space_table(config: StudyConfig) -> Table:
     return table
 
 
-def trials_table(config: StudyConfig, trials: list[TrialSpec]) -> Table:
+def preview_table(config: StudyConfig, trials: list[TrialSpec]) -> Table:
     """One column per trial, so that many hyperparameters still fit the terminal's width."""
     space = config.hyperparameters
     names = list(space.searched) or list(space.fixed)
@@ -83,7 +90,8 @@ def trials_table(config: StudyConfig, trials: list[TrialSpec]) -> Table:
     for trial in trials:
         table.add_column(f"trial {trial.number}", justify="right")
     for name in names:
-        table.add_row(name, *(_cell(trial.params[name]) for trial in trials))
+        distribution = space.searched.get(name)
+        table.add_row(name, *(param_cell(distribution, trial.params[name]) for trial in trials))
     return table
 
 
@@ -116,38 +124,51 @@ def datasets_table(datasets: Iterable[BuiltinDataset]) -> Table:
     return table
 
 
-def render_outcome(console: Console, outcome: StudyRun) -> None:
-    """The end of `hpsearch run`: what `hpsearch show` prints, then where the study is."""
-    config = outcome.snapshot.config
+def render_outcome(console: Console, outcome: StudyRun, again: str) -> None:
+    """The end of `hpsearch run` or `zoom`: what `hpsearch show` prints, then where the study is
+    and, when it is not done, `again`: the command that goes on with it, whole on one line."""
+    if outcome.set_aside is not None:
+        console.print(f"the old study was set aside in {quoted(outcome.set_aside)}", markup=False)
     render_view(console, outcome.overview)
     if outcome.interrupted:
         console.print(
-            "[yellow]interrupted[/]: every finished trial is kept; "
-            f"run `hpsearch run {outcome.source or config.name}{_runs_dir(outcome.folder)}` "
-            "again to resume"
+            "[yellow]interrupted[/]: every finished trial is kept; to resume, run", soft_wrap=True
         )
-    console.print(f"stored in {outcome.folder}")
-
-
-def _runs_dir(folder: Path) -> str:
-    """The `--runs-dir` a resume needs: none for the default `runs` folder."""
-    return "" if folder.parent == Path("runs") else f" --runs-dir {folder.parent}"
+        console.print(f"  {again}", markup=False, soft_wrap=True)
+    folder = quoted(outcome.folder)
+    if not outcome.ran and not outcome.interrupted:
+        console.print(
+            "nothing to run: every planned trial of the study has finished; raise search.trials "
+            f"in its file, or zoom in for a new round: `hpsearch zoom {folder}`",
+            markup=False,
+            soft_wrap=True,
+        )
+    if outcome.exit_code == 3 and not outcome.interrupted:
+        console.print(
+            "[red]no trial completed[/]: nothing to rank or use; see why with "
+            f"`hpsearch show {escape(folder)} --all`",
+            soft_wrap=True,
+        )
+    console.print(f"stored in {folder}", markup=False, soft_wrap=True)
 
 
 def render_recovery(console: Console, recovery: Recovery) -> None:
     """`hpsearch recover`: what was kept, what was lost, where the damaged study went."""
-    lost = len(recovery.lost)
-    console.print(
-        f"recovered {len(recovery.kept)} finished trials of {recovery.trials} into "
-        f"{recovery.folder}; {lost} could not be read"
-    )
-    console.print(f"the damaged study is kept in {recovery.aside}")
-    if len(recovery.kept) < recovery.trials:
-        console.print(
-            f"run the study again (`hpsearch run CONFIG{_runs_dir(recovery.folder)}`) to train "
-            f"the other {recovery.trials - len(recovery.kept)}: the same parameters and seeds, "
-            "so the same results"
+    lost, kept, trials = len(recovery.lost), len(recovery.kept), recovery.trials
+    runs = recovery.folder.parent
+    runs_dir = "" if runs == default_runs() else f" --runs-dir {quoted(runs)}"
+    lines = [
+        f"recovered {kept} finished trials of {trials} into {quoted(recovery.folder)}; "
+        f"{lost} could not be read",
+        f"the damaged study is kept in {quoted(recovery.aside)}",
+    ]
+    if kept < trials:
+        lines.append(
+            f"run the study again (`hpsearch run CONFIG{runs_dir}`) to train the other "
+            f"{trials - kept}: the same parameters and seeds, so the same results"
         )
+    for line in lines:
+        console.print(line, markup=False, soft_wrap=True)
 
 
 def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None:
@@ -164,6 +185,8 @@ def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None
         + (f" → {READINGS[reading]}" if reading else ""),
         markup=False,
     )
+    if reading in ("bias", "both") and chosen.config.target_error is None:
+        console.print(f"({ASSUMED})", markup=False, soft_wrap=True)
     for number, line in enumerate(curve_lines(chosen.curves)):
         console.print(f"{'curves:' if number == 0 else '':7} {line}", markup=False)
     saved = str(chosen.weights) if chosen.weights else "not kept (search.keep_models)"
@@ -172,7 +195,10 @@ def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None
         console.print()
         console.print(reuse_yaml(chosen).rstrip(), markup=False, highlight=False)
     else:
-        console.print(f"configuration written to {output}; train it with `hpsearch run {output}`")
+        console.print(
+            f"configuration written to {output}; `hpsearch train {output}` retrains the chosen "
+            "trial exactly"
+        )
 
 
 def curve_lines(curves: CurveSummary) -> list[str]:
@@ -228,6 +254,8 @@ def render_zoom(console: Console, outcome: ZoomRun) -> None:
         kept = f"{row.kept:.0%}"
         table.add_row(row.name, row.scale, row.old.describe(), row.new.describe(), kept, row.how)
     console.print(table)
+    for line in zoom_notes(outcome):
+        console.print(line, markup=False, soft_wrap=True)
     top = ", ".join(map(str, zoom.top))
     console.print(
         f"drawn from the best {len(zoom.top)} trials ({top}); the new space is "
@@ -238,6 +266,39 @@ def render_zoom(console: Console, outcome: ZoomRun) -> None:
         console.print(outcome.yaml.rstrip(), markup=False)
     else:
         console.print(f"running {outcome.trials} trials in a new round")
+
+
+ZOOM_RULES = (
+    "rule: span = the best trials' range on the hyperparameter's scale, widened on each side by "
+    "the margin (a share of that range), within the first round's range; for a choice, the "
+    "choices the best trials used. minimum width = that span was narrower than "
+    f"{MIN_WIDTH:.0%} of the first round's range, so the region is that wide around its centre. "
+    "set = given with --set."
+)
+
+
+def zoom_notes(outcome: ZoomRun) -> list[str]:
+    """Why ranges grew, when some did (a later zoom ranks the best trials of every round, and
+    those of earlier, wider rounds may lie outside the last one's range), and the rules."""
+    zoom = outcome.zoom
+    assert zoom is not None
+    grown = [f"{row.name} ({row.kept:.0%})" for row in zoom.rows if row.kept > 1 + 1e-9]
+    if not grown:
+        return [ZOOM_RULES]
+    last = outcome.last_round
+    earlier = sum(r < last for r in zoom.top_rounds)
+    why = (
+        f"{earlier} of the best {len(zoom.top)} trials are from rounds before round {last}, "
+        "drawn from wider ranges, and the region spans them"
+        if earlier
+        else "the margin reaches past its range"
+    )
+    return [
+        f"wider than round {last}: {', '.join(grown)}. A zoom ranks the trials of every round; "
+        f"{why} (only the first round's range bounds a zoom). To keep a range narrow, zoom "
+        "around fewer trials (--top K) or set it (--set NAME=LOW:HIGH).",
+        ZOOM_RULES,
+    ]
 
 
 def render_training(console: Console, training: Training) -> None:

@@ -9,7 +9,7 @@ shows its state as its diagnosis). Headers break at underscores. docs/results.md
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich import box
 from rich.console import Console
@@ -17,8 +17,10 @@ from rich.table import Table
 
 from hpsearch.cli.cells import MISSING, duration_cell, error_cell, param_cell
 from hpsearch.search.ranking import GAP_FLOOR, GAP_SHARE
-from hpsearch.study.overview import StudyView, TrialRow
 from hpsearch.trial import TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from hpsearch.study.overview import StudyView, TrialRow
 
 SORT_TITLES = {"dev_error": "dev error", "train_error": "train error", "trial": "trial number"}
 READINGS = {
@@ -27,6 +29,11 @@ READINGS = {
     "both": "high bias and high variance",
     "fine": "neither high bias nor high variance",
 }
+ASSUMED = (
+    "the optimal error is assumed to be 0, as the study sets no target_error; set it in the "
+    "study file (target_error: at the top level, e.g. the human-level error), or read the "
+    "trials against one with `show --target-error`"
+)
 GAP = 2  # spaces between columns
 # When the table is too wide, the hyperparameters fold into one column and these columns may go:
 # (round, state, epochs and time); the first of the layouts whose rows take the fewest lines wins.
@@ -47,25 +54,29 @@ class Column(NamedTuple):
 
 
 def render_view(console: Console, view: StudyView) -> None:
-    """The summary lines, the table (or why there is none) and, with --all, each reason."""
+    """The summary lines, the table (or why there is none) and, with --all, each reason. Lines
+    of prose wrap at words on a terminal; in a pipe or a log they stay whole."""
+    whole = not console.is_terminal
     for line in summary_lines(view):
-        console.print(line, markup=False, highlight=False, soft_wrap=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=whole)
     if not view.rows:
-        console.print(_no_rows(view), soft_wrap=False)
+        console.print(_no_rows(view), soft_wrap=whole)
         return
     console.print(trials_table(view, console.width))
     if any(row.diagnosis for row in view.rows):
-        console.print(diagnosis_note(view), markup=False, highlight=False, soft_wrap=False)
+        console.print(diagnosis_note(view), markup=False, highlight=False, soft_wrap=whole)
     for line in reason_lines(view):
-        console.print(line, markup=False, highlight=False, soft_wrap=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=whole)
 
 
 def summary_lines(view: StudyView) -> list[str]:
     """Where the study is, its best trial and its reading, which hyperparameters matter."""
-    lines = [f"study {view.name} {_counts(view)}"]
+    lines = [f"study {view.name} {_tally(view)}"]
     if view.best is not None:
         best = view.best
         reading = f" → {READINGS[best.diagnosis]}" if best.diagnosis else ""
+        if best.diagnosis in ("bias", "both") and view.target_error is None:
+            reading += " (if the optimal error is 0)"
         lines.append(
             f"best: trial {best.record.number} (round {best.record.round}), dev error "
             f"{error_cell(best.record.dev_error)}, train error "
@@ -173,7 +184,7 @@ def _tail_columns(with_tail: bool) -> list[Column]:
     if not with_tail:
         return []
     return [
-        Column("epochs", lambda r: str(r.record.epochs)),
+        Column("epochs trained", lambda r: str(r.record.epochs)),
         Column("time", lambda r: duration_cell(r.record.duration_s)),
     ]
 
@@ -248,10 +259,11 @@ def _title(view: StudyView) -> str:
 def diagnosis_note(view: StudyView) -> str:
     """The rule of the diagnosis column, with the optimal error it assumed."""
     optimal = f"{view.target_error:g}, the target error" if view.target_error else "0"
-    return (
+    rule = (
         f"diagnosis: bias if train error − optimal error ({optimal}) > t, variance if dev "
         f"error − train error > t, where t = max({GAP_FLOOR:g}, {GAP_SHARE:g} · dev error)"
     )
+    return rule if view.target_error is not None else f"{rule}; {ASSUMED}"
 
 
 def _width(table: Table) -> int:
@@ -259,7 +271,7 @@ def _width(table: Table) -> int:
     return console.measure(table).maximum
 
 
-def _counts(view: StudyView) -> str:
+def _tally(view: StudyView) -> str:
     """`(2 rounds): 9 of 14 trials of round 1, 7 complete, 2 running`: where the study is."""
     counts = {state: n for state, n in view.counts.items() if n}
     total = sum(counts.values())

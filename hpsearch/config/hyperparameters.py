@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from hpsearch.config.habits import habit_hint
 from hpsearch.nn.hyperparams import HyperParams
 from hpsearch.search.space import DISTRIBUTIONS, Choice, SearchSpace
 from hpsearch.userinput.messages import problems_from, show, suggestion
@@ -47,6 +48,8 @@ def _parameter(name: str, value: Any) -> tuple[Any, list[Problem]]:
         ]
     if not isinstance(value, dict):
         return value, _field_problems(name, value, (name,))
+    if hint := habit_hint(name, value):
+        return None, [Problem((name,), hint)]
     if "distribution" not in value:
         example = show(HyperParams.model_fields[name].default)
         return None, [

@@ -29,14 +29,15 @@ from hpsearch.config.execution import check_execution
 from hpsearch.config.hyperparameters import check_space
 from hpsearch.config.schema import hyperparameters_schema
 from hpsearch.data import DataSpec
+from hpsearch.data.spec import PATH_KEYS
 from hpsearch.errors import ConfigError
 from hpsearch.search.sampler import grid_shape
 from hpsearch.search.space import SearchSpace
 from hpsearch.userinput.messages import problems_from, show
 from hpsearch.userinput.yaml_lines import Problem, read_yaml
 
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
-DATA_PATHS = ("labels", "dev", "test")  # always paths; `dataset` is one when it has a file suffix
+NAME_LIMIT = 100  # characters of a study name: it names a folder
+NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{NAME_LIMIT - 1}}}")
 
 
 def available_cores() -> int:
@@ -75,6 +76,11 @@ class SearchSettings(BaseModel):
     keep_models: Annotated[StrictInt, Field(ge=0)] = Field(
         3, description="the weights of the best k trials are saved"
     )
+    training_seed: Annotated[StrictInt, Field(ge=0, lt=2**63)] | None = Field(
+        None,
+        description="the seed `hpsearch train` trains with (default 0); `best --output` writes "
+        "the chosen trial's, so that `hpsearch train` retrains it exactly",
+    )
 
     @model_validator(mode="after")
     def _scheduler_needs_dask(self) -> Self:
@@ -98,13 +104,14 @@ class StudyConfig(BaseModel):
         None, description="an estimate of the optimal (Bayes, human) error, for bias/variance"
     )
     _path: Path | None = PrivateAttr(None)
+    _data_lines: dict[str, int] = PrivateAttr(default_factory=dict)  # `data:` key → its line
 
     @field_validator("name")
     @classmethod
     def _folder_name(cls, name: str) -> str:
         if not NAME.fullmatch(name):
             raise ValueError(
-                "must be up to 100 letters, digits, '-', '_' or '.', starting with a "
+                f"must be up to {NAME_LIMIT} letters, digits, '-', '_' or '.', starting with a "
                 f"letter or digit (it names the study's folder), but got {show(name)}"
             )
         return name
@@ -114,13 +121,17 @@ class StudyConfig(BaseModel):
         """The file this config was read from, if any."""
         return self._path
 
+    def data_line(self, key: str) -> int | None:
+        """The line of `data.<key>` in the study file, None when it was not written there."""
+        return self._data_lines.get(key)
+
     def study_identity(self) -> dict[str, Any]:
         """What makes a study this study, as plain JSON: a resumed run with a different identity
         is refused. How many trials, where and how fast they run, and `target_error` (which only
         changes how results are read) may change between runs."""
         # File paths are left out: where the data lies may change (a moved project, another
         # working folder); what the data is, the store checks by its fingerprint.
-        paths = {"labels", "dev", "test"} | ({"dataset"} if self.data.is_file else set())
+        paths = set(PATH_KEYS) | ({"dataset"} if self.data.is_file else set())
         return {
             "name": self.name,
             "data": self.data.model_dump(mode="json", exclude=paths),
@@ -174,7 +185,13 @@ def parse_config(
     problems = document.problems + problems
     if problems or config is None:
         raise ConfigError(document.render(problems, source_name))
-    return config.model_copy(update={"data": _resolve_paths(config.data, folder)})
+    config = config.model_copy(update={"data": _resolve_paths(config.data, folder)})
+    config._data_lines = {
+        location[1]: line
+        for location, line in document.lines.items()
+        if len(location) == 2 and location[0] == "data"
+    }
+    return config
 
 
 def _validate(raw: dict[str, Any], stem: str) -> tuple[StudyConfig | None, list[Problem]]:
@@ -185,11 +202,23 @@ def _validate(raw: dict[str, Any], stem: str) -> tuple[StudyConfig | None, list[
         raw["hyperparameters"] = space or SearchSpace()  # its problems are reported above
     if "name" not in raw and NAME.fullmatch(stem):
         raw["name"] = stem
+    elif "name" not in raw and not stem.startswith("<"):  # a file's name that cannot be one
+        problems.append(Problem((), _unnamed(stem)))
+        raw["name"] = "unnamed"  # so that only the message above speaks of the name
     try:
         config = StudyConfig.model_validate(raw)
     except ValidationError as error:
         return None, problems + problems_from(error.errors(), raw, StudyConfig)
     return config, problems + _grid_problems(config)
+
+
+def _unnamed(stem: str) -> str:
+    suggested = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.") or "my-study"
+    return (
+        f"the study needs a `name:`: without one it is named after the file, but '{stem}' "
+        "cannot name its folder (letters, digits, `_`, `.` and `-`, no spaces); add "
+        f"`name: {suggested}` to the file, or rename the file"
+    )
 
 
 def _grid_problems(config: StudyConfig) -> list[Problem]:
@@ -204,7 +233,7 @@ def _grid_problems(config: StudyConfig) -> list[Problem]:
 
 def _resolve_paths(data: DataSpec, folder: Path | None) -> DataSpec:
     """Data paths written relative to the config file, made independent of the current folder."""
-    names = [n for n in DATA_PATHS if getattr(data, n) is not None]
+    names = [n for n in PATH_KEYS if getattr(data, n) is not None]
     names += ["dataset"] if data.is_file else []
     paths = {n: Path(getattr(data, n)).expanduser() for n in names}
     if folder is not None:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 from collections.abc import Sequence
 from functools import partial
 from typing import Literal
@@ -63,11 +64,11 @@ def _read(layout: Layout, missing: Missing) -> Table:
 
 def _layout(path: str, role: str, target: str | None, features: Sequence[str] | None) -> Layout:
     names, skip = _header(path, role)
-    label = _column(names, target or names[-1], "target", path)
+    label = _column(names, target or names[-1], "target", path, role)
     if features is None:
         columns = tuple(i for i in range(len(names)) if i != label)
     else:
-        columns = tuple(_column(names, name, "feature", path) for name in features)
+        columns = tuple(_column(names, name, "feature", path, role) for name in features)
     if not columns:
         raise DataError(
             f"{path} has no feature columns besides the target '{names[label]}'; it needs one"
@@ -93,8 +94,28 @@ def _header(path: str, role: str) -> tuple[tuple[str, ...], int]:
     if row is None:
         raise DataError(f"{role} file '{path}' is empty")
     names = tuple(cell.strip() for cell in row)
+    _check_separator(names, path, role)
     _check_names(names, path)
     return names, skip
+
+
+SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "bars"}
+
+
+def _check_separator(names: tuple[str, ...], path: str, role: str) -> None:
+    """A file with one column whose name holds `;`, a tab or `|` was written with another
+    separator (a spreadsheet in a comma-decimal locale, a .tsv): say so, and how to convert."""
+    if len(names) != 1:
+        return
+    found = [sep for sep in SEPARATORS if sep in names[0]]
+    if found:
+        sep = max(found, key=names[0].count)
+        raise DataError(
+            f"{role} file '{path}' seems to be separated by {SEPARATORS[sep]}, not commas (its "
+            f"header: {names[0]!r}); hpsearch reads comma-separated files: save it as CSV "
+            f"with commas (pandas: pd.read_csv(path, sep={sep!r}).to_csv(new_path, index=False))",
+            key=None if role == "dataset" else role,
+        )
 
 
 def _check_names(names: tuple[str, ...], path: str) -> None:
@@ -123,10 +144,14 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _column(names: tuple[str, ...], name: str, what: str, path: str) -> int:
+def _column(names: tuple[str, ...], name: str, what: str, path: str, role: str) -> int:
     if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        listed = f"its columns are: {column_list(names)}"
+        hint = f"did you mean '{close[0]}'? {listed[0].upper()}{listed[1:]}" if close else listed
         raise DataError(
-            f"{what} column '{name}' is not in {path}; its columns are: {column_list(names)}"
+            f"{what} column '{name}' is not in {path}; {hint}",
+            key=role if role != "dataset" else "target" if what == "target" else "features",
         )
     return names.index(name)
 

@@ -14,7 +14,7 @@ from hpsearch.data.csvfile import read_csv
 from hpsearch.data.files import count
 from hpsearch.data.labels import encode_labels
 from hpsearch.data.scale import fingerprint, standardize
-from hpsearch.data.spec import DataSpec
+from hpsearch.data.spec import PART_FILES, DataSpec
 from hpsearch.data.split import part_sizes, stratified_split
 from hpsearch.data.table import Table
 from hpsearch.errors import DataError
@@ -41,6 +41,7 @@ class Dataset:
     mean: np.ndarray  # float32, per feature; new rows are scaled as (x - mean) / std
     std: np.ndarray  # float32, per feature; 1 for a column constant on train
     fingerprint: str
+    target: str = ""  # the label column's name, as the source calls it
 
     @property
     def n_features(self) -> int:
@@ -64,7 +65,7 @@ def load_dataset(spec: DataSpec) -> Dataset:
     data_seed, split_seed = np.random.SeedSequence(spec.seed).spawn(2)
     main = _read_main(spec, np.random.default_rng(data_seed))
     parts, classes = _parts(spec, main, np.random.default_rng(split_seed))
-    name, feature_names = main.source, main.feature_names
+    name, feature_names, target = main.source, main.feature_names, main.label_name
     del main  # its X is copied into the parts: free it before standardizing (peak memory)
     mean, std = standardize(parts["train"][0], [parts["dev"][0], parts["test"][0]])
     arrays = [array for part in ("train", "dev", "test") for array in parts[part]]
@@ -78,6 +79,7 @@ def load_dataset(spec: DataSpec) -> Dataset:
         mean=mean,
         std=std,
         fingerprint=fingerprint(arrays, classes, feature_names),
+        target=target,
     )
 
 
@@ -108,7 +110,7 @@ def _read_extra(spec: DataSpec, part: str, main: Table) -> Table:
 def _parts(
     spec: DataSpec, main: Table, rng: np.random.Generator
 ) -> tuple[dict[str, Part], tuple[str, ...]]:
-    extra = {part: _read_extra(spec, part, main) for part in ("dev", "test") if getattr(spec, part)}
+    extra = {part: _read_extra(spec, part, main) for part in PART_FILES if getattr(spec, part)}
     classes, (y, *extra_ys) = encode_labels(main, list(extra.values()))
     sizes = part_sizes(main.n_rows, spec, main.source)
     indices = stratified_split(y, classes, sizes, rng)

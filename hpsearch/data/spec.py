@@ -32,6 +32,8 @@ SYNTHETIC_DATASETS = {
 FILE_SUFFIXES = (".csv", ".npz", ".npy")
 SYNTHETIC_OPTIONS = ("n_samples", "noise", "classes")
 PARTS = ("train", "dev", "test")
+PART_FILES = ("dev", "test")  # parts that may come from files of their own
+PATH_KEYS = ("labels", *PART_FILES)  # always paths; `dataset` is one when it has a file suffix
 
 Count = Annotated[StrictInt, Field(ge=0)]
 Share = Annotated[StrictFloat, Field(ge=0, le=1)]
@@ -85,6 +87,12 @@ class DataSpec(BaseModel):
     def _known_dataset(cls, name: str) -> str:
         if name in BUILTIN_NAMES or name.lower().endswith(FILE_SUFFIXES):
             return name
+        if name.lower().endswith((".tsv", ".tab", ".txt")):
+            raise ValueError(
+                f"'{name}': hpsearch reads comma-separated .csv files, and .npz or .npy arrays; "
+                "save a tab-separated file as .csv with commas (pandas: pd.read_csv(path, "
+                "sep='\\t').to_csv(new_path, index=False))"
+            )
         close = difflib.get_close_matches(name, BUILTIN_NAMES, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise ValueError(
@@ -161,7 +169,7 @@ class DataSpec(BaseModel):
 
     @model_validator(mode="after")
     def _extra_files_fit_dataset(self) -> Self:
-        for part in ("dev", "test"):
+        for part in PART_FILES:
             path = getattr(self, part)
             if path is None:
                 continue

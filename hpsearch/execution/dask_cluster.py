@@ -27,7 +27,8 @@ try:
 except ImportError as error:  # the optional extra
     raise ConfigError(
         "the dask backend needs the `distributed` package, which cannot be imported "
-        f'({error}); install it with `pip install "hpsearch[dask]"`'
+        f'({error}); install it with `pip install -e ".[dask]"` in a checkout of hpsearch, as '
+        'the README does, or `pip install "hpsearch[dask]"`'
     ) from error
 
 import hpsearch
@@ -167,7 +168,7 @@ class DaskExecutor(Executor):
                 f"`dask worker {self._client.scheduler.address} --nthreads 1`"
             ) from error
         except Exception as error:
-            raise ExecutorError(f"{CANNOT_LOAD} ({_describe(error)})") from error
+            raise ExecutorError(f"{CANNOT_LOAD} ({_error_line(error)})") from error
         if version != hpsearch.__version__:
             raise ExecutorError(
                 f"the Dask workers run hpsearch {version} but this machine runs "
@@ -236,7 +237,7 @@ class DaskExecutor(Executor):
         error = future.exception()
         if not isinstance(error, KilledWorker):  # e.g. a spec that a worker cannot unpickle
             trace = "".join(traceback.format_exception(error))
-            return unfinished(spec, TrialState.FAILED, _describe(error), trace)
+            return unfinished(spec, TrialState.FAILED, _error_line(error), trace)
         self._deaths[spec.number] += int(future.key in self._inside)
         # Dask also counts deaths of workers that held the task queued, not yet started.
         self._deaths[spec.number] = max(self._deaths[spec.number], error.allowed_failures + 1)
@@ -313,7 +314,7 @@ def _died(spec: TrialSpec, deaths: int, worker: str) -> TrialResult:
     return unfinished(spec, TrialState.FAILED, message, worker=worker)
 
 
-def _describe(error: BaseException) -> str:
+def _error_line(error: BaseException) -> str:
     """The error's kind and its first line (Dask wraps some errors of its workers in a bare
     Exception, whose text already names the kind)."""
     first_line = next(iter(str(error).splitlines()), "")

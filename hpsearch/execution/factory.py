@@ -42,3 +42,9 @@ def make_executor(
     from hpsearch.execution.local_processes import LokyExecutor
 
     return LokyExecutor(trial_fn, context, workers, **limits)
+
+
+def require_backend(backend: str) -> None:
+    """Refuses a backend whose library is missing, so that a study refuses before it writes."""
+    if backend == "dask":
+        import hpsearch.execution.dask_cluster  # noqa: F401  (ConfigError when Dask is missing)

@@ -68,7 +68,7 @@ def call_trial(
     try:
         result = trial_fn(spec, context, deadline)
     except Exception as error:
-        result = unfinished(spec, TrialState.FAILED, _describe(error), traceback.format_exc())
+        result = unfinished(spec, TrialState.FAILED, _error_text(error), traceback.format_exc())
     if not _is_result_of(result, spec):
         message = f"the trial function must return the TrialResult of trial {spec.number}"
         result = unfinished(spec, TrialState.FAILED, f"{message}, but returned {result!r:.200}")
@@ -85,7 +85,7 @@ def call_trial_safely(
         return call_trial(trial_fn, spec, context, deadline)
     except BaseException as error:
         trace = traceback.format_exc()
-        return unfinished(spec, TrialState.FAILED, _describe(error), trace, worker_id())
+        return unfinished(spec, TrialState.FAILED, _error_text(error), trace, worker_id())
 
 
 def unfinished(
@@ -223,5 +223,5 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-def _describe(error: BaseException) -> str:
+def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"

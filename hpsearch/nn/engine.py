@@ -21,6 +21,10 @@ import numpy as np
 ENGINES = ("numpy", "numba")
 ENVIRONMENT_VARIABLE = "HPSEARCH_ENGINE"
 FIRST_USE_SECONDS = 1.0  # compiling longer than this prints a first-use message
+# Multiply-adds of a whole training (forward and backward, every epoch) from which the fused
+# kernels are used: importing numba and loading its kernels costs a process about 0.8 s, which
+# trainings of under about half a second (the quickstart's take 0.1 s) would never win back.
+FUSED_FROM = 1e10
 
 
 @functools.cache
@@ -36,6 +40,14 @@ def engine_name() -> str:
     if requested:
         return resolve(requested)
     return "numba" if numba_installed() else "numpy"
+
+
+def engine_for(multiply_adds: float) -> str:
+    """The engine for one training of that size: HPSEARCH_ENGINE's if set, else numba where it
+    is installed and the training is large enough to repay its start-up (FUSED_FROM)."""
+    if os.environ.get(ENVIRONMENT_VARIABLE, "").strip():
+        return engine_name()
+    return "numba" if multiply_adds >= FUSED_FROM and numba_installed() else "numpy"
 
 
 def numba_installed() -> bool:
@@ -77,11 +89,14 @@ def cache_folder() -> Path:
 @functools.cache
 def _warm_up(dtype_name: str) -> None:
     """Once per process and dtype, so that compiling happens here and not in the middle of a
-    trial; says so on stderr when it takes over a second, which it does only the first time on
-    a machine (later processes load the cache)."""
+    trial; says so on stderr when compiling takes over a second, which happens only the first
+    time on a machine (later processes load the cache, however long a loaded machine takes)."""
+    folder = Path(os.environ.get("NUMBA_CACHE_DIR") or cache_folder())
+    compiling = not any(folder.rglob("kernels.*.nbi"))  # else loading the cache: no notice
     notice = threading.Timer(FIRST_USE_SECONDS, _first_use_message)
     notice.daemon = True
-    notice.start()
+    if compiling:
+        notice.start()
     try:
         from hpsearch.nn import kernels as module
 

@@ -209,15 +209,17 @@ class Network:
             np.savez(file, **arrays)
 
     @classmethod
-    def load(cls, file: str | os.PathLike | IO[bytes]) -> Network:
-        """Reads what `save` wrote; raises ValueError if the archive is not a saved network."""
+    def load(cls, file: str | os.PathLike | IO[bytes], engine: str | None = None) -> Network:
+        """Reads what `save` wrote; raises ValueError if the archive is not a saved network.
+        `engine` as for `Network` ("numpy" predicts the same and needs no kernels compiled)."""
         with np.load(file, allow_pickle=False) as archive:
             if "meta" not in archive.files:
                 raise ValueError("not a saved network: the archive has no 'meta' entry")
             meta = json.loads(str(archive["meta"]))
             hp = HyperParams.model_validate(meta["hyperparams"])
             rng = np.random.default_rng(0)  # the weights are overwritten just below
-            network = cls(hp, meta["n_features"], meta["n_classes"], rng, np.dtype(meta["dtype"]))
+            dtype = np.dtype(meta["dtype"])
+            network = cls(hp, meta["n_features"], meta["n_classes"], rng, dtype, engine)
             for name, target in {**network.params, **network.running}.items():
                 np.copyto(target, archive[name])
         return network

@@ -10,14 +10,13 @@ What the shares leave is interactions and noise. Details and limits: docs/result
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from hpsearch.search.space import Distribution
-from hpsearch.trial import TrialRecord, TrialState
+from hpsearch.trial import TrialRecord, TrialState, is_finite
 
 MIN_TRIALS = 8  # below this a forest only memorizes; the summary says so instead of guessing
 ROUGH_TRIALS = 20  # below this a chance correlation can still outweigh a real effect
@@ -65,11 +64,7 @@ def importance(
 ) -> Importance:
     """The share of each searched hyperparameter in the variation of dev error among the
     complete trials; none, with the reason, when there is nothing to tell them apart by."""
-    complete = [
-        r
-        for r in records
-        if r.state is TrialState.COMPLETE and r.dev_error is not None and math.isfinite(r.dev_error)
-    ]
+    complete = [r for r in records if r.state is TrialState.COMPLETE and is_finite(r.dev_error)]
     n = len(complete)
     if not distributions:
         return Importance((), n, "Nothing is searched, so no hyperparameter can matter more.")

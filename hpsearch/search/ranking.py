@@ -3,6 +3,7 @@ and a summary of each learning curve. Pure functions of stored records."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -11,7 +12,7 @@ from typing import Any, Literal
 
 from hpsearch.errors import ConfigError
 from hpsearch.search.space import Distribution, SearchSpace
-from hpsearch.trial import TrialRecord, TrialState
+from hpsearch.trial import TrialRecord, TrialState, is_finite
 
 # Completed trials first; then those that stopped early with an error still worth showing;
 # never a diverged or failed trial above a completed one.
@@ -56,7 +57,7 @@ def diagnose(
 ) -> Diagnosis | None:
     """The course's reading: train error well above the optimal error (`target_error`, else 0)
     is high bias; dev error well above train error is high variance; None without both errors."""
-    if not (_is_finite(train_error) and _is_finite(dev_error)):
+    if not (is_finite(train_error) and is_finite(dev_error)):
         return None
     threshold = max(GAP_FLOOR, GAP_SHARE * dev_error)
     bias = train_error - (target_error or 0.0) > threshold
@@ -90,15 +91,19 @@ def sort_trials(
 
 def _sort_key(column: str, parameters: Sequence[str]) -> Callable[[TrialRecord], tuple]:
     if column == "train_error":
-        return lambda r: (not _is_finite(r.train_error), _finite_or_inf(r.train_error))
+        return lambda r: (not is_finite(r.train_error), _finite_or_inf(r.train_error))
     if column == "duration":
         return lambda r: (False, r.duration_s)
     if column == "trial":
         return lambda r: (False, r.number)
     if column in parameters:
         return lambda r: _value_key(r.params.get(column))
-    choices = ", ".join([*SORT_COLUMNS, *parameters])
-    raise ConfigError(f"sort must be one of {choices}, but got '{column}'", option="sort")
+    known = [*SORT_COLUMNS, *parameters]
+    close = difflib.get_close_matches(column, known, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise ConfigError(
+        f"sort must be one of {', '.join(known)}, but got '{column}'{hint}", option="sort"
+    )
 
 
 def _value_key(value: Any) -> tuple:
@@ -129,7 +134,7 @@ def summarize_curves(curves: dict[str, list[float]]) -> CurveSummary:
     """Where dev error was lowest, where the errors ended, and the train cost's trend."""
     dev, train = curves.get("dev_error", []), curves.get("train_error", [])
     cost = curves.get("train_cost", [])
-    finite = [(e, value) for e, value in enumerate(dev, start=1) if _is_finite(value)]
+    finite = [(e, value) for e, value in enumerate(dev, start=1) if is_finite(value)]
     best = min(finite, key=lambda pair: pair[1], default=(None, None))
     return CurveSummary(
         epochs=max(len(dev), len(train), len(cost)),
@@ -137,7 +142,7 @@ def summarize_curves(curves: dict[str, list[float]]) -> CurveSummary:
         best_dev_error=best[1],
         final_train_error=_last(train),
         final_dev_error=_last(dev),
-        first_train_cost=cost[0] if cost and _is_finite(cost[0]) else None,
+        first_train_cost=cost[0] if cost and is_finite(cost[0]) else None,
         last_train_cost=_last(cost),
         trend=_trend(cost),
     )
@@ -148,9 +153,9 @@ def _trend(cost: list[float]) -> Trend:
     of more than 10% of it, and more than 2% of the curve's height (noise near zero), counts.
     A last quarter that is neither, but stays well above the curve's lowest value, bounces."""
     quarter = max(len(cost) // 4, 1)
-    if len(cost) < 4 or not all(_is_finite(c) for c in cost[-2 * quarter :]):
+    if len(cost) < 4 or not all(is_finite(c) for c in cost[-2 * quarter :]):
         return "unknown"
-    finite = [c for c in cost if _is_finite(c)]
+    finite = [c for c in cost if is_finite(c)]
     before = sum(cost[-2 * quarter : -quarter]) / quarter
     last = sum(cost[-quarter:]) / quarter
     tolerance = max(0.1 * abs(before), 0.02 * max(abs(c) for c in finite))
@@ -162,12 +167,8 @@ def _trend(cost: list[float]) -> Trend:
 
 
 def _last(values: list[float]) -> float | None:
-    return values[-1] if values and _is_finite(values[-1]) else None
-
-
-def _is_finite(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)
+    return values[-1] if values and is_finite(values[-1]) else None
 
 
 def _finite_or_inf(value: float | None) -> float:
-    return value if _is_finite(value) else math.inf
+    return value if is_finite(value) else math.inf

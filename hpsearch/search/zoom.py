@@ -57,6 +57,7 @@ class Zoom:
     top: tuple[int, ...]  # the numbers of the trials the region was drawn from, best first
     volume_kept: float  # the new space's share of the old one: the product of the rows' `kept`
     volume_of_first: float  # its share of the first round's space
+    top_rounds: tuple[int, ...] = ()  # the round of each of `top`
 
 
 def choose_top(records: Iterable[TrialRecord], top: int | None = None) -> list[TrialRecord]:
@@ -111,6 +112,7 @@ def narrow(
         space=SearchSpace(space.complete({row.name: row.new for row in rows})),
         rows=rows,
         top=tuple(r.number for r in top_records),
+        top_rounds=tuple(r.round for r in top_records),
         volume_kept=math.prod(row.kept for row in rows),
         volume_of_first=math.prod(_share(original.searched[r.name], r.new) for r in rows),
     )

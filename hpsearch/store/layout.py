@@ -5,6 +5,8 @@ of the best trials) and `test-reads.jsonl` (every look at the test split)."""
 
 from __future__ import annotations
 
+import os
+import shlex
 from pathlib import Path
 
 DB_NAME = "study.db"
@@ -16,3 +18,23 @@ TEST_LOG = "test-reads.jsonl"
 def model_path(folder: Path, number: int) -> Path:
     """Where the saved model of trial `number` of the study in `folder` lies, if it was kept."""
     return folder / MODELS_DIR / f"trial-{number}.npz"
+
+
+RUNS_ENV = "HPSEARCH_RUNS"  # the folder that holds the studies, when --runs-dir is not given
+DEFAULT_RUNS = "runs"  # else this folder of the working directory
+
+
+def default_runs() -> Path:
+    """The runs folder when none is named: $HPSEARCH_RUNS, else runs/ of the working directory.
+    The command line's --runs-dir reads the same variable (its `envvar`)."""
+    return Path(os.environ.get(RUNS_ENV) or DEFAULT_RUNS)
+
+
+def is_study(folder: Path) -> bool:
+    """Whether `folder` holds a study (its store)."""
+    return (folder / DB_NAME).is_file()
+
+
+def quoted(path: str | Path) -> str:
+    """A path as a shell reads it back whole: copy-pasted into a command, it works."""
+    return shlex.quote(str(path))

@@ -14,6 +14,22 @@ from hpsearch.errors import StoreError
 from hpsearch.store.faults import os_error
 
 
+def is_held(path: Path) -> bool:
+    """Whether a process holds the lock at `path` now, i.e. runs the study (asked without
+    blocking, with a shared lock that a runner's exclusive one refuses)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 class RunLock:
     """Held from `acquire` until `release` (or the holder's death)."""
 

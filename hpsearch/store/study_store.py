@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, Self
 
 from hpsearch import __version__
-from hpsearch.config import StudyConfig
 from hpsearch.errors import StoreError
 from hpsearch.store.creation import create_database
 from hpsearch.store.faults import os_error
+from hpsearch.store.identity import changes
 from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, model_path
 from hpsearch.store.runlock import RunLock
 from hpsearch.store.sqlite import (
@@ -119,21 +119,12 @@ class StudyStore:
             raise
 
     def check_identity(self, identity: dict[str, Any]) -> None:
-        """Refuses to resume the study with a config that would make different trials."""
-        stored = self.info.identity
-        changed = [
-            key
-            for key in sorted(stored.keys() | identity.keys())
-            if dumps(stored.get(key, "(absent)")) != dumps(identity.get(key, "(absent)"))
-        ]
+        """Refuses to resume the study with a config that would make different trials, naming
+        each changed key with its old and new value."""
+        changed = changes(self.info.identity, identity)
         if changed:
-            details = "; ".join(
-                f"{key}: {stored.get(key, '(absent)')!r} → {identity.get(key, '(absent)')!r}"
-                for key in changed
-            )
             raise StoreError(
-                f"study '{self.info.name}' was made with another config ({details}); "
-                "run it with its original config, or give the new config another study name"
+                f"study '{self.info.name}' was made with another config: {'; '.join(changed)}"
             )
 
     def add_round(
@@ -299,8 +290,3 @@ class StudyStore:
         self._require_writer()
         with transaction(self._conn):
             yield
-
-
-def stored_config(store: StudyStore) -> StudyConfig:
-    """The config a study was made with, validated again: what `show`, `best` and `zoom` read."""
-    return StudyConfig.model_validate(store.info.config)

@@ -15,13 +15,12 @@ from typing import Any
 import yaml
 
 from hpsearch.config import StudyConfig
-from hpsearch.errors import ConfigError, DataError, StoreError
+from hpsearch.config.study_file import NAME_LIMIT
+from hpsearch.errors import ConfigError, DataError, ModelError, StoreError
 from hpsearch.search.ranking import CurveSummary, summarize_curves
 from hpsearch.store.test_reads import LoggedRead, check_loggable, log_read
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.trial import TrialRecord, TrialState
-
-NAME_LIMIT = 100  # a study name's longest (config.NAME)
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ def reuse_config(chosen: Chosen) -> dict[str, Any]:
         "name": config.name[: NAME_LIMIT - len(suffix)] + suffix,
         "data": config.data.model_dump(mode="json", exclude_none=True),
         "hyperparameters": dict(record.params),
-        "search": {"trials": 1, **search},
+        "search": {"trials": 1, **search, "training_seed": record.seed},
     }
     if config.target_error is not None:
         settings["target_error"] = config.target_error
@@ -76,9 +75,9 @@ def reuse_yaml(chosen: Chosen) -> str:
     header = (
         f"# The chosen configuration of study {chosen.config.name}: trial {record.number} "
         f"(round {record.round}), dev error {record.dev_error:.4f}.\n"
-        "# Every hyperparameter is fixed: `hpsearch run` on this file trains it again as a new\n"
-        f"# study; `hpsearch train FILE --seed {record.seed}` retrains trial {record.number} "
-        "exactly (the same split and training seed).\n"
+        f"# Every hyperparameter is fixed: `hpsearch train FILE` retrains trial {record.number} "
+        "exactly\n# (the same split and training seed); `hpsearch run FILE` trains it again as a "
+        "new study.\n"
     )
     return header + yaml.safe_dump(reuse_config(chosen), sort_keys=False, allow_unicode=True)
 
@@ -98,7 +97,7 @@ def write_reuse_yaml(chosen: Chosen, path: Path) -> None:
 def evaluate_on_test(folder: Path, chosen: Chosen) -> LoggedRead:
     """Evaluates the chosen trial's saved model once on the test split and logs the read."""
     from hpsearch.data import load_dataset  # heavy: only when the test split is asked for
-    from hpsearch.nn import Network
+    from hpsearch.study.model import load_model
 
     record, name = chosen.record, chosen.config.name
     if chosen.weights is None:
@@ -116,7 +115,14 @@ def evaluate_on_test(folder: Path, chosen: Chosen) -> LoggedRead:
             f"{chosen.fingerprint[:12]} → {dataset.fingerprint[:12]}), so its test split is "
             "not the one held out when the trial was chosen; restore the data"
         )
-    cost, error = Network.load(chosen.weights).evaluate(dataset.X_test, dataset.y_test)
+    model = load_model(chosen.weights)
+    if model.info.fingerprint != chosen.fingerprint:
+        raise ModelError(
+            f"{chosen.weights} was trained on other data than study '{name}' (fingerprint "
+            f"{model.info.fingerprint[:12]}, the study's {chosen.fingerprint[:12]}): it is not "
+            f"this study's model of trial {record.number}; delete it and run the study again"
+        )
+    cost, error = model.network.evaluate(dataset.X_test, dataset.y_test)
     read = LoggedRead(datetime.now(UTC), record.number, error, cost, len(dataset.y_test))
     log_read(folder, read)
     return read

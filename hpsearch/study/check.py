@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hpsearch.config import StudyConfig, load_config
-from hpsearch.data import Dataset, load_dataset
+from hpsearch.config.study_data import load_study_data
+from hpsearch.data import Dataset
 from hpsearch.nn.engine import engine_name
 from hpsearch.search.sampler import preview_trials
 from hpsearch.trial import TrialSpec
@@ -26,7 +27,7 @@ class Checked:
 def check_study(path: Path, draws: int) -> Checked:
     """Loads the study file at `path` and its data; the first `draws` trials it would run."""
     config = load_config(path)
-    dataset = load_dataset(config.data)
+    dataset = load_study_data(config)
     search = config.search
     trials = preview_trials(
         config.hyperparameters, search.method, seed=search.seed, trials=search.trials, count=draws

@@ -102,7 +102,7 @@ def view_study(snapshot: Snapshot, options: ShowOptions, *, summary: bool = True
         fixed={n: v for n, v in spaces[0].fixed.items() if n not in distributions}
         if spaces
         else {},
-        counts=_counts(considered),
+        counts=_by_state(considered),
         engines=_engines(considered),
         best=None if best is None else row(best),
         rounds=len(rounds),
@@ -126,7 +126,7 @@ def _of_round(records: list[TrialRecord], round: int | None, rounds: list[int]) 
     return [r for r in records if r.round == round]
 
 
-def _counts(records: list[TrialRecord]) -> dict[TrialState, int]:
+def _by_state(records: list[TrialRecord]) -> dict[TrialState, int]:
     counts = dict.fromkeys(TrialState, 0)
     for record in records:
         counts[record.state] += 1

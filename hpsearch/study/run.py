@@ -5,7 +5,7 @@ The one place where config, data, sampler, executor and store meet. Progress goe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -14,19 +14,21 @@ from pathlib import Path
 
 from hpsearch.config import StudyConfig
 from hpsearch.config.execution import Execution
-from hpsearch.data import Dataset, load_dataset
+from hpsearch.config.study_data import load_study_data
+from hpsearch.data import Dataset
 from hpsearch.errors import StoreError, Terminated
 from hpsearch.execution.contract import TrialFinished, TrialStarted
-from hpsearch.execution.factory import make_executor
+from hpsearch.execution.factory import make_executor, require_backend
 from hpsearch.execution.objective import run_trial, training_data
 from hpsearch.search.ranking import rank
 from hpsearch.search.sampler import count_trials, plan_trials
 from hpsearch.search.space import SearchSpace
 from hpsearch.store.faults import os_error
-from hpsearch.store.layout import DB_NAME, LOCK_NAME
+from hpsearch.store.layout import DB_NAME, LOCK_NAME, quoted
 from hpsearch.store.runlock import RunLock
 from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
+from hpsearch.study.model import pack_trial
 from hpsearch.study.overview import ShowOptions, StudyView, view_study
 from hpsearch.study.snapshot import Snapshot, snapshot_of
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
@@ -57,8 +59,9 @@ class StudyRun:
     snapshot: Snapshot
     overview: StudyView
     interrupted: bool = False
+    ran: int = 0  # trials this run set out to run (0: the study had none left)
+    set_aside: Path | None = None  # where `new` moved the old study of this name
     terminated: bool = False  # interrupted by SIGTERM rather than Ctrl-C
-    source: Path | None = None  # the study file the run was given: what a resume is given
 
     @property
     def folder(self) -> Path:
@@ -70,10 +73,13 @@ class StudyRun:
 
     @property
     def exit_code(self) -> int:
-        """130 interrupted (143 by SIGTERM); 1 when a trial failed; else 0 (diverging is a
-        result, not a fault)."""
+        """130 interrupted (143 by SIGTERM); 3 when no trial of the study completed (nothing to
+        rank or use); 1 when a trial failed; else 0 (diverging is a result, not a fault).
+        docs/exit-codes.md"""
         if self.interrupted:
             return 143 if self.terminated else 130
+        if not any(r.state is TrialState.COMPLETE for r in self.records):
+            return 3
         return 1 if any(r.state is TrialState.FAILED for r in self.records) else 0
 
 
@@ -91,10 +97,10 @@ def run_study(
     Data and config problems are raised before anything is written. With `new`, an existing
     study of that name is set aside (renamed, never deleted) and a new one begins. `show` says
     what the returned overview holds."""
-    dataset = load_dataset(config.data)
+    dataset = load_study_data(config)
+    require_backend(execution.backend)  # before anything is written
     folder = Path(runs_dir) / config.name
-    if new:
-        set_aside(folder)
+    aside = set_aside(folder) if new else None
     with _open_for_run(folder, config, dataset) as store:
         _plan_first_round(store, config)
         snapshot = snapshot_of(store)
@@ -102,7 +108,7 @@ def run_study(
         done = run_unfinished(
             store, snapshot, dataset, execution, observer or Observer(), pending, show
         )
-        return replace(done, source=config.path)
+    return replace(done, set_aside=aside)
 
 
 def run_unfinished(
@@ -129,7 +135,8 @@ def run_unfinished(
         backend=execution.backend,
         scheduler=execution.scheduler,
     )
-    record = _Recorder(store, snapshot, observer)
+    pack = partial(pack_trial, dataset, snapshot.config.name)
+    record = _Recorder(store, snapshot, observer, pack)
     stopped: KeyboardInterrupt | None = None
     with executor:
         try:
@@ -140,7 +147,9 @@ def run_unfinished(
             stopped = signal
     after = snapshot_of(store)
     terminated = isinstance(stopped, Terminated)
-    return StudyRun(after, view_study(after, show), stopped is not None, terminated)
+    return StudyRun(
+        after, view_study(after, show), stopped is not None, len(todo), terminated=terminated
+    )
 
 
 def pending_trials(
@@ -198,7 +207,10 @@ def _check_same_study(store: StudyStore, config: StudyConfig, dataset: Dataset) 
     try:
         store.check_identity(config.study_identity())
     except StoreError as error:
-        raise StoreError(f"{error}; {_afresh(config)} (the old study is kept, renamed)") from None
+        raise StoreError(
+            f"{error}. To run the changed config, {_afresh(config)} (the old study is kept, "
+            "renamed), or give it a new `name:` in its file; to resume the study, undo the change"
+        ) from None
     check_same_data(store, config, dataset)
 
 
@@ -213,7 +225,7 @@ def check_same_data(store: StudyStore, config: StudyConfig, dataset: Dataset) ->
 
 
 def _afresh(config: StudyConfig) -> str:
-    return f"or start afresh with `hpsearch run {config.path or 'CONFIG'} --new`"
+    return f"start afresh with `hpsearch run {quoted(config.path or 'CONFIG')} --new`"
 
 
 def _plan_first_round(store: StudyStore, config: StudyConfig) -> None:
@@ -236,8 +248,14 @@ def _plan_first_round(store: StudyStore, config: StudyConfig) -> None:
 class _Recorder:
     """Writes each event to the store as it comes, and keeps the weights of the best trials."""
 
-    def __init__(self, store: StudyStore, snapshot: Snapshot, observer: Observer) -> None:
-        self._store, self._observer = store, observer
+    def __init__(
+        self,
+        store: StudyStore,
+        snapshot: Snapshot,
+        observer: Observer,
+        pack: Callable[[TrialRecord, bytes], bytes],
+    ) -> None:
+        self._store, self._observer, self._pack = store, observer, pack
         self._keep = snapshot.config.search.keep_models
         self._complete = [r for r in snapshot.ranking if r.state is TrialState.COMPLETE]
 
@@ -255,5 +273,5 @@ class _Recorder:
         self._complete = rank([*self._complete, record])
         best = {r.number for r in self._complete[: self._keep]}
         if weights is not None and record.number in best:
-            self._store.save_weights(record.number, weights)
+            self._store.save_weights(record.number, self._pack(record, weights))
             self._store.prune_weights(best)

@@ -10,9 +10,9 @@ from pathlib import Path
 from hpsearch.config import StudyConfig
 from hpsearch.search.ranking import rank
 from hpsearch.search.space import SearchSpace
-from hpsearch.store.layout import DB_NAME, model_path
+from hpsearch.store.layout import model_path
 from hpsearch.store.sqlite import RoundRecord, StudyInfo
-from hpsearch.store.study_store import StudyStore, stored_config
+from hpsearch.store.study_store import StudyStore
 from hpsearch.store.test_reads import LoggedRead, logged_reads
 from hpsearch.trial import TrialRecord
 
@@ -55,14 +55,8 @@ def snapshot_of(store: StudyStore) -> Snapshot:
     return Snapshot(
         store.folder,
         store.info,
-        stored_config(store),
+        StudyConfig.model_validate(store.info.config),  # validated again, as when it was made
         store.rounds(),
         store.trials(),
         logged_reads(store.folder),
     )
-
-
-def study_folder(study: str | Path, runs_dir: str | Path) -> Path:
-    """A study named on the command line: the path of its folder, or its name under `runs_dir`."""
-    path = Path(study)
-    return path if (path / DB_NAME).is_file() else Path(runs_dir) / path

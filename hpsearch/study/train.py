@@ -11,7 +11,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from hpsearch.config import StudyConfig, load_config
-from hpsearch.data import load_dataset, parse_spec
+from hpsearch.config.study_data import load_study_data
+from hpsearch.data import parse_spec
 from hpsearch.errors import ConfigError
 from hpsearch.execution.objective import train_on, training_data
 from hpsearch.execution.threads import one_blas_thread
@@ -58,23 +59,26 @@ class Training:
     train_error: float | None
     dev_error: float | None
     data: str  # the dataset and its split, in words
-    saved: Path | None  # where the trained network was written, if asked
+    saved: Path | None  # where the trained network was written as a model file, if asked
 
 
 def train_one(
     config: StudyConfig,
     hyperparameters: HyperParams,
-    seed: int,
+    seed: int | None,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     save: Path | None = None,
 ) -> Training:
     """Trains on the config's train split, scores on dev, as a trial does; the test split stays
-    untouched. `save` writes the trained network there."""
-    dataset = load_dataset(config.data)
+    untouched. `save` writes the trained network there. Without a `seed`, the study file's
+    `search.training_seed` (what `best --output` writes), else 0."""
+    if seed is None:
+        seed = config.search.training_seed or 0
+    dataset = load_study_data(config)
     with one_blas_thread():  # as every trial trains, so that a trial retrains to the same errors
         result = train_on(hyperparameters, training_data(dataset), seed, on_epoch)
     if save is not None:
-        result.network.save(save)
+        _save(result.network, dataset, config.name, result.dev_error, save)
     return Training(
         result.state,
         result.epochs,
@@ -83,4 +87,18 @@ def train_one(
         result.dev_error,
         dataset.describe(),
         save,
+    )
+
+
+def _save(network, dataset, study: str, dev_error: float | None, path: Path) -> None:
+    """The trained network as a model file, as a study keeps its best trials' (no trial)."""
+    import io
+
+    from hpsearch.store.model_file import write_model
+    from hpsearch.study.model import pack_network
+
+    buffer = io.BytesIO()
+    network.save(buffer)
+    write_model(
+        pack_network(dataset, study, buffer.getvalue(), (None, None, dev_error)), path, "save"
     )

@@ -44,6 +44,7 @@ class ZoomRun:
     yaml: str
     trials: int
     run: StudyRun | None
+    last_round: int = 0  # the round the zoom narrows (the study's last before this one)
 
 
 def zoom_study(
@@ -58,7 +59,7 @@ def zoom_study(
         snapshot = read_snapshot(folder)
         zoom = _narrow(snapshot, request)
         trials = request.trials or snapshot.rounds[-1].n_trials
-        return ZoomRun(zoom, zoom_yaml(zoom.space), trials, None)
+        return ZoomRun(zoom, zoom_yaml(zoom.space), trials, None, snapshot.rounds[-1].number)
     with StudyStore.open(folder, writer=True) as store:
         snapshot = snapshot_of(store)
         config = snapshot.config
@@ -91,7 +92,7 @@ def zoom_study(
             pending,
             ShowOptions(),
         )
-        return ZoomRun(zoom, zoom_yaml(space), trials, run)
+        return ZoomRun(zoom, zoom_yaml(space), trials, run, snapshot.rounds[-1].number)
 
 
 def _narrow(snapshot: Snapshot, request: ZoomRequest) -> Zoom:

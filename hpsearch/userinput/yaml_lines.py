@@ -167,9 +167,36 @@ def _syntax_message(error: yaml.MarkedYAMLError, source: str) -> str:
     mark = error.problem_mark or error.context_mark
     where = f"{source}, line {mark.line + 1}, column {mark.column + 1}" if mark else source
     problem = error.problem or error.context or "cannot be read"
+    plain = _in_plain_words(problem, mark)
+    if plain:
+        return f"{where}: {plain}"
     if error.context and error.problem and error.context_mark:
         problem += f" ({error.context} at line {error.context_mark.line + 1})"
     return f"{where}: invalid YAML: {problem}"
+
+
+def _in_plain_words(problem: str, mark: yaml.Mark | None) -> str | None:
+    """PyYAML's words for the two commonest slips, a tab and a misaligned key, said plainly
+    with the line as written; None for anything else."""
+    line = _line_at(mark)
+    shown = f": {line!r}" if line is not None else ""
+    if "'\\t'" in problem or "\t" in problem:
+        return f"a tab indents this line{shown}; YAML indents with spaces, not tabs"
+    if problem.startswith("mapping values are not allowed") and line and line.count(": ") > 1:
+        return f"a value holds ': '{shown}; put the value in quotes"
+    if problem.startswith(("expected <block end>", "mapping values are not allowed")):
+        return (
+            f"this line is indented differently from the keys around it{shown}; keys of one "
+            "mapping start in the same column, and a key's contents two spaces further in"
+        )
+    return None
+
+
+def _line_at(mark: yaml.Mark | None) -> str | None:
+    if mark is None or not isinstance(mark.buffer, str):
+        return None
+    lines = mark.buffer.split("\n")
+    return lines[mark.line].rstrip("\0") if mark.line < len(lines) else None
 
 
 class _Reader:

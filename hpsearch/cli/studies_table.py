@@ -1,0 +1,67 @@
+"""`hpsearch studies` and `hpsearch remove` on the terminal: the table of studies, the question
+before a removal and what it did."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from hpsearch.cli.cells import MISSING, error_cell
+from hpsearch.store.layout import quoted
+from hpsearch.study.listing import StudySummary
+from hpsearch.study.remove import Removed
+
+STATE_STYLES = {"running": "cyan", "interrupted": "yellow", "complete": "green"}
+
+
+def render_studies(console: Console, runs_dir: Path, studies: list[StudySummary]) -> None:
+    """One row per study, or where the folder is and how to start one."""
+    where = quoted(runs_dir.resolve())
+    if not studies:
+        console.print(f"no studies in {where}; start one with `hpsearch run CONFIG`", markup=False)
+        return
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for header in ("study", "rounds", "trials done", "best dev error", "state", "last change"):
+        left = header in ("study", "state")
+        table.add_column(header, justify="left" if left else "right", no_wrap=True)
+    for study in studies:
+        best = MISSING if study.best_dev_error is None else error_cell(study.best_dev_error)
+        table.add_row(
+            study.name,
+            str(study.rounds),
+            f"{study.done} of {study.planned}",
+            best,
+            f"[{STATE_STYLES[study.state]}]{study.state}[/]",
+            study.changed.strftime("%Y-%m-%d %H:%M"),
+        )
+    console.print(f"studies in {where}", markup=False, soft_wrap=True)
+    console.print(table)
+
+
+def ask_to_remove(study: StudySummary) -> bool:
+    """Asks on the terminal; no answer (end of input) is no."""
+    question = (
+        f"remove study '{study.name}' ({study.done} of {study.planned} trials, {study.state}) "
+        f"in {quoted(study.folder)}?"
+    )
+    try:
+        return typer.confirm(question, default=False)
+    except typer.Abort:
+        return False
+
+
+def render_removed(console: Console, removed: Removed) -> None:
+    study = removed.study
+    if not removed.confirmed:
+        console.print(f"nothing was removed; study '{study.name}' is kept", markup=False)
+        return
+    console.print(f"removed study '{study.name}' from {quoted(study.folder)}", markup=False)
+    if removed.left:
+        console.print(
+            f"kept in that folder, as they are not the study's: {', '.join(removed.left)}",
+            markup=False,
+        )

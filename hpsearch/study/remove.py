@@ -1,0 +1,47 @@
+"""`hpsearch remove`: delete a study for good, safely: never while it runs, only a folder that
+holds a study, and only the files a study writes (anything else put there is left, and said)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, TEST_LOG
+from hpsearch.store.runlock import RunLock
+from hpsearch.study.listing import StudySummary, summarize
+
+PLOTS_DIR = "plots"  # written by `hpsearch plot`
+STUDY_FILES = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", TEST_LOG, LOCK_NAME)
+STUDY_DIRS = (MODELS_DIR, PLOTS_DIR)
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What was removed, or that nothing was (`confirmed` False); `left` are files that were
+    not the study's, kept in its folder."""
+
+    study: StudySummary
+    confirmed: bool
+    left: tuple[str, ...] = ()
+
+
+def remove_study(folder: Path, confirm: Callable[[StudySummary], bool]) -> Removed:
+    """Removes the study in `folder` when `confirm` agrees, holding its run lock meanwhile (so a
+    run cannot start or be running); the folder goes too when nothing else is in it."""
+    study = summarize(folder)
+    if not confirm(study):
+        return Removed(study, confirmed=False)
+    lock = RunLock.acquire(folder / LOCK_NAME, study.name)  # refuses while the study runs
+    try:
+        for name in STUDY_DIRS:
+            shutil.rmtree(folder / name, ignore_errors=True)
+        for name in STUDY_FILES:
+            (folder / name).unlink(missing_ok=True)
+    finally:
+        lock.release()
+    left = tuple(sorted(entry.name for entry in folder.iterdir()))
+    if not left:
+        folder.rmdir()
+    return Removed(study, confirmed=True, left=left)
