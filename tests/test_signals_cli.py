@@ -143,7 +143,7 @@ def test_sigterm_stops_a_run_as_ctrl_c_does_and_exits_143(tmp_path, moment) -> N
     if moment == "table":
         assert found == {"complete": 4} and err.endswith("\nterminated\n")
     else:
-        resume = "interrupted: every finished trial is kept; to resume, run\n  hpsearch run digits.yaml\n"
+        resume = "every finished trial is kept; to resume, run\n  hpsearch run digits.yaml\n"
         assert resume in out
         assert out.rstrip().endswith("stored in runs/digits")
     if moment == "mid-run":

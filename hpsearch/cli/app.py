@@ -167,14 +167,14 @@ def check(
 
 
 @app.command()
-def recover(study: Study, runs_dir: RunsDir = Path("runs")) -> None:
+def recover(study: Study, runs_dir: RunsDir = Path(DEFAULT_RUNS)) -> None:
     """Rebuild a damaged study from the trials that can still be read.
 
     The damaged study is kept, renamed; running the study again trains the lost trials anew,
     to the same results."""
     from hpsearch.cli.report import render_recovery
+    from hpsearch.study.find import study_folder
     from hpsearch.study.recover import recover_study
-    from hpsearch.study.snapshot import study_folder
 
     render_recovery(stdout, recover_study(study_folder(study, runs_dir)))
 
