@@ -49,9 +49,14 @@ def log_read(folder: Path, read: LoggedRead) -> None:
 
 
 def check_loggable(folder: Path) -> None:
-    """Refuses a test read that could not be logged, before the test split is looked at."""
+    """Refuses a test read that could not be logged, before the test split is looked at; a log
+    that is not there yet is made and removed again, so a refusal leaves nothing behind."""
+    path = folder / TEST_LOG
     try:
-        with open(folder / TEST_LOG, "a", encoding="utf-8"):
-            pass
+        if path.exists():
+            with open(path, "a", encoding="utf-8"):
+                return
+        path.touch(exist_ok=False)
+        path.unlink()
     except OSError as error:
-        raise os_error(error, folder / TEST_LOG) from None
+        raise os_error(error, path) from None
