@@ -40,3 +40,11 @@ class ModelError(HpsearchError):
 class ExecutorError(HpsearchError):
     """Workers cannot run trials at all: they die before starting any, or their cluster cannot be
     reached or cannot load the trials."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, `systemd stop`, a batch scheduler's time limit, `docker stop`), raised
+    where the program is, so that it stops as after Ctrl-C: finished trials kept, workers gone.
+    A KeyboardInterrupt, so that every handler of Ctrl-C handles it too; exit code 143."""
+
+    exit_code = 143

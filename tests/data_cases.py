@@ -113,7 +113,8 @@ BAD_INPUTS: tuple[BadInput, ...] = (
         "not_utf8",
         text("d.csv", b"a,b,label\n1,2,x\n3,4,\xff\n"),
         CSV,
-        "dataset file '{dir}/d.csv' is not UTF-8 text; save it with UTF-8 encoding",
+        "dataset file '{dir}/d.csv' is not UTF-8 text: line 3, column 5 has the byte 0xff; save "
+        "it with UTF-8 encoding",
     ),
     case(
         "header_name_missing",
@@ -218,7 +219,8 @@ BAD_INPUTS: tuple[BadInput, ...] = (
         "labels_not_integers",
         text("d.csv", "a,label\n1,0.5\n2,1.5\n3,1\n"),
         CSV,
-        "labels must be integers or text, but {dir}/d.csv has non-integer numbers like '0.5'; "
+        "labels must be integers or text, but {dir}/d.csv line 2 (counting the header line), "
+        "column 2 ('label') has non-integer numbers like '0.5'; "
         "hpsearch trains classifiers, not regressions",
     ),
     case(

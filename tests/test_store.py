@@ -217,7 +217,8 @@ def test_a_store_of_another_schema_version_is_refused(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "study.db").write_text("hello " * 1000)
-    with pytest.raises(StoreError, match=r"study\.db is not a readable hpsearch study database"):
+    damaged = r"study\.db is damaged \(file is not a database\); nothing was written"
+    with pytest.raises(StoreError, match=damaged):
         StudyStore.open(tmp_path / "junk")
 
 

@@ -4,6 +4,8 @@ renders the answer. Library errors (`HpsearchError`) become a one-line message a
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +15,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from hpsearch import __version__
-from hpsearch.errors import ConfigError, HpsearchError
+from hpsearch.errors import ConfigError, HpsearchError, Terminated
 from hpsearch.store.layout import DEFAULT_RUNS, RUNS_ENV, default_runs, quoted
 
 stdout = Console(highlight=False, soft_wrap=True)
@@ -26,21 +28,31 @@ class _Commands(TyperGroup):
 
     ORDER = (
         "run", "show", "best", "zoom", "plot", "export", "predict", "studies", "remove", "train",
-        "check", "datasets", "schema",
+        "check", "recover", "datasets", "schema",
     )  # fmt: skip
 
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
         return sorted(super().list_commands(ctx), key=self.ORDER.index)
 
     def invoke(self, ctx: typer.Context):  # type: ignore[override]
+        main = threading.current_thread() is threading.main_thread()  # where signals go
+        previous = signal.signal(signal.SIGTERM, _terminate) if main else None
         try:
             return super().invoke(ctx)
         except HpsearchError as error:
             stderr.print(f"[bold red]error:[/] {escape(_said(error))}", soft_wrap=True)
             raise typer.Exit(error.exit_code) from None
-        except KeyboardInterrupt:  # a second Ctrl-C, while the first one is being handled
-            stderr.print("interrupted")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as stop:  # outside a run's own handling, or a second one
+            stderr.print("terminated" if isinstance(stop, Terminated) else "interrupted")
+            raise typer.Exit(143 if isinstance(stop, Terminated) else 130) from None
+        finally:
+            if main:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM stops the command as Ctrl-C does (see `Terminated`)."""
+    raise Terminated()
 
 
 def _said(error: HpsearchError) -> str:
@@ -93,7 +105,8 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="No progr
 EXIT_CODES = (
     "Exit codes: 0 success; 1 a trial failed (the others are kept); 2 a mistake in the input "
     "(the message says what to change); 3 nothing usable: no trial of the study completed "
-    "(all diverged, timed out or failed); 130 interrupted (run the same command again to resume)."
+    "(all diverged, timed out or failed); 130 interrupted, 143 stopped by SIGTERM (run the same "
+    "command again to resume)."
 )
 
 TRAIN_NEEDS = (
@@ -151,6 +164,19 @@ def check(
     from hpsearch.study.check import check_study
 
     render_check(stdout, check_study(path, draws))
+
+
+@app.command()
+def recover(study: Study, runs_dir: RunsDir = Path(DEFAULT_RUNS)) -> None:
+    """Rebuild a damaged study from the trials that can still be read.
+
+    The damaged study is kept, renamed; running the study again trains the lost trials anew,
+    to the same results."""
+    from hpsearch.cli.report import render_recovery
+    from hpsearch.study.find import study_folder
+    from hpsearch.study.recover import recover_study
+
+    render_recovery(stdout, recover_study(study_folder(study, runs_dir)))
 
 
 @app.command()

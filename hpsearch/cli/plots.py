@@ -25,6 +25,7 @@ from hpsearch.cli.plot_axes import jitter, position, set_scale, spans
 from hpsearch.errors import StoreError
 from hpsearch.search.ranking import rank, searched_distributions
 from hpsearch.search.space import Choice, SearchSpace
+from hpsearch.store.faults import os_error
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.trial import TrialRecord, TrialState, is_finite
 
@@ -52,16 +53,19 @@ def plot_study(snapshot: Snapshot, top: int = 5) -> list[Path]:
     if not study.complete:
         raise StoreError(f"study '{study.name}' has no complete trial yet; nothing to plot")
     out = snapshot.folder / PLOTS_DIR
-    out.mkdir(exist_ok=True)
     figures = {
         "dev-error-by-hyperparameter.png": coarse_to_fine_figure(study),
         "learning-curves.png": learning_curves_figure(study, top),
         "best-so-far.png": best_so_far_figure(study),
     }
     paths = []
-    for filename, figure in figures.items():
-        figure.savefig(out / filename, dpi=DPI)
-        paths.append(out / filename)
+    try:
+        out.mkdir(exist_ok=True)
+        for filename, figure in figures.items():
+            figure.savefig(out / filename, dpi=DPI)
+            paths.append(out / filename)
+    except OSError as error:
+        raise os_error(error, out) from None
     return paths
 
 

@@ -18,7 +18,7 @@ from hpsearch.cli.cells import error_cell, param_cell
 from hpsearch.cli.show_table import ASSUMED, READINGS, render_view
 from hpsearch.search.ranking import diagnose
 from hpsearch.search.zoom import MIN_WIDTH
-from hpsearch.store.layout import quoted
+from hpsearch.store.layout import default_runs, quoted
 from hpsearch.study.best import reuse_yaml
 
 if TYPE_CHECKING:  # only named: importing `study.run` would load the executors for `check`
@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # only named: importing `study.run` would load the executors 
     from hpsearch.store.test_reads import LoggedRead
     from hpsearch.study.best import Chosen
     from hpsearch.study.check import Checked
+    from hpsearch.study.recover import Recovery
     from hpsearch.study.run import StudyRun
     from hpsearch.study.train import Training
     from hpsearch.study.zoom_round import ZoomRun
@@ -149,6 +150,25 @@ def render_outcome(console: Console, outcome: StudyRun, again: str) -> None:
             soft_wrap=True,
         )
     console.print(f"stored in {folder}", markup=False, soft_wrap=True)
+
+
+def render_recovery(console: Console, recovery: Recovery) -> None:
+    """`hpsearch recover`: what was kept, what was lost, where the damaged study went."""
+    lost, kept, trials = len(recovery.lost), len(recovery.kept), recovery.trials
+    runs = recovery.folder.parent
+    runs_dir = "" if runs == default_runs() else f" --runs-dir {quoted(runs)}"
+    lines = [
+        f"recovered {kept} finished trials of {trials} into {quoted(recovery.folder)}; "
+        f"{lost} could not be read",
+        f"the damaged study is kept in {quoted(recovery.aside)}",
+    ]
+    if kept < trials:
+        lines.append(
+            f"run the study again (`hpsearch run CONFIG{runs_dir}`) to train the other "
+            f"{trials - kept}: the same parameters and seeds, so the same results"
+        )
+    for line in lines:
+        console.print(line, markup=False, soft_wrap=True)
 
 
 def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None:

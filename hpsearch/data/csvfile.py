@@ -12,11 +12,20 @@ from __future__ import annotations
 import csv
 import difflib
 from collections.abc import Sequence
+from functools import partial
 from typing import Literal
 
 import numpy as np
 
-from hpsearch.data.csvscan import Layout, first_problem, incomplete, locate, parse, scan_csv
+from hpsearch.data.csvscan import (
+    Layout,
+    find_label,
+    first_problem,
+    incomplete,
+    locate,
+    parse,
+    scan_csv,
+)
 from hpsearch.data.files import check_file, column_list, not_utf8
 from hpsearch.data.table import Table, drop_rows
 from hpsearch.errors import DataError
@@ -152,7 +161,8 @@ def _parse(layout: Layout, gaps: bool) -> Table:
     array = parse(layout.path, layout, gaps, labels, skip=layout.skip)
     codes = array[:, layout.target].astype(np.int64)
     X = _columns(array, layout.features)
-    return Table(X, codes, tuple(labels), layout.feature_names, layout.path, layout.label_name)
+    names = layout.feature_names, layout.path, layout.label_name
+    return Table(X, codes, tuple(labels), *names, partial(find_label, layout))
 
 
 def _columns(array: np.ndarray, columns: tuple[int, ...]) -> np.ndarray:

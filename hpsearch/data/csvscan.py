@@ -10,6 +10,7 @@ import csv
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from typing import Literal
 
@@ -71,6 +72,14 @@ def records(layout: Layout) -> Iterator[tuple[int, list[str]]]:
         raise not_utf8(layout.path, layout.role) from None
     except csv.Error as error:
         raise DataError(f"{layout.where(start)}: {error}") from None
+
+
+def find_label(layout: Layout, value: str | int) -> str | None:
+    """Where the label `value` is first written in the file: its line and the target column."""
+    for line, cells in records(layout):
+        if layout.target < len(cells) and cells[layout.target].strip() == str(value):
+            return layout.where(line, layout.target)
+    return None
 
 
 def locate(layout: Layout, row: int) -> tuple[int, list[str]]:
@@ -150,7 +159,8 @@ def scan_csv(layout: Layout, missing: Literal["error", "drop"]) -> Table:
     blocks.append(_parse_block(layout, rows, lines, missing, labels))
     X = np.concatenate([X for X, _ in blocks])
     codes = np.concatenate([codes for _, codes in blocks])
-    table = Table(X, codes, tuple(labels), layout.feature_names, layout.path, layout.label_name)
+    names = layout.feature_names, layout.path, layout.label_name
+    table = Table(X, codes, tuple(labels), *names, partial(find_label, layout))
     return drop_rows(table, ~incomplete(X, codes, table.values)) if len(codes) else table
 
 

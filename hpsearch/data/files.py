@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from hpsearch.errors import DataError
@@ -25,7 +26,37 @@ def check_file(path: str, role: str) -> None:
 
 
 def not_utf8(path: str, role: str) -> DataError:
-    return DataError(f"{role} file '{path}' is not UTF-8 text; save it with UTF-8 encoding")
+    """The message for a file that is not UTF-8, at the line and column of its first bad byte."""
+    where = first_bad_byte(path)
+    at = f": line {where[0]}, column {where[1]} has the byte 0x{where[2]:02x}" if where else ""
+    return DataError(
+        f"{role} file '{path}' is not UTF-8 text{at}; save it with UTF-8 encoding"
+    )
+
+
+def first_bad_byte(path: str, chunk: int = 1 << 20) -> tuple[int, int, int] | None:
+    """(line, column, byte) of the first byte of `path` that is not UTF-8, both counted from 1,
+    the column in characters as an editor shows it; read in chunks, so a large file costs no
+    memory."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, column = 1, 1
+    with open(path, "rb") as stream:
+        while block := stream.read(chunk):
+            try:
+                text = decoder.decode(block)
+            except UnicodeDecodeError as error:
+                good = (decoder.getstate()[0] + block)[: error.start].decode("utf-8", "replace")
+                line, column = _advance(line, column, good)
+                return line, column, (decoder.getstate()[0] + block)[error.start]
+            line, column = _advance(line, column, text)
+    return None
+
+
+def _advance(line: int, column: int, text: str) -> tuple[int, int]:
+    newlines = text.count("\n")
+    if newlines:
+        return line + newlines, len(text) - text.rfind("\n")
+    return line, column + len(text)
 
 
 def column_list(names: tuple[str, ...] | list[str], limit: int = 20) -> str:

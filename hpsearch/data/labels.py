@@ -48,8 +48,9 @@ def _main_keys(table: Table) -> list[Key]:
     numbers = [_float(v) for v in table.values]
     if all(x is not None for x in numbers):
         example = next(v for v, key in zip(table.values, ints, strict=True) if key is None)
+        where = (table.find_label and table.find_label(example)) or table.source
         raise DataError(
-            f"labels must be integers or text, but {table.source} has non-integer numbers like "
+            f"labels must be integers or text, but {where} has non-integer numbers like "
             f"{example!r}; hpsearch trains classifiers, not regressions"
         )
     return [_text(v) for v in table.values]

@@ -25,6 +25,8 @@ class Table:
     feature_names: tuple[str, ...]
     source: str  # the built-in name or the file path, for messages
     label_name: str  # the target column, or what the labels are called in the source
+    # where a label value is first written (`file line N …, column C`), for messages; None: unknown
+    find_label: Callable[[str | int], str | None] | None = None
 
     @property
     def n_rows(self) -> int:

@@ -17,6 +17,7 @@ TIMED_OUT and the others are resubmitted, uncharged. Every new pool gets the con
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -46,6 +47,7 @@ from hpsearch.execution.threads import THREAD_VARIABLES, TRIAL_THREADS
 from hpsearch.execution.worker import (
     Beacon,
     TrialFn,
+    held_stops,
     init_process,
     read_beacons,
     run_in_process,
@@ -121,13 +123,14 @@ class LokyExecutor(Executor):
         while self._waiting and self._may_start(self._waiting[0]):
             spec = self._waiting.popleft()
             try:
-                future = self._get_pool().submit(run_in_process, spec, self._timeout)
+                with held_stops():  # a submit may start workers
+                    future = self._get_pool().submit(run_in_process, spec, self._timeout)
+                    self._running[future] = spec
             except BrokenExecutor:  # an idle worker died: the futures, if any, will tell
                 self._waiting.appendleft(spec)
                 if not self._running:
                     self._kill_pool()
                 return
-            self._running[future] = spec
 
     def _may_start(self, spec: TrialSpec) -> bool:
         if not self._running:
@@ -141,7 +144,7 @@ class LokyExecutor(Executor):
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 initializer=init_process,
-                initargs=(self._trial_fn, self._context, str(self._beacon_dir)),
+                initargs=(self._trial_fn, self._context, str(self._beacon_dir), os.getpid()),
                 # Set before the process imports anything, so every BLAS it loads obeys them.
                 env={name: str(self.threads) for name in THREAD_VARIABLES},
             )

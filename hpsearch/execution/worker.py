@@ -16,7 +16,8 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from hpsearch.trial import TrialResult, TrialSpec, TrialState
 # trial_fn(spec, context, deadline) -> TrialResult; `deadline` is a time.monotonic() value or None.
 TrialFn = Callable[[TrialSpec, Any, float | None], TrialResult]
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 # What a worker process was given once, at its start: see init_process. Not random state.
 _PROCESS: dict[str, Any] = {}
 
@@ -105,27 +107,79 @@ class Beacon:
     started: float
 
 
-def init_process(trial_fn: TrialFn, context: Any, beacon_dir: str) -> None:
+def init_process(
+    trial_fn: TrialFn, context: Any, beacon_dir: str, driver: int | None = None
+) -> None:
     """Set-up of a worker process, run once when it starts (loky's `initializer`).
 
     The context (the dataset) arrives here once per process, not once per trial. Ctrl-C is
-    ignored: the driver alone decides to stop, and kills its workers itself.
+    ignored: the driver alone decides to stop, and kills its workers itself. `driver` is the pid
+    of the process that started the pool (default: this process's parent now).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # held by the driver: see held_stops
     _PROCESS.update(trial_fn=trial_fn, context=context, beacon_dir=Path(beacon_dir))
-    _exit_with_parent()
+    _exit_with_parent(os.getppid() if driver is None else driver)
 
 
-def _exit_with_parent(period_s: float = 0.5) -> None:
+@contextmanager
+def held_stops() -> Iterator[None]:
+    """Holds Ctrl-C and SIGTERM back while the driver starts worker processes.
+
+    A stop that lands while loky writes a new worker its start-up data leaves a worker that
+    loky does not know yet (so does not kill), and that then prints the traceback of its broken
+    start; and the terminal's Ctrl-C, sent to every process of the group, would break the
+    worker's own interpreter start-up ("Fatal Python error: init_import_site"). Held, a stop
+    waits in the driver until the workers are started (then it is raised as usual), and each
+    worker, which inherits the held mask, lets its stops through only in `init_process`, once
+    it ignores Ctrl-C. A second stop is not held. The resource trackers are started first:
+    Python's own one unblocks the signals after starting itself, which would end the hold."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []  # Python runs handlers in the main thread, whichever thread got it
+
+    def hold(number: int, frame: Any) -> None:
+        if came:  # a second stop: the start itself hangs (a worker died while being written to)
+            signal.signal(number, handlers[number])
+            signal.raise_signal(number)
+        came.append(number)
+
+    handlers = {number: signal.signal(number, hold) for number in STOP_SIGNALS}
+    _start_resource_trackers()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # what new workers inherit
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for number, handler in handlers.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+    for number in dict.fromkeys(came):  # now, as if it came at once after the workers started
+        signal.raise_signal(number)
+
+
+def _start_resource_trackers() -> None:
+    from multiprocessing import resource_tracker
+
+    from joblib.externals.loky.backend import resource_tracker as loky_tracker
+
+    resource_tracker.ensure_running()
+    loky_tracker.ensure_running()
+
+
+def _exit_with_parent(driver: int, period_s: float = 0.5) -> None:
     """A worker whose driver was killed (kill -9 leaves no time to stop it) would train on for
-    nobody; it notices that it has a new parent and exits."""
-    parent = os.getppid()
+    nobody; it notices that its parent is no longer the driver and exits. The driver's pid comes
+    from the driver itself: read here, it would already be 1 (or a subreaper) when the driver
+    died while this worker was starting, and the worker would then watch its new parent."""
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while os.getppid() == driver:
             time.sleep(period_s)
         os._exit(1)
 
+    if os.getppid() != driver:
+        os._exit(1)
     threading.Thread(target=watch, name="hpsearch-parent-watch", daemon=True).start()
 
 

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from hpsearch.errors import StoreError
+from hpsearch.store.faults import os_error
 
 
 def is_held(path: Path) -> bool:
@@ -38,7 +39,10 @@ class RunLock:
     @classmethod
     def acquire(cls, path: Path, study: str) -> RunLock:
         """Takes the lock or refuses with the pid of the process holding it."""
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise os_error(error, path) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -48,8 +52,11 @@ class RunLock:
                 f"study '{study}' is being run by pid {holder}; "
                 "wait for that run to end, or stop it, before running the study again"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:  # a full disk: the pid only serves a message, the flock is what counts
+            pass
         return cls(fd)
 
     def release(self) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import MISSING, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,8 @@ from typing import Any
 
 import orjson
 
-from hpsearch.errors import StoreError
+from hpsearch.errors import HpsearchError, StoreError
+from hpsearch.store.faults import GuardedConnection, store_error
 from hpsearch.store.lazy_json import LazyJson
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
@@ -79,16 +81,34 @@ class RoundRecord:
         return range(self.first_trial, self.first_trial + self.n_trials)
 
 
-def connect(path: Path, mode: str) -> sqlite3.Connection:
+def connect(path: Path, mode: str, *, shown: Path | None = None) -> sqlite3.Connection:
+    """A connection to the study database `path`: `rwc` to make it, `rw` to write, `ro` to read;
+    its errors name `shown` (default: `path`), the file a user knows.
+
+    A reader of a folder it cannot write (a read-only mount, another user's runs) opens the file
+    as immutable: SQLite could not make the shared-memory file a WAL reader needs, and nobody
+    can be writing a folder that nobody may write."""
+    reader = mode == "ro"
+    if reader:  # `rw` where it may: it removes the WAL files on closing, as `ro` cannot
+        writable = os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)
+        mode = "rw" if writable else "ro&immutable=1"
     uri = f"{path.resolve().as_uri()}?mode={mode}"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=10.0, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode = WAL")
-    except sqlite3.DatabaseError as error:
-        raise StoreError(f"{path} is not a readable hpsearch study database: {error}") from None
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
+        conn = sqlite3.connect(
+            uri, uri=True, timeout=10.0, isolation_level=None, factory=GuardedConnection
+        )
+    except sqlite3.Error as error:
+        raise store_error(error, shown or path) from None
+    conn.db_path = shown or path
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("PRAGMA query_only = ON" if reader else "PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # a damaged header shows
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -132,7 +152,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+            with suppress(HpsearchError):
+                conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 

@@ -17,12 +17,13 @@ from typing import Any, Self
 
 from hpsearch import __version__
 from hpsearch.errors import StoreError
+from hpsearch.store.creation import create_database
+from hpsearch.store.faults import os_error
 from hpsearch.store.identity import changes
 from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, model_path
 from hpsearch.store.runlock import RunLock
 from hpsearch.store.sqlite import (
     RESULT_COLUMNS,
-    SCHEMA,
     SCHEMA_VERSION,
     RoundRecord,
     StudyInfo,
@@ -69,7 +70,10 @@ class StudyStore:
     ) -> StudyStore:
         """Makes a new study in `folder` and returns it opened for writing."""
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise os_error(error, folder) from None
         lock = RunLock.acquire(folder / LOCK_NAME, name)
         if (folder / DB_NAME).exists():
             lock.release()
@@ -77,16 +81,15 @@ class StudyStore:
                 f"a study already exists in {folder}; open it to resume it, or choose another name"
             )
         study = (name, dumps(config), dumps(identity), fingerprint, dumps(list(classes)))
+
+        def write_study(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO study VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*study, now(), __version__, SCHEMA_VERSION),
+            )
+
         try:
-            conn = connect(folder / DB_NAME, "rwc")
-            with transaction(conn):
-                for statement in SCHEMA.split(";")[:-1]:
-                    conn.execute(statement)
-                conn.execute(
-                    "INSERT INTO study VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*study, now(), __version__, SCHEMA_VERSION),
-                )
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn = connect(create_database(folder, write_study), "rw")
         except BaseException:
             lock.release()
             raise
@@ -103,15 +106,19 @@ class StudyStore:
             )
         lock = RunLock.acquire(folder / LOCK_NAME, folder.name) if writer else None
         try:
-            conn = connect(folder / DB_NAME, "rw")
+            conn = connect(folder / DB_NAME, "rw" if writer else "ro")
             check_schema(conn, folder, writer=writer)
         except BaseException:
             if lock is not None:
                 lock.release()
             raise
-        if not writer:
-            conn.execute("PRAGMA query_only = ON")
-        return cls(folder, conn, lock)
+        try:
+            return cls(folder, conn, lock)
+        except BaseException:
+            conn.close()
+            if lock is not None:
+                lock.release()
+            raise
 
     def check_identity(self, identity: dict[str, Any]) -> None:
         """Refuses to resume the study with a config that would make different trials, naming
@@ -252,10 +259,14 @@ class StudyStore:
         """Keeps a trained network (.npz bytes); written aside and renamed, so never half a file."""
         self._require_writer()
         path = model_path(self.folder, number)
-        path.parent.mkdir(exist_ok=True)
         partial = path.with_suffix(".npz.partial")
-        partial.write_bytes(data)
-        os.replace(partial, path)
+        try:
+            path.parent.mkdir(exist_ok=True)
+            partial.write_bytes(data)
+            os.replace(partial, path)
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            raise os_error(error, path) from None
         return path
 
     def weights_path(self, number: int) -> Path | None:

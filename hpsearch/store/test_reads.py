@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from hpsearch.store.faults import os_error
 from hpsearch.store.layout import TEST_LOG
 
 
@@ -40,5 +41,22 @@ def logged_reads(folder: Path) -> list[LoggedRead]:
 
 def log_read(folder: Path, read: LoggedRead) -> None:
     entry = {**read.__dict__, "time": read.time.isoformat(timespec="seconds")}
-    with open(folder / TEST_LOG, "a", encoding="utf-8") as log:
-        log.write(json.dumps(entry) + "\n")
+    try:
+        with open(folder / TEST_LOG, "a", encoding="utf-8") as log:
+            log.write(json.dumps(entry) + "\n")
+    except OSError as error:
+        raise os_error(error, folder / TEST_LOG) from None
+
+
+def check_loggable(folder: Path) -> None:
+    """Refuses a test read that could not be logged, before the test split is looked at; a log
+    that is not there yet is made and removed again, so a refusal leaves nothing behind."""
+    path = folder / TEST_LOG
+    try:
+        if path.exists():
+            with open(path, "a", encoding="utf-8"):
+                return
+        path.touch(exist_ok=False)
+        path.unlink()
+    except OSError as error:
+        raise os_error(error, path) from None

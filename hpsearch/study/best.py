@@ -18,7 +18,7 @@ from hpsearch.config import StudyConfig
 from hpsearch.config.study_file import NAME_LIMIT
 from hpsearch.errors import ConfigError, DataError, ModelError, StoreError
 from hpsearch.search.ranking import CurveSummary, summarize_curves
-from hpsearch.store.test_reads import LoggedRead, log_read
+from hpsearch.store.test_reads import LoggedRead, check_loggable, log_read
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.trial import TrialRecord, TrialState
 
@@ -107,6 +107,7 @@ def evaluate_on_test(folder: Path, chosen: Chosen) -> LoggedRead:
             f"again with `hpsearch best {folder} --output chosen.yaml` and `hpsearch run "
             "chosen.yaml`, then test that study's trial"
         )
+    check_loggable(folder)
     dataset = load_dataset(chosen.config.data)
     if dataset.fingerprint != chosen.fingerprint:
         raise DataError(

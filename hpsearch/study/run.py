@@ -17,14 +17,16 @@ from hpsearch.config import StudyConfig
 from hpsearch.config.execution import Execution
 from hpsearch.config.study_data import load_study_data
 from hpsearch.data import Dataset
-from hpsearch.errors import StoreError
+from hpsearch.errors import StoreError, Terminated
 from hpsearch.execution.contract import TrialFinished, TrialStarted
 from hpsearch.execution.factory import make_executor, require_backend
 from hpsearch.execution.objective import run_trial, training_data
 from hpsearch.search.ranking import rank
 from hpsearch.search.sampler import count_trials, plan_trials
 from hpsearch.search.space import SearchSpace
-from hpsearch.store.layout import DB_NAME, quoted
+from hpsearch.store.faults import os_error
+from hpsearch.store.layout import DB_NAME, LOCK_NAME, quoted
+from hpsearch.store.runlock import RunLock
 from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
 from hpsearch.study.model import pack_trial
@@ -60,6 +62,7 @@ class StudyRun:
     interrupted: bool = False
     ran: int = 0  # trials this run set out to run (0: the study had none left)
     set_aside: Path | None = None  # where `new` moved the old study of this name
+    terminated: bool = False  # interrupted by SIGTERM rather than Ctrl-C
 
     @property
     def folder(self) -> Path:
@@ -71,10 +74,11 @@ class StudyRun:
 
     @property
     def exit_code(self) -> int:
-        """130 interrupted; 3 when no trial of the study completed (nothing to rank or use);
-        1 when a trial failed; else 0 (diverging is a result, not a fault). docs/exit-codes.md"""
+        """130 interrupted (143 by SIGTERM); 3 when no trial of the study completed (nothing to
+        rank or use); 1 when a trial failed; else 0 (diverging is a result, not a fault).
+        docs/exit-codes.md"""
         if self.interrupted:
-            return 130
+            return 143 if self.terminated else 130
         if not any(r.state is TrialState.COMPLETE for r in self.records):
             return 3
         return 1 if any(r.state is TrialState.FAILED for r in self.records) else 0
@@ -135,16 +139,19 @@ def run_unfinished(
     )
     pack = partial(pack_trial, dataset, snapshot.config.name)
     record = _Recorder(store, snapshot, observer, pack)
-    interrupted = False
+    stopped: KeyboardInterrupt | None = None
     with executor:
         try:
             for event in executor.run(todo):
                 record(event)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as signal:  # Ctrl-C, or SIGTERM as `Terminated`
             store.mark_interrupted(executor.stop())
-            interrupted = True
+            stopped = signal
     after = snapshot_of(store)
-    return StudyRun(after, view_study(after, show), interrupted, len(todo))
+    terminated = isinstance(stopped, Terminated)
+    return StudyRun(
+        after, view_study(after, show), stopped is not None, len(todo), terminated=terminated
+    )
 
 
 def pending_trials(
@@ -167,10 +174,16 @@ def set_aside(folder: Path) -> Path | None:
     """Renames an existing study folder to `<name>.<time>` so a new study can take the name."""
     if not (folder / DB_NAME).exists():
         return None
-    with StudyStore.open(folder, writer=True):  # refuses while another process runs it
+    # The lock alone, not the store: a damaged study must be set aside too, unread.
+    lock = RunLock.acquire(folder / LOCK_NAME, folder.name)  # refuses while a process runs it
+    try:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         aside = folder.with_name(f"{folder.name}.{stamp}")
         folder.rename(aside)
+    except OSError as error:
+        raise os_error(error, folder) from None
+    finally:
+        lock.release()
     return aside
 
 

@@ -16,6 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from hpsearch.errors import ConfigError
 
 Location = tuple[str | int, ...]  # keys and list indices from the top of the document
+MAX_VALUES = 100_000  # keys, values and items, aliases counted out; a study file has hundreds
 
 
 class _Loader(yaml.SafeLoader):
@@ -92,7 +93,11 @@ def read_yaml(text: str, source: str) -> Document:
     except yaml.YAMLError as error:
         raise ConfigError(f"{source}: invalid YAML: {error}") from None
     except RecursionError:
-        raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
+        line = _deepest_line(text)
+        raise ConfigError(
+            f"{source}, line {line}: invalid YAML: nested too deeply; a study file needs a "
+            "few levels"
+        ) from None
 
 
 def _compose(text: str, source: str) -> Document:
@@ -104,11 +109,58 @@ def _compose(text: str, source: str) -> Document:
                 f"{source}: the file is empty; write at least a `hyperparameters:` "
                 "section (see configs/quickstart.yaml)"
             )
+        _refuse_expansion(root, source)
         document = Document(data=None)
         document.data = _Reader(loader, document, source).read(root, (), ())
         return document
     finally:
         loader.dispose()
+
+
+def _refuse_expansion(root: Node, source: str) -> None:
+    """Refuses aliases that expand to more values than any study file holds (an "alias bomb":
+    ten aliases of ten aliases of … grow tenfold a level), before anything walks them out.
+
+    Sizes are counted once per node, so a bomb costs its size in bytes to measure, not its
+    expansion; the line named is that of the smallest node that is already too large."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Node) -> int:
+        if id(node) not in sizes:
+            sizes[id(node)] = 1  # an alias loop is counted once, then refused by the reader
+            sizes[id(node)] = 1 + sum(size(child) for child in _children(node))
+        return sizes[id(node)]
+
+    if size(root) <= MAX_VALUES:
+        return
+    node = root
+    while big := [child for child in _children(node) if size(child) > MAX_VALUES]:
+        node = big[0]
+    raise ConfigError(
+        f"{source}, line {node.start_mark.line + 1}: invalid YAML: its aliases expand to "
+        f"{size(node):,} values, more than the {MAX_VALUES:,} a study file may hold; write "
+        "the values out, or use fewer aliases"
+    )
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return list(node.value) if isinstance(node, SequenceNode) else []
+
+
+def _deepest_line(text: str) -> int:
+    """The line nested deepest, by brackets and by indentation (an open bracket counts as two
+    spaces): where a file that is nested too deeply is so."""
+    brackets, deepest, found = 0, -1, 1
+    for number, line in enumerate(text.splitlines(), start=1):
+        depth = 2 * brackets + len(line) - len(line.lstrip(" "))
+        for char in line:
+            brackets += (char in "[{") - (char in "]}")
+            depth = max(depth, 2 * brackets)
+        if depth > deepest:
+            deepest, found = depth, number
+    return found
 
 
 def _syntax_message(error: yaml.MarkedYAMLError, source: str) -> str:
