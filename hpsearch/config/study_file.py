@@ -27,6 +27,7 @@ from pydantic import (
 
 from hpsearch.config.execution import check_execution
 from hpsearch.config.hyperparameters import check_space
+from hpsearch.config.schedule import schedule_identity, schedule_problems
 from hpsearch.config.schema import hyperparameters_schema
 from hpsearch.data import DataSpec
 from hpsearch.errors import ConfigError
@@ -74,6 +75,18 @@ class SearchSettings(BaseModel):
     )
     keep_models: Annotated[StrictInt, Field(ge=0)] = Field(
         3, description="the weights of the best k trials are saved"
+    )
+    schedule: Literal["plain", "halving", "hyperband"] = Field(
+        "plain",
+        description="plain: every trial trains all its epochs; halving: successive halving; "
+        "hyperband: several halving brackets",
+    )
+    min_epochs: Annotated[StrictInt, Field(ge=1)] = Field(
+        1, description="halving, hyperband: the epochs of the first rung"
+    )
+    eta: StrictInt = Field(3, description="halving, hyperband: the best 1/eta of a rung go on")
+    brackets: Annotated[StrictInt, Field(ge=1)] | None = Field(
+        None, description="hyperband: how many brackets (default: one per rung)"
     )
 
     @model_validator(mode="after")
@@ -127,6 +140,7 @@ class StudyConfig(BaseModel):
             "hyperparameters": self.hyperparameters.to_dict(),
             "method": self.search.method,
             "seed": self.search.seed,
+            **schedule_identity(self.search),
         }
 
     @classmethod
@@ -189,7 +203,7 @@ def _validate(raw: dict[str, Any], stem: str) -> tuple[StudyConfig | None, list[
         config = StudyConfig.model_validate(raw)
     except ValidationError as error:
         return None, problems + problems_from(error.errors(), raw, StudyConfig)
-    return config, problems + _grid_problems(config)
+    return config, problems + _grid_problems(config) + schedule_problems(config)
 
 
 def _grid_problems(config: StudyConfig) -> list[Problem]:
