@@ -28,38 +28,67 @@ def schedule_problems(config: StudyConfig) -> list[Problem]:
     """Every problem of the schedule's settings, each at its key."""
     search = config.search
     if search.eta <= 1:
-        return [Problem(("search", "eta"), f"must be an integer above 1 (the best 1/eta of a "
-                        f"rung go on), e.g. 3, but got {search.eta}")]  # fmt: skip
+        return [
+            Problem(
+                ("search", "eta"),
+                f"must be an integer above 1 (the best 1/eta of a "
+                f"rung go on), e.g. 3, but got {search.eta}",
+            )
+        ]
     if search.schedule == "plain":
         return _unused(search)
     epochs = full_budget(config)
     if epochs is None:
-        return [Problem(("hyperparameters", "epochs"), f"must be one fixed value with schedule: "
-                        f"{search.schedule} (the full budget every rung leads to), not searched")]
+        return [
+            Problem(
+                ("hyperparameters", "epochs"),
+                f"must be one fixed value with schedule: "
+                f"{search.schedule} (the full budget every rung leads to), not searched",
+            )
+        ]
     if search.min_epochs > epochs:
-        return [Problem(("search", "min_epochs"), f"the first rung must be at most "
-                        f"hyperparameters.epochs ({epochs}), the full budget, but got "
-                        f"{search.min_epochs}")]  # fmt: skip
+        return [
+            Problem(
+                ("search", "min_epochs"),
+                f"the first rung must be at most "
+                f"hyperparameters.epochs ({epochs}), the full budget, but got "
+                f"{search.min_epochs}",
+            )
+        ]
     if search.brackets is not None and search.schedule != "hyperband":
-        return [Problem(("search", "brackets"), "is a setting of schedule: hyperband only; "
-                        "remove it, or set schedule: hyperband")]  # fmt: skip
+        return [
+            Problem(
+                ("search", "brackets"),
+                "is a setting of schedule: hyperband only; remove it, or set schedule: hyperband",
+            )
+        ]
     return _too_few(search, epochs)
 
 
 def _unused(search: SearchSettings) -> list[Problem]:
     """A halving setting written beside schedule: plain would be silently ignored."""
     written = [k for k in ("brackets",) if getattr(search, k) is not None]
-    return [Problem(("search", k), "is a setting of schedule: hyperband only; remove it, or "
-                    "set schedule: hyperband") for k in written]  # fmt: skip
+    return [
+        Problem(
+            ("search", k),
+            "is a setting of schedule: hyperband only; remove it, or set schedule: hyperband",
+        )
+        for k in written
+    ]
 
 
 def _too_few(search: SearchSettings, epochs: int) -> list[Problem]:
     need = fewest_trials(search.schedule, search.min_epochs, search.eta, epochs, search.brackets)
     if search.trials >= need:
         return []
-    return [Problem(("search", "trials"), f"schedule: {search.schedule} with eta={search.eta} "
-                    f"needs at least {need} trials, so that the best 1/{search.eta} of every "
-                    f"first rung is one trial at least, but got {search.trials}")]  # fmt: skip
+    return [
+        Problem(
+            ("search", "trials"),
+            f"schedule: {search.schedule} with eta={search.eta} "
+            f"needs at least {need} trials, so that the best 1/{search.eta} of every "
+            f"first rung is one trial at least, but got {search.trials}",
+        )
+    ]
 
 
 def schedule_identity(search: SearchSettings) -> dict[str, Any]:
