@@ -6,6 +6,7 @@ import pytest
 
 from hpsearch.search.halving import (
     bracket_shares,
+    bracket_step,
     fewest_trials,
     kept,
     plan_brackets,
@@ -109,3 +110,24 @@ def test_fewest_trials_is_the_first_count_that_fills_every_bracket(schedule):
     for n, ok in ((need, True), (need - 1, False)):
         plan = plan_brackets(range(n), schedule=schedule, min_epochs=1, eta=3, epochs=20)
         assert all(len(b.numbers) >= 3 or len(b.rungs) == 1 for b in plan) is ok
+
+
+def test_a_bracket_steps_rung_by_rung_from_its_recorded_results():
+    (bracket,) = plan_brackets(range(9), schedule="halving", min_epochs=1, eta=3, epochs=9)
+    rungs = [1, 3, 9]
+    step = bracket_step(bracket, rungs, {}, 3)
+    assert (step.epochs, step.after, step.todo, step.going_on) == (1, None, tuple(range(9)), 3)
+    results = {(n, 1): (n / 10, True) for n in range(8)}  # trial 8 still runs
+    assert bracket_step(bracket, rungs, results, 3).todo == (8,)
+    results[8, 1] = (0.0, True)
+    step = bracket_step(bracket, rungs, results, 3)
+    assert (step.epochs, step.after, step.todo) == (3, 1, (0, 1, 8))
+    assert sorted(step.stops) == [2, 3, 4, 5, 6, 7]
+    assert step.stops[7] == (1, "stopped at rung 1 (1 epoch): dev error 0.700, 9th of 9; "
+                             "the best 3 went on")  # fmt: skip
+    results |= {(0, 3): (0.3, True), (1, 3): (0.1, True), (8, 3): (None, False)}
+    step = bracket_step(bracket, rungs, results, 3)
+    assert (step.epochs, step.after, step.todo, step.going_on) == (9, 3, (1,), 0)
+    assert step.stops[0][0] == 3  # 8 diverged: no stop to make, it ended by itself
+    results[1, 9] = (0.05, False)
+    assert bracket_step(bracket, rungs, results, 3).todo == ()

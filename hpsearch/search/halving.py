@@ -148,7 +148,8 @@ def promote(
     for n in candidates[slots:]:
         place = order.index(n) + 1
         stopped[n] = (
-            f"stopped at rung {rung} ({epochs} epochs): dev error {errors[n]:.3f}, "
+            f"stopped at rung {rung} ({epochs} epoch{'s' * (epochs != 1)}): dev error "
+            f"{errors[n]:.3f}, "
             f"{_ordinal(place)} of {len(errors)}; {went_on}"
         )
     return Decision(promoted, stopped)
@@ -161,3 +162,42 @@ def _ordinal(n: int) -> str:
 
 def _finite_or_inf(value: float | None) -> float:
     return value if value is not None and math.isfinite(value) else math.inf
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where a bracket stands: the trials to run to the rung ending at `epochs` (`todo`, each
+    going on from the rung ending at `after`, or from scratch when None), and every stop its
+    decided rungs made. `todo` is empty once the bracket is done."""
+
+    epochs: int
+    after: int | None
+    todo: tuple[int, ...]
+    entered: int  # trials that entered that rung
+    going_on: int  # how many of them will go on to the next rung (0 at the last)
+    stops: dict[int, tuple[int, str]]  # trial → (the rung's epochs it paused at, reason)
+
+
+def bracket_step(
+    bracket: Bracket,
+    rungs: Sequence[int],
+    results: Mapping[tuple[int, int], tuple[float | None, bool]],
+    eta: int,
+) -> Step:
+    """The bracket's next rung from the rung results recorded so far ((trial, epochs) → (dev
+    error, paused there)); `rungs` are the schedule's, for the reasons' rung numbers. A pure
+    function of the results, so a resumed run takes up exactly where the killed one stood."""
+    population, stops, after = tuple(bracket.numbers), {}, None
+    for i, epochs in enumerate(bracket.rungs):
+        missing = tuple(n for n in population if (n, epochs) not in results)
+        last = i == len(bracket.rungs) - 1
+        going_on = 0 if last else kept(len(population), eta)
+        if missing or last:
+            todo = missing
+            return Step(epochs, after, todo, len(population), going_on, stops)
+        errors = {n: results[n, epochs][0] for n in population}
+        paused = {n for n in population if results[n, epochs][1]}
+        decision = promote(errors, paused, eta=eta, rung=rungs.index(epochs) + 1, epochs=epochs)
+        stops |= {n: (epochs, reason) for n, reason in decision.stopped.items()}
+        population, after = decision.promoted, epochs
+    raise AssertionError("a bracket has at least one rung")

@@ -15,13 +15,17 @@ from hpsearch.trial import TrialRecord, TrialState
 
 # Completed trials first; then those that stopped early with an error still worth showing;
 # never a diverged or failed trial above a completed one.
+# A trial that a halving schedule stopped at a rung never ranks above one that trained its
+# whole budget (or stopped by its own patience).
 _STATE_ORDER = {
     TrialState.COMPLETE: 0,
-    TrialState.TIMED_OUT: 1,
-    TrialState.DIVERGED: 2,
-    TrialState.FAILED: 3,
-    TrialState.INTERRUPTED: 4,
-    TrialState.RUNNING: 5,
+    TrialState.STOPPED: 1,
+    TrialState.TIMED_OUT: 2,
+    TrialState.DIVERGED: 3,
+    TrialState.FAILED: 4,
+    TrialState.INTERRUPTED: 5,
+    TrialState.PAUSED: 6,
+    TrialState.RUNNING: 7,
 }
 
 # A gap between errors is "high" above max(GAP_FLOOR, GAP_SHARE · dev error): one point of

@@ -14,9 +14,13 @@ from typing import Any
 from hpsearch.errors import StoreError
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+RUNGS_TABLE = """CREATE TABLE rungs (
+    trial INTEGER NOT NULL REFERENCES trials (number), epochs INTEGER NOT NULL,
+    dev_error REAL, go_on INTEGER NOT NULL, PRIMARY KEY (trial, epochs))"""
 MIGRATIONS = {  # version → the statements that bring a store of that version to the next one
     1: ["ALTER TABLE trials ADD COLUMN engine TEXT NOT NULL DEFAULT ''"],
+    2: [RUNGS_TABLE],
 }
 SCHEMA = """
 CREATE TABLE study (
@@ -36,7 +40,7 @@ CREATE TABLE trials (
     attempts INTEGER NOT NULL DEFAULT 0, started TEXT, finished TEXT,
     engine TEXT NOT NULL DEFAULT '');
 CREATE INDEX trials_by_round ON trials (round);
-"""
+""" + RUNGS_TABLE + ";\n"
 RESULT_COLUMNS = (
     "state, dev_error, train_error, dev_cost, train_cost, epochs, curves, duration_s, worker, "
     "message, traceback, attempts, finished, engine"
