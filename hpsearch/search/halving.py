@@ -175,6 +175,7 @@ class Step:
     todo: tuple[int, ...]
     entered: int  # trials that entered that rung
     going_on: int  # how many of them will go on to the next rung (0 at the last)
+    waiting: tuple[int, ...]  # paused at that rung already, waiting for the others
     stops: dict[int, tuple[int, str]]  # trial → (the rung's epochs it paused at, reason)
 
 
@@ -193,8 +194,8 @@ def bracket_step(
         last = i == len(bracket.rungs) - 1
         going_on = 0 if last else kept(len(population), eta)
         if missing or last:
-            todo = missing
-            return Step(epochs, after, todo, len(population), going_on, stops)
+            waiting = tuple(n for n in population if results.get((n, epochs), (0, False))[1])
+            return Step(epochs, after, missing, len(population), going_on, waiting, stops)
         errors = {n: results[n, epochs][0] for n in population}
         paused = {n for n in population if results[n, epochs][1]}
         decision = promote(errors, paused, eta=eta, rung=rungs.index(epochs) + 1, epochs=epochs)

@@ -25,6 +25,7 @@ from hpsearch.search.space import SearchSpace
 from hpsearch.store.layout import DB_NAME
 from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
+from hpsearch.study.halving_run import RungNews, run_scheduled
 from hpsearch.study.overview import ShowOptions, StudyView, view_study
 from hpsearch.study.snapshot import Snapshot, snapshot_of
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
@@ -47,6 +48,9 @@ class Observer:
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
         """Trial `number` finished an epoch (only when trials run in this process)."""
 
+    def rung(self, news: RungNews) -> None:
+        """A halving schedule's rung is about to run."""
+
 
 @dataclass(frozen=True)
 class StudyRun:
@@ -55,6 +59,7 @@ class StudyRun:
     snapshot: Snapshot
     overview: StudyView
     interrupted: bool = False
+    utilisation: float | None = None  # busy time / (workers × wall time) of the run
 
     @property
     def folder(self) -> Path:
@@ -109,7 +114,13 @@ def run_unfinished(
     show: ShowOptions,
 ) -> StudyRun:
     """Runs `todo`, the trials of the study in `snapshot` that have not finished: never run,
-    interrupted, or left running by a driver that died. Finished trials are kept as they are."""
+    interrupted, or left running by a driver that died. Finished trials are kept as they are.
+    A study with a halving schedule runs rung by rung (`halving_run`)."""
+    if todo and snapshot.config.search.schedule != "plain":
+        recorder = _Recorder(store, snapshot, observer)
+        interrupted, busy = run_scheduled(store, snapshot, dataset, execution, observer, recorder)
+        after = snapshot_of(store)
+        return StudyRun(after, view_study(after, show), interrupted, busy)
     observer.planned(todo, snapshot.records)
     if not todo:
         return StudyRun(snapshot, view_study(snapshot, show))
