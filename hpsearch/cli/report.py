@@ -119,6 +119,13 @@ def render_outcome(console: Console, outcome: StudyRun) -> None:
     """The end of `hpsearch run`: what `hpsearch show` prints, then where the study is."""
     config = outcome.snapshot.config
     render_view(console, outcome.overview)
+    if outcome.utilisation is not None:
+        console.print(
+            f"workers busy {outcome.utilisation:.0%} of the run (busy time / (workers × wall "
+            "time))",
+            markup=False,
+            highlight=False,
+        )
     if outcome.interrupted:
         console.print(
             "[yellow]interrupted[/]: every finished trial is kept; "

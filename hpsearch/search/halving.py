@@ -202,3 +202,33 @@ def bracket_step(
         stops |= {n: (epochs, reason) for n, reason in decision.stopped.items()}
         population, after = decision.promoted, epochs
     raise AssertionError("a bracket has at least one rung")
+
+
+@dataclass(frozen=True)
+class Savings:
+    """What a schedule saved: `tried` configurations, `full` of them trained to the full
+    `budget` epochs, `epochs` trained in all."""
+
+    schedule: str
+    tried: int
+    full: int
+    epochs: int
+    budget: int
+
+    @property
+    def equivalent(self) -> float:
+        """As many epochs as this many trials trained to the full budget."""
+        return self.epochs / self.budget
+
+    def sentence(self) -> str:
+        return (
+            f"schedule {self.schedule}: {self.tried} configurations tried, {self.full} trained "
+            f"to the full {self.budget} epochs; {self.epochs} epochs in all, as many as "
+            f"{self.equivalent:.1f} full trials"
+        )
+
+
+def savings(schedule: str, epochs_per_trial: Sequence[int], budget: int) -> Savings:
+    """`epochs_per_trial`: the epochs each trial of the study reached."""
+    full = sum(e >= budget for e in epochs_per_trial)
+    return Savings(schedule, len(epochs_per_trial), full, sum(epochs_per_trial), budget)

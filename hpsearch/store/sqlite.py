@@ -22,7 +22,8 @@ MIGRATIONS = {  # version → the statements that bring a store of that version 
     1: ["ALTER TABLE trials ADD COLUMN engine TEXT NOT NULL DEFAULT ''"],
     2: [RUNGS_TABLE],
 }
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE study (
     id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL, config TEXT NOT NULL,
     identity TEXT NOT NULL, fingerprint TEXT NOT NULL, classes TEXT NOT NULL,
@@ -40,7 +41,10 @@ CREATE TABLE trials (
     attempts INTEGER NOT NULL DEFAULT 0, started TEXT, finished TEXT,
     engine TEXT NOT NULL DEFAULT '');
 CREATE INDEX trials_by_round ON trials (round);
-""" + RUNGS_TABLE + ";\n"
+"""
+    + RUNGS_TABLE
+    + ";\n"
+)
 RESULT_COLUMNS = (
     "state, dev_error, train_error, dev_cost, train_cost, epochs, curves, duration_s, worker, "
     "message, traceback, attempts, finished, engine"

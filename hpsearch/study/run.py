@@ -5,6 +5,7 @@ The one place where config, data, sampler, executor and store meet. Progress goe
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -124,6 +125,7 @@ def run_unfinished(
     observer.planned(todo, snapshot.records)
     if not todo:
         return StudyRun(snapshot, view_study(snapshot, show))
+    start, busy = time.perf_counter(), 0.0
     in_process = execution.backend == "local" and execution.workers == 1
     trial_fn = partial(run_trial, on_epoch=observer.epoch) if in_process else run_trial
     executor = make_executor(
@@ -140,11 +142,13 @@ def run_unfinished(
         try:
             for event in executor.run(todo):
                 record(event)
+                busy += event.result.duration_s if isinstance(event, TrialFinished) else 0.0
         except KeyboardInterrupt:
             store.mark_interrupted(executor.stop())
             interrupted = True
     after = snapshot_of(store)
-    return StudyRun(after, view_study(after, show), interrupted)
+    wall = (time.perf_counter() - start) * execution.workers
+    return StudyRun(after, view_study(after, show), interrupted, busy / wall if busy else None)
 
 
 def pending_trials(
