@@ -119,7 +119,8 @@ def run_unfinished(
     A study with a halving schedule runs rung by rung (`halving_run`)."""
     if todo and snapshot.config.search.schedule != "plain":
         recorder = _Recorder(store, snapshot, observer)
-        interrupted, busy = run_scheduled(store, snapshot, dataset, execution, observer, recorder)
+        now = snapshot_of(store)  # with the round a zoom has just added
+        interrupted, busy = run_scheduled(store, now, dataset, execution, observer, recorder)
         after = snapshot_of(store)
         return StudyRun(after, view_study(after, show), interrupted, busy)
     observer.planned(todo, snapshot.records)
