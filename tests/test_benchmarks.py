@@ -70,3 +70,42 @@ def test_quick_run_writes_every_table(tmp_path):
         row = re.search(rf"^\| {re.escape(claim)} \| (.*) \| (.*) \|$", text, re.M)
         assert row is not None, claim
         assert all(re.fullmatch(VERDICT, cell) for cell in row.groups()), row.group(0)
+
+
+@pytest.mark.slow
+def test_quick_halving_benchmark_compares_every_search_and_checks_reproducibility(tmp_path):
+    output = tmp_path / "halving.md"
+    script = ROOT / "benchmarks" / "halving.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--quick", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    text = output.read_text()
+    assert run.stdout == text
+    for search in ("hyperband", "halving", "plain", "hyperband+random"):
+        assert re.search(
+            rf"^\| digits \| {re.escape(search)} \| \d\.\d{{4}} \| \d\.\d{{4}} \|", text, re.M
+        )
+    assert "- digits, hpsearch hyperband, 2 workers, twice: same" in text
+    assert re.search(
+        r"^- digits, Optuna hyperband\+random, 2 workers, twice: (same|different)$", text, re.M
+    )
+    assert re.search(rf"halving's best dev error below plain random's: {VERDICT}", text)
+
+
+def test_quick_continuation_overhead_runs(tmp_path):
+    script = ROOT / "benchmarks" / "continuation_overhead.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--quick"], cwd=ROOT, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert re.fullmatch(
+        r"digits, 9 epochs, rungs \[1, 3, 9\], best of 1: straight \d+\.\d{3}s, rung by rung "
+        r"\d+\.\d{3}s, overhead [+-]\d+\.\d%\n",
+        run.stdout,
+    )
