@@ -44,7 +44,7 @@ def table(outcome) -> list[tuple]:
 
 def rungs(folder) -> list[tuple]:
     with sqlite3.connect(folder / "halving/study.db") as conn:
-        return conn.execute("SELECT * FROM rungs ORDER BY trial, epochs").fetchall()
+        return conn.execute("SELECT trial, epochs, dev_error, go_on FROM rungs ORDER BY trial, epochs").fetchall()
 
 
 def test_halving_stops_the_losers_and_trains_the_winner_to_the_full_budget(tmp_path):

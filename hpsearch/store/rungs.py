@@ -19,12 +19,14 @@ from hpsearch.store.study_store import StudyStore
 
 @dataclass(frozen=True)
 class RungRow:
-    """Trial `trial` ended the rung at `epochs` with `dev_error`; `go_on`: it paused there."""
+    """Trial `trial` ended the rung at `epochs` with `dev_error`; `go_on`: it paused there;
+    `duration_s`: its training time up to there, every rung before included."""
 
     trial: int
     epochs: int
     dev_error: float | None
     go_on: bool
+    duration_s: float = 0.0
 
 
 class RungStore:
@@ -37,7 +39,10 @@ class RungStore:
     def rows(self) -> dict[tuple[int, int], RungRow]:
         """Every recorded rung, by (trial, epochs)."""
         rows = self.store._conn.execute("SELECT * FROM rungs").fetchall()
-        found = [RungRow(r["trial"], r["epochs"], r["dev_error"], bool(r["go_on"])) for r in rows]
+        found = [
+            RungRow(r["trial"], r["epochs"], r["dev_error"], bool(r["go_on"]), r["duration_s"])
+            for r in rows
+        ]
         return {(row.trial, row.epochs): row for row in found}
 
     def record(self, row: RungRow, checkpoint: bytes | None, before: int | None) -> None:
@@ -47,8 +52,8 @@ class RungStore:
             _write_atomically(checkpoint_path(self.folder, row.trial, row.epochs), checkpoint)
         with self.store._write():
             self.store._conn.execute(
-                "INSERT OR REPLACE INTO rungs VALUES (?, ?, ?, ?)",
-                (row.trial, row.epochs, row.dev_error, int(row.go_on)),
+                "INSERT OR REPLACE INTO rungs VALUES (?, ?, ?, ?, ?)",
+                (row.trial, row.epochs, row.dev_error, int(row.go_on), row.duration_s),
             )
         if before is not None:
             checkpoint_path(self.folder, row.trial, before).unlink(missing_ok=True)

@@ -17,7 +17,8 @@ from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 SCHEMA_VERSION = 3
 RUNGS_TABLE = """CREATE TABLE rungs (
     trial INTEGER NOT NULL REFERENCES trials (number), epochs INTEGER NOT NULL,
-    dev_error REAL, go_on INTEGER NOT NULL, PRIMARY KEY (trial, epochs))"""
+    dev_error REAL, go_on INTEGER NOT NULL, duration_s REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (trial, epochs))"""
 MIGRATIONS = {  # version → the statements that bring a store of that version to the next one
     1: ["ALTER TABLE trials ADD COLUMN engine TEXT NOT NULL DEFAULT ''"],
     2: [RUNGS_TABLE],

@@ -88,11 +88,14 @@ class ScheduledRun:
         self.store, self.rungs_store = store, RungStore(store)
         self.observer, self.recorder = observer, recorder
         self.busy_s = 0.0
+        self.earlier: dict[int, float] = {}  # trial → its training time up to its last rung
         self.until: dict[int, tuple[int, int | None]] = {}  # trial → (its rung, the one before)
 
     def pass_once(self, plan: Plan, executor: Executor) -> bool:
         """Stops who lost, runs every bracket's next rung; False when nothing was left."""
-        results = {key: (row.dev_error, row.go_on) for key, row in self.rungs_store.rows().items()}
+        rows = self.rungs_store.rows()
+        results = {key: (row.dev_error, row.go_on) for key, row in rows.items()}
+        self.earlier = {trial: row.duration_s for (trial, _), row in sorted(rows.items())}
         steps = [bracket_step(b, plan.rungs, results, plan.eta) for b in plan.brackets]
         self._stop_losers(steps)
         todo = [self._spec(plan, step, number) for step in steps for number in step.todo]
@@ -127,14 +130,16 @@ class ScheduledRun:
                               step.entered, len(step.todo), step.going_on))  # fmt: skip
 
     def _record(self, event: TrialStarted | TrialFinished, plan: Plan) -> None:
-        self.recorder(event)
         if not isinstance(event, TrialFinished):
+            self.recorder(event)
             return
-        result = event.result
-        self.busy_s += result.duration_s
-        epochs, before = self.until[result.number]
+        self.busy_s += event.result.duration_s
+        epochs, before = self.until[event.result.number]
+        earlier = self.earlier.get(event.result.number, 0.0) if before is not None else 0.0
+        result = replace(event.result, duration_s=event.result.duration_s + earlier)
+        self.recorder(replace(event, result=result))  # the trial's time: every rung's
         paused = result.state is TrialState.PAUSED
-        row = RungRow(result.number, epochs, result.dev_error, paused)
+        row = RungRow(result.number, epochs, result.dev_error, paused, result.duration_s)
         self.rungs_store.record(row, result.checkpoint if paused else None, before)
 
 
