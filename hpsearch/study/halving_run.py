@@ -12,14 +12,9 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
-from functools import partial
 
-from hpsearch.config.execution import Execution
 from hpsearch.config.schedule import full_budget
-from hpsearch.data import Dataset
 from hpsearch.execution.contract import Executor, TrialFinished, TrialStarted
-from hpsearch.execution.factory import make_executor
-from hpsearch.execution.objective import run_trial, training_data
 from hpsearch.search.halving import Bracket, Step, bracket_step, plan_brackets, rung_epochs
 from hpsearch.search.sampler import plan_trials
 from hpsearch.search.space import SearchSpace
@@ -146,23 +141,12 @@ class ScheduledRun:
 def run_scheduled(
     store: StudyStore,
     snapshot: Snapshot,
-    dataset: Dataset,
-    execution: Execution,
+    executor: Executor,
     observer: object,
     recorder: object,
 ) -> tuple[bool, float | None]:
-    """Runs the study's schedule to its end; (interrupted, worker utilisation)."""
+    """Runs the study's schedule to its end on `executor`; (interrupted, worker utilisation)."""
     plan = plan_of(snapshot)
-    in_process = execution.backend == "local" and execution.workers == 1
-    trial_fn = partial(run_trial, on_epoch=observer.epoch) if in_process else run_trial
-    executor = make_executor(
-        trial_fn,
-        training_data(dataset),
-        workers=execution.workers,
-        trial_timeout=execution.trial_timeout,
-        backend=execution.backend,
-        scheduler=execution.scheduler,
-    )
     run, start = ScheduledRun(store, observer, recorder), time.perf_counter()
     with executor:
         try:
@@ -174,4 +158,4 @@ def run_scheduled(
     wall = time.perf_counter() - start
     if run.busy_s == 0:
         return False, None
-    return False, run.busy_s / (execution.workers * wall)
+    return False, run.busy_s / (executor.workers * wall)

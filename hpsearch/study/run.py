@@ -17,7 +17,7 @@ from hpsearch.config import StudyConfig
 from hpsearch.config.execution import Execution
 from hpsearch.data import Dataset, load_dataset
 from hpsearch.errors import StoreError
-from hpsearch.execution.contract import TrialFinished, TrialStarted
+from hpsearch.execution.contract import Executor, TrialFinished, TrialStarted
 from hpsearch.execution.factory import make_executor
 from hpsearch.execution.objective import run_trial, training_data
 from hpsearch.search.ranking import rank
@@ -120,23 +120,15 @@ def run_unfinished(
     if todo and snapshot.config.search.schedule != "plain":
         recorder = _Recorder(store, snapshot, observer)
         now = snapshot_of(store)  # with the round a zoom has just added
-        interrupted, busy = run_scheduled(store, now, dataset, execution, observer, recorder)
+        executor = executor_for(dataset, execution, observer)
+        interrupted, busy = run_scheduled(store, now, executor, observer, recorder)
         after = snapshot_of(store)
         return StudyRun(after, view_study(after, show), interrupted, busy)
     observer.planned(todo, snapshot.records)
     if not todo:
         return StudyRun(snapshot, view_study(snapshot, show))
     start, busy = time.perf_counter(), 0.0
-    in_process = execution.backend == "local" and execution.workers == 1
-    trial_fn = partial(run_trial, on_epoch=observer.epoch) if in_process else run_trial
-    executor = make_executor(
-        trial_fn,
-        training_data(dataset),
-        workers=execution.workers,
-        trial_timeout=execution.trial_timeout,
-        backend=execution.backend,
-        scheduler=execution.scheduler,
-    )
+    executor = executor_for(dataset, execution, observer)
     record = _Recorder(store, snapshot, observer)
     interrupted = False
     with executor:
@@ -150,6 +142,20 @@ def run_unfinished(
     after = snapshot_of(store)
     wall = (time.perf_counter() - start) * execution.workers
     return StudyRun(after, view_study(after, show), interrupted, busy / wall if busy else None)
+
+
+def executor_for(dataset: Dataset, execution: Execution, observer: Observer) -> Executor:
+    """The executor `execution` asks for; in this process, trials tell `observer` each epoch."""
+    in_process = execution.backend == "local" and execution.workers == 1
+    trial_fn = partial(run_trial, on_epoch=observer.epoch) if in_process else run_trial
+    return make_executor(
+        trial_fn,
+        training_data(dataset),
+        workers=execution.workers,
+        trial_timeout=execution.trial_timeout,
+        backend=execution.backend,
+        scheduler=execution.scheduler,
+    )
 
 
 def pending_trials(
