@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from hpsearch.config import parse_config
+from hpsearch.errors import StoreError
 from hpsearch.search.ranking import rank
 from hpsearch.study.run import Execution, Observer, run_study
 from hpsearch.trial import TrialState
@@ -44,7 +45,8 @@ def table(outcome) -> list[tuple]:
 
 def rungs(folder) -> list[tuple]:
     with sqlite3.connect(folder / "halving/study.db") as conn:
-        return conn.execute("SELECT trial, epochs, dev_error, go_on FROM rungs ORDER BY trial, epochs").fetchall()
+        query = "SELECT trial, epochs, dev_error, go_on FROM rungs ORDER BY trial, epochs"
+        return conn.execute(query).fetchall()
 
 
 def test_halving_stops_the_losers_and_trains_the_winner_to_the_full_budget(tmp_path):
@@ -129,3 +131,20 @@ def test_a_trial_that_patience_stops_completes_in_its_rung_and_frees_its_slot(tm
     assert best.message.startswith("returned the weights of epoch")
     assert outcome.overview.savings.full == 0  # none trained all 9 epochs
     assert all(r.state is not TrialState.PAUSED for r in outcome.records)
+
+
+def test_a_scheduled_study_refuses_to_grow_its_first_round(tmp_path):
+    run(tmp_path, config(trials=9))
+    with pytest.raises(StoreError) as refused:
+        run(tmp_path, config(trials=12))
+    assert str(refused.value) == (
+        "study 'halving' runs under schedule: halving, whose brackets were cut from its first 9 "
+        "trials, so it cannot grow to 12; run more trials with `hpsearch zoom --trials N`, or "
+        "start afresh with --new"
+    )
+
+
+def test_resuming_with_another_schedule_is_refused(tmp_path):
+    run(tmp_path, config(trials=9))
+    with pytest.raises(StoreError, match=r"schedule: .*'halving'.* → '\(absent\)'"):
+        run(tmp_path, config("plain", trials=9))

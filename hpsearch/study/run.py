@@ -239,6 +239,13 @@ def _plan_first_round(store: StudyStore, config: StudyConfig) -> None:
                 f"can no longer grow from {rounds[0].n_trials} to {wanted} trials; run more "
                 "trials with `hpsearch zoom --trials N`, or start a new study"
             )
+        if search.schedule != "plain":
+            raise StoreError(
+                f"study '{config.name}' runs under schedule: {search.schedule}, whose brackets "
+                f"were cut from its first {rounds[0].n_trials} trials, so it cannot grow to "
+                f"{wanted}; run more trials with `hpsearch zoom --trials N`, or start afresh "
+                "with --new"
+            )
         store.extend_round(0, wanted)
 
 
