@@ -67,6 +67,7 @@ class Outcome:
     wall_s: float
     trace: list[tuple[int, float]]
     table: list[tuple] | None = None
+    utilisation: float | None = None  # busy time / (workers × wall time)
 
     def epochs_to(self, target: float) -> int | None:
         return next((e for e, best in self.trace if best <= target), None)
@@ -90,7 +91,7 @@ def hpsearch_search(
     table = [(r.number, str(r.state), r.epochs, r.dev_error, r.message) for r in run.records]
     return Outcome(
         best.dev_error, network.error(dataset.X_test, dataset.y_test),
-        sum(r.epochs for r in run.records), wall, _trace(run, epochs), table,
+        sum(r.epochs for r in run.records), wall, _trace(run, epochs), table, run.utilisation,
     )  # fmt: skip
 
 
@@ -197,7 +198,11 @@ def reproducibility(
     first = hpsearch_search(name, seed, "hyperband", hb_trials, folder / "r1", workers=2)
     second = hpsearch_search(name, seed, "hyperband", hb_trials, folder / "r2", workers=2)
     same = first.table == second.table
-    lines = [f"- {name}, hpsearch hyperband, 2 workers, twice: {'same' if same else 'DIFFERENT'}"]
+    busy = f"workers busy {first.utilisation:.0%} and {second.utilisation:.0%}"
+    lines = [
+        f"- {name}, hpsearch hyperband, 2 workers, twice: {'same' if same else 'DIFFERENT'} "
+        f"({busy})"
+    ]
     for label in variants:
         same = optuna_twice(name, seed, label, first.epochs, DATASETS[name])
         lines.append(
