@@ -74,8 +74,9 @@ def rows(db) -> list[tuple]:
 
 
 def rung_count(db) -> int:
+    """Rungs past the first recorded, read without creating the file the run will create."""
     try:
-        with sqlite3.connect(db) as conn:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
             return conn.execute("SELECT COUNT(*) FROM rungs WHERE epochs > 1").fetchone()[0]
     except sqlite3.OperationalError:
         return 0

@@ -118,14 +118,14 @@ def datasets_table(datasets: Iterable[BuiltinDataset]) -> Table:
 def render_outcome(console: Console, outcome: StudyRun) -> None:
     """The end of `hpsearch run`: what `hpsearch show` prints, then where the study is."""
     config = outcome.snapshot.config
-    render_view(console, outcome.overview)
-    if outcome.utilisation is not None:
+    if outcome.utilisation is not None:  # before the view, which is what `show` prints
         console.print(
             f"workers busy {outcome.utilisation:.0%} of the run (busy time / (workers × wall "
             "time))",
             markup=False,
             highlight=False,
         )
+    render_view(console, outcome.overview)
     if outcome.interrupted:
         console.print(
             "[yellow]interrupted[/]: every finished trial is kept; "
