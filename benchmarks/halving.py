@@ -224,7 +224,12 @@ def main(argv: list[str] | None = None) -> str:
     variants = OPTUNA_VARIANTS[:1] if args.quick else OPTUNA_VARIANTS
     if args.quick:  # a budget of 9 epochs: rungs 1, 3, 9
         DATASETS["digits"] = (DATASETS["digits"][0], 9)
-    command = "python benchmarks/halving.py" + (" --quick" if args.quick else "")
+    given = [
+        f"--{name.replace('_', '-')} {getattr(args, name)}"
+        for name in ("seeds", "optuna_seeds", "trials")
+        if getattr(args, name) != parser.get_default(name)
+    ]
+    command = " ".join(["python benchmarks/halving.py", *(["--quick"] if args.quick else given)])
     if args.quick:
         args.optuna_seeds = 1
     results: dict[str, list[dict[str, Outcome]]] = {}
