@@ -21,11 +21,13 @@ class TrialState(StrEnum):
     FAILED = "failed"
     TIMED_OUT = "timed_out"
     INTERRUPTED = "interrupted"
+    PAUSED = "paused"  # a halving schedule's rung ended; waits to learn whether it goes on
+    STOPPED = "stopped"  # by a halving schedule at a rung, for a better trial to go on
 
     @property
     def is_finished(self) -> bool:
-        """Finished trials are kept on resume; running and interrupted ones are run again."""
-        return self not in (TrialState.RUNNING, TrialState.INTERRUPTED)
+        """Finished trials are kept on resume; running, interrupted and paused ones go on."""
+        return self not in (TrialState.RUNNING, TrialState.INTERRUPTED, TrialState.PAUSED)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class TrialSpec:
     round: int
     params: dict[str, Any]
     seed: int
+    until: int | None = None  # a halving schedule's rung: train to this epoch, then pause
+    resume: bytes | None = None  # the checkpoint of the rung before, to go on from
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +68,7 @@ class TrialResult(Measurements):
     round: int
     state: TrialState
     weights: bytes | None = None  # the trained network as .npz bytes, kept for the best trials
+    checkpoint: bytes | None = None  # PAUSED at a rung: what the next rung goes on from
 
 
 @dataclass(frozen=True)

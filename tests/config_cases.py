@@ -59,7 +59,8 @@ CASES = [
         "unknown key without a close match",
         edit("  seed: 0\n", "  seed: 0\n  parallel: yes\n"),
         f"{Q}, line 14: search.parallel: unknown key; expected one of: method, trials, seed, "
-        "workers, backend, scheduler, trial_timeout, keep_models, training_seed, threads",
+        "workers, backend, scheduler, trial_timeout, keep_models, training_seed, threads, "
+        "schedule, min_epochs, eta, brackets",
     ),
     (
         "wrong type",
@@ -186,6 +187,43 @@ CASES = [
         "search:), but got ['learning_rate', 'beta1']",
     ),
     ("a missing file", None, f"{Q}: no such file; check the path"),
+    (
+        "schedule: reduction factor of 1",
+        edit("  seed: 0\n", "  seed: 0\n  schedule: halving\n  eta: 1\n"),
+        f"{Q}, line 15: search.eta: must be an integer above 1 (the best 1/eta of a rung go "
+        "on), e.g. 3, but got 1",
+    ),
+    (
+        "schedule: first rung above the full budget",
+        edit("  seed: 0\n", "  seed: 0\n  schedule: halving\n  min_epochs: 30\n"),
+        f"{Q}, line 15: search.min_epochs: the first rung must be at most "
+        "hyperparameters.epochs (20), the full budget, but got 30",
+    ),
+    (
+        "schedule: too few trials for one promotion",
+        edit("  trials: 20\n", "  trials: 2\n  schedule: halving\n"),
+        f"{Q}, line 12: search.trials: schedule: halving with eta=3 needs at least 3 trials, "
+        "so that the best 1/3 of every first rung is one trial at least, but got 2",
+    ),
+    (
+        "schedule: hyperband brackets too small",
+        edit("  trials: 20\n", "  trials: 5\n  schedule: hyperband\n"),
+        f"{Q}, line 12: search.trials: schedule: hyperband with eta=3 needs at least 21 "
+        "trials, so that the best 1/3 of every first rung is one trial at least, but got 5",
+    ),
+    (
+        "schedule: searched epochs",
+        edit("  epochs: 20\n", "  epochs: {distribution: int_uniform, low: 5, high: 20}\n")
+        + "  schedule: hyperband\n",
+        f"{Q}, line 9: hyperparameters.epochs: must be one fixed value with schedule: "
+        "hyperband (the full budget every rung leads to), not searched",
+    ),
+    (
+        "schedule: brackets without hyperband",
+        edit("  seed: 0\n", "  seed: 0\n  schedule: halving\n  brackets: 2\n"),
+        f"{Q}, line 15: search.brackets: is a setting of schedule: hyperband only; remove it, "
+        "or set schedule: hyperband",
+    ),
 ]
 
 PARAMETERS = [pytest.param(text, message, id=name) for name, text, message in CASES]

@@ -112,3 +112,44 @@ def test_the_predict_benchmark_reports_speed_and_memory_of_both_passes():
     for line, name in zip(lines[3:5], ("parse only", "predict"), strict=True):
         assert re.fullmatch(rf"{name} +\d+\.\d\d s, [\d,]+ rows/s, peak RSS \+[\d,]+ MiB", line)
     assert re.fullmatch(r"predict / parse time: \d+\.\d\d", lines[-1])
+@pytest.mark.slow
+def test_quick_halving_benchmark_compares_every_search_and_checks_reproducibility(tmp_path):
+    output = tmp_path / "halving.md"
+    script = ROOT / "benchmarks" / "halving.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--quick", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    text = output.read_text()
+    assert run.stdout == text
+    for search in ("hyperband", "halving", "plain", "hyperband+random"):
+        assert re.search(
+            rf"^\| digits \| {re.escape(search)} \| \d\.\d{{4}} \| \d\.\d{{4}} \|", text, re.M
+        )
+    assert re.search(
+        r"^- digits, hpsearch hyperband, 2 workers, twice: same \(workers busy \d+% and \d+%\)$",
+        text,
+        re.M,
+    )
+    assert re.search(
+        r"^- digits, Optuna hyperband\+random, 2 workers, twice: (same|different)$", text, re.M
+    )
+    assert re.search(rf"halving's best dev error below plain random's: {VERDICT}", text)
+
+
+def test_quick_continuation_overhead_runs(tmp_path):
+    script = ROOT / "benchmarks" / "continuation_overhead.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--quick"], cwd=ROOT, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert re.fullmatch(
+        r"digits, 9 epochs, rungs \[1, 3, 9\], best of 1: straight \d+\.\d{3}s, rung by rung "
+        r"\d+\.\d{3}s, overhead [+-]\d+\.\d%\n",
+        run.stdout,
+    )

@@ -153,3 +153,20 @@ def test_a_narrow_log_axis_labels_its_minor_ticks(tmp_path) -> None:
     rendered(figure)
     labels = [t.get_text() for t in ax.get_xticklabels(minor=True) if t.get_text()]
     assert len(labels) >= 3, labels
+def test_stopped_trials_are_drawn_apart_with_their_rungs(tmp_path) -> None:
+    from dataclasses import replace
+
+    snapshot = read_snapshot(make_study(tmp_path, trials=8))
+    records = list(snapshot.records)
+    for i in (0, 1, 2):  # three trials stopped by a schedule, two at epoch 1 and one at 3
+        epochs = 1 if i < 2 else 3
+        curves = {k: v[:epochs] for k, v in records[i].curves.items()}
+        records[i] = replace(records[i], state=TrialState.STOPPED, epochs=epochs, curves=curves)
+    figure = learning_curves_figure(StudyData("s", snapshot.spaces, records), top=2)
+    error_ax, _ = figure.axes
+    grey = [line for line in error_ax.lines if line.get_color() == "0.72"]
+    assert sorted(len(line.get_xdata()) for line in grey) == [1, 1, 3]
+    rungs = [line.get_xdata()[0] for line in error_ax.lines if line.get_linestyle() == ":"]
+    assert rungs == [1, 3]
+    legend = [t.get_text() for t in figure.axes[1].get_legend().get_texts()]
+    assert legend[-2:] == ["3 stopped at a rung", "rungs"]

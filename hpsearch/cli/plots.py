@@ -156,6 +156,7 @@ def learning_curves_figure(study: StudyData, top: int = 5) -> Figure:
     handles += [
         Line2D([], [], color="black", label="dev"),
         Line2D([], [], color="black", ls="--", label="train"),
+        *_stopped_curves(error_ax, cost_ax, study.records),
     ]
     error_ax.set_ylabel("error (fraction misclassified)")
     _past_the_first_epoch(error_ax, rank(study.complete)[:top])
@@ -195,6 +196,28 @@ def _past_the_first_epoch(ax: Axes, records: list[TrialRecord]) -> None:
     ]
     if later:
         ax.set_ylim(0, 1.1 * max(later) or 1)
+
+
+STOPPED_GREY = "0.72"
+
+
+def _stopped_curves(error_ax: Axes, cost_ax: Axes, records: list[TrialRecord]) -> list[Line2D]:
+    """Under a halving schedule: the dev curves of the stopped trials, thin and grey behind the
+    best ones, and a dotted line at each rung they stopped at; their legend entries."""
+    stopped = [r for r in records if r.state is TrialState.STOPPED]
+    if not stopped:
+        return []
+    for record in stopped:
+        for ax, kind in ((error_ax, "error"), (cost_ax, "cost")):
+            curve = record.curves.get(f"dev_{kind}", [])
+            ax.plot(range(1, len(curve) + 1), curve, color=STOPPED_GREY, lw=0.7, zorder=0)
+    for rung in sorted({r.epochs for r in stopped}):
+        for ax in (error_ax, cost_ax):
+            ax.axvline(rung, color="0.45", ls=":", lw=0.9, zorder=0)
+    return [
+        Line2D([], [], color=STOPPED_GREY, lw=0.7, label=f"{len(stopped)} stopped at a rung"),
+        Line2D([], [], color="0.45", ls=":", lw=0.9, label="rungs"),
+    ]
 
 
 def best_so_far_figure(study: StudyData) -> Figure:

@@ -21,6 +21,7 @@ from rich.table import Column
 from rich.text import Text
 
 from hpsearch.cli.cells import epoch_line
+from hpsearch.study.halving_run import RungNews
 from hpsearch.study.run import Observer
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
 
@@ -67,6 +68,12 @@ class _Tally(Observer, AbstractContextManager):
         if _ranked(record):
             self.best = min(self.best, record.dev_error)
 
+    def rung(self, news: RungNews) -> None:
+        self.say(rung_line(news))
+
+    def say(self, line: str) -> None:
+        """A line between the trials' lines (none when quiet)."""
+
     def summary(self) -> str:
         best = "–" if math.isinf(self.best) else f"{self.best:.4f}"
         return f"running {len(self.running)} · failed {self.failed} · best dev error {best}"
@@ -97,6 +104,9 @@ class LineProgress(_Tally):
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
         self.console.print(f"  trial {number} {epoch_line(epoch, row)}", markup=False)
+
+    def say(self, line: str) -> None:
+        self.console.print(line, markup=False, highlight=False)
 
 
 class BarProgress(_Tally):
@@ -146,6 +156,9 @@ class BarProgress(_Tally):
         self.training.plain = ""
         self._update()
 
+    def say(self, line: str) -> None:
+        self.live.console.print(line, markup=False, highlight=False)
+
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
         self.curve.append(row.get("dev_error", math.nan))
         self.training.plain = (
@@ -154,6 +167,15 @@ class BarProgress(_Tally):
 
     def _update(self) -> None:
         self.bar.update(self.task, completed=self.done, summary=self.summary())
+
+
+def rung_line(news: RungNews) -> str:
+    """ "rung 2 of 4: 9 trials, 3 go on", with the bracket when there are several."""
+    bracket = f"bracket {news.bracket} of {news.brackets}, " if news.brackets > 1 else ""
+    fate = f"{news.going_on} go on" if news.going_on else "the full budget"
+    left = f" ({news.to_run} to run)" if news.to_run < news.trials else ""
+    trials = f"{news.trials} trial{'s' * (news.trials != 1)}"
+    return f"{bracket}rung {news.rung} of {news.of}: {trials}{left}, {fate}"
 
 
 def trial_line(record: TrialRecord) -> str:

@@ -129,6 +129,13 @@ def render_outcome(console: Console, outcome: StudyRun, again: str) -> None:
     and, when it is not done, `again`: the command that goes on with it, whole on one line."""
     if outcome.set_aside is not None:
         console.print(f"the old study was set aside in {quoted(outcome.set_aside)}", markup=False)
+    if outcome.utilisation is not None:  # before the view, which is what `show` prints
+        console.print(
+            f"workers busy {outcome.utilisation:.0%} of the run (busy time / (workers × wall "
+            "time))",
+            markup=False,
+            highlight=False,
+        )
     render_view(console, outcome.overview)
     if outcome.interrupted:
         console.print(

@@ -114,6 +114,8 @@ def summary_lines(view: StudyView) -> list[str]:
         )
     if view.importance is not None:
         lines.append(view.importance.sentence())
+    if view.savings is not None:
+        lines.append(view.savings.sentence())
     if view.test_reads:
         last = view.test_reads[-1]
         times = "once" if len(view.test_reads) == 1 else f"{len(view.test_reads)} times"

@@ -27,6 +27,7 @@ from pydantic import (
 
 from hpsearch.config.execution import available_cores, check_execution
 from hpsearch.config.hyperparameters import check_space
+from hpsearch.config.schedule import schedule_identity, schedule_problems
 from hpsearch.config.schema import hyperparameters_schema
 from hpsearch.data import DataSpec
 from hpsearch.data.spec import PATH_KEYS
@@ -87,6 +88,18 @@ class SearchSettings(BaseModel):
         if isinstance(raw, dict) and "workers" not in raw and isinstance(raw.get("threads"), int):
             return {**raw, "workers": max(1, available_cores() // max(raw["threads"], 1))}
         return raw
+    schedule: Literal["plain", "halving", "hyperband"] = Field(
+        "plain",
+        description="plain: every trial trains all its epochs; halving: successive halving; "
+        "hyperband: several halving brackets",
+    )
+    min_epochs: Annotated[StrictInt, Field(ge=1)] = Field(
+        1, description="halving, hyperband: the epochs of the first rung"
+    )
+    eta: StrictInt = Field(3, description="halving, hyperband: the best 1/eta of a rung go on")
+    brackets: Annotated[StrictInt, Field(ge=1)] | None = Field(
+        None, description="hyperband: how many brackets (default: one per rung)"
+    )
 
     @model_validator(mode="after")
     def _scheduler_needs_dask(self) -> Self:
@@ -146,6 +159,7 @@ class StudyConfig(BaseModel):
             "hyperparameters": self.hyperparameters.to_dict(),
             "method": self.search.method,
             "seed": self.search.seed,
+            **schedule_identity(self.search),
         }
         # BLAS threads change how a matrix product rounds, so a study's trials depend on them;
         # named only when not the default, so that a study made before the setting resumes.
@@ -222,7 +236,7 @@ def _validate(raw: dict[str, Any], stem: str) -> tuple[StudyConfig | None, list[
         config = StudyConfig.model_validate(raw)
     except ValidationError as error:
         return None, problems + problems_from(error.errors(), raw, StudyConfig)
-    return config, problems + _grid_problems(config)
+    return config, problems + _grid_problems(config) + schedule_problems(config)
 
 
 def _unnamed(stem: str) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hpsearch.nn import HyperParams, TrainResult, train
+from hpsearch.nn.checkpoint import Checkpoint
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 
 if TYPE_CHECKING:
@@ -67,7 +68,9 @@ def _train(
     spec: TrialSpec, data: TrainingData, deadline: float | None, on_epoch: EpochCallback | None
 ) -> TrainResult:
     report = None if on_epoch is None else lambda epoch, row: on_epoch(spec.number, epoch, row)
-    return train_on(HyperParams(**spec.params), data, spec.seed, report, deadline)
+    resume = None if spec.resume is None else Checkpoint.from_bytes(spec.resume)
+    hp = HyperParams(**spec.params)
+    return train_on(hp, data, spec.seed, report, deadline, until=spec.until, resume=resume)
 
 
 def train_on(
@@ -76,9 +79,12 @@ def train_on(
     seed: int,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     deadline: float | None = None,
+    until: int | None = None,
+    resume: Checkpoint | None = None,
 ) -> TrainResult:
     """The one training call: on train, scored on dev, every random draw from `seed`. A trial
-    and `hpsearch train` both train through it, so a trial retrains to the same errors."""
+    and `hpsearch train` both train through it, so a trial retrains to the same errors. `until`
+    and `resume`: a halving schedule's rung (`nn.training.train`)."""
     return train(
         hyperparameters,
         data.X_train,
@@ -89,14 +95,17 @@ def train_on(
         rng=np.random.default_rng(seed),
         on_epoch=on_epoch,
         deadline=deadline,
+        until=until,
+        resume=resume,
     )
 
 
 def _result(spec: TrialSpec, outcome: TrainResult, duration_s: float) -> TrialResult:
+    paused = outcome.checkpoint is not None
     return TrialResult(
         spec.number,
         spec.round,
-        TrialState(outcome.state),
+        TrialState.PAUSED if paused else TrialState(outcome.state),
         dev_error=outcome.dev_error,
         train_error=outcome.train_error,
         dev_cost=outcome.dev_cost,
@@ -106,7 +115,8 @@ def _result(spec: TrialSpec, outcome: TrainResult, duration_s: float) -> TrialRe
         duration_s=duration_s,
         message=outcome.message,
         engine=outcome.network.engine,
-        weights=_weights(outcome) if outcome.state == "complete" else None,
+        weights=_weights(outcome) if outcome.state == "complete" and not paused else None,
+        checkpoint=outcome.checkpoint.to_bytes() if paused else None,
     )
 
 

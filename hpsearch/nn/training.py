@@ -12,6 +12,7 @@ from typing import Literal
 
 import numpy as np
 
+from hpsearch.nn.checkpoint import Checkpoint, optimizer_state, restore_optimizer
 from hpsearch.nn.engine import engine_for
 from hpsearch.nn.hyperparams import HyperParams
 from hpsearch.nn.network import Network, NetworkState, check_labels
@@ -41,6 +42,7 @@ class TrainResult:
     train_cost: float | None
     dev_cost: float | None
     message: str = ""  # why training stopped early, and which epoch's weights were returned
+    checkpoint: Checkpoint | None = None  # paused at `until` before `hp.epochs`: how to go on
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,8 @@ def train(
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     deadline: float | None = None,
     engine: str | None = None,
+    until: int | None = None,
+    resume: Checkpoint | None = None,
 ) -> TrainResult:
     """Trains a new float32 network; all randomness (init, shuffling, dropout) comes from `rng`,
     so the same seed gives bit-identical weights and curves.
@@ -149,15 +153,21 @@ def train(
     A mini-batch cost that is not finite or rose a thousandfold (see Divergence), or a parameter
     that is not finite (checked every epoch), ends training as "diverged", restoring the best
     epoch's weights when there is one. `engine` ("numpy", "numba"; None: this process's) changes
-    the speed only, never the result."""
+    the speed only, never the result.
+
+    `until` pauses training after that many epochs (of `hp.epochs`): the result is that of
+    training straight to `until` epochs, and its `checkpoint` goes on from there when given
+    back as `resume` (with any `rng`: its state comes from the checkpoint), ending bit-identical
+    to training straight on. A run stopped by patience, divergence or its deadline has none."""
     X_train, y_train = _checked(X_train, y_train, n_classes, "train", None)
     X_dev, y_dev = _checked(X_dev, y_dev, n_classes, "dev", X_train.shape[1])
     if engine is None:
         engine = engine_for(_multiply_adds(hp, X_train.shape, n_classes))
-    network = Network(hp, X_train.shape[1], n_classes, rng, engine=engine)
+    init_rng = rng if resume is None else np.random.default_rng(0)  # weights: the checkpoint's
+    network = Network(hp, X_train.shape[1], n_classes, init_rng, engine=engine)
     run = _Run(hp, network, (X_train, y_train), (X_dev, y_dev), on_epoch)
     with np.errstate(all="ignore"):  # overflow is detected and reported as divergence
-        stop, epochs = run.fit(rng, deadline)
+        stop, epochs = run.fit(rng, deadline, min(until or hp.epochs, hp.epochs), resume)
         return run.result(stop, epochs)
 
 
@@ -188,12 +198,20 @@ class _Run:
         self.monitor = _strided(*train_split, MONITOR_SIZE)
         self.curves: dict[str, list[float]] = {name: [] for name in CURVES}
         self.best: tuple[int, float, NetworkState] | None = None  # epoch, dev error, weights
+        self.checkpoint: Checkpoint | None = None
 
-    def fit(self, rng: np.random.Generator, deadline: float | None) -> tuple[Stop | None, int]:
+    def fit(
+        self,
+        rng: np.random.Generator,
+        deadline: float | None,
+        until: int,
+        resume: Checkpoint | None,
+    ) -> tuple[Stop | None, int]:
         optimizer = make_optimizer(self.hp, self.network.engine)
         batches = Batches(*self.train_split, self.hp.batch_size)
         divergence = Divergence(self.network.n_classes)
-        for epoch in range(1, self.hp.epochs + 1):
+        start = 0 if resume is None else self._resume(resume, optimizer, divergence, rng)
+        for epoch in range(start + 1, until + 1):
             rate = learning_rate(self.hp, epoch - 1)
             stop = train_epoch(
                 self.network,
@@ -209,7 +227,33 @@ class _Run:
                 return stop, epoch
             if self._patience_ran_out(epoch):
                 return None, epoch
-        return None, self.hp.epochs
+        if until < self.hp.epochs:
+            self.checkpoint = Checkpoint(
+                until,
+                self.network.state(),
+                optimizer_state(optimizer),
+                rng.bit_generator.state,
+                {name: list(values) for name, values in self.curves.items()},
+                self.best,
+                divergence.reference,
+            )
+        return None, until
+
+    def _resume(
+        self,
+        checkpoint: Checkpoint,
+        optimizer: Optimizer,
+        divergence: Divergence,
+        rng: np.random.Generator,
+    ) -> int:
+        """Puts back what `checkpoint` kept; returns the epoch it ended."""
+        self.network.restore(checkpoint.network)
+        restore_optimizer(optimizer, checkpoint.optimizer)
+        rng.bit_generator.state = checkpoint.rng
+        self.curves = {name: list(values) for name, values in checkpoint.curves.items()}
+        self.best = checkpoint.best
+        divergence.reference = checkpoint.divergence_reference
+        return checkpoint.epoch
 
     def _end_of_epoch(self, epoch: int) -> Stop | None:
         train_cost, train_error = self.network.evaluate(*self.monitor)
@@ -246,6 +290,7 @@ class _Run:
             self.curves,
             *self._final_metrics(diverged_at_once=state == "diverged" and best_epoch is None),
             message="; ".join(messages),
+            checkpoint=self.checkpoint,
         )
 
     def _final_metrics(

@@ -67,7 +67,9 @@ def choose_top(records: Iterable[TrialRecord], top: int | None = None) -> list[T
     if top is not None and top < 1:
         raise ConfigError(f"top must be at least 1, but got {top}", option="top")
     records = list(records)
-    complete = [r for r in records if r.state is TrialState.COMPLETE]
+    # Under a halving schedule, the trials that went furthest: stopped ones rank below every
+    # complete one, the later their rung the higher.
+    complete = [r for r in records if r.state in (TrialState.COMPLETE, TrialState.STOPPED)]
     needed = top or _default_top(complete)
     if len(complete) < needed:
         rule = (

@@ -20,11 +20,17 @@ from hpsearch.store.faults import GuardedConnection, store_error
 from hpsearch.store.lazy_json import LazyJson
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+RUNGS_TABLE = """CREATE TABLE rungs (
+    trial INTEGER NOT NULL REFERENCES trials (number), epochs INTEGER NOT NULL,
+    dev_error REAL, go_on INTEGER NOT NULL, duration_s REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (trial, epochs))"""
 MIGRATIONS = {  # version → the statements that bring a store of that version to the next one
     1: ["ALTER TABLE trials ADD COLUMN engine TEXT NOT NULL DEFAULT ''"],
+    2: [RUNGS_TABLE],
 }
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE study (
     id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL, config TEXT NOT NULL,
     identity TEXT NOT NULL, fingerprint TEXT NOT NULL, classes TEXT NOT NULL,
@@ -43,6 +49,9 @@ CREATE TABLE trials (
     engine TEXT NOT NULL DEFAULT '');
 CREATE INDEX trials_by_round ON trials (round);
 """
+    + RUNGS_TABLE
+    + ";\n"
+)
 STATES = {str(state): state for state in TrialState}
 RECORD_DEFAULTS = {f.name: f.default for f in fields(TrialRecord) if f.default is not MISSING}
 RESULT_COLUMNS = (

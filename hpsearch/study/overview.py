@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hpsearch.config import StudyConfig
+from hpsearch.config.schedule import full_budget
 from hpsearch.errors import ConfigError
+from hpsearch.search.halving import Savings, savings
 from hpsearch.search.importance import Importance, importance
 from hpsearch.search.ranking import Diagnosis, diagnose, searched_distributions, sort_trials
 from hpsearch.search.space import Distribution
@@ -61,6 +64,7 @@ class StudyView:
     importance: Importance | None = field(default=None)
     test_reads: tuple[LoggedRead, ...] = ()  # every look at the test split, by `best --test`
     threads: int = 1  # BLAS threads per trial: the study's results depend on it
+    savings: Savings | None = None  # what a halving schedule saved, of the trials considered
 
     @property
     def considered(self) -> int:
@@ -116,7 +120,15 @@ def view_study(snapshot: Snapshot, options: ShowOptions, *, summary: bool = True
         importance=importance(considered, distributions) if summary else None,
         test_reads=tuple(snapshot.test_reads),
         threads=config.search.threads,
+        savings=_savings(config, considered),
     )
+
+
+def _savings(config: StudyConfig, records: list[TrialRecord]) -> Savings | None:
+    budget = full_budget(config)
+    if config.search.schedule == "plain" or budget is None:
+        return None
+    return savings(config.search.schedule, [r.epochs for r in records], budget)
 
 
 def _of_round(records: list[TrialRecord], round: int | None, rounds: list[int]) -> list:

@@ -5,6 +5,7 @@ The one place where config, data, sampler, executor and store meet. Progress goe
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -18,7 +19,7 @@ from hpsearch.config.execution import Execution
 from hpsearch.config.study_data import load_study_data
 from hpsearch.data import Dataset
 from hpsearch.errors import StoreError, Terminated
-from hpsearch.execution.contract import TrialFinished, TrialStarted
+from hpsearch.execution.contract import Executor, TrialFinished, TrialStarted
 from hpsearch.execution.factory import make_executor, require_backend
 from hpsearch.execution.objective import run_trial, training_data
 from hpsearch.search.ranking import rank
@@ -29,6 +30,7 @@ from hpsearch.store.layout import DB_NAME, LOCK_NAME, quoted
 from hpsearch.store.runlock import RunLock
 from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
+from hpsearch.study.halving_run import RungNews, run_scheduled
 from hpsearch.study.model import pack_trial
 from hpsearch.study.overview import ShowOptions, StudyView, view_study
 from hpsearch.study.snapshot import Snapshot, snapshot_of
@@ -52,6 +54,9 @@ class Observer:
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
         """Trial `number` finished an epoch (only when trials run in this process)."""
 
+    def rung(self, news: RungNews) -> None:
+        """A halving schedule's rung is about to run."""
+
 
 @dataclass(frozen=True)
 class StudyRun:
@@ -63,6 +68,7 @@ class StudyRun:
     ran: int = 0  # trials this run set out to run (0: the study had none left)
     set_aside: Path | None = None  # where `new` moved the old study of this name
     terminated: bool = False  # interrupted by SIGTERM rather than Ctrl-C
+    utilisation: float | None = None  # busy time / (workers × wall time) of the run
 
     @property
     def folder(self) -> Path:
@@ -122,13 +128,58 @@ def run_unfinished(
     show: ShowOptions,
 ) -> StudyRun:
     """Runs `todo`, the trials of the study in `snapshot` that have not finished: never run,
-    interrupted, or left running by a driver that died. Finished trials are kept as they are."""
+    interrupted, or left running by a driver that died. Finished trials are kept as they are.
+    A study with a halving schedule runs rung by rung (`halving_run`)."""
+    pack = partial(pack_trial, dataset, snapshot.config.name)
+    if todo and snapshot.config.search.schedule != "plain":
+        recorder = _Recorder(store, snapshot, observer, pack)
+        now = snapshot_of(store)  # with the round a zoom has just added
+        executor = executor_for(dataset, execution, observer)
+        stopped, utilisation = run_scheduled(store, now, executor, observer, recorder)
+        return _ended(store, show, stopped, len(todo), utilisation)
     observer.planned(todo, snapshot.records)
     if not todo:
         return StudyRun(snapshot, view_study(snapshot, show))
+    start, busy = time.perf_counter(), 0.0
+    executor = executor_for(dataset, execution, observer)
+    record = _Recorder(store, snapshot, observer, pack)
+    stopped: KeyboardInterrupt | None = None
+    with executor:
+        try:
+            for event in executor.run(todo):
+                record(event)
+                busy += event.result.duration_s if isinstance(event, TrialFinished) else 0.0
+        except KeyboardInterrupt as signal:  # Ctrl-C, or SIGTERM as `Terminated`
+            store.mark_interrupted(executor.stop())
+            stopped = signal
+    wall = (time.perf_counter() - start) * execution.workers
+    return _ended(store, show, stopped, len(todo), busy / wall if busy else None)
+
+
+def _ended(
+    store: StudyStore,
+    show: ShowOptions,
+    stopped: KeyboardInterrupt | None,
+    ran: int,
+    utilisation: float | None,
+) -> StudyRun:
+    """The study as the run left it."""
+    after = snapshot_of(store)
+    return StudyRun(
+        after,
+        view_study(after, show),
+        stopped is not None,
+        ran,
+        terminated=isinstance(stopped, Terminated),
+        utilisation=utilisation,
+    )
+
+
+def executor_for(dataset: Dataset, execution: Execution, observer: Observer) -> Executor:
+    """The executor `execution` asks for; in this process, trials tell `observer` each epoch."""
     in_process = execution.backend == "local" and execution.workers == 1
     trial_fn = partial(run_trial, on_epoch=observer.epoch) if in_process else run_trial
-    executor = make_executor(
+    return make_executor(
         trial_fn,
         training_data(dataset),
         workers=execution.workers,
@@ -136,21 +187,6 @@ def run_unfinished(
         backend=execution.backend,
         scheduler=execution.scheduler,
         threads=execution.threads,
-    )
-    pack = partial(pack_trial, dataset, snapshot.config.name)
-    record = _Recorder(store, snapshot, observer, pack)
-    stopped: KeyboardInterrupt | None = None
-    with executor:
-        try:
-            for event in executor.run(todo):
-                record(event)
-        except KeyboardInterrupt as signal:  # Ctrl-C, or SIGTERM as `Terminated`
-            store.mark_interrupted(executor.stop())
-            stopped = signal
-    after = snapshot_of(store)
-    terminated = isinstance(stopped, Terminated)
-    return StudyRun(
-        after, view_study(after, show), stopped is not None, len(todo), terminated=terminated
     )
 
 
@@ -243,6 +279,13 @@ def _plan_first_round(store: StudyStore, config: StudyConfig) -> None:
                 f"study '{config.name}' has zoomed rounds after its first, so its first round "
                 f"can no longer grow from {rounds[0].n_trials} to {wanted} trials; run more "
                 "trials with `hpsearch zoom --trials N`, or start a new study"
+            )
+        if search.schedule != "plain":
+            raise StoreError(
+                f"study '{config.name}' runs under schedule: {search.schedule}, whose brackets "
+                f"were cut from its first {rounds[0].n_trials} trials, so it cannot grow to "
+                f"{wanted}; run more trials with `hpsearch zoom --trials N`, or start afresh "
+                "with --new"
             )
         store.extend_round(0, wanted)
 

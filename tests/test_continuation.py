@@ -1,0 +1,78 @@
+"""Training paused at a rung and continued ends bit-identical to training straight on."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from hpsearch.nn import HyperParams, train
+from hpsearch.nn.checkpoint import Checkpoint
+from tests.nn_engines import each_engine
+
+SETTINGS = {  # every piece of state a checkpoint carries is exercised by one of these
+    "adam, batchnorm, dropout, decay": dict(
+        optimizer="adam", batchnorm=True, keep_prob=0.8, decay_schedule="inverse_time",
+        learning_rate_decay=0.3, layers=2, hidden_units=32,
+    ),
+    "momentum, staircase": dict(
+        optimizer="momentum", decay_schedule="staircase", decay_every=2,
+        learning_rate_decay=0.5, hidden_units=16,
+    ),
+    "rmsprop, patience": dict(optimizer="rmsprop", patience=2, learning_rate=0.01),
+    "gd": dict(optimizer="gd", learning_rate=0.1, hidden_units=8, layers=1),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    X = ((X - X[:1200].mean(0)) / (X[:1200].std(0) + 1)).astype(np.float32)
+    return X[:1200], y[:1200], X[1200:], y[1200:]
+
+
+def _train(digits, hp, **options):
+    return train(hp, *digits, n_classes=10, rng=np.random.default_rng(7), **options)
+
+
+def _same(a, b):
+    np.testing.assert_array_equal(a.network.flat_params, b.network.flat_params)
+    for name, values in a.network.running.items():
+        np.testing.assert_array_equal(values, b.network.running[name])
+    assert (a.dev_error, a.dev_cost, a.epochs, a.best_epoch) == (
+        b.dev_error, b.dev_cost, b.epochs, b.best_epoch,
+    )  # fmt: skip
+    assert a.curves == b.curves and a.state == b.state and a.message == b.message
+
+
+@each_engine
+@pytest.mark.parametrize("name", SETTINGS)
+def test_rung_by_rung_equals_straight_training(digits, name, engine):
+    hp = HyperParams(epochs=9, **SETTINGS[name])
+    paused = _train(digits, hp, until=1, engine=engine)
+    at_rung_1 = _train(digits, hp.model_copy(update={"epochs": 1}), engine=engine)
+    _same(paused, at_rung_1)  # a rung's result is that of training straight to its epochs
+    checkpoint = pickle.loads(pickle.dumps(paused.checkpoint))  # as it travels and waits
+    second = train(
+        hp, *digits, n_classes=10, rng=np.random.default_rng(999), engine=engine,
+        until=3, resume=checkpoint,
+    )  # fmt: skip
+    _same(second, _train(digits, hp.model_copy(update={"epochs": 3}), engine=engine))
+    if second.checkpoint is None:  # patience ended it before the rung
+        return
+    last = _train(digits, hp, resume=Checkpoint.from_bytes(second.checkpoint.to_bytes()))
+    _same(last, _train(digits, hp, engine=engine))
+    assert last.checkpoint is None  # the full budget: nothing to go on with
+
+
+def test_no_checkpoint_when_patience_or_the_budget_ends_training(digits):
+    hp = HyperParams(epochs=30, patience=1, learning_rate=0.5, optimizer="gd")
+    result = _train(digits, hp, until=25)
+    assert result.epochs < 25 and result.checkpoint is None
+    assert _train(digits, HyperParams(epochs=2), until=2).checkpoint is None
+    assert _train(digits, HyperParams(epochs=2), until=1).checkpoint.epoch == 1
+
+
+def test_a_checkpoint_refuses_other_bytes():
+    with pytest.raises(ValueError, match="not a training checkpoint: dict"):
+        Checkpoint.from_bytes(pickle.dumps({}))

@@ -1,0 +1,103 @@
+"""A halving study as a user drives it: run, show, zoom, best, and kill -9 mid-rung."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from typer.testing import CliRunner
+
+from hpsearch.cli.app import app
+from hpsearch.cli.progress import rung_line
+from hpsearch.study.halving_run import RungNews
+from tests.test_run_cli import hpsearch as spawn
+
+runner = CliRunner()
+
+DIGITS = """\
+name: digits
+data: {dataset: digits}
+hyperparameters:
+  learning_rate: {distribution: log_uniform, low: 1e-3, high: 3e-1}
+  hidden_units: {distribution: int_uniform, low: 8, high: 48}
+  epochs: 9
+search: {trials: 12, seed: 4, schedule: hyperband, workers: %(workers)d}
+"""
+
+
+def hpsearch(*args: str, runs_dir):
+    return runner.invoke(app, [*args, "--runs-dir", str(runs_dir)])
+
+
+@pytest.fixture
+def study(tmp_path):
+    (tmp_path / "digits.yaml").write_text(DIGITS % {"workers": 1})
+    result = hpsearch("run", str(tmp_path / "digits.yaml"), "--quiet", runs_dir=tmp_path)
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+def test_run_and_show_say_what_the_schedule_saved(study):
+    shown = hpsearch("show", "digits", "--all", runs_dir=study)
+    assert shown.exit_code == 0, shown.output
+    saved = next(line for line in shown.stdout.splitlines() if line.startswith("schedule "))
+    assert saved.startswith("schedule hyperband: 12 configurations tried, ")
+    assert " trained to the full 9 epochs; " in saved
+    assert "trial " in shown.stdout and "stopped at rung 1 (1 epoch): dev error" in shown.stdout
+    best = hpsearch("best", "digits", runs_dir=study)
+    assert best.exit_code == 0, best.output
+
+
+def test_rung_lines_name_the_bracket_when_there_are_several():
+    assert rung_line(RungNews(2, 4, 1, 1, 9, 9, 3)) == "rung 2 of 4: 9 trials, 3 go on"
+    assert rung_line(RungNews(3, 3, 2, 3, 1, 1, 0)) == (
+        "bracket 2 of 3, rung 3 of 3: 1 trial, the full budget"
+    )
+    assert rung_line(RungNews(1, 3, 1, 1, 9, 4, 3)) == "rung 1 of 3: 9 trials (4 to run), 3 go on"
+
+
+def test_zoom_runs_its_round_with_the_same_schedule(study):
+    zoomed = hpsearch("zoom", "digits", "--quiet", runs_dir=study)
+    assert zoomed.exit_code == 0, zoomed.output
+    with sqlite3.connect(study / "digits/study.db") as conn:
+        states = conn.execute(
+            "SELECT state, COUNT(*) FROM trials WHERE round = 1 GROUP BY state"
+        ).fetchall()
+    assert dict(states).get("stopped", 0) > 0 and "paused" not in dict(states)
+
+
+def rows(db) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT number, state, epochs, dev_error, message, curves FROM trials ORDER BY number"
+        ).fetchall()
+
+
+def rung_count(db) -> int:
+    """Rungs past the first recorded, read without creating the file the run will create."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return conn.execute("SELECT COUNT(*) FROM rungs WHERE epochs > 1").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+@pytest.mark.slow
+def test_kill_9_mid_rung_resumes_to_the_same_table(tmp_path, study):
+    import time
+
+    (tmp_path / "killed").mkdir()
+    (tmp_path / "killed/digits.yaml").write_text(DIGITS % {"workers": 2})
+    db = tmp_path / "killed/runs/digits/study.db"
+    first = spawn("run", "digits.yaml", "--quiet", cwd=tmp_path / "killed")
+    deadline = time.monotonic() + 60
+    while rung_count(db) < 1:
+        assert first.poll() is None, first.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    first.kill()
+    first.wait()
+    rerun = spawn("run", "digits.yaml", "--quiet", cwd=tmp_path / "killed")
+    _, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err
+    assert rows(db) == rows(study / "digits/study.db")
