@@ -146,5 +146,5 @@ def test_a_scheduled_study_refuses_to_grow_its_first_round(tmp_path):
 
 def test_resuming_with_another_schedule_is_refused(tmp_path):
     run(tmp_path, config(trials=9))
-    with pytest.raises(StoreError, match=r"schedule: .*'halving'.* → '\(absent\)'"):
+    with pytest.raises(StoreError, match=r"schedule: \{schedule: halving, .*\} → \(absent\)\."):
         run(tmp_path, config("plain", trials=9))
