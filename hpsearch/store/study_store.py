@@ -18,7 +18,7 @@ from typing import Any, Self
 from hpsearch import __version__
 from hpsearch.errors import StoreError
 from hpsearch.store.creation import create_database
-from hpsearch.store.faults import os_error
+from hpsearch.store.faults import GuardedCursor, os_error
 from hpsearch.store.identity import changes
 from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, model_path
 from hpsearch.store.runlock import RunLock
@@ -242,7 +242,7 @@ class StudyStore:
         sql, args = "SELECT * FROM trials ORDER BY number", ()
         if round is not None:
             sql, args = "SELECT * FROM trials WHERE round = ? ORDER BY number", (round,)
-        cursor = self._conn.cursor()
+        cursor = self._conn.cursor(GuardedCursor)  # a damaged page is a StoreError
         cursor.row_factory = None  # plain tuples: a quarter of the time of sqlite3.Row
         with collector_paused():
             rows = cursor.execute(sql, args).fetchall()
