@@ -75,3 +75,11 @@ def test_at_80_columns_the_bar_keeps_its_elapsed_time_and_eta() -> None:
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
     line = next(line for line in plain.splitlines() if "trials" in line)
     assert len(line) <= 80 and re.search(r"1/40 +\d:\d\d:\d\d eta [-\d:]+", line), line
+
+
+def test_a_new_zoom_round_is_not_called_a_resume() -> None:
+    out = io.StringIO()
+    progress = LineProgress(Console(file=out, width=200))
+    with progress:
+        progress.planned([TrialSpec(n, 1, {}, 0) for n in range(24, 26)], [record(0)])
+    assert "resuming" not in out.getvalue()

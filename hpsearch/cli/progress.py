@@ -42,19 +42,22 @@ class _Tally(Observer, AbstractContextManager):
         self.done = self.total = self.failed = 0
         self.running: set[int] = set()
         self.best: float = math.inf
+        self.resumes = False
 
     def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
         finished = [r for r in records if r.state.is_finished]
         self.done, self.total = len(finished), len(finished) + len(todo)
         self.failed = sum(r.state is TrialState.FAILED for r in finished)
         self.best = min((r.dev_error for r in finished if _ranked(r)), default=math.inf)
+        rounds = {r.round for r in finished}  # a new zoom round resumes nothing
+        self.resumes = any(spec.round in rounds for spec in todo)
 
     def started(self, spec: TrialSpec, worker: str) -> None:
         self.running.add(spec.number)
 
     def resuming(self) -> str | None:
         """`resuming: 5 of 24 trials to run (19 finished are kept)`, when some had finished."""
-        if not self.done or self.done == self.total:
+        if not self.done or self.done == self.total or not self.resumes:
             return None
         return (
             f"resuming: {self.total - self.done} of {self.total} trials to run "
