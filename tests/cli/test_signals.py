@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from hpsearch.cli.app import app
 from hpsearch.store.creation import STEPS
-from tests.test_run_cli import DIGITS, ROOT, children_of, complete_rows, workers_of
-from tests.test_store_faults import IRIS, states
+from tests.cli.test_run import DIGITS, ROOT, children_of, complete_rows, workers_of
+from tests.store.test_faults import IRIS, states
 
 runner = CliRunner()
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

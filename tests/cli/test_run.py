@@ -20,7 +20,7 @@ from tests import study_trials
 from tests.data_cases import BAD_INPUTS
 
 runner = CliRunner()
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Twenty trials of about a quarter of a second each: slow enough to be caught mid-run.
 DIGITS = """\

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from hpsearch.cli.app import app
 from hpsearch.cli.progress import rung_line
 from hpsearch.study.halving_run import RungNews
-from tests.test_run_cli import hpsearch as spawn
+from tests.cli.test_run import hpsearch as spawn
 
 runner = CliRunner()
 

@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from hpsearch.cli.app import TRAIN_NEEDS
+from tests.cli.test_dead_ends import IRIS, hpsearch
 from tests.results_cases import make_study
-from tests.test_dead_ends import IRIS, hpsearch
 
 SMALL = IRIS.replace("trials: 14", "trials: 2")
 

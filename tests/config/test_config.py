@@ -17,7 +17,7 @@ from hpsearch.search.space import DISTRIBUTIONS, LogUniform, OneMinusLogUniform
 from hpsearch.userinput.yaml_lines import read_yaml
 from tests.config_cases import PARAMETERS, VALID
 
-CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.yaml"))
+CONFIGS = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml"))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from hpsearch.nn import HyperParams, Network, engine
 from tests.nn_engines import HAS_NUMBA, needs_numba
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MESSAGE = "hpsearch: compiling the network's fused kernels"
 
 

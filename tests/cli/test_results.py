@@ -16,7 +16,7 @@ from hpsearch.store.study_store import StudyStore
 from hpsearch.study.run import Execution, run_study
 from hpsearch.trial import TrialState
 from tests.results_cases import make_study
-from tests.test_chosen import IRIS
+from tests.study.test_best import IRIS
 
 runner = CliRunner()
 

@@ -3,7 +3,7 @@ import pytest
 from hpsearch.errors import ConfigError
 from hpsearch.search.space import Choice, IntUniform, LogUniform, OneMinusLogUniform, SearchSpace
 from hpsearch.search.zoom_ranges import USAGE, check_ranges, keep_choices, parse_range
-from tests.test_zoom import FIRST
+from tests.search.test_zoom import FIRST
 
 SEARCHED = "learning_rate, beta1, hidden_units, activation"
 

@@ -19,7 +19,7 @@ from hpsearch.errors import StoreError
 from hpsearch.store.study_store import SCHEMA_VERSION, StudyStore
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SPACE = {"learning_rate": {"log": [1e-4, 1.0]}, "hidden": {"int": [50, 100]}}
 
 # A writer in another process: creates the study, then marks running and records trials as fast

@@ -26,10 +26,10 @@ from hpsearch.execution.dask_cluster import DaskExecutor
 from hpsearch.execution.factory import make_executor
 from hpsearch.execution.local_processes import LokyExecutor
 from hpsearch.trial import TrialSpec, TrialState
-from tests.test_executor import outcomes, run_all, specs
+from tests.execution.test_executor import outcomes, run_all, specs
 from tests.toy_trials import BrokenContext, least_squares, scripted
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DASK = (sys.executable, "-m", "dask")  # the `dask` command, wherever pip put its script
 # The settings docs/cluster.md gives the scheduler, so that it fails a trial at its third death.
 SCHEDULER_ENV = {
