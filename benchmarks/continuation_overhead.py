@@ -2,7 +2,7 @@
 
 One network trained to `epochs` straight, and the same network trained rung by rung (1, 3, 9,
 … epochs), its checkpoint pickled and unpickled at each rung as it is when it waits in a study
-folder and travels to a worker. Both end bit-identical (tests/test_continuation.py); this
+folder and travels to a worker. Both end bit-identical (tests/nn/test_checkpoint.py); this
 measures the time. Run from the repository root:
 `python benchmarks/continuation_overhead.py [--quick] [--repeats N]`."""
 

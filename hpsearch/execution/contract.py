@@ -1,6 +1,6 @@
 """Executors run trials and stream back, as events, what happens to each one as it happens.
 
-The contract every backend keeps (tests/test_executor.py runs one suite over all of them):
+The contract every backend keeps (tests/execution/test_executor.py runs one suite over all of them):
 - `run(specs)` yields exactly one `TrialFinished` per spec, preceded by at least one
   `TrialStarted` for it (more than one when it had to start again on a new worker);
 - a trial function that raises gives a FAILED result, never an exception in the driver;
