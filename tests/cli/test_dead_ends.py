@@ -15,19 +15,12 @@ from hpsearch.cli.show_table import ASSUMED
 from hpsearch.store.layout import LOCK_NAME
 from hpsearch.store.runlock import RunLock
 from tests import study_trials
+from tests.conftest import iris_yaml
 from tests.results_cases import SYNTHETIC, make_study
 
 runner = CliRunner()
 
-IRIS = """\
-name: iris
-data: {dataset: iris}
-hyperparameters:
-  learning_rate: {distribution: log_uniform, low: 1e-3, high: 1e-1}
-  hidden_units: {distribution: int_uniform, low: 4, high: 32}
-  epochs: 3
-search: {trials: 14, seed: 2, workers: 1}
-"""
+IRIS = iris_yaml(high=32, epochs=3, search="trials: 14, seed: 2, workers: 1")
 RUNS_RULE = (
     "The runs folder is $HPSEARCH_RUNS when set, else runs/ in the working directory (not the "
     "study file's folder)"

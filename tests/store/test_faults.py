@@ -18,17 +18,10 @@ from typer.testing import CliRunner
 from hpsearch.cli.app import app
 from hpsearch.store import creation, sqlite, study_store
 from hpsearch.store.creation import STEPS
+from tests.conftest import iris_yaml
 
 runner = CliRunner()
-IRIS = """\
-name: iris
-data: {dataset: iris}
-hyperparameters:
-  learning_rate: {distribution: log_uniform, low: 1e-3, high: 1e-1}
-  hidden_units: {distribution: int_uniform, low: 8, high: 32}
-  epochs: 4
-search: {trials: 40, seed: 3, workers: 1}
-"""
+IRIS = iris_yaml(low=8, high=32, epochs=4, search="trials: 40, seed: 3, workers: 1")
 STATES = "SELECT state, COUNT(*) FROM trials GROUP BY state"
 
 

@@ -16,20 +16,17 @@ from hpsearch.study.best import choose, evaluate_on_test, reuse_config, reuse_ya
 from hpsearch.study.run import Execution, run_study
 from hpsearch.study.snapshot import read_snapshot
 from hpsearch.trial import TrialState
+from tests.conftest import iris_yaml
 from tests.results_cases import make_study
 
-IRIS = """\
-name: iris
-data: {dataset: iris}
-hyperparameters:
-  learning_rate: {distribution: log_uniform, low: 1e-3, high: 1e-1}
-  hidden_units: {distribution: int_uniform, low: 4, high: 16}
-  beta1: {distribution: one_minus_log_uniform, low: 0.9, high: 0.999}
-  epochs: 5
-  batch_size: 32
-search: {trials: 4, seed: 3, keep_models: 1}
-target_error: 0.02
-"""
+IRIS = iris_yaml(
+    high=16,
+    epochs=5,
+    batch_size=True,
+    more="  beta1: {distribution: one_minus_log_uniform, low: 0.9, high: 0.999}\n",
+    search="trials: 4, seed: 3, keep_models: 1",
+    after="target_error: 0.02\n",
+)
 
 
 @pytest.fixture(scope="module")

@@ -17,17 +17,11 @@ from hpsearch.store.study_store import StudyStore
 from hpsearch.study.run import Execution, Observer, run_study
 from hpsearch.trial import TrialSpec, TrialState
 from tests import study_trials
+from tests.conftest import iris_yaml
 
-IRIS = """\
-name: iris
-data: {dataset: iris}
-hyperparameters:
-  learning_rate: {distribution: log_uniform, low: 1e-3, high: 1e-1}
-  hidden_units: {distribution: int_uniform, low: 4, high: 16}
-  epochs: 5
-  batch_size: 32
-search: {trials: %(trials)d, seed: 3, keep_models: 2}
-"""
+IRIS = iris_yaml(
+    high=16, epochs=5, batch_size=True, search="trials: %(trials)d, seed: 3, keep_models: 2"
+)
 
 
 BASE = {"epochs": 5, "batch_size": 32}

@@ -1,0 +1,29 @@
+"""What many tests share: the iris study they run (small enough to train in a second)."""
+
+from __future__ import annotations
+
+
+def iris_yaml(
+    *,
+    low: int = 4,
+    high: int,
+    epochs: int,
+    search: str,
+    batch_size: bool = False,
+    more: str = "",
+    after: str = "",
+) -> str:
+    """The iris study file: α on a log scale and the hidden units searched, `epochs` fixed;
+    `more` adds hyperparameter lines, `after` top-level ones, `search` the `search:` mapping."""
+    return (
+        "name: iris\n"
+        "data: {dataset: iris}\n"
+        "hyperparameters:\n"
+        "  learning_rate: {distribution: log_uniform, low: 1e-3, high: 1e-1}\n"
+        f"  hidden_units: {{distribution: int_uniform, low: {low}, high: {high}}}\n"
+        f"{more}"
+        f"  epochs: {epochs}\n"
+        f"{'  batch_size: 32' + chr(10) if batch_size else ''}"
+        f"search: {{{search}}}\n"
+        f"{after}"
+    )
