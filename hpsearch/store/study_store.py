@@ -220,8 +220,12 @@ class StudyStore:
             )
         return cursor.rowcount
 
-    def mark_interrupted(self, numbers: Iterable[int]) -> list[int]:
-        """Marks those of `numbers` still running as interrupted; finished trials are left alone."""
+    def mark_interrupted(
+        self, numbers: Iterable[int], specs: dict[int, TrialSpec] | None = None
+    ) -> list[int]:
+        """Marks those of `numbers` still running as interrupted; finished trials are left alone.
+        A number of `specs` with no row yet (stopped before its start was recorded) gets one, so
+        that every trial a stop cut short is named as interrupted."""
         marked = []
         with self._write():
             for number in numbers:
@@ -230,6 +234,13 @@ class StudyStore:
                     "WHERE number = ? AND state = 'running'",
                     (now(), number),
                 )
+                if cursor.rowcount == 0 and specs and number in specs:
+                    spec = specs[number]
+                    cursor = self._conn.execute(
+                        "INSERT OR IGNORE INTO trials (number, round, params, seed, state, "
+                        "finished) VALUES (?, ?, ?, ?, 'interrupted', ?)",
+                        (spec.number, spec.round, dumps(spec.params), spec.seed, now()),
+                    )
                 marked += [number] * cursor.rowcount
         return sorted(marked)
 

@@ -150,7 +150,7 @@ def run_unfinished(
                 record(event)
                 busy += event.result.duration_s if isinstance(event, TrialFinished) else 0.0
         except KeyboardInterrupt as signal:  # Ctrl-C, or SIGTERM as `Terminated`
-            store.mark_interrupted(executor.stop())
+            store.mark_interrupted(executor.stop(), {spec.number: spec for spec in todo})
             stopped = signal
     wall = (time.perf_counter() - start) * execution.workers
     return _ended(store, show, stopped, len(todo), busy / wall if busy else None)

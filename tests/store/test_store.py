@@ -354,3 +354,19 @@ def test_a_study_of_20000_trials_reads_in_well_under_a_second(tmp_path: Path) ->
         seconds = time.perf_counter() - started
     assert len(records) == 20_000 and records[-1].curves["dev_error"] == [0.5] * 20
     assert seconds < 0.8  # a cycle collection per few thousand records made it seconds
+
+
+def test_a_trial_stopped_before_its_start_was_recorded_is_named_interrupted(tmp_path: Path) -> None:
+    with new_store(tmp_path) as store:
+        store.add_round(SPACE, "random", 3, 0)
+        store.mark_running(TrialSpec(0, 0, {}, 0), "node:1")
+        store.record(replace_number(complete_result(0), 0))
+        specs = {n: TrialSpec(n, 0, {"learning_rate": 0.1}, 7 + n) for n in range(3)}
+        assert store.mark_interrupted([0, 2], specs) == [2]
+        stopped = store.trial(2)
+        assert (stopped.state, stopped.params, stopped.seed) == (
+            "interrupted",
+            {"learning_rate": 0.1},
+            9,
+        )
+        assert [t.state for t in store.trials()] == ["complete", "interrupted"]
