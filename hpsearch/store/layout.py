@@ -22,6 +22,12 @@ def model_path(folder: Path, number: int) -> Path:
     return folder / MODELS_DIR / f"trial-{number}.npz"
 
 
+def kept_model(folder: Path, number: int) -> Path | None:
+    """The saved model of trial `number`, None when it was not kept."""
+    path = model_path(folder, number)
+    return path if path.is_file() else None
+
+
 RUNS_ENV = "HPSEARCH_RUNS"  # the folder that holds the studies, when --runs-dir is not given
 DEFAULT_RUNS = "runs"  # else this folder of the working directory
 

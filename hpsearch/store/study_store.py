@@ -20,7 +20,7 @@ from hpsearch.errors import StoreError
 from hpsearch.store.creation import create_database
 from hpsearch.store.faults import GuardedCursor, os_error
 from hpsearch.store.identity import changes
-from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, model_path
+from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, kept_model, model_path
 from hpsearch.store.runlock import RunLock
 from hpsearch.store.sqlite import (
     RESULT_COLUMNS,
@@ -282,8 +282,7 @@ class StudyStore:
 
     def weights_path(self, number: int) -> Path | None:
         """Where trial `number`'s saved weights are, or None when they were not kept."""
-        path = model_path(self.folder, number)
-        return path if path.is_file() else None
+        return kept_model(self.folder, number)
 
     def prune_weights(self, keep: Iterable[int]) -> list[int]:
         """Deletes saved weights of every trial not in `keep`; returns the numbers deleted."""

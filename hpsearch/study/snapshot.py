@@ -10,7 +10,7 @@ from pathlib import Path
 from hpsearch.config import StudyConfig
 from hpsearch.search.ranking import rank
 from hpsearch.search.space import SearchSpace
-from hpsearch.store.layout import model_path
+from hpsearch.store.layout import kept_model
 from hpsearch.store.sqlite import RoundRecord, StudyInfo
 from hpsearch.store.study_store import StudyStore
 from hpsearch.store.test_reads import LoggedRead, logged_reads
@@ -40,8 +40,7 @@ class Snapshot:
 
     def weights_path(self, number: int) -> Path | None:
         """The saved model of trial `number`, None when it was not kept."""
-        path = model_path(self.folder, number)
-        return path if path.is_file() else None
+        return kept_model(self.folder, number)
 
 
 def read_snapshot(folder: Path) -> Snapshot:
