@@ -3,6 +3,8 @@
 The contract every backend keeps (tests/execution/test_executor.py runs one suite over all of them):
 - `run(specs)` yields exactly one `TrialFinished` per spec, preceded by at least one
   `TrialStarted` for it (more than one when it had to start again on a new worker);
+- `add(specs)`, called between two events of a run, gives that run more specs: so a driver
+  that learns of new work from a result keeps every worker busy without a second run;
 - a trial function that raises gives a FAILED result, never an exception in the driver;
 - with `trial_timeout`, each trial gets `deadline = start + trial_timeout` (a `time.monotonic()`
   value) and should stop itself as TIMED_OUT; one still running `grace_s` later is stopped and
@@ -51,6 +53,10 @@ class Executor(ABC):
     @abstractmethod
     def run(self, specs: Iterable[TrialSpec]) -> Iterator[TrialEvent]:
         """Runs every spec, yielding events in the order they happen. One `run` at a time."""
+
+    @abstractmethod
+    def add(self, specs: Iterable[TrialSpec]) -> None:
+        """More specs for the run under way (a number may come again once its trial finished)."""
 
     @abstractmethod
     def stop(self) -> list[int]:

@@ -112,6 +112,9 @@ class DaskExecutor(Executor):
             elif event["run"] == run_id and event["key"] in self._tasks:
                 yield from self._task_event(event)
 
+    def add(self, specs: Iterable[TrialSpec]) -> None:
+        self._submit(unique_specs(specs))
+
     def stop(self) -> list[int]:
         return self._halt(restart=True)
 

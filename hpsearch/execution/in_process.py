@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -43,21 +44,28 @@ class InProcessExecutor(Executor):
         self.threads = threads
         self._current: int | None = None
         self._runs = 0  # bumped by stop(), which ends the run under way
+        self._waiting: deque[TrialSpec] = deque()
 
     def run(self, specs: Iterable[TrialSpec]) -> Iterator[TrialEvent]:
         run = self._runs
-        for spec in unique_specs(specs):
+        self._waiting = deque(unique_specs(specs))
+        while self._waiting:
             if run != self._runs:
                 return
+            spec = self._waiting.popleft()
             self._current = spec.number
             yield TrialStarted(spec, worker_id())
             yield TrialFinished(self._call(spec))
             self._current = None  # only once the driver has taken the result in
 
+    def add(self, specs: Iterable[TrialSpec]) -> None:
+        self._waiting.extend(unique_specs(specs))
+
     def stop(self) -> list[int]:
         """A trial in this process is stopped by the Ctrl-C that led here; report it."""
         in_flight = [] if self._current is None else [self._current]
         self._current = None
+        self._waiting.clear()
         self._runs += 1
         return in_flight
 

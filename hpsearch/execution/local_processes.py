@@ -103,6 +103,9 @@ class LokyExecutor(Executor):
             if overdue:
                 yield from self._time_out(overdue)
 
+    def add(self, specs: Iterable[TrialSpec]) -> None:
+        self._waiting.extend(unique_specs(specs))
+
     def stop(self) -> list[int]:
         self._kill_pool()
         in_flight = sorted(self._announced)

@@ -1,11 +1,12 @@
 """Running a study under a halving schedule: rung by rung, the losing trials stopped.
 
-Each pass plans every bracket's next rung from the rung results in the store (a pure function:
-`search.halving.bracket_step`), stops the trials that its decided rungs left behind, and runs
-all brackets' next rungs together on one executor, so that workers take one bracket's trials
-while another's rung waits for its last ones. A promoted trial goes on from its checkpoint, so
-no rung is ever trained twice, not even after `kill -9`: a rerun rung starts from the
-checkpoint of the rung before, which is kept until the rerun rung's result is committed."""
+A bracket's next rung is a pure function of its rung results (`search.halving.bracket_step`),
+so the order in which trials finish decides nothing. Every bracket's first open rung starts
+together on one executor; as soon as a rung's last result is recorded, its losers are stopped
+and its winners join the same run, so workers take them while other brackets' rungs wait for
+their last trials. A promoted trial goes on from its checkpoint, so no rung is ever trained
+twice, not even after `kill -9`: a rerun rung starts from the checkpoint of the rung before,
+which is kept until the rerun rung's result is committed."""
 
 from __future__ import annotations
 
@@ -77,65 +78,88 @@ def plan_of(snapshot: Snapshot) -> Plan:
 
 
 class ScheduledRun:
-    """One run of a scheduled study: passes until no bracket has a rung left."""
+    """One run of a scheduled study, driven by its results: whenever the last trial of a
+    bracket's rung is recorded, that rung is decided and its winners join the run under way,
+    so the workers take them while other brackets' rungs are still running."""
 
     def __init__(self, store: StudyStore, observer: object, recorder: object) -> None:
         self.store, self.rungs_store = store, RungStore(store)
         self.observer, self.recorder = observer, recorder
         self.busy_s = 0.0
+        self.results: dict[tuple[int, int], tuple[float | None, bool]] = {}
         self.earlier: dict[int, float] = {}  # trial → its training time up to its last rung
         self.until: dict[int, tuple[int, int | None]] = {}  # trial → (its rung, the one before)
+        self.bracket_of: dict[int, int] = {}  # trial → the index of its bracket in the plan
+        self.left: Counter[int] = Counter()  # bracket → trials of its rung not yet recorded
+        self.stopped: set[int] = set()
+        self.queued: dict[int, TrialSpec] = {}  # added and not finished: for the progress display
 
-    def pass_once(self, plan: Plan, executor: Executor) -> bool:
-        """Stops who lost, runs every bracket's next rung; False when nothing was left."""
+    def run(self, plan: Plan, executor: Executor) -> None:
+        """Runs every bracket to its end on `executor`."""
         rows = self.rungs_store.rows()
-        results = {key: (row.dev_error, row.go_on) for key, row in rows.items()}
+        self.results = {key: (row.dev_error, row.go_on) for key, row in rows.items()}
         self.earlier = {trial: row.duration_s for (trial, _), row in sorted(rows.items())}
-        steps = [bracket_step(b, plan.rungs, results, plan.eta) for b in plan.brackets]
-        self._stop_losers(steps)
-        todo = [self._spec(plan, step, number) for step in steps for number in step.todo]
-        if not todo:
-            return False
-        self._tell(plan, steps)
-        self.observer.planned(todo, self.store.trials())
-        for event in executor.run(todo):
-            self._record(event, plan)
-        return True
-
-    def _stop_losers(self, steps: list[Step]) -> None:
-        for step in steps:
-            for number, (epochs, reason) in sorted(step.stops.items()):
-                self.rungs_store.stop(number, epochs, reason)
+        self.bracket_of = {n: i for i, b in enumerate(plan.brackets) for n in b.numbers}
+        steps = [self._step(plan, i) for i in range(len(plan.brackets))]
         keep = {(n, s.after) for s in steps if s.after is not None for n in s.todo}
-        keep |= {(n, s.epochs) for s in steps for n in s.waiting}
-        self.rungs_store.prune(keep)
+        self.rungs_store.prune(keep | {(n, s.epochs) for s in steps for n in s.waiting})
+        todo = [spec for i, step in enumerate(steps) for spec in self._take(plan, i, step)]
+        if not todo:
+            return
+        for event in executor.run(todo):
+            bracket = self._record(event)
+            decided = bracket is not None and not self.left[bracket]  # its rung's last result
+            if decided and (more := self._take(plan, bracket, self._step(plan, bracket))):
+                executor.add(more)
+
+    def _step(self, plan: Plan, index: int) -> Step:
+        step = bracket_step(plan.brackets[index], plan.rungs, self.results, plan.eta)
+        for number, (epochs, reason) in sorted(step.stops.items()):
+            if number not in self.stopped:
+                self.stopped.add(number)
+                self.rungs_store.stop(number, epochs, reason)
+        return step
+
+    def _take(self, plan: Plan, index: int, step: Step) -> list[TrialSpec]:
+        """The specs of the bracket's next rung, told to the progress display."""
+        if not step.todo:
+            return []
+        bracket = plan.brackets[index]
+        todo = [self._spec(plan, step, number) for number in step.todo]
+        self.left[index] = len(todo)
+        self.queued |= {spec.number: spec for spec in todo}
+        self.observer.planned(list(self.queued.values()), self.store.trials())
+        if (tell := getattr(self.observer, "rung", None)) is not None:
+            rung = plan.rungs.index(step.epochs) + 1
+            brackets = plan.per_round[plan.round_of(bracket)]
+            tell(RungNews(rung, len(plan.rungs), bracket.index + 1, brackets,
+                          step.entered, len(step.todo), step.going_on))  # fmt: skip
+        return todo
 
     def _spec(self, plan: Plan, step: Step, number: int) -> TrialSpec:
         self.until[number] = (step.epochs, step.after)
         resume = None if step.after is None else self.rungs_store.checkpoint(number, step.after)
         return replace(plan.specs[number], until=step.epochs, resume=resume)
 
-    def _tell(self, plan: Plan, steps: list[Step]) -> None:
-        tell = getattr(self.observer, "rung", None)
-        for bracket, step in zip(plan.brackets, steps, strict=True):
-            if step.todo and tell is not None:
-                rung = plan.rungs.index(step.epochs) + 1
-                brackets = plan.per_round[plan.round_of(bracket)]
-                tell(RungNews(rung, len(plan.rungs), bracket.index + 1, brackets,
-                              step.entered, len(step.todo), step.going_on))  # fmt: skip
-
-    def _record(self, event: TrialStarted | TrialFinished, plan: Plan) -> None:
+    def _record(self, event: TrialStarted | TrialFinished) -> int | None:
+        """Records the event; for a finished trial, the index of its bracket."""
         if not isinstance(event, TrialFinished):
             self.recorder(event)
-            return
+            return None
+        number = event.result.number
         self.busy_s += event.result.duration_s
-        epochs, before = self.until[event.result.number]
-        earlier = self.earlier.get(event.result.number, 0.0) if before is not None else 0.0
+        epochs, before = self.until[number]
+        earlier = self.earlier.get(number, 0.0) if before is not None else 0.0
         result = replace(event.result, duration_s=event.result.duration_s + earlier)
+        del self.queued[number]
         self.recorder(replace(event, result=result))  # the trial's time: every rung's
         paused = result.state is TrialState.PAUSED
-        row = RungRow(result.number, epochs, result.dev_error, paused, result.duration_s)
+        row = RungRow(number, epochs, result.dev_error, paused, result.duration_s)
         self.rungs_store.record(row, result.checkpoint if paused else None, before)
+        self.results[number, epochs] = (result.dev_error, paused)
+        self.earlier[number] = result.duration_s
+        self.left[self.bracket_of[number]] -= 1
+        return self.bracket_of[number]
 
 
 def run_scheduled(
@@ -151,8 +175,7 @@ def run_scheduled(
     run, start = ScheduledRun(store, observer, recorder), time.perf_counter()
     with executor:
         try:
-            while run.pass_once(plan, executor):
-                pass
+            run.run(plan, executor)
         except KeyboardInterrupt as signal:  # Ctrl-C, or SIGTERM as `Terminated`
             store.mark_interrupted(executor.stop())
             return signal, None

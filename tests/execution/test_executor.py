@@ -96,6 +96,26 @@ def test_every_trial_starts_then_finishes_exactly_once(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_specs_added_during_a_run_join_it_and_a_finished_number_may_come_again(
+    backend: str,
+) -> None:
+    """What a halving schedule does: a rung's winners join the run while others still train."""
+    first = specs({"error": 0.1}, {"error": 0.2, "sleep": 0.3}, {"error": 0.3, "sleep": 0.3})
+    events, added = [], []
+    with make(backend) as executor:
+        for event in executor.run(first):
+            events.append(event)
+            if isinstance(event, TrialFinished) and event.result.number == 0 and not added:
+                added = [TrialSpec(0, 0, {"error": 0.5}, seed=7), *specs(*[{}] * 4)[3:]]
+                executor.add(added)
+    finishes = [e.result for e in events if isinstance(e, TrialFinished)]
+    assert sorted((r.number, r.dev_error) for r in finishes) == [
+        (0, 0.1), (0, 0.5), (1, 0.2), (2, 0.3), (3, 0.5),
+    ]  # fmt: skip
+    assert finishes[0].number == 0 and len(finishes) == 5
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_results_stream_back_as_each_trial_finishes(backend: str) -> None:
     received = []
     with make(backend) as executor:

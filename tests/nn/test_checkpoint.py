@@ -1,5 +1,6 @@
 """Training paused at a rung and continued ends bit-identical to training straight on."""
 
+import dataclasses
 import pickle
 
 import numpy as np
@@ -76,3 +77,16 @@ def test_no_checkpoint_when_patience_or_the_budget_ends_training(digits):
 def test_a_checkpoint_refuses_other_bytes():
     with pytest.raises(ValueError, match="not a training checkpoint: dict"):
         Checkpoint.from_bytes(pickle.dumps({}))
+
+
+def test_the_divergence_check_goes_on_from_the_first_rungs_reference(digits):
+    """Resumed training judges divergence against the cost of the run's first batch, not of the
+    resumed one's: a checkpoint whose reference is tiny makes the very next batch diverge."""
+    hp = HyperParams(epochs=3, optimizer="gd", learning_rate=0.1)
+    paused = _train(digits, hp, until=1)
+    assert paused.checkpoint.divergence_reference == pytest.approx(np.log(10), rel=0.5)
+    tampered = dataclasses.replace(paused.checkpoint, divergence_reference=1e-6)
+    result = _train(digits, hp, resume=tampered)
+    assert result.state == "diverged"
+    assert "(1e-06 → " in result.message and "in epoch 2, batch 1" in result.message
+    assert _train(digits, hp, resume=paused.checkpoint).state == "complete"

@@ -88,6 +88,36 @@ def test_promotions_and_table_are_the_same_on_every_backend(tmp_path, workers, b
     assert rungs(tmp_path / backend) == rungs(tmp_path / "alone")
 
 
+def test_a_decided_rung_joins_the_run_while_other_brackets_still_train(tmp_path, monkeypatch):
+    """Workers never wait for the slowest bracket: one run, fed as each rung is decided."""
+    import hpsearch.study.run as study_run
+    from hpsearch.execution.in_process import InProcessExecutor
+
+    class Watched(InProcessExecutor):
+        runs, queued_at_add = 0, []
+
+        def run(self, specs):
+            Watched.runs += 1
+            return super().run(specs)
+
+        def add(self, specs):
+            Watched.queued_at_add.append(len(self._waiting))
+            super().add(specs)
+
+    make = study_run.executor_for
+
+    def watched(*args):
+        made = make(*args)
+        return Watched(made._trial_fn, made._context)
+
+    monkeypatch.setattr(study_run, "executor_for", watched)
+    run(tmp_path, config("hyperband", trials=12))  # brackets of 6, 4 and 2 trials
+    assert Watched.runs == 1
+    # bracket 1's winners came while the other brackets' first rungs still waited to start
+    assert Watched.queued_at_add[0] == 4 + 2
+    assert len(Watched.queued_at_add) == 3  # bracket 1 twice, bracket 2 once
+
+
 class Crash(Observer):
     """Dies like a killed driver when the `at`-th trial of the second rung starts: nothing is
     marked interrupted, the running trial stays `running`."""
