@@ -156,8 +156,9 @@ def report(
     ]
     lines += [
         "| dataset | search | best dev error (median) | test error of the pick (median) | "
-        "epochs | epochs to plain's median best (median, reached in) | wall s |",
-        "|---|---|---|---|---|---|---|",
+        "epochs | epochs to plain's median best (median, reached in) | wall s | "
+        "wall s to plain's median best (median, pro rata) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     claims = []
     for name, per_seed in results.items():
@@ -167,12 +168,14 @@ def report(
             to = [r.epochs_to(target) for r in runs]
             reached = [t for t in to if t is not None]
             median_to = f"{statistics.median(reached):.0f}" if reached else "–"
+            walls = [r.wall_s * t / r.epochs for r, t in zip(runs, to, strict=True) if t]
+            wall_to = f"{statistics.median(walls):.1f}" if walls else "–"
             lines.append(
                 f"| {name} | {label} | {statistics.median(r.best_dev for r in runs):.4f} | "
                 f"{statistics.median(r.pick_test for r in runs):.4f} | "
                 f"{statistics.median(r.epochs for r in runs):.0f} | {median_to} "
                 f"({len(reached)} of {len(runs)}) | "
-                f"{statistics.median(r.wall_s for r in runs):.1f} |"
+                f"{statistics.median(r.wall_s for r in runs):.1f} | {wall_to} |"
             )
         plain = [s["plain"].best_dev for s in per_seed]
         for label in ("halving", "hyperband"):

@@ -419,6 +419,14 @@ def zoom(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the region and its YAML; run nothing.")
     ] = False,
+    schedule: Annotated[
+        str | None,
+        typer.Option(
+            metavar="plain|halving|hyperband",
+            help="The new round's schedule, with the study file's min_epochs, eta and brackets "
+            "(default: the last round's).",
+        ),
+    ] = None,
     workers: Workers = None,
     backend: Backend = None,
     scheduler: Scheduler = None,
@@ -436,7 +444,7 @@ def zoom(
 
     folder = study_folder(study, runs_dir)
     ranges = tuple(parse_range(text) for text in set_ or ())
-    request = ZoomRequest(top, trials, margin, ranges, dry_run)
+    request = ZoomRequest(top, trials, margin, ranges, dry_run, schedule)
     with progress_for(stdout, quiet=quiet or dry_run) as observer:
         done = zoom_study(folder, request, _execution(workers, backend, scheduler), observer)
     render_zoom(stdout, done)

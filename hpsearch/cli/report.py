@@ -268,11 +268,15 @@ def render_zoom(console: Console, outcome: ZoomRun) -> None:
         f"drawn from the best {len(zoom.top)} trials ({top}); the new space is "
         f"{zoom.volume_kept:.2%} of the last round's and {zoom.volume_of_first:.2%} of the first's"
     )
+    under = "" if outcome.schedule == "plain" else f" under schedule {outcome.schedule}"
     if outcome.run is None:
-        console.print("dry run: nothing was run or stored. The region as a study file section:")
+        console.print(
+            f"dry run: nothing was run or stored; the new round would run {outcome.trials} "
+            f"trials{under}. The region as a study file section:"
+        )
         console.print(outcome.yaml.rstrip(), markup=False)
     else:
-        console.print(f"running {outcome.trials} trials in a new round")
+        console.print(f"running {outcome.trials} trials in a new round{under}")
 
 
 ZOOM_RULES = (

@@ -3,8 +3,10 @@ of the study file: a first rung within `epochs`, η above 1, enough trials for o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from hpsearch.errors import ConfigError
 from hpsearch.nn.hyperparams import HyperParams
 from hpsearch.search.halving import fewest_trials
 from hpsearch.userinput.yaml_lines import Problem
@@ -97,3 +99,47 @@ def schedule_identity(search: SearchSettings) -> dict[str, Any]:
     if search.schedule == "plain":
         return {}
     return {"schedule": {k: getattr(search, k) for k in SCHEDULE_KEYS}}
+
+
+def round_search(search: SearchSettings, schedule: Mapping[str, Any]) -> SearchSettings:
+    """The `search:` settings a round runs under: the study file's, with the round's own
+    schedule settings (a zoom round told to run under another schedule) in place of its."""
+    return search.model_copy(update=dict(schedule)) if schedule else search
+
+
+def schedule_settings(search: SearchSettings, schedule: str) -> dict[str, Any]:
+    """A round's own settings for running under `schedule`: the study file's first rung, η and
+    (for Hyperband) brackets; empty when that is the study file's schedule."""
+    if schedule == search.schedule:
+        return {}
+    brackets = search.brackets if schedule == "hyperband" else None
+    return {
+        "schedule": schedule,
+        "min_epochs": search.min_epochs,
+        "eta": search.eta,
+        "brackets": brackets,
+    }
+
+
+def check_round_schedule(config: StudyConfig, search: SearchSettings, trials: int) -> None:
+    """Refuses a round of `trials` trials under `search`'s schedule that the study cannot run:
+    searched epochs, a first rung past them, too few trials for one promotion."""
+    search = search.model_copy(update={"trials": trials})
+    problems = schedule_problems(config.model_copy(update={"search": search}))
+    for problem in problems:
+        if problem.location != ("search", "trials"):
+            key = ".".join(map(str, problem.location))
+            raise ConfigError(
+                f"schedule {search.schedule} does not fit this study: {key} {problem.message}; "
+                "zoom with --schedule plain, or change the study file",
+                option="schedule",
+            )
+    if problems:
+        epochs, brackets = full_budget(config) or 1, search.brackets
+        need = fewest_trials(search.schedule, search.min_epochs, search.eta, epochs, brackets)
+        raise ConfigError(
+            f"trials must be at least {need} under schedule {search.schedule} with "
+            f"eta={search.eta}, so that the best 1/{search.eta} of every first rung is one trial "
+            f"at least, but got {trials}",
+            option="trials",
+        )

@@ -8,7 +8,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import MISSING, dataclass, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from hpsearch.store.faults import GuardedConnection, store_error
 from hpsearch.store.lazy_json import LazyJson
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 RUNGS_TABLE = """CREATE TABLE rungs (
     trial INTEGER NOT NULL REFERENCES trials (number), epochs INTEGER NOT NULL,
     dev_error REAL, go_on INTEGER NOT NULL, duration_s REAL NOT NULL DEFAULT 0,
@@ -28,6 +28,7 @@ RUNGS_TABLE = """CREATE TABLE rungs (
 MIGRATIONS = {  # version → the statements that bring a store of that version to the next one
     1: ["ALTER TABLE trials ADD COLUMN engine TEXT NOT NULL DEFAULT ''"],
     2: [RUNGS_TABLE],
+    3: ["ALTER TABLE rounds ADD COLUMN schedule TEXT NOT NULL DEFAULT '{}'"],
 }
 SCHEMA = (
     """
@@ -37,7 +38,8 @@ CREATE TABLE study (
     created TEXT NOT NULL, version TEXT NOT NULL, schema_version INTEGER NOT NULL);
 CREATE TABLE rounds (
     number INTEGER PRIMARY KEY, space TEXT NOT NULL, method TEXT NOT NULL,
-    n_trials INTEGER NOT NULL, first_trial INTEGER NOT NULL, created TEXT NOT NULL);
+    n_trials INTEGER NOT NULL, first_trial INTEGER NOT NULL, created TEXT NOT NULL,
+    schedule TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE trials (
     number INTEGER PRIMARY KEY, round INTEGER NOT NULL REFERENCES rounds (number),
     params TEXT NOT NULL, seed INTEGER NOT NULL, state TEXT NOT NULL,
@@ -76,7 +78,9 @@ class StudyInfo:
 
 @dataclass(frozen=True)
 class RoundRecord:
-    """One round of a study: the space it sampled and the block of trial numbers it owns."""
+    """One round of a study: the space it sampled and the block of trial numbers it owns;
+    `schedule`, the `search:` schedule settings it ran under where they differ from the study
+    file's (a zoom round told to run under another schedule), else empty."""
 
     number: int
     space: dict[str, Any]
@@ -84,6 +88,7 @@ class RoundRecord:
     n_trials: int
     first_trial: int
     created: datetime
+    schedule: dict[str, Any] = field(default_factory=dict)
 
     @property
     def trial_numbers(self) -> range:
@@ -185,6 +190,7 @@ def read_info(conn: sqlite3.Connection) -> StudyInfo:
 def round_record(row: sqlite3.Row) -> RoundRecord:
     values = dict(row)
     values["space"] = json.loads(values["space"])
+    values["schedule"] = json.loads(values.get("schedule", "{}"))  # none before version 4
     values["created"] = datetime.fromisoformat(values["created"])
     return RoundRecord(**values)
 

@@ -130,9 +130,15 @@ class StudyStore:
             )
 
     def add_round(
-        self, space: dict[str, Any], method: str, n_trials: int, first_number: int
+        self,
+        space: dict[str, Any],
+        method: str,
+        n_trials: int,
+        first_number: int,
+        schedule: dict[str, Any] | None = None,
     ) -> int:
-        """Records a new round owning trials `first_number …`; returns its round number."""
+        """Records a new round owning trials `first_number …` (`schedule`: its own schedule
+        settings, None for the study file's); returns its round number."""
         rounds = self.rounds()
         end = rounds[-1].trial_numbers.stop if rounds else 0
         if n_trials < 1 or first_number < end:
@@ -141,11 +147,9 @@ class StudyStore:
                 f"across rounds), but got n_trials={n_trials}, first_number={first_number}"
             )
         number = len(rounds)
+        row = (number, dumps(space), method, n_trials, first_number, now(), dumps(schedule or {}))
         with self._write():
-            self._conn.execute(
-                "INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?)",
-                (number, dumps(space), method, n_trials, first_number, now()),
-            )
+            self._conn.execute("INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?)", row)
         return number
 
     def extend_round(self, number: int, n_trials: int) -> RoundRecord:

@@ -13,16 +13,21 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from hpsearch.config.schedule import full_budget
+from hpsearch.config.schedule import full_budget, round_search
 from hpsearch.execution.contract import Executor, TrialFinished, TrialStarted
 from hpsearch.search.halving import Bracket, Step, bracket_step, plan_brackets, rung_epochs
 from hpsearch.search.sampler import plan_trials
 from hpsearch.search.space import SearchSpace
 from hpsearch.store.rungs import RungRow, RungStore
+from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
 from hpsearch.study.snapshot import Snapshot
-from hpsearch.trial import TrialSpec, TrialState
+from hpsearch.trial import TrialRecord, TrialSpec, TrialState
+
+if TYPE_CHECKING:
+    from hpsearch.config.study_file import StudyConfig
 
 
 @dataclass(frozen=True)
@@ -41,15 +46,18 @@ class RungNews:
 
 @dataclass(frozen=True)
 class Plan:
-    """A study's brackets, every round's, with each trial's spec."""
+    """A study's brackets, every round's, with each trial's spec, and each round's ladder: the
+    rungs and η of the schedule it runs under."""
 
     brackets: list[Bracket]
-    rungs: list[int]
-    eta: int
+    ladders: dict[int, tuple[list[int], int]]
     specs: dict[int, TrialSpec]
 
     def round_of(self, bracket: Bracket) -> int:
         return self.specs[bracket.numbers[0]].round if bracket.numbers else -1
+
+    def ladder(self, bracket: Bracket) -> tuple[list[int], int]:
+        return self.ladders.get(self.round_of(bracket), ([max(bracket.rungs)], 2))
 
     @property
     def per_round(self) -> Counter[int]:
@@ -58,23 +66,31 @@ class Plan:
 
 
 def plan_of(snapshot: Snapshot) -> Plan:
-    """Every round's trials, split into brackets by the study's schedule (each round anew)."""
+    """Every round's trials, split into brackets by the schedule it runs under (each round
+    anew): the study file's, or the round's own."""
     config = snapshot.config
-    search, epochs = config.search, full_budget(config) or 1
-    rungs = rung_epochs(min(search.min_epochs, epochs), search.eta, epochs)
-    brackets, specs = [], {}
+    epochs = full_budget(config) or 1
+    brackets, ladders, specs = [], {}, {}
     for round in snapshot.rounds:
+        search = round_search(config.search, round.schedule)
         numbers = round.trial_numbers
         space = SearchSpace.from_dict(round.space)
         for spec in plan_trials(
-            space, round.method, seed=search.seed, round=round.number, numbers=numbers
+            space, round.method, seed=config.search.seed, round=round.number, numbers=numbers
         ):
             specs[spec.number] = spec
+        rungs = rung_epochs(min(search.min_epochs, epochs), search.eta, epochs)
+        ladders[round.number] = ([epochs] if search.schedule == "plain" else rungs, search.eta)
         brackets += plan_brackets(
             numbers, schedule=search.schedule, min_epochs=search.min_epochs, eta=search.eta,
             epochs=epochs, brackets=search.brackets,
         )  # fmt: skip
-    return Plan(brackets, rungs, search.eta, specs)
+    return Plan(brackets, ladders, specs)
+
+
+def is_scheduled(config: StudyConfig, rounds: list[RoundRecord]) -> bool:
+    """Whether some round of the study runs under a halving schedule."""
+    return any(round_search(config.search, r.schedule).schedule != "plain" for r in rounds)
 
 
 class ScheduledRun:
@@ -94,12 +110,17 @@ class ScheduledRun:
         self.stopped: set[int] = set()
         self.queued: dict[int, TrialSpec] = {}  # added and not finished: for the progress display
 
-    def run(self, plan: Plan, executor: Executor) -> None:
-        """Runs every bracket to its end on `executor`."""
+    def run(self, plan: Plan, executor: Executor, records: list[TrialRecord]) -> None:
+        """Runs every bracket to its end on `executor`; `records`: the study's trials now."""
         rows = self.rungs_store.rows()
         self.results = {key: (row.dev_error, row.go_on) for key, row in rows.items()}
         self.earlier = {trial: row.duration_s for (trial, _), row in sorted(rows.items())}
         self.bracket_of = {n: i for i, b in enumerate(plan.brackets) for n in b.numbers}
+        # A one-rung bracket's finished trials are its results: a plain round's have no rung rows.
+        finished = {r.number: r.dev_error for r in records if r.state.is_finished}
+        for bracket in (b for b in plan.brackets if len(b.rungs) == 1):
+            for number in set(bracket.numbers) & finished.keys():
+                self.results.setdefault((number, bracket.rungs[0]), (finished[number], False))
         steps = [self._step(plan, i) for i in range(len(plan.brackets))]
         keep = {(n, s.after) for s in steps if s.after is not None for n in s.todo}
         self.rungs_store.prune(keep | {(n, s.epochs) for s in steps for n in s.waiting})
@@ -113,7 +134,9 @@ class ScheduledRun:
                 executor.add(more)
 
     def _step(self, plan: Plan, index: int) -> Step:
-        step = bracket_step(plan.brackets[index], plan.rungs, self.results, plan.eta)
+        bracket = plan.brackets[index]
+        rungs, eta = plan.ladder(bracket)
+        step = bracket_step(bracket, rungs, self.results, eta)
         for number, (epochs, reason) in sorted(step.stops.items()):
             if number not in self.stopped:
                 self.stopped.add(number)
@@ -129,10 +152,10 @@ class ScheduledRun:
         self.left[index] = len(todo)
         self.queued |= {spec.number: spec for spec in todo}
         self.observer.planned(list(self.queued.values()), self.store.trials())
-        if (tell := getattr(self.observer, "rung", None)) is not None:
-            rung = plan.rungs.index(step.epochs) + 1
+        rungs, _ = plan.ladder(bracket)
+        if (tell := getattr(self.observer, "rung", None)) is not None and len(rungs) > 1:
             brackets = plan.per_round[plan.round_of(bracket)]
-            tell(RungNews(rung, len(plan.rungs), bracket.index + 1, brackets,
+            tell(RungNews(rungs.index(step.epochs) + 1, len(rungs), bracket.index + 1, brackets,
                           step.entered, len(step.todo), step.going_on))  # fmt: skip
         return todo
 
@@ -175,7 +198,7 @@ def run_scheduled(
     run, start = ScheduledRun(store, observer, recorder), time.perf_counter()
     with executor:
         try:
-            run.run(plan, executor)
+            run.run(plan, executor, snapshot.records)
         except KeyboardInterrupt as signal:  # Ctrl-C, or SIGTERM as `Terminated`
             store.mark_interrupted(executor.stop())
             return signal, None

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from hpsearch.config import StudyConfig
-from hpsearch.config.schedule import full_budget
+from hpsearch.config.schedule import full_budget, round_search
 from hpsearch.errors import ConfigError
 from hpsearch.search.halving import Savings, savings
 from hpsearch.search.importance import Importance, importance
 from hpsearch.search.ranking import Diagnosis, diagnose, searched_distributions, sort_trials
 from hpsearch.search.space import Distribution
+from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.test_reads import LoggedRead
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.trial import TrialRecord, TrialState
@@ -120,15 +121,20 @@ def view_study(snapshot: Snapshot, options: ShowOptions, *, summary: bool = True
         importance=importance(considered, distributions) if summary else None,
         test_reads=tuple(snapshot.test_reads),
         threads=config.search.threads,
-        savings=_savings(config, considered),
+        savings=_savings(config, rounds, considered),
     )
 
 
-def _savings(config: StudyConfig, records: list[TrialRecord]) -> Savings | None:
+def _savings(
+    config: StudyConfig, rounds: list[RoundRecord], records: list[TrialRecord]
+) -> Savings | None:
+    """What the schedules of the rounds of `records` saved; None when every one ran plain."""
     budget = full_budget(config)
-    if config.search.schedule == "plain" or budget is None:
+    shown = {r.round for r in records}
+    names = [round_search(config.search, r.schedule).schedule for r in rounds if r.number in shown]
+    if budget is None or set(names) <= {"plain"}:
         return None
-    return savings(config.search.schedule, [r.epochs for r in records], budget)
+    return savings("/".join(dict.fromkeys(names)), [r.epochs for r in records], budget)
 
 
 def _of_round(records: list[TrialRecord], round: int | None, rounds: list[int]) -> list:

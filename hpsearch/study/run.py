@@ -30,7 +30,7 @@ from hpsearch.store.layout import DB_NAME, LOCK_NAME, quoted
 from hpsearch.store.runlock import RunLock
 from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
-from hpsearch.study.halving_run import RungNews, run_scheduled
+from hpsearch.study.halving_run import RungNews, is_scheduled, run_scheduled
 from hpsearch.study.model import pack_trial
 from hpsearch.study.overview import ShowOptions, StudyView, view_study
 from hpsearch.study.snapshot import Snapshot, snapshot_of
@@ -129,9 +129,9 @@ def run_unfinished(
 ) -> StudyRun:
     """Runs `todo`, the trials of the study in `snapshot` that have not finished: never run,
     interrupted, or left running by a driver that died. Finished trials are kept as they are.
-    A study with a halving schedule runs rung by rung (`halving_run`)."""
+    A study with a round under a halving schedule runs rung by rung (`halving_run`)."""
     pack = partial(pack_trial, dataset, snapshot.config.name)
-    if todo and snapshot.config.search.schedule != "plain":
+    if todo and is_scheduled(snapshot.config, store.rounds()):
         recorder = _Recorder(store, snapshot, observer, pack)
         now = snapshot_of(store)  # with the round a zoom has just added
         executor = executor_for(dataset, execution, observer)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from hpsearch.config.schedule import check_round_schedule, round_search, schedule_settings
 from hpsearch.data import load_dataset
+from hpsearch.errors import ConfigError
+from hpsearch.search.halving import SCHEDULES
 from hpsearch.search.sampler import plan_trials
 from hpsearch.search.space import SearchSpace
 from hpsearch.search.zoom import RangeSetting, Zoom, choose_top, narrow, zoom_yaml
@@ -33,6 +37,7 @@ class ZoomRequest:
     margin: float | None = None
     ranges: tuple[tuple[str, RangeSetting], ...] = ()
     dry_run: bool = False
+    schedule: str | None = None  # default: the last round's
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class ZoomRun:
     trials: int
     run: StudyRun | None
     last_round: int = 0  # the round the zoom narrows (the study's last before this one)
+    schedule: str = "plain"  # the schedule the new round runs under
 
 
 def zoom_study(
@@ -59,7 +65,9 @@ def zoom_study(
         snapshot = read_snapshot(folder)
         zoom = _narrow(snapshot, request)
         trials = request.trials or snapshot.rounds[-1].n_trials
-        return ZoomRun(zoom, zoom_yaml(zoom.space), trials, None, snapshot.rounds[-1].number)
+        schedule = _round_schedule(snapshot, request, trials)
+        last = snapshot.rounds[-1].number
+        return ZoomRun(zoom, zoom_yaml(zoom.space), trials, None, last, _name(snapshot, schedule))
     with StudyStore.open(folder, writer=True) as store:
         snapshot = snapshot_of(store)
         config = snapshot.config
@@ -67,15 +75,17 @@ def zoom_study(
         unfinished = _unfinished_zoom_round(snapshot, pending)
         if unfinished is not None:
             zoom, space, trials = None, unfinished, len(pending)
+            schedule = snapshot.rounds[-1].schedule
         else:
             zoom = _narrow(snapshot, request)
             space = zoom.space
             trials = request.trials or snapshot.rounds[-1].n_trials
+            schedule = _round_schedule(snapshot, request, trials)
         dataset = load_dataset(config.data)
         check_same_data(store, config, dataset)
         if zoom is not None:
             end = snapshot.rounds[-1].trial_numbers.stop
-            number = store.add_round(space.to_dict(), config.search.method, trials, end)
+            number = store.add_round(space.to_dict(), config.search.method, trials, end, schedule)
             pending += plan_trials(
                 space,
                 config.search.method,
@@ -92,7 +102,29 @@ def zoom_study(
             pending,
             ShowOptions(),
         )
-        return ZoomRun(zoom, zoom_yaml(space), trials, run, snapshot.rounds[-1].number)
+        last = snapshot.rounds[-1].number
+        return ZoomRun(zoom, zoom_yaml(space), trials, run, last, _name(snapshot, schedule))
+
+
+def _round_schedule(snapshot: Snapshot, request: ZoomRequest, trials: int) -> dict[str, Any]:
+    """The new round's own schedule settings: the last round's unless the request names one;
+    refused when the study cannot run `trials` trials under it."""
+    search = snapshot.config.search
+    if request.schedule is None:
+        schedule = snapshot.rounds[-1].schedule
+    elif request.schedule not in SCHEDULES:
+        raise ConfigError(
+            f"schedule must be one of {', '.join(SCHEDULES)}, but got {request.schedule!r}",
+            option="schedule",
+        )
+    else:
+        schedule = schedule_settings(search, request.schedule)
+    check_round_schedule(snapshot.config, round_search(search, schedule), trials)
+    return schedule
+
+
+def _name(snapshot: Snapshot, schedule: dict[str, Any]) -> str:
+    return round_search(snapshot.config.search, schedule).schedule
 
 
 def _narrow(snapshot: Snapshot, request: ZoomRequest) -> Zoom:

@@ -66,6 +66,57 @@ def test_zoom_runs_its_round_with_the_same_schedule(study):
     assert dict(states).get("stopped", 0) > 0 and "paused" not in dict(states)
 
 
+def round_states(folder, round: int) -> dict[str, int]:
+    with sqlite3.connect(folder / "study.db") as conn:
+        query = "SELECT state, COUNT(*) FROM trials WHERE round = ? GROUP BY state"
+        return dict(conn.execute(query, (round,)).fetchall())
+
+
+def test_zoom_may_run_its_round_under_another_schedule_and_the_next_zoom_keeps_it(study):
+    plain = hpsearch("zoom", "digits", "--schedule", "plain", "--trials", "4", runs_dir=study)
+    assert plain.exit_code == 0, plain.output
+    assert "running 4 trials in a new round\n" in plain.output and "rung" not in plain.output
+    again = hpsearch("zoom", "digits", "--quiet", "--trials", "4", runs_dir=study)
+    assert again.exit_code == 0, again.output
+    for round in (1, 2):
+        assert round_states(study / "digits", round) == {"complete": 4}
+    shown = hpsearch("show", "digits", runs_dir=study)
+    assert "schedule hyperband/plain: 20 configurations tried, " in shown.output
+
+
+def test_a_plain_study_zooms_into_a_halving_round_and_refuses_one_it_cannot_run(tmp_path):
+    (tmp_path / "plain.yaml").write_text(
+        DIGITS.replace("schedule: hyperband, ", "") % {"workers": 1}
+    )
+    hpsearch("run", str(tmp_path / "plain.yaml"), "--quiet", runs_dir=tmp_path)
+    too_few = hpsearch("zoom", "digits", "--schedule", "halving", "--trials", "2", runs_dir=tmp_path)
+    assert too_few.exit_code == 2
+    assert too_few.output.startswith(
+        "error: --trials must be at least 3 under schedule halving with eta=3, so that the best "
+        "1/3 of every first rung is one trial at least, but got 2"
+    )
+    unknown = hpsearch("zoom", "digits", "--schedule", "asha", runs_dir=tmp_path)
+    assert "--schedule must be one of plain, halving, hyperband, but got 'asha'" in unknown.output
+    halving = hpsearch("zoom", "digits", "--schedule", "halving", "--trials", "9", runs_dir=tmp_path)
+    assert halving.exit_code == 0, halving.output
+    assert "running 9 trials in a new round under schedule halving" in halving.output
+    assert "rung 1 of 3: 9 trials, 3 go on" in halving.output
+    assert round_states(tmp_path / "digits", 0) == {"complete": 12}
+    assert round_states(tmp_path / "digits", 1) == {"complete": 1, "stopped": 8}
+
+
+def test_a_study_that_searches_its_epochs_cannot_zoom_into_a_halving_round(tmp_path):
+    text = DIGITS.replace("schedule: hyperband, ", "").replace(
+        "epochs: 9", "epochs: {distribution: int_uniform, low: 3, high: 9}"
+    )
+    (tmp_path / "plain.yaml").write_text(text.replace("trials: 12", "trials: 3") % {"workers": 1})
+    hpsearch("run", str(tmp_path / "plain.yaml"), "--quiet", runs_dir=tmp_path)
+    refused = hpsearch("zoom", "digits", "--schedule", "hyperband", runs_dir=tmp_path)
+    assert refused.exit_code == 2
+    assert "error: --schedule hyperband does not fit this study: hyperparameters.epochs must be " \
+        "one fixed value with schedule: hyperband" in refused.output  # fmt: skip
+
+
 def rows(db) -> list[tuple]:
     with sqlite3.connect(db) as conn:
         return conn.execute(

@@ -214,6 +214,23 @@ def test_a_store_of_another_schema_version_is_refused(tmp_path: Path) -> None:
         StudyStore.open(tmp_path / "demo")
 
 
+def test_a_store_of_version_3_reads_as_it_is_and_a_writer_brings_it_up_to_date(
+    tmp_path: Path,
+) -> None:
+    with new_store(tmp_path) as store:
+        store.add_round({"x": 1}, "random", 2, 0)
+    with sqlite3.connect(tmp_path / "demo" / "study.db") as conn:  # as version 3 left it
+        conn.execute("ALTER TABLE rounds DROP COLUMN schedule")
+        conn.execute("PRAGMA user_version = 3")
+        conn.execute("UPDATE study SET schema_version = 3")
+    with StudyStore.open(tmp_path / "demo") as store:
+        assert store.rounds()[0].schedule == {} and store.info.schema_version == 3
+    with StudyStore.open(tmp_path / "demo", writer=True) as store:
+        store.add_round({"x": 2}, "random", 2, 2, {"schedule": "plain"})
+        assert [r.schedule for r in store.rounds()] == [{}, {"schedule": "plain"}]
+        assert store.info.schema_version == SCHEMA_VERSION == 4
+
+
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "study.db").write_text("hello " * 1000)
