@@ -324,7 +324,8 @@ def show(
         top = DEFAULT_TOP
     options = ShowOptions(top, round, all_, sort, target_error)
     table = format == "table"
-    view = view_study(read_snapshot(study_folder(study, runs_dir)), options, summary=table)
+    with read_snapshot(study_folder(study, runs_dir)) as snapshot:
+        view = view_study(snapshot, options, summary=table)
     if table:
         render_view(stdout, view)
     else:
@@ -359,8 +360,8 @@ def best(
     from hpsearch.study.find import study_folder
     from hpsearch.study.snapshot import read_snapshot
 
-    snapshot = read_snapshot(study_folder(study, runs_dir))
-    chosen = choose(snapshot)
+    with read_snapshot(study_folder(study, runs_dir)) as snapshot:
+        chosen = choose(snapshot)
     if output is not None:
         write_reuse_yaml(chosen, output)
     render_chosen(stdout, chosen, output)
@@ -385,7 +386,9 @@ def plot(
     from hpsearch.study.find import study_folder
     from hpsearch.study.snapshot import read_snapshot
 
-    for path in plot_study(read_snapshot(study_folder(study, runs_dir)), top):
+    with read_snapshot(study_folder(study, runs_dir)) as snapshot:
+        paths = plot_study(snapshot, top)
+    for path in paths:
         stdout.print(str(path), markup=False, highlight=False)
 
 

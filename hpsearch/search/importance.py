@@ -13,8 +13,9 @@ docs/results.md)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,24 @@ def importance(
     """The share of each searched hyperparameter in the variation of dev error among the
     complete trials; none, with the reason, when there is nothing to tell them apart by."""
     complete = [r for r in records if r.state is TrialState.COMPLETE and is_finite(r.dev_error)]
-    n = len(complete)
+    errors = [r.dev_error for r in complete]
+    return importance_of(
+        errors, lambda picked: [complete[i].params for i in picked], distributions,
+        min_trials=min_trials,
+    )  # fmt: skip
+
+
+def importance_of(
+    errors: Sequence[float],
+    params_at: Callable[[Sequence[int]], list[dict[str, Any]]],
+    distributions: dict[str, Distribution],
+    *,
+    min_trials: int = MIN_TRIALS,
+) -> Importance:
+    """`importance` from the finite dev errors of the complete trials (by number) and a way to
+    get the params of those it picks (`params_at(indices)`): a study of 100,000 trials reads
+    the params of its sample only."""
+    n = len(errors)
     if not distributions:
         return Importance((), n, "Nothing is searched, so no hyperparameter can matter more.")
     if n < min_trials:
@@ -78,16 +96,15 @@ def importance(
             (), n, f"Too few complete trials ({n}) to tell which hyperparameters matter; "
             f"that takes at least {min_trials}."
         )  # fmt: skip
-    y = np.array([r.dev_error for r in complete])
+    y = np.array(errors, dtype=float)
     if np.ptp(y) == 0:
         return Importance((), n, f"Every complete trial has the same dev error ({y[0]:.4f}).")
-    sample = None
+    sample, picked = None, np.arange(n)
     if n > SAMPLE:  # the same trials every time for the same study: drawn by a fixed seed
         picked = np.sort(np.random.default_rng(0).choice(n, SAMPLE, replace=False))
-        complete, y, sample = [complete[i] for i in picked], y[picked], SAMPLE
-    X = np.array(
-        [[d.to_unit(r.params[name]) for name, d in distributions.items()] for r in complete]
-    )
+        y, sample = y[picked], SAMPLE
+    params = params_at(picked.tolist())
+    X = np.array([[d.to_unit(p[name]) for name, d in distributions.items()] for p in params])
     categorical = [d.scale == "categorical" for d in distributions.values()]
     shares = _ranked(main_effects(X, y, categorical), list(distributions))
     return Importance(shares, n, sample=sample)

@@ -37,17 +37,18 @@ class Chosen:
 
 def choose(snapshot: Snapshot) -> Chosen:
     """The best complete trial of the study as it was read (a run may be writing)."""
-    config, records = snapshot.config, snapshot.records
-    complete = [r for r in snapshot.ranking if r.state is TrialState.COMPLETE]
+    config = snapshot.config
+    tallies = snapshot.tallies(0)
+    complete = sum(t.trials for t in tallies if t.state is TrialState.COMPLETE)
     if not complete:
         raise StoreError(
-            f"study '{config.name}' has no complete trial yet ({len(records)} trials "
-            f"stored); wait for the run, or run it with `hpsearch run`"
+            f"study '{config.name}' has no complete trial yet ({sum(t.trials for t in tallies)} "
+            f"trials stored); wait for the run, or run it with `hpsearch run`"
         )
-    best = complete[0]
+    ((_, best),) = snapshot.ranked(1, states=(TrialState.COMPLETE,))
     curves = summarize_curves(best.curves)
     weights, fingerprint = snapshot.weights_path(best.number), snapshot.info.fingerprint
-    return Chosen(best, config, len(complete), curves, weights, fingerprint)
+    return Chosen(best, config, complete, curves, weights, fingerprint)
 
 
 def reuse_config(chosen: Chosen) -> dict[str, Any]:

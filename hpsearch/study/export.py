@@ -34,9 +34,9 @@ def export_model(
 ) -> Exported:
     """Writes trial `trial` (default: the chosen one, as `best` names it) of the study in
     `folder` to `output` as a model file or an ONNX graph."""
-    snapshot = read_snapshot(folder)
-    record = choose(snapshot).record if trial is None else _trial(snapshot, trial)
-    data = _model_bytes(snapshot, record)
+    with read_snapshot(folder) as snapshot:
+        record = choose(snapshot).record if trial is None else _trial(snapshot, trial)
+        data = _model_bytes(snapshot, record)
     if format == "onnx":
         from hpsearch.study.onnx_graph import onnx_bytes
 
@@ -46,16 +46,16 @@ def export_model(
 
 
 def _trial(snapshot: Snapshot, number: int) -> TrialRecord:
-    records = {r.number: r for r in snapshot.records}
-    if number not in records:
-        numbers = sorted(records)
+    found = snapshot.trials([number])
+    if not found:
+        numbers = sorted(r.number for r in snapshot.records)
         span = f"{numbers[0]}…{numbers[-1]}" if numbers else "none yet"
         raise StoreError(
             f"trial {number}: study '{snapshot.config.name}' has no such trial (its trials: "
             f"{span})",
             option="trial",
         )
-    return records[number]
+    return found[0]
 
 
 def _model_bytes(snapshot: Snapshot, record: TrialRecord) -> bytes:

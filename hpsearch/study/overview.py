@@ -4,6 +4,7 @@ a run writes; rendering is `show_table` for a terminal and `export` for files.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,11 @@ from typing import Any
 from hpsearch.config import StudyConfig
 from hpsearch.config.schedule import full_budget, round_search
 from hpsearch.errors import ConfigError
-from hpsearch.search.halving import Savings, savings
-from hpsearch.search.importance import Importance, importance
+from hpsearch.search.halving import Savings
+from hpsearch.search.importance import Importance, importance_of
 from hpsearch.search.ranking import Diagnosis, diagnose, searched_distributions, sort_trials
 from hpsearch.search.space import Distribution
+from hpsearch.store.reads import Tally
 from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.test_reads import LoggedRead
 from hpsearch.study.snapshot import Snapshot
@@ -79,29 +81,29 @@ class StudyView:
 
 def view_study(snapshot: Snapshot, options: ShowOptions, *, summary: bool = True) -> StudyView:
     """The study as `options` ask; `summary` False skips the importance (the machine formats
-    print only rows)."""
+    print only rows). Ranked by dev error, only the rows shown are read (with their places in
+    the study's ranking), and the summary from counts and a sample."""
     if options.top is not None and options.top < 1:
         raise ConfigError(f"top must be at least 1, but got {options.top}", option="top")
-    config, rounds, records, spaces = (
-        snapshot.config,
-        snapshot.rounds,
-        snapshot.records,
-        snapshot.spaces,
-    )
+    config, rounds, spaces = snapshot.config, snapshot.rounds, snapshot.spaces
+    _check_round(options.round, rounds)
     distributions = searched_distributions(spaces)
-    considered = _of_round(records, options.round, [r.number for r in rounds])
-    ranked = _of_round(snapshot.ranking, options.round, [r.number for r in rounds])
     target = config.target_error if options.target_error is None else options.target_error
-    places = {r.number: place for place, r in enumerate(snapshot.ranking, start=1)}
+    states = None if options.all else (TrialState.COMPLETE,)
+    limit = options.top if options.sort == "dev_error" else None
+    chosen = snapshot.ranked(limit, round=options.round, states=states)
+    places = {record.number: place for place, record in chosen}
 
     def row(record: TrialRecord) -> TrialRow:
         params = {name: record.params.get(name) for name in distributions}
         reading = diagnose(record.train_error, record.dev_error, target)
         return TrialRow(places[record.number], record, params, reading)
 
-    chosen = [r for r in ranked if options.all or r.state is TrialState.COMPLETE]
+    ranked = [record for _, record in chosen]
     best = next((r for r in ranked if r.state is TrialState.COMPLETE), None)
-    order = sort_trials(chosen, options.sort, list(distributions), already_ranked=True)
+    order = sort_trials(ranked, options.sort, list(distributions), already_ranked=True)
+    budget = full_budget(config)
+    tallies = [t for t in snapshot.tallies(budget or 0) if options.round in (None, t.round)]
     return StudyView(
         name=config.name,
         folder=snapshot.folder,
@@ -110,54 +112,67 @@ def view_study(snapshot: Snapshot, options: ShowOptions, *, summary: bool = True
         fixed={n: v for n, v in spaces[0].fixed.items() if n not in distributions}
         if spaces
         else {},
-        counts=_by_state(considered),
-        engines=_engines(considered),
+        counts=_by_state(tallies),
+        engines=_engines(tallies),
         best=None if best is None else row(best),
         rounds=len(rounds),
         planned=sum(r.n_trials for r in rounds if options.round in (None, r.number)),
         round=options.round,
         options=options,
         target_error=target,
-        importance=importance(considered, distributions) if summary else None,
+        importance=_importance(snapshot, options.round, distributions) if summary else None,
         test_reads=tuple(snapshot.test_reads),
         threads=config.search.threads,
-        savings=_savings(config, rounds, considered),
+        savings=_savings(config, rounds, tallies, budget),
     )
 
 
+def _importance(
+    snapshot: Snapshot, round: int | None, distributions: dict[str, Distribution]
+) -> Importance:
+    """From the complete trials' dev errors, reading the params of the sample only."""
+    complete = snapshot.complete_errors(round)
+    numbers, errors = [n for n, _ in complete], [e for _, e in complete]
+
+    def params_at(picked: Sequence[int]) -> list[dict[str, Any]]:
+        return [r.params for r in snapshot.trials(numbers[i] for i in picked)]
+
+    return importance_of(list(errors), params_at, distributions)
+
+
 def _savings(
-    config: StudyConfig, rounds: list[RoundRecord], records: list[TrialRecord]
+    config: StudyConfig, rounds: list[RoundRecord], tallies: list[Tally], budget: int | None
 ) -> Savings | None:
-    """What the schedules of the rounds of `records` saved; None when every one ran plain."""
-    budget = full_budget(config)
-    shown = {r.round for r in records}
+    """What the schedules of the rounds counted saved; None when every one ran plain."""
+    shown = {t.round for t in tallies}
     names = [round_search(config.search, r.schedule).schedule for r in rounds if r.number in shown]
     if budget is None or set(names) <= {"plain"}:
         return None
-    return savings("/".join(dict.fromkeys(names)), [r.epochs for r in records], budget)
+    label = "/".join(dict.fromkeys(names))
+    tried, full = sum(t.trials for t in tallies), sum(t.full for t in tallies)
+    return Savings(label, tried, full, sum(t.epochs for t in tallies), budget)
 
 
-def _of_round(records: list[TrialRecord], round: int | None, rounds: list[int]) -> list:
-    if round is None:
-        return records
-    if round not in rounds:
-        known = ", ".join(map(str, rounds)) or "none yet"
+def _check_round(round: int | None, rounds: list[RoundRecord]) -> None:
+    numbers = [r.number for r in rounds]
+    if round is not None and round not in numbers:
+        known = ", ".join(map(str, numbers)) or "none yet"
         raise ConfigError(
             f"round must be one of the study's rounds ({known}), but got {round}", option="round"
         )
-    return [r for r in records if r.round == round]
 
 
-def _by_state(records: list[TrialRecord]) -> dict[TrialState, int]:
+def _by_state(tallies: list[Tally]) -> dict[TrialState, int]:
     counts = dict.fromkeys(TrialState, 0)
-    for record in records:
-        counts[record.state] += 1
+    for tally in tallies:
+        counts[tally.state] += tally.trials
     return counts
 
 
-def _engines(records: list[TrialRecord]) -> dict[str, int]:
+def _engines(tallies: list[Tally]) -> dict[str, int]:
+    """Complete trials by the engine that trained them."""
     engines: dict[str, int] = {}
-    for record in records:
-        if record.state is TrialState.COMPLETE and record.engine:
-            engines[record.engine] = engines.get(record.engine, 0) + 1
+    for tally in tallies:
+        if tally.state is TrialState.COMPLETE and tally.engine:
+            engines[tally.engine] = engines.get(tally.engine, 0) + tally.trials
     return engines

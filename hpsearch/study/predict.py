@@ -55,7 +55,8 @@ def open_model(target: str, runs_dir: str | Path) -> tuple[Model, str]:
             "name or folder",
             option="model",
         ) from None
-    chosen = choose(read_snapshot(folder))
+    with read_snapshot(folder) as snapshot:
+        chosen = choose(snapshot)
     if chosen.weights is None:
         raise ModelError(
             f"the model of trial {chosen.record.number}, the chosen one of study "

@@ -165,6 +165,7 @@ def _ended(
 ) -> StudyRun:
     """The study as the run left it."""
     after = snapshot_of(store)
+    after.records  # noqa: B018 (read now: the run's outcome outlives the store)
     return StudyRun(
         after,
         view_study(after, show),

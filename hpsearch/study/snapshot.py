@@ -1,32 +1,45 @@
-"""A study read once: what `show`, `best`, `plot` and `zoom --dry-run` build from, so that no
-command reads the store twice or sees two moments of a running study."""
+"""A study read at one moment: what `show`, `best`, `plot` and `zoom` build from, so that no
+command reads the store twice or sees two moments of a running study.
+
+A snapshot reads what a command asks of it, when it asks: every trial (`records`), or only the
+best few, the counts and a sample (`ranked`, `tallies`, ...), which is what keeps `show` and
+`best` fast on 100,000 trials. A read-only snapshot holds one read transaction from its first
+read to `close()`, so all its parts show the same moment however long the command takes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
 from functools import cached_property
 from pathlib import Path
+from typing import Self
 
 from hpsearch.config import StudyConfig
 from hpsearch.search.ranking import rank
 from hpsearch.search.space import SearchSpace
+from hpsearch.store import reads
 from hpsearch.store.layout import kept_model
-from hpsearch.store.sqlite import RoundRecord, StudyInfo
+from hpsearch.store.reads import Tally
+from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
 from hpsearch.store.test_reads import LoggedRead, logged_reads
-from hpsearch.trial import TrialRecord
+from hpsearch.trial import TrialRecord, TrialState
 
 
-@dataclass(frozen=True)
 class Snapshot:
     """Everything a study's store holds at one moment, but the weights themselves."""
 
-    folder: Path
-    info: StudyInfo
-    config: StudyConfig
-    rounds: list[RoundRecord]
-    records: list[TrialRecord]
-    test_reads: list[LoggedRead]
+    def __init__(self, store: StudyStore, *, owned: bool = False) -> None:
+        self.store, self._owned = store, owned
+        self.folder = store.folder
+        self.info = store.info
+        self.config = StudyConfig.model_validate(self.info.config)  # checked as when made
+        self.rounds: list[RoundRecord] = store.rounds()
+        self.test_reads: list[LoggedRead] = logged_reads(store.folder)
+
+    @cached_property
+    def records(self) -> list[TrialRecord]:
+        """Every trial, by number."""
+        return self.store.trials()
 
     @cached_property
     def ranking(self) -> list[TrialRecord]:
@@ -38,24 +51,56 @@ class Snapshot:
         """Each round's space, round 0 first."""
         return [SearchSpace.from_dict(r.space) for r in self.rounds]
 
+    def ranked(
+        self,
+        limit: int | None = None,
+        *,
+        round: int | None = None,
+        states: Collection[TrialState] | None = None,
+    ) -> list[tuple[int, TrialRecord]]:
+        """The best `limit` trials of `round` in `states`, each with its place in the study."""
+        return reads.ranked(self.store, limit, round=round, states=states)
+
+    def tallies(self, budget: int) -> list[Tally]:
+        """The trials counted by round, state and engine (`full`: those with `budget` epochs)."""
+        return reads.tallies(self.store, budget)
+
+    def complete_errors(self, round: int | None = None) -> list[tuple[int, float]]:
+        """(number, dev error) of the complete trials with a finite dev error, by number."""
+        return reads.complete_errors(self.store, round)
+
+    def trials(self, numbers: Iterable[int]) -> list[TrialRecord]:
+        """The trials among `numbers`, by number."""
+        return reads.numbered(self.store, numbers)
+
     def weights_path(self, number: int) -> Path | None:
         """The saved model of trial `number`, None when it was not kept."""
         return kept_model(self.folder, number)
 
+    def close(self) -> None:
+        """Ends the read (a snapshot of a store it did not open leaves the store open)."""
+        if self._owned:
+            self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def read_snapshot(folder: Path) -> Snapshot:
-    """The study in `folder`, read without the run lock (a run may be writing)."""
-    with StudyStore.open(folder) as store:
-        return snapshot_of(store)
+    """The study in `folder`, read without the run lock (a run may be writing) in one read
+    transaction, held until the snapshot is closed (or goes away); use it in a `with`."""
+    store = StudyStore.open(folder)
+    try:
+        store._conn.execute("BEGIN")  # every read after this sees the same moment
+        return Snapshot(store, owned=True)
+    except BaseException:
+        store.close()
+        raise
 
 
 def snapshot_of(store: StudyStore) -> Snapshot:
-    """The study of an open store, as it is now."""
-    return Snapshot(
-        store.folder,
-        store.info,
-        StudyConfig.model_validate(store.info.config),  # validated again, as when it was made
-        store.rounds(),
-        store.trials(),
-        logged_reads(store.folder),
-    )
+    """The study of an open store, as it is now; it reads through that store while it is open."""
+    return Snapshot(store)

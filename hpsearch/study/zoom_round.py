@@ -62,8 +62,8 @@ def zoom_study(
     """Narrows the study in `folder` and runs the new round (`execution`: settings given on the
     command line, over the study's own). A dry run reads the store once and writes nothing."""
     if request.dry_run:
-        snapshot = read_snapshot(folder)
-        zoom = _narrow(snapshot, request)
+        with read_snapshot(folder) as snapshot:
+            zoom = _narrow(snapshot, request)
         trials = request.trials or snapshot.rounds[-1].n_trials
         schedule = _round_schedule(snapshot, request, trials)
         last = snapshot.rounds[-1].number

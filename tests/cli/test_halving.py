@@ -89,7 +89,8 @@ def test_a_plain_study_zooms_into_a_halving_round_and_refuses_one_it_cannot_run(
         DIGITS.replace("schedule: hyperband, ", "") % {"workers": 1}
     )
     hpsearch("run", str(tmp_path / "plain.yaml"), "--quiet", runs_dir=tmp_path)
-    too_few = hpsearch("zoom", "digits", "--schedule", "halving", "--trials", "2", runs_dir=tmp_path)
+    zoom = ("zoom", "digits", "--schedule")
+    too_few = hpsearch(*zoom, "halving", "--trials", "2", runs_dir=tmp_path)
     assert too_few.exit_code == 2
     assert too_few.output.startswith(
         "error: --trials must be at least 3 under schedule halving with eta=3, so that the best "
@@ -97,7 +98,7 @@ def test_a_plain_study_zooms_into_a_halving_round_and_refuses_one_it_cannot_run(
     )
     unknown = hpsearch("zoom", "digits", "--schedule", "asha", runs_dir=tmp_path)
     assert "--schedule must be one of plain, halving, hyperband, but got 'asha'" in unknown.output
-    halving = hpsearch("zoom", "digits", "--schedule", "halving", "--trials", "9", runs_dir=tmp_path)
+    halving = hpsearch(*zoom, "halving", "--trials", "9", runs_dir=tmp_path)
     assert halving.exit_code == 0, halving.output
     assert "running 9 trials in a new round under schedule halving" in halving.output
     assert "rung 1 of 3: 9 trials, 3 go on" in halving.output

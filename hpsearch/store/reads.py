@@ -1,0 +1,95 @@
+"""Reads that give a command what it shows without making a record of every trial: the best
+few in rank order, the counts of the summary, the trials a sample picks. At 100,000 trials a
+full read takes seconds in Python; these take SQLite's time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from hpsearch.search.ranking import RANK_ORDER_SQL
+from hpsearch.store.faults import GuardedCursor
+from hpsearch.store.sqlite import STATES, collector_paused, trial_records
+from hpsearch.store.study_store import StudyStore
+from hpsearch.trial import TrialRecord, TrialState
+
+
+@dataclass(frozen=True)
+class Tally:
+    """`trials` trials of `round` in `state`, trained by `engine`: `epochs` in all, `full` of
+    them to the full budget asked."""
+
+    round: int
+    state: TrialState
+    engine: str
+    trials: int
+    epochs: int
+    full: int
+
+
+def ranked(
+    store: StudyStore,
+    limit: int | None = None,
+    *,
+    round: int | None = None,
+    states: Collection[TrialState] | None = None,
+) -> list[tuple[int, TrialRecord]]:
+    """The best `limit` trials (all when None) of `round` in `states`, best first, each with its
+    place in the whole study's ranking (`search.ranking.rank`), from 1."""
+    where, args = _where(round, states)
+    sql = (  # the places from the ranking index alone; then the rows of the chosen
+        f"SELECT number, place FROM (SELECT number, round, state, ROW_NUMBER() OVER (ORDER BY "
+        f"{RANK_ORDER_SQL}) AS place FROM trials){where} ORDER BY place"
+    )
+    if limit is not None:
+        sql, args = f"{sql} LIMIT ?", [*args, limit]
+    places = dict(store._conn.execute(sql, args).fetchall())
+    records = numbered(store, places)
+    return sorted(((places[r.number], r) for r in records), key=lambda pair: pair[0])
+
+
+def tallies(store: StudyStore, budget: int) -> list[Tally]:
+    """The trials counted by round, state and engine."""
+    rows = store._conn.execute(
+        "SELECT round, state, engine, COUNT(*), SUM(epochs), SUM(epochs >= ?) FROM trials "
+        "GROUP BY round, state, engine",
+        (budget,),
+    ).fetchall()
+    return [Tally(r[0], STATES[r[1]], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+def complete_errors(store: StudyStore, round: int | None = None) -> list[tuple[int, float]]:
+    """(number, dev error) of every complete trial with a finite dev error, by number."""
+    where, args = _where(round, [TrialState.COMPLETE])
+    sql = (
+        f"SELECT number, dev_error FROM trials{where} AND dev_error IS NOT NULL "
+        "AND abs(dev_error) != 9e999 ORDER BY number"
+    )
+    return [tuple(row) for row in store._conn.execute(sql, args).fetchall()]
+
+
+def numbered(store: StudyStore, numbers: Iterable[int]) -> list[TrialRecord]:
+    """The stored trials among `numbers`, by number."""
+    sql = "SELECT * FROM trials WHERE number IN (SELECT value FROM json_each(?)) ORDER BY number"
+    rows, columns = _rows(store, sql, [json.dumps(list(numbers))])
+    return trial_records(rows, columns)
+
+
+def _where(round: int | None, states: Collection[TrialState] | None) -> tuple[str, list]:
+    clauses, args = [], []
+    if round is not None:
+        clauses.append("round = ?")
+        args.append(round)
+    if states is not None:
+        clauses.append(f"state IN ({', '.join('?' * len(states))})")
+        args += [str(state) for state in states]
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+def _rows(store: StudyStore, sql: str, args: list) -> tuple[list[tuple], list[str]]:
+    cursor = store._conn.cursor(GuardedCursor)  # a damaged page is a StoreError
+    cursor.row_factory = None  # plain tuples
+    with collector_paused():
+        rows = cursor.execute(sql, args).fetchall()
+    return rows, [column[0] for column in cursor.description]
