@@ -10,7 +10,8 @@ occur among the best trials. The defaults and their reasons are in docs/zoom.md.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from typing import Any, Literal
@@ -60,28 +61,40 @@ class Zoom:
     top_rounds: tuple[int, ...] = ()  # the round of each of `top`
 
 
+# Under a halving schedule, the trials that went furthest count: stopped ones rank below every
+# complete one, the later their rung the higher.
+ZOOMED_STATES = (TrialState.COMPLETE, TrialState.STOPPED)
+
+
 def choose_top(records: Iterable[TrialRecord], top: int | None = None) -> list[TrialRecord]:
     """The `top` best completed trials of all rounds, by dev error, then dev cost, then duration.
     By default as many as the best 20% of the latest round's completed trials, at least 3: a
     count that grew with every round would stop repeated zooms from narrowing."""
+    records = list(records)
+    complete = [r for r in records if r.state in ZOOMED_STATES]
+    needed = top_count(Counter(r.round for r in complete), len(records), top)
+    return rank(complete)[:needed]
+
+
+def top_count(completed: Mapping[int, int], trials: int, top: int | None = None) -> int:
+    """How many trials `choose_top` takes, from the completed trials of each round (`trials`
+    in all); refused when the study has fewer."""
     if top is not None and top < 1:
         raise ConfigError(f"top must be at least 1, but got {top}", option="top")
-    records = list(records)
-    # Under a halving schedule, the trials that went furthest: stopped ones rank below every
-    # complete one, the later their rung the higher.
-    complete = [r for r in records if r.state in (TrialState.COMPLETE, TrialState.STOPPED)]
-    needed = top or _default_top(complete)
-    if len(complete) < needed:
+    count = sum(completed.values())
+    latest = max((round for round, n in completed.items() if n), default=0)
+    needed = top or max(MIN_TOP, -(-completed.get(latest, 0) * TOP_PERCENT // 100))  # ceiling
+    if count < needed:
         rule = (
             f"the best {top}" if top else f"the best {TOP_PERCENT}% of a round, at least {MIN_TOP}"
         )
-        others = f" of {len(records)} trials" if len(records) > len(complete) else ""
+        others = f" of {trials} trials" if trials > count else ""
         fix = "run more trials first" + (", or zoom around fewer" if top else "")
         raise ConfigError(
             f"zoom needs at least {needed} completed trials ({rule}), but the study has "
-            f"{len(complete)}{others} completed; {fix}"
+            f"{count}{others} completed; {fix}"
         )
-    return rank(complete)[:needed]
+    return needed
 
 
 def narrow(
@@ -135,12 +148,6 @@ def zoom_yaml(space: SearchSpace) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _default_top(complete: list[TrialRecord]) -> int:
-    latest = max((r.round for r in complete), default=0)
-    count = sum(r.round == latest for r in complete)
-    return max(MIN_TOP, -(-count * TOP_PERCENT // 100))  # a ceiling without float rounding
-
-
 def _same_parameters(space: SearchSpace, original: SearchSpace) -> None:
     kinds = {n: type(d) for n, d in space.searched.items()}
     if kinds != {n: type(d) for n, d in original.searched.items()}:
@@ -157,7 +164,9 @@ def _narrowed(
     side and clipped to [0, 1]; a narrower one becomes `min_width` around its centre."""
     if isinstance(first, Choice):
         return keep_choices(first, values), "span"
-    units = [min(max(first.to_unit(v), 0.0), 1.0) for v in values]
+    # Every scale is monotonic, so the span's ends are those of the extreme values (20,000 of
+    # them when the best 20% of a large round are zoomed around).
+    units = [min(max(first.to_unit(v), 0.0), 1.0) for v in (min(values), max(values))]
     pad = margin * (max(units) - min(units))
     low, high, how = max(min(units) - pad, 0.0), min(max(units) + pad, 1.0), "span"
     if high - low < min_width:

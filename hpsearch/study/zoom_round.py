@@ -3,6 +3,7 @@ of that narrower space into the same study. An unfinished zoom round is resumed,
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from hpsearch.errors import ConfigError
 from hpsearch.search.halving import SCHEDULES
 from hpsearch.search.sampler import plan_trials
 from hpsearch.search.space import SearchSpace
-from hpsearch.search.zoom import RangeSetting, Zoom, choose_top, narrow, zoom_yaml
+from hpsearch.search.zoom import ZOOMED_STATES, RangeSetting, Zoom, narrow, top_count, zoom_yaml
 from hpsearch.store.study_store import StudyStore
 from hpsearch.study.overview import ShowOptions
 from hpsearch.study.run import (
@@ -128,14 +129,16 @@ def _name(snapshot: Snapshot, schedule: dict[str, Any]) -> str:
 
 
 def _narrow(snapshot: Snapshot, request: ZoomRequest) -> Zoom:
+    """`search.zoom.choose_top` and `narrow`, reading the chosen trials only."""
     options = {} if request.margin is None else {"margin": request.margin}
-    return narrow(
-        snapshot.spaces[-1],
-        snapshot.spaces[0],
-        choose_top(snapshot.records, request.top),
-        ranges=request.ranges,
-        **options,
-    )
+    tallies = snapshot.tallies(0)
+    completed = Counter[int]()
+    for tally in tallies:
+        if tally.state in ZOOMED_STATES:
+            completed[tally.round] += tally.trials
+    needed = top_count(completed, sum(t.trials for t in tallies), request.top)
+    top = [record for _, record in snapshot.ranked(needed, states=ZOOMED_STATES)]
+    return narrow(snapshot.spaces[-1], snapshot.spaces[0], top, ranges=request.ranges, **options)
 
 
 def _unfinished_zoom_round(snapshot: Snapshot, pending: list[TrialSpec]) -> SearchSpace | None:
