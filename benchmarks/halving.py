@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one seed, digits, few trials")
     parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--optuna-seeds", type=int, default=2, help="the first N seeds")
+    parser.add_argument("--optuna-seeds", type=int, default=10, help="the first N seeds")
     parser.add_argument("--trials", type=int, default=30, help="Hyperband's trials")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
