@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from hpsearch.cli.cells import MISSING, duration_cell, error_cell, param_cell
 
 if TYPE_CHECKING:
@@ -25,29 +27,30 @@ FIELDS = (
 def trial_object(row: TrialRow) -> dict[str, Any]:
     """One trial as plain JSON types; a value that is not finite becomes null."""
     record = row.record
+    values = dict(zip(FIELDS, _fields(row), strict=True))
     return {
-        "rank": row.rank,
-        "trial": record.number,
-        "round": record.round,
-        "state": str(record.state),
-        "dev_error": _number(record.dev_error),
-        "train_error": _number(record.train_error),
-        "dev_cost": _number(record.dev_cost),
-        "train_cost": _number(record.train_cost),
-        "diagnosis": row.diagnosis,
+        **values,
         "params": row.params,
-        "epochs": record.epochs,
-        "duration_s": record.duration_s,
-        "worker": record.worker,
-        "message": record.message,
         "started": record.started.isoformat() if record.started else None,
         "finished": record.finished.isoformat() if record.finished else None,
     }
 
 
+def _fields(row: TrialRow) -> tuple:
+    """The values of FIELDS, in order; a value that is not finite becomes None."""
+    record = row.record
+    return (
+        row.rank, record.number, record.round, str(record.state), _number(record.dev_error),
+        _number(record.train_error), _number(record.dev_cost), _number(record.train_cost),
+        row.diagnosis, record.epochs, record.duration_s, record.worker, record.message,
+    )  # fmt: skip
+
+
 def to_json(view: StudyView) -> str:
-    """A list of objects, one per row, in the table's order."""
-    return json.dumps([trial_object(row) for row in view.rows], indent=2) + "\n"
+    """A list of objects, one per row, in the table's order (by orjson: the standard library's
+    encoder, when it indents, takes seconds for 100,000 rows)."""
+    rows = [trial_object(row) for row in view.rows]
+    return orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
 def to_csv(view: StudyView) -> str:
@@ -56,12 +59,10 @@ def to_csv(view: StudyView) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*FIELDS, *view.distributions])
-    for row in view.rows:
-        values = trial_object(row)
-        writer.writerow(
-            [_csv_cell(values[name]) for name in FIELDS]
-            + [_csv_cell(row.params[name]) for name in view.distributions]
-        )
+    names = list(view.distributions)
+    writer.writerows(  # the trial's own fields are text, numbers or None: written as they are
+        [*_fields(row), *(_csv_cell(row.params[name]) for name in names)] for row in view.rows
+    )
     return buffer.getvalue()
 
 
@@ -108,11 +109,7 @@ def _number(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, str):
-        return value
-    return json.dumps(value) if isinstance(value, bool | list | dict) else str(value)
+def _csv_cell(value: Any) -> Any:
+    """What the csv writer writes as is (None as an empty cell, a float as its repr), or JSON
+    for a boolean, a list or a mapping."""
+    return json.dumps(value) if isinstance(value, bool | list | dict) else value

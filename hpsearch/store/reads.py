@@ -38,15 +38,18 @@ def ranked(
     """The best `limit` trials (all when None) of `round` in `states`, best first, each with its
     place in the whole study's ranking (`search.ranking.rank`), from 1."""
     where, args = _where(round, states)
-    sql = (  # the places from the ranking index alone; then the rows of the chosen
+    places = (  # from the ranking index alone
         f"SELECT number, place FROM (SELECT number, round, state, ROW_NUMBER() OVER (ORDER BY "
         f"{RANK_ORDER_SQL}) AS place FROM trials){where} ORDER BY place"
     )
     if limit is not None:
-        sql, args = f"{sql} LIMIT ?", [*args, limit]
-    places = dict(store._conn.execute(sql, args).fetchall())
-    records = numbered(store, places)
-    return sorted(((places[r.number], r) for r in records), key=lambda pair: pair[0])
+        places, args = f"{places} LIMIT ?", [*args, limit]
+    # CROSS JOIN: SQLite walks the places in their order and looks each row up by number
+    sql = f"SELECT p.place, t.* FROM ({places}) AS p CROSS JOIN trials AS t ON t.number = p.number"
+    rows, columns = _rows(store, sql, args)
+    rows.sort(key=lambda row: row[0])  # in that order already: this only makes sure
+    records = trial_records((row[1:] for row in rows), columns[1:])
+    return [(row[0], record) for row, record in zip(rows, records, strict=True)]
 
 
 def tallies(store: StudyStore, budget: int) -> list[Tally]:
