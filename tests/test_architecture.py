@@ -107,17 +107,22 @@ def test_importing_a_package_loads_nothing_above_it(home: str) -> None:
     assert above == []
 
 
-def test_show_loads_no_executor_objective_or_network(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command", [["show"], ["best"], ["zoom", "--dry-run", "--top", "2"]], ids=" ".join
+)
+def test_reading_commands_load_no_executor_objective_or_network(tmp_path: Path, command) -> None:
     from tests.results_cases import make_study
 
     folder = make_study(tmp_path)
     loaded = _loaded(
         "from typer.testing import CliRunner; from hpsearch.cli.app import app; "
-        f"result = CliRunner().invoke(app, ['show', {str(folder)!r}]); "
+        f"result = CliRunner().invoke(app, {[command[0], str(folder), *command[1:]]!r}); "
         "assert result.exit_code == 0, result.output"
     )
     network = ("hpsearch.execution", "hpsearch.nn.network", "hpsearch.nn.training")
     assert [m for m in loaded if _matches(m, network)] == []
+    if command != ["show"]:  # which needs NumPy for the importance estimate only
+        assert [m for m in loaded if _matches(m, ("numpy",))] == []
 
 
 def test_help_loads_neither_numpy_nor_the_libraries_of_a_command() -> None:

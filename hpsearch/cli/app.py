@@ -439,16 +439,21 @@ def zoom(
     """Coarse to fine: narrow the search to the best trials' region, run a new round.
 
     The new round goes into the same study; an unfinished zoom round is resumed."""
-    from hpsearch.cli.progress import progress_for
     from hpsearch.cli.report import render_outcome, render_zoom
     from hpsearch.search.zoom import parse_range
     from hpsearch.study.find import study_folder
-    from hpsearch.study.zoom_round import ZoomRequest, zoom_study
+    from hpsearch.study.zoom_plan import ZoomRequest, dry_zoom
 
     folder = study_folder(study, runs_dir)
     ranges = tuple(parse_range(text) for text in set_ or ())
-    request = ZoomRequest(top, trials, margin, ranges, dry_run, schedule)
-    with progress_for(stdout, quiet=quiet or dry_run) as observer:
+    request = ZoomRequest(top, trials, margin, ranges, schedule)
+    if dry_run:  # what it would run, without loading what runs trials
+        render_zoom(stdout, dry_zoom(folder, request))
+        return
+    from hpsearch.cli.progress import progress_for
+    from hpsearch.study.zoom_round import zoom_study
+
+    with progress_for(stdout, quiet=quiet) as observer:
         done = zoom_study(folder, request, _execution(workers, backend, scheduler), observer)
     render_zoom(stdout, done)
     if done.run is not None:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # only named: importing `study.run` would load the executors 
     from hpsearch.study.recover import Recovery
     from hpsearch.study.run import StudyRun
     from hpsearch.study.train import Training
-    from hpsearch.study.zoom_round import ZoomRun
+    from hpsearch.study.zoom_plan import ZoomRun
     from hpsearch.trial import TrialSpec
 
 ENGINES = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -97,6 +96,8 @@ def _field_problems(name: str, value: Any, at: Location) -> list[Problem]:
 
 
 def _draw_problems(space: SearchSpace) -> list[Problem]:
+    import numpy as np  # a study file read from a store is not drawn from: `show` needs none
+
     rng = np.random.default_rng(0)
     corners = [{n: d.from_unit(u) for n, d in space.searched.items()} for u in (0.0, 1.0)]
     draws = [space.complete(c) for c in corners] + [space.sample(rng) for _ in range(DRAWS)]

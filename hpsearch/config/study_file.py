@@ -29,10 +29,8 @@ from hpsearch.config.execution import available_cores, check_execution
 from hpsearch.config.hyperparameters import check_space
 from hpsearch.config.schedule import schedule_identity, schedule_problems
 from hpsearch.config.schema import hyperparameters_schema
-from hpsearch.data import DataSpec
-from hpsearch.data.spec import PATH_KEYS
+from hpsearch.data.spec import PATH_KEYS, DataSpec
 from hpsearch.errors import ConfigError
-from hpsearch.search.sampler import grid_shape
 from hpsearch.search.space import SearchSpace
 from hpsearch.userinput.messages import problems_from, show
 from hpsearch.userinput.yaml_lines import Problem, read_yaml
@@ -251,6 +249,8 @@ def _unnamed(stem: str) -> str:
 def _grid_problems(config: StudyConfig) -> list[Problem]:
     if config.search.method != "grid":
         return []
+    from hpsearch.search.sampler import grid_shape  # loads NumPy: only a grid needs it here
+
     try:
         grid_shape(config.hyperparameters, config.search.trials)
     except ValueError as error:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import math
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
-import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -27,6 +26,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 INT64 = 2**63
 
