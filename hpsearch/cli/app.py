@@ -325,11 +325,11 @@ def show(
     options = ShowOptions(top, round, all_, sort, target_error)
     table = format == "table"
     with read_snapshot(study_folder(study, runs_dir)) as snapshot:
-        view = view_study(snapshot, options, summary=table)
-    if table:
-        render_view(stdout, view)
-    else:
-        typer.echo(render(view, format), nl=False)
+        view = view_study(snapshot, options, summary=table, stream=table)
+        if table:  # while the snapshot is open: the rows stream in as they are printed
+            render_view(stdout, view)
+        else:
+            typer.echo(render(view, format), nl=False)
 
 
 @app.command()

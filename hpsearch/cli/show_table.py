@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
 
 from rich import box
@@ -73,26 +74,46 @@ def render_view(console: Console, view: StudyView) -> None:
 
 def print_trials(console: Console, view: StudyView) -> None:
     """The table, CHUNK rows at a time: the first screen of `show --all` on 100,000 trials comes
-    without every row laid out by rich first. The layout is the one the best rows choose; the
-    cells and column widths are worked out over every row, so the parts read as one table."""
+    while the later rows are still to be read. The layout and the column widths are those the
+    first CHUNK rows choose (ranks, trial numbers and states as wide as the widest the counts
+    tell), so the parts read as one table; a longer value further down folds in its column."""
     if len(view.rows) <= CHUNK:
         console.print(trials_table(view, console.width))
         return
-    one_round = len({row.record.round for row in view.rows}) == 1
-    layout = choose_layout(replace(view, rows=view.rows[:CHUNK]), console.width, one_round)
-    columns = _columns(view, layout)
-    cells = [[column.cell(row) for column in columns] for row in view.rows]
+    rows = iter(view.rows)
+    head = replace(view, rows=list(islice(rows, CHUNK)))
+    layout = choose_layout(head, console.width, view.one_round)
+    columns = _columns(head, layout)
+    cells = [[column.cell(row) for column in columns] for row in head.rows]
     widths = [
         max(_longest_line(text) for text in (column.header, *(row[i] for row in cells)))
         for i, column in enumerate(columns)
     ]
-    for start in range(0, len(cells), CHUNK):
-        part = _frame(view, columns, header=start == 0)
+    widths = [
+        max(width, _widest(view).get(column.header, 0))
+        for width, column in zip(widths, columns, strict=True)
+    ]
+    item_widths = [len(column[0]) for column in _items(head)]
+    first = True
+    while cells:
+        part = _frame(view, columns, header=first)
         for column, width in zip(part.columns, widths, strict=True):
-            column.min_width = width
-        for row in cells[start : start + CHUNK]:
+            column.min_width = column.max_width = width
+            column.no_wrap, column.overflow = False, "fold"  # a longer value: never cut
+        for row in cells:
             part.add_row(*row)
         console.print(part)
+        chunk, first = replace(view, rows=list(islice(rows, CHUNK))), False
+        columns = _columns(chunk, layout, item_widths)
+        cells = [[column.cell(row) for column in columns] for row in chunk.rows]
+
+
+def _widest(view: StudyView) -> dict[str, int]:
+    """The widths of the columns whose widest value the counts tell: ranks and trial numbers,
+    and the states (which come last in the ranking)."""
+    numbers = len(str(max(view.planned, sum(view.counts.values()))))
+    states = max((len(str(s).replace("_", " ")) for s, n in view.counts.items() if n), default=0)
+    return {"#": numbers, "trial": numbers, "state": states, "diagnosis\nor state": states}
 
 
 def _longest_line(text: str) -> int:
@@ -187,13 +208,16 @@ def _laid_out(view: StudyView, layout: Layout) -> Table:
     return _table(view, _columns(view, layout))
 
 
-def _columns(view: StudyView, layout: Layout) -> list[Column]:
-    """The columns of `layout` for the rows of `view`."""
+def _columns(
+    view: StudyView, layout: Layout, item_widths: list[int] | None = None
+) -> list[Column]:
+    """The columns of `layout` for the rows of `view` (`item_widths`: the least width of each
+    hyperparameter's item, so that later parts of a table keep the first part's grid)."""
     if layout is None:
         return _wide_columns(view)
     with_round, with_state, with_tail, room = layout
     lead, tail = _lead_columns(view, with_round, with_state), _tail_columns(with_tail)
-    items = _items(view)
+    items = _items(view, item_widths)
     folded = Column("hyperparameters", _folded(view, items, _pack(items, room)), left=True)
     return [*lead, folded, *tail]
 
@@ -258,12 +282,13 @@ def _param_columns(view: StudyView) -> list[Column]:
     ]
 
 
-def _items(view: StudyView) -> list[list[str]]:
-    """Per hyperparameter, its `name=value` item in every row, padded to one width."""
+def _items(view: StudyView, least: list[int] | None = None) -> list[list[str]]:
+    """Per hyperparameter, its `name=value` item in every row, padded to one width (at least
+    `least`'s)."""
     columns = []
-    for name, distribution in view.distributions.items():
+    for at, (name, distribution) in enumerate(view.distributions.items()):
         cells = [f"{name}={param_cell(distribution, row.params[name])}" for row in view.rows]
-        width = max(map(len, cells))
+        width = max([*map(len, cells), least[at] if least else 0])
         columns.append([cell.ljust(width) for cell in cells])
     return columns
 

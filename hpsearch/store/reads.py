@@ -5,7 +5,7 @@ full read takes seconds in Python; these take SQLite's time."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from hpsearch.search.ranking import RANK_ORDER_SQL
@@ -37,19 +37,32 @@ def ranked(
 ) -> list[tuple[int, TrialRecord]]:
     """The best `limit` trials (all when None) of `round` in `states`, best first, each with its
     place in the whole study's ranking (`search.ranking.rank`), from 1."""
+    return list(ranked_stream(store, limit, round=round, states=states))
+
+
+def ranked_stream(
+    store: StudyStore,
+    limit: int | None = None,
+    *,
+    round: int | None = None,
+    states: Collection[TrialState] | None = None,
+    page: int = 1_000,
+) -> Iterator[tuple[int, TrialRecord]]:
+    """`ranked`, read a page at a time: the places from the ranking index at once, then the rows
+    of each page as it is reached, so that the first rows come before the 100,000th is read."""
     where, args = _where(round, states)
-    places = (  # from the ranking index alone
+    sql = (
         f"SELECT number, place FROM (SELECT number, round, state, ROW_NUMBER() OVER (ORDER BY "
         f"{RANK_ORDER_SQL}) AS place FROM trials){where} ORDER BY place"
     )
     if limit is not None:
-        places, args = f"{places} LIMIT ?", [*args, limit]
-    # CROSS JOIN: SQLite walks the places in their order and looks each row up by number
-    sql = f"SELECT p.place, t.* FROM ({places}) AS p CROSS JOIN trials AS t ON t.number = p.number"
-    rows, columns = _rows(store, sql, args)
-    rows.sort(key=lambda row: row[0])  # in that order already: this only makes sure
-    records = trial_records((row[1:] for row in rows), columns[1:])
-    return [(row[0], record) for row, record in zip(rows, records, strict=True)]
+        sql, args = f"{sql} LIMIT ?", [*args, limit]
+    places = store._conn.execute(sql, args).fetchall()
+    for start in range(0, len(places), page):
+        part = places[start : start + page]
+        records = {record.number: record for record in numbered(store, (n for n, _ in part))}
+        for number, place in part:
+            yield place, records[number]
 
 
 def tallies(store: StudyStore, budget: int) -> list[Tally]:

@@ -4,10 +4,10 @@ a run writes; rendering is `show_table` for a terminal and `export` for files.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from hpsearch.config import StudyConfig
 from hpsearch.config.schedule import full_budget, round_search
@@ -53,7 +53,7 @@ class StudyView:
 
     name: str
     folder: Path
-    rows: tuple[TrialRow, ...]
+    rows: Sequence[TrialRow]  # a tuple, or `Rows` read as they are reached
     distributions: dict[str, Distribution]  # every hyperparameter searched in some round
     fixed: dict[str, Any]  # fixed in every round
     counts: dict[TrialState, int]  # of the trials considered (one round's, with --round)
@@ -68,6 +68,7 @@ class StudyView:
     test_reads: tuple[LoggedRead, ...] = ()  # every look at the test split, by `best --test`
     threads: int = 1  # BLAS threads per trial: the study's results depend on it
     savings: Savings | None = None  # what a halving schedule saved, of the trials considered
+    one_round: bool = True  # all the trials the rows are chosen from are of one round
 
     @property
     def considered(self) -> int:
@@ -79,10 +80,14 @@ class StudyView:
         return self.counts.get(TrialState.COMPLETE, 0)
 
 
-def view_study(snapshot: Snapshot, options: ShowOptions, *, summary: bool = True) -> StudyView:
+def view_study(
+    snapshot: Snapshot, options: ShowOptions, *, summary: bool = True, stream: bool = False
+) -> StudyView:
     """The study as `options` ask; `summary` False skips the importance (the machine formats
     print only rows). Ranked by dev error, only the rows shown are read (with their places in
-    the study's ranking), and the summary from counts and a sample."""
+    the study's ranking), and the summary from counts and a sample. With `stream`, every row
+    asked for is read as it is first iterated, while `snapshot` is open: the first screen of
+    `show --all` comes before the 100,000th row is read."""
     if options.top is not None and options.top < 1:
         raise ConfigError(f"top must be at least 1, but got {options.top}", option="top")
     config, rounds, spaces = snapshot.config, snapshot.rounds, snapshot.spaces
@@ -90,31 +95,39 @@ def view_study(snapshot: Snapshot, options: ShowOptions, *, summary: bool = True
     distributions = searched_distributions(spaces)
     target = config.target_error if options.target_error is None else options.target_error
     states = None if options.all else (TrialState.COMPLETE,)
-    limit = options.top if options.sort == "dev_error" else None
-    chosen = snapshot.ranked(limit, round=options.round, states=states)
-    places = {record.number: place for place, record in chosen}
-
-    def row(record: TrialRecord) -> TrialRow:
-        params = {name: record.params.get(name) for name in distributions}
-        reading = diagnose(record.train_error, record.dev_error, target)
-        return TrialRow(places[record.number], record, params, reading)
-
-    ranked = [record for _, record in chosen]
-    best = next((r for r in ranked if r.state is TrialState.COMPLETE), None)
-    order = sort_trials(ranked, options.sort, list(distributions), already_ranked=True)
     budget = full_budget(config)
     tallies = [t for t in snapshot.tallies(budget or 0) if options.round in (None, t.round)]
+    shown = [t for t in tallies if t.trials and (options.all or t.state is TrialState.COMPLETE)]
+
+    def row(place: int, record: TrialRecord) -> TrialRow:
+        params = {name: record.params.get(name) for name in distributions}
+        reading = diagnose(record.train_error, record.dev_error, target)
+        return TrialRow(place, record, params, reading)
+
+    rows: Sequence[TrialRow]
+    if stream and options.top is None and options.sort == "dev_error":
+        chosen = snapshot.ranked_stream(round=options.round, states=states)
+        rows = Rows(sum(t.trials for t in shown), (row(*pair) for pair in chosen))
+        best = snapshot.ranked(1, round=options.round, states=(TrialState.COMPLETE,))
+    else:
+        limit = options.top if options.sort == "dev_error" else None
+        chosen = snapshot.ranked(limit, round=options.round, states=states)
+        places = {record.number: place for place, record in chosen}
+        ranked = [record for _, record in chosen]
+        order = sort_trials(ranked, options.sort, list(distributions), already_ranked=True)
+        rows = tuple(row(places[r.number], r) for r in order[: options.top])
+        best = [pair for pair in chosen if pair[1].state is TrialState.COMPLETE][:1]
     return StudyView(
         name=config.name,
         folder=snapshot.folder,
-        rows=tuple(map(row, order[: options.top])),
+        rows=rows,
         distributions=distributions,
         fixed={n: v for n, v in spaces[0].fixed.items() if n not in distributions}
         if spaces
         else {},
         counts=_by_state(tallies),
         engines=_engines(tallies),
-        best=None if best is None else row(best),
+        best=row(*best[0]) if best else None,
         rounds=len(rounds),
         planned=sum(r.n_trials for r in rounds if options.round in (None, r.number)),
         round=options.round,
@@ -124,7 +137,39 @@ def view_study(snapshot: Snapshot, options: ShowOptions, *, summary: bool = True
         test_reads=tuple(snapshot.test_reads),
         threads=config.search.threads,
         savings=_savings(config, rounds, tallies, budget),
+        one_round=len({t.round for t in shown}) <= 1,
     )
+
+
+class Rows(Sequence[TrialRow]):
+    """A view's rows, `count` of them, made from `rows` as they are first reached and kept."""
+
+    def __init__(self, count: int, rows: Iterator[TrialRow]) -> None:
+        self._count, self._rows, self._read = count, rows, []
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[TrialRow]:
+        at = 0
+        while at < self._count:
+            yield self[at]
+            at += 1
+
+    @overload
+    def __getitem__(self, index: int) -> TrialRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[TrialRow]: ...
+    def __getitem__(self, index: int | slice) -> TrialRow | list[TrialRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        while len(self._read) <= index:
+            self._read.append(next(self._rows))
+        return self._read[index]
 
 
 def _importance(

@@ -8,7 +8,7 @@ read to `close()`, so all its parts show the same moment however long the comman
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Self
@@ -60,6 +60,12 @@ class Snapshot:
     ) -> list[tuple[int, TrialRecord]]:
         """The best `limit` trials of `round` in `states`, each with its place in the study."""
         return reads.ranked(self.store, limit, round=round, states=states)
+
+    def ranked_stream(
+        self, *, round: int | None = None, states: Collection[TrialState] | None = None
+    ) -> Iterator[tuple[int, TrialRecord]]:
+        """`ranked` with no limit, read a page at a time while the snapshot is open."""
+        return reads.ranked_stream(self.store, round=round, states=states)
 
     def tallies(self, budget: int) -> list[Tally]:
         """The trials counted by round, state and engine (`full`: those with `budget` epochs)."""

@@ -155,8 +155,12 @@ def test_a_long_table_is_printed_in_parts_that_read_as_one(study, monkeypatch) -
     monkeypatch.setattr(
         Console, "print", lambda self, *a, **k: (tables.append(a), console_print(self, *a, **k))
     )
-    assert shown(study, 200, top=None, all=True) == whole
+    parts = shown(study, 200, top=None, all=True)
     assert sum(type(a[0]).__name__ == "Table" for a in tables if a) == 4  # 20 rows, 6 a part
+    rules = [line for line in parts.splitlines() if line and set(line.strip()) == {"─"}]
+    assert table_rows(parts) == table_rows(whole) and len(rules) == 1  # one header
+    lines = [line for line in parts.splitlines() if re.match(r"\s*\d+\s+\d+\s+\d", line)]
+    assert len({len(line) for line in lines}) == 1, "the parts' columns line up"
 
 
 def test_a_folded_table_in_parts_has_one_header_and_every_row(study, monkeypatch) -> None:
