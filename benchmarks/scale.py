@@ -58,6 +58,7 @@ COMMANDS = (
     ("plot", ["plot"]),
 )
 SCREEN = 40  # lines of a first screen
+WARM_UP = 5  # trials recorded before the clock starts
 
 
 def build_study(runs: Path, n: int) -> Path:
@@ -159,7 +160,8 @@ def _median_seconds(args: list[str], repeat: int) -> float:
 
 def record_ms(folder: Path, trials: int) -> float:
     """What hpsearch spends on each finished trial of a run (mark it running, record it, keep
-    the best models, tell the progress display) in a study already holding its trials."""
+    the best models, tell the progress display) in a study already holding its trials; timed
+    after WARM_UP trials, which load once what recording needs."""
     from rich.console import Console
 
     from hpsearch.cli.progress import LineProgress
@@ -179,10 +181,12 @@ def record_ms(folder: Path, trials: int) -> float:
             result = _result(TrialSpec(number, 0, spec.params, number), 0.0)
             result = TrialResult(**{**result.__dict__, "round": spec.round, "weights": b"x"})
             events += [TrialStarted(spec, "w"), TrialFinished(result, 0)]
-        start = time.perf_counter()
-        for event in events:
+        for event in events[: 2 * WARM_UP]:
             recorder(event)
-        return (time.perf_counter() - start) / trials * 1000
+        start = time.perf_counter()
+        for event in events[2 * WARM_UP :]:
+            recorder(event)
+        return (time.perf_counter() - start) / (trials - WARM_UP) * 1000
 
 
 def _env(**extra: str) -> dict[str, str]:

@@ -103,10 +103,12 @@ class LineProgress(_Tally):
 
     def finished(self, record: TrialRecord) -> None:
         super().finished(record)
-        self.console.print(f"[{self.done}/{self.total}] {trial_line(record)}", markup=False)
+        line = f"[{self.done}/{self.total}] {trial_line(record)}"
+        self.console.print(line, markup=False, highlight=False)
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
-        self.console.print(f"  trial {number} {epoch_line(epoch, row)}", markup=False)
+        line = f"  trial {number} {epoch_line(epoch, row)}"
+        self.console.print(line, markup=False, highlight=False)
 
     def say(self, line: str) -> None:
         self.console.print(line, markup=False, highlight=False)
