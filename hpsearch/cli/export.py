@@ -25,15 +25,12 @@ FIELDS = (
 
 
 def trial_object(row: TrialRow) -> dict[str, Any]:
-    """One trial as plain JSON types; a value that is not finite becomes null."""
+    """One trial for orjson, which writes its times as `datetime.isoformat` would; a value that
+    is not finite becomes null."""
     record = row.record
     values = dict(zip(FIELDS, _fields(row), strict=True))
-    return {
-        **values,
-        "params": row.params,
-        "started": record.started.isoformat() if record.started else None,
-        "finished": record.finished.isoformat() if record.finished else None,
-    }
+    values.update(params=row.params, started=record.started, finished=record.finished)
+    return values
 
 
 def _fields(row: TrialRow) -> tuple:
