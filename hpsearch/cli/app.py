@@ -18,8 +18,9 @@ from hpsearch import __version__
 from hpsearch.errors import ConfigError, HpsearchError, Terminated
 from hpsearch.store.layout import DEFAULT_RUNS, RUNS_ENV, default_runs, quoted
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False)
+# No emoji codes: a `:name:` in a study file, a path or an error message is printed as it is.
+stdout = Console(highlight=False, soft_wrap=True, emoji=False)
+stderr = Console(stderr=True, highlight=False, emoji=False)
 
 
 class _Commands(TyperGroup):

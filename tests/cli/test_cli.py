@@ -42,6 +42,14 @@ def test_check_shows_settings_space_and_first_trials(here) -> None:
     assert [p.name for p in here.iterdir()] == ["quickstart.yaml"], "check writes nothing"
 
 
+def test_what_a_user_wrote_is_printed_as_written_never_as_an_emoji(here) -> None:
+    (here / "quickstart.yaml").write_text(
+        VALID.replace("activation:", "optimizer: ':rocket:'\n  activation:", 1)
+    )
+    result = runner.invoke(app, ["check", "quickstart.yaml"])
+    assert result.exit_code == 2 and "':rocket:'" in result.stderr and "🚀" not in result.stderr
+
+
 def test_check_can_show_no_trials(here) -> None:
     (here / "quickstart.yaml").write_text(VALID)
     result = runner.invoke(app, ["check", "quickstart.yaml", "--draws", "0"])
