@@ -226,9 +226,3 @@ class Savings:
             f"to the full {self.budget} epochs; {self.epochs} epochs in all, as many as "
             f"{self.equivalent:.1f} full trials"
         )
-
-
-def savings(schedule: str, epochs_per_trial: Sequence[int], budget: int) -> Savings:
-    """`epochs_per_trial`: the epochs each trial of the study reached."""
-    full = sum(e >= budget for e in epochs_per_trial)
-    return Savings(schedule, len(epochs_per_trial), full, sum(epochs_per_trial), budget)
