@@ -358,7 +358,7 @@ def diagnosis_note(view: StudyView) -> str:
 
 
 def _width(table: Table) -> int:
-    console = Console(width=10_000, file=None)
+    console = Console(width=10_000, file=None, emoji=False)  # as the CLI prints
     return console.measure(table).maximum
 
 
