@@ -32,6 +32,8 @@ sys.path.insert(0, str(ROOT))  # run from a checkout
 from hpsearch.config import parse_config  # noqa: E402
 from hpsearch.search.sampler import plan_trials  # noqa: E402
 from hpsearch.store.study_store import StudyStore  # noqa: E402
+from hpsearch.study.overview import ShowOptions, keep_importance, view_study  # noqa: E402
+from hpsearch.study.snapshot import snapshot_of  # noqa: E402
 from hpsearch.trial import TrialResult, TrialSpec, TrialState  # noqa: E402
 
 CONFIG = """\
@@ -48,7 +50,7 @@ search: {trials: %d, seed: 0, workers: 1}
 """
 EPOCHS = 20
 DECAY = np.exp(-np.arange(EPOCHS) / 5)  # the shape of every learning curve
-COMMANDS = (
+COMMANDS = (  # on the study as a finished run leaves it; the last, as while it runs
     ("show", ["show"]),
     ("show --format csv", ["show", "--format", "csv"]),
     ("show --format json", ["show", "--format", "json"]),
@@ -56,6 +58,7 @@ COMMANDS = (
     ("best", ["best"]),
     ("zoom --dry-run", ["zoom", "--dry-run"]),
     ("plot", ["plot"]),
+    ("show (while the study runs)", ["show"]),
 )
 SCREEN = 40  # lines of a first screen
 WARM_UP = 5  # trials recorded before the clock starts
@@ -63,7 +66,8 @@ WARM_UP = 5  # trials recorded before the clock starts
 
 def build_study(runs: Path, n: int) -> Path:
     """A study of `n` finished trials whose dev error depends on α, β1 and the layers, with
-    noise; every 50th trial failed, every 100th diverged."""
+    noise; every 50th trial failed, every 100th diverged; its importance estimate kept, as the
+    end of a run keeps it."""
     config = parse_config(CONFIG % n, "scale.yaml")
     folder = runs / config.name
     store = StudyStore.create(
@@ -74,7 +78,14 @@ def build_study(runs: Path, n: int) -> Path:
     with store:
         store.add_round(config.hyperparameters.to_dict(), "random", n, 0)
         store.add_finished((spec, _result(spec, noise[spec.number])) for spec in specs)
+        keep_importance(store, view_study(snapshot_of(store), ShowOptions()))
     return folder
+
+
+def forget_importance(folder: Path) -> None:
+    """The study as while a run writes it: no estimate kept for what it holds now."""
+    with StudyStore.open(folder, writer=True) as store, store._write():
+        store._conn.execute("DELETE FROM importance")
 
 
 def _result(spec: TrialSpec, noise: float) -> TrialResult:
@@ -215,6 +226,8 @@ def main() -> None:
             size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
             extra["store"].append(f"{size / n / 1024:.1f} KiB")
             for name, command in COMMANDS:
+                if name == "show (while the study runs)":
+                    forget_importance(folder)
                 timer = first_screen_seconds if "first screen" in name else command_seconds
                 rows[name].append(timer(command, runs, repeat))
             extra["record"].append(f"{record_ms(folder, 200):.2f} ms")

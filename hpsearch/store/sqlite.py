@@ -25,6 +25,8 @@ SCHEMA_VERSION = 4
 # this index alone and not the rows, whose curves fill a page each.
 RANKING_INDEX = """CREATE INDEX trials_ranking ON trials (
     state, round, engine, epochs, dev_error, dev_cost, duration_s)"""
+IMPORTANCE_TABLE = """CREATE TABLE importance (
+    round INTEGER PRIMARY KEY, source TEXT NOT NULL, estimate TEXT NOT NULL)"""
 RUNGS_TABLE = """CREATE TABLE rungs (
     trial INTEGER NOT NULL REFERENCES trials (number), epochs INTEGER NOT NULL,
     dev_error REAL, go_on INTEGER NOT NULL, duration_s REAL NOT NULL DEFAULT 0,
@@ -32,7 +34,11 @@ RUNGS_TABLE = """CREATE TABLE rungs (
 MIGRATIONS = {  # version → the statements that bring a store of that version to the next one
     1: ["ALTER TABLE trials ADD COLUMN engine TEXT NOT NULL DEFAULT ''"],
     2: [RUNGS_TABLE],
-    3: ["ALTER TABLE rounds ADD COLUMN schedule TEXT NOT NULL DEFAULT '{}'", RANKING_INDEX],
+    3: [
+        "ALTER TABLE rounds ADD COLUMN schedule TEXT NOT NULL DEFAULT '{}'",
+        RANKING_INDEX,
+        IMPORTANCE_TABLE,
+    ],
 }
 SCHEMA = (
     """
@@ -56,6 +62,8 @@ CREATE TABLE trials (
 CREATE INDEX trials_by_round ON trials (round);
 """
     + RANKING_INDEX
+    + ";\n"
+    + IMPORTANCE_TABLE
     + ";\n"
     + RUNGS_TABLE
     + ";\n"

@@ -5,19 +5,22 @@ a run writes; rendering is `show_table` for a terminal and `export` for files.""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
 from hpsearch.config import StudyConfig
 from hpsearch.config.schedule import full_budget, round_search
-from hpsearch.errors import ConfigError
+from hpsearch.errors import ConfigError, StoreError
 from hpsearch.search.halving import Savings
 from hpsearch.search.importance import Importance, importance_of
 from hpsearch.search.ranking import Diagnosis, diagnose, searched_distributions, sort_trials
 from hpsearch.search.space import Distribution
+from hpsearch.store.importance_cache import estimated_from, keep
 from hpsearch.store.reads import Tally
 from hpsearch.store.sqlite import RoundRecord
+from hpsearch.store.study_store import StudyStore
 from hpsearch.store.test_reads import LoggedRead
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.trial import TrialRecord, TrialState
@@ -175,14 +178,26 @@ class Rows(Sequence[TrialRow]):
 def _importance(
     snapshot: Snapshot, round: int | None, distributions: dict[str, Distribution]
 ) -> Importance:
-    """From the complete trials' dev errors, reading the params of the sample only."""
+    """The estimate a run kept, while the study holds the trials it was made from; else made
+    from the complete trials' dev errors, reading the params of the sample only."""
+    _, kept = snapshot.kept_importance(round)
+    if kept is not None:
+        return Importance.of(kept)
     complete = snapshot.complete_errors(round)
     numbers, errors = [n for n, _ in complete], [e for _, e in complete]
 
     def params_at(picked: Sequence[int]) -> list[dict[str, Any]]:
         return [r.params for r in snapshot.trials(numbers[i] for i in picked)]
 
-    return importance_of(list(errors), params_at, distributions)
+    return importance_of(errors, params_at, distributions)
+
+
+def keep_importance(store: StudyStore, view: StudyView) -> None:
+    """Keeps the view's importance estimate in the study (a writer's store), for `show`; a
+    cache: a full disk or a read-only copy of the study only costs the next `show` the time."""
+    if view.importance is not None:
+        with suppress(StoreError):
+            keep(store, view.round, estimated_from(store, view.round), view.importance.to_dict())
 
 
 def _savings(

@@ -32,7 +32,7 @@ from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
 from hpsearch.study.halving_run import RungNews, is_scheduled, run_scheduled
 from hpsearch.study.model import pack_trial
-from hpsearch.study.overview import ShowOptions, StudyView, view_study
+from hpsearch.study.overview import ShowOptions, StudyView, keep_importance, view_study
 from hpsearch.study.snapshot import Snapshot, snapshot_of
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
 
@@ -166,9 +166,11 @@ def _ended(
     """The study as the run left it."""
     after = snapshot_of(store)
     after.records  # noqa: B018 (read now: the run's outcome outlives the store)
+    overview = view_study(after, show)
+    keep_importance(store, overview)  # so that `show` needs not estimate it again
     return StudyRun(
         after,
-        view_study(after, show),
+        overview,
         stopped is not None,
         ran,
         terminated=isinstance(stopped, Terminated),

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from hpsearch.config import StudyConfig
 from hpsearch.search.ranking import rank
 from hpsearch.search.space import SearchSpace
-from hpsearch.store import reads
+from hpsearch.store import importance_cache, reads
 from hpsearch.store.layout import kept_model
 from hpsearch.store.reads import Tally
 from hpsearch.store.sqlite import RoundRecord
@@ -74,6 +74,12 @@ class Snapshot:
     def complete_errors(self, round: int | None = None) -> list[tuple[int, float]]:
         """(number, dev error) of the complete trials with a finite dev error, by number."""
         return reads.complete_errors(self.store, round)
+
+    def kept_importance(self, round: int | None) -> tuple[str, dict[str, Any] | None]:
+        """What an importance estimate of `round` is made from now, and the one a run kept if it
+        was made from just that (see `store.importance_cache`)."""
+        source = importance_cache.estimated_from(self.store, round)
+        return source, importance_cache.cached(self.store, round, source)
 
     def trials(self, numbers: Iterable[int]) -> list[TrialRecord]:
         """The trials among `numbers`, by number."""

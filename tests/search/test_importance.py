@@ -3,7 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from hpsearch.search.importance import SAMPLE, Importance, importance, main_effects
+from hpsearch.search.importance import SAMPLE, Importance, importance
+from hpsearch.search.main_effects import main_effects
 from hpsearch.search.ranking import searched_distributions
 from hpsearch.search.space import SearchSpace
 from hpsearch.store.study_store import StudyStore

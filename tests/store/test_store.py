@@ -222,6 +222,7 @@ def test_a_store_of_version_3_reads_as_it_is_and_a_writer_brings_it_up_to_date(
     with sqlite3.connect(tmp_path / "demo" / "study.db") as conn:  # as version 3 left it
         conn.execute("ALTER TABLE rounds DROP COLUMN schedule")
         conn.execute("DROP INDEX trials_ranking")
+        conn.execute("DROP TABLE importance")
         conn.execute("PRAGMA user_version = 3")
         conn.execute("UPDATE study SET schema_version = 3")
     with StudyStore.open(tmp_path / "demo") as store:

@@ -88,3 +88,26 @@ def _finished(record) -> TrialResult:
         record.number, record.round, TrialState.COMPLETE,
         dev_error=0.5, train_error=0.25, dev_cost=1.0, train_cost=0.5, epochs=5,
     )  # fmt: skip
+
+
+def test_the_importance_a_run_kept_is_used_only_while_the_study_holds_its_trials(
+    tmp_path, monkeypatch
+) -> None:
+    import hpsearch.study.overview as overview
+    from hpsearch.study.snapshot import snapshot_of
+
+    folder = make_study(tmp_path, trials=30, others={29: TrialState.RUNNING})
+    estimated = view_study(read_snapshot(folder), ShowOptions()).importance
+    with StudyStore.open(folder, writer=True) as store:
+        overview.keep_importance(store, view_study(snapshot_of(store), ShowOptions()))
+    made: list[int] = []
+    real = overview.importance_of
+    monkeypatch.setattr(overview, "importance_of", lambda *a, **k: made.append(1) or real(*a, **k))
+    assert view_study(read_snapshot(folder), ShowOptions()).importance == estimated
+    assert made == [], "read from the study, not estimated again"
+    assert view_study(read_snapshot(folder), ShowOptions(round=0)).importance == estimated
+    assert made == [1], "kept for every round, not for round 0 alone"
+    with StudyStore.open(folder, writer=True) as store:
+        store.record(_finished(store.trial(29)))
+    after = view_study(read_snapshot(folder), ShowOptions()).importance
+    assert made == [1, 1] and after.trials == estimated.trials + 1, "never stale"
