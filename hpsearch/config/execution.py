@@ -76,13 +76,15 @@ class Execution:
     def of(cls, search: SearchSettings, **given: object) -> Execution:
         """The settings of `search`, with every override that is not None taking precedence."""
         chosen = {
-            "workers": search.workers,
+            "workers": search.workers,  # None: as many as the cores hold, below
             "backend": search.backend,
             "scheduler": search.scheduler,
             "trial_timeout": search.trial_timeout,
             "threads": search.threads,
         }
         chosen.update({k: v for k, v in given.items() if v is not None})
+        if chosen["workers"] is None:
+            chosen["workers"] = max(1, available_cores() // search.threads)
         return cls(**chosen)
 
     def __post_init__(self) -> None:

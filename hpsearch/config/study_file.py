@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from hpsearch.config.execution import available_cores, check_execution
+from hpsearch.config.execution import check_execution
 from hpsearch.config.hyperparameters import check_space
 from hpsearch.config.schedule import schedule_identity, schedule_problems
 from hpsearch.config.schema import hyperparameters_schema
@@ -54,9 +54,10 @@ class SearchSettings(BaseModel):
     seed: Annotated[StrictInt, Field(ge=0, lt=2**63)] = Field(
         0, description="decides every trial's parameters and training seed"
     )
-    workers: Annotated[StrictInt, Field(ge=1)] = Field(
-        default_factory=available_cores,
-        description="trials run at once; default: the cores available; 1 runs in-process",
+    workers: Annotated[StrictInt, Field(ge=1)] | None = Field(
+        None,
+        description="trials run at once; default: as many as the cores available hold at "
+        "`threads` each, counted where the trials run; 1 runs in-process",
     )
     backend: Literal["local", "dask"] = "local"
     scheduler: StrictStr | None = Field(
@@ -79,13 +80,6 @@ class SearchSettings(BaseModel):
         "workers × threads <= cores), but its results then depend on the count",
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _workers_share_the_cores(cls, raw: Any) -> Any:
-        """Without `workers`, as many as the cores hold at `threads` each."""
-        if isinstance(raw, dict) and "workers" not in raw and isinstance(raw.get("threads"), int):
-            return {**raw, "workers": max(1, available_cores() // max(raw["threads"], 1))}
-        return raw
     schedule: Literal["plain", "halving", "hyperband"] = Field(
         "plain",
         description="plain: every trial trains all its epochs; halving: successive halving; "

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hpsearch.config import SearchSettings, StudyConfig, load_config, parse_config
+from hpsearch.config.execution import Execution, available_cores
 from hpsearch.data import DataSpec
 from hpsearch.errors import ConfigError
 from hpsearch.nn.hyperparams import HyperParams
@@ -136,10 +137,10 @@ def test_load_config_remembers_its_file(here) -> None:
     assert parse_config(VALID, "q.yaml").path is None
 
 
-def test_workers_default_to_the_available_cores() -> None:
+def test_workers_default_to_the_available_cores_counted_where_trials_run() -> None:
     config = parse_config("hyperparameters:\n", "q.yaml")
-    assert config.search.workers >= 1
-    assert config.data == DataSpec()
+    assert config.search.workers is None and config.data == DataSpec()
+    assert Execution.of(config.search).workers == available_cores()
 
 
 def test_a_scheduler_needs_the_dask_backend() -> None:

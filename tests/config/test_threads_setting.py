@@ -23,7 +23,7 @@ def test_one_thread_by_default_and_not_in_the_identity_of_older_studies() -> Non
 def test_more_threads_are_part_of_the_identity_and_share_out_the_cores() -> None:
     settled = config("{trials: 2, threads: 2}")
     assert settled.study_identity()["threads"] == 2
-    assert settled.search.workers == max(1, available_cores() // 2)
+    assert Execution.of(settled.search).workers == max(1, available_cores() // 2)
     assert Execution.of(settled.search, workers=1).threads == 2
 
 
