@@ -128,6 +128,22 @@ def test_reading_commands_load_no_executor_network_or_numpy(tmp_path: Path, comm
     assert [m for m in loaded if _matches(m, network)] == []
 
 
+def test_check_loads_neither_the_store_nor_what_runs_trials() -> None:
+    loaded = _loaded(
+        "from typer.testing import CliRunner; from hpsearch.cli.app import app; "
+        "result = CliRunner().invoke(app, ['check', 'configs/quickstart.yaml']); "
+        "assert result.exit_code == 0, result.output"
+    )
+    heavy = (
+        "joblib",
+        "sklearn",
+        "hpsearch.store.study_store",
+        "hpsearch.execution",
+        "hpsearch.nn.network",
+    )
+    assert [m for m in loaded if _matches(m, heavy)] == []
+
+
 def test_help_loads_neither_numpy_nor_the_libraries_of_a_command() -> None:
     loaded = _loaded(
         "from typer.testing import CliRunner; from hpsearch.cli.app import app; "

@@ -19,7 +19,6 @@ from hpsearch.cli.show_table import ASSUMED, READINGS, render_view
 from hpsearch.search.ranking import diagnose
 from hpsearch.search.zoom import MIN_WIDTH
 from hpsearch.store.layout import default_runs, quoted
-from hpsearch.study.best import reuse_yaml
 
 if TYPE_CHECKING:  # only named: importing `study.run` would load the executors for `check`
     from hpsearch.config import StudyConfig
@@ -200,6 +199,8 @@ def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None
     console.print(f"model: {saved}", markup=False)
     if output is None:
         console.print()
+        from hpsearch.study.best import reuse_yaml  # here: `check` needs no store
+
         console.print(reuse_yaml(chosen).rstrip(), markup=False, highlight=False)
     else:
         console.print(
