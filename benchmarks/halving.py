@@ -19,13 +19,13 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from halving_optuna import OPTUNA_VARIANTS, optuna_search, optuna_twice
+from halving_outcome import Outcome
 from search_figures import paired, verdict
 
 from hpsearch.config import parse_config
@@ -54,23 +54,6 @@ hyperparameters:
 %(space)s  epochs: %(epochs)d
 search: {trials: %(trials)d, seed: %(seed)d, schedule: %(schedule)s, workers: %(workers)d}
 """
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One search of one seed: its best dev error, the test error of its pick, and its trace
-    of (epochs so far, best full-budget dev error so far)."""
-
-    best_dev: float
-    pick_test: float
-    epochs: int
-    wall_s: float
-    trace: list[tuple[int, float]]
-    table: list[tuple] | None = None
-    utilisation: float | None = None  # busy time / (workers × wall time)
-
-    def epochs_to(self, target: float) -> int | None:
-        return next((e for e, best in self.trace if best <= target), None)
 
 
 def hpsearch_search(

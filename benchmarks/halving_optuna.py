@@ -8,9 +8,11 @@ trained reach the budget. Trials train with their number as seed."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import optuna
+from halving_outcome import Outcome
 
 from hpsearch.config import parse_config
 from hpsearch.data import load_dataset
@@ -89,11 +91,7 @@ def _objective(data, epochs: int, budget: _Budget, best: dict):
 
 
 def optuna_search(name: str, seed: int, label: str, budget_epochs: int, dataset: tuple[str, int]):
-    """One Optuna search at `budget_epochs`, on one worker; an `Outcome` of `halving.py`."""
-    import time
-
-    from halving import Outcome
-
+    """One Optuna search at `budget_epochs`, on one worker."""
     data, epochs = _data(dataset), dataset[1]
     budget, best = _Budget(budget_epochs), {}
     study = _study(label, seed, epochs)

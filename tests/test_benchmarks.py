@@ -43,15 +43,7 @@ def test_paired_counts_better_same_worse():
 @pytest.mark.slow
 def test_quick_run_writes_every_table(tmp_path):
     output = tmp_path / "summary.md"
-    script = ROOT / "benchmarks" / "search_efficiency.py"
-    run = subprocess.run(
-        [sys.executable, str(script), "--quick", "--output", str(output)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
+    run = quick_run("search_efficiency.py", 120, "--output", str(output))
     text = output.read_text()
     assert run.stdout == text
     assert "`python benchmarks/search_efficiency.py --quick`: 320 distinct trials trained" in text
@@ -72,10 +64,10 @@ def test_quick_run_writes_every_table(tmp_path):
         assert all(re.fullmatch(VERDICT, cell) for cell in row.groups()), row.group(0)
 
 
-def quick_run(script: str, timeout: int) -> subprocess.CompletedProcess:
-    """`python benchmarks/SCRIPT --quick`, which must succeed."""
+def quick_run(script: str, timeout: int, *more: str) -> subprocess.CompletedProcess:
+    """`python benchmarks/SCRIPT --quick MORE...`, which must succeed."""
     run = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / script), "--quick"],
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick", *more],
         cwd=ROOT, capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
@@ -115,15 +107,7 @@ def test_the_predict_benchmark_reports_speed_and_memory_of_both_passes():
 @pytest.mark.slow
 def test_quick_halving_benchmark_compares_every_search_and_checks_reproducibility(tmp_path):
     output = tmp_path / "halving.md"
-    script = ROOT / "benchmarks" / "halving.py"
-    run = subprocess.run(
-        [sys.executable, str(script), "--quick", "--output", str(output)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
+    run = quick_run("halving.py", 300, "--output", str(output))
     text = output.read_text()
     assert run.stdout == text
     for search in ("hyperband", "halving", "plain", "hyperband+random"):
@@ -142,12 +126,7 @@ def test_quick_halving_benchmark_compares_every_search_and_checks_reproducibilit
 
 
 def test_quick_continuation_overhead_runs(tmp_path):
-    script = ROOT / "benchmarks" / "continuation_overhead.py"
-    run = subprocess.run(
-        [sys.executable, str(script), "--quick"], cwd=ROOT, capture_output=True, text=True,
-        timeout=120,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    run = quick_run("continuation_overhead.py", 120)
     assert re.fullmatch(
         r"digits, 9 epochs, rungs \[1, 3, 9\], best of 1: straight \d+\.\d{3}s, rung by rung "
         r"\d+\.\d{3}s, overhead [+-]\d+\.\d%\n",
