@@ -9,20 +9,17 @@ import json
 import sqlite3
 from typing import Any
 
-from hpsearch.store.reads import where_clause
+from hpsearch.store.reads import finite_complete
 from hpsearch.store.study_store import StudyStore
-from hpsearch.trial import TrialState
 
 ALL_ROUNDS = -1  # the row of the estimate over every round
 
 
 def estimated_from(store: StudyStore, round: int | None) -> str:
     """What an estimate of `round` (every round when None) is made from, in a few numbers."""
-    where, args = where_clause(round, [TrialState.COMPLETE])
+    where, args = finite_complete(round)
     row = store._conn.execute(
-        f"SELECT COUNT(*), TOTAL(number), TOTAL(dev_error), MAX(number) FROM trials{where} "
-        "AND dev_error IS NOT NULL AND abs(dev_error) != 9e999",
-        args,
+        f"SELECT COUNT(*), TOTAL(number), TOTAL(dev_error), MAX(number) FROM trials{where}", args
     ).fetchone()
     return json.dumps(list(row))
 

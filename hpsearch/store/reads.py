@@ -41,8 +41,8 @@ def ranked(
     order, 100,000 rows take three times as long."""
     if limit is not None:
         return list(ranked_stream(store, limit, round=round, states=states))
-    where, args = where_clause(round, states)
-    places = store._conn.execute(_places_sql(round, states), args).fetchall()
+    where, args = _where(round, states)
+    places = store._conn.execute(*_places(round, states)).fetchall()
     rows, columns = _rows(store, f"SELECT * FROM trials{where}", args)
     records = {record.number: record for record in trial_records(rows, columns)}
     return [(place, records[number]) for number, place in places]
@@ -58,7 +58,7 @@ def ranked_stream(
 ) -> Iterator[tuple[int, TrialRecord]]:
     """`ranked`, read a page at a time, so that the first rows come before the 100,000th is
     read: the places from the ranking index, each joined to its row as the cursor reaches it."""
-    places, args = _places_sql(round, states), where_clause(round, states)[1]
+    places, args = _places(round, states)
     if limit is not None:
         places, args = f"{places} LIMIT ?", [*args, limit]
     # CROSS JOIN keeps SQLite's loops in this order: the places as they come, each row by number.
@@ -90,11 +90,8 @@ def tallies(store: StudyStore, budget: int) -> list[Tally]:
 
 def complete_errors(store: StudyStore, round: int | None = None) -> list[tuple[int, float]]:
     """(number, dev error) of every complete trial with a finite dev error, by number."""
-    where, args = where_clause(round, [TrialState.COMPLETE])
-    sql = (
-        f"SELECT number, dev_error FROM trials{where} AND dev_error IS NOT NULL "
-        "AND abs(dev_error) != 9e999 ORDER BY number"
-    )
+    where, args = finite_complete(round)
+    sql = f"SELECT number, dev_error FROM trials{where} ORDER BY number"
     return [tuple(row) for row in store._conn.execute(sql, args).fetchall()]
 
 
@@ -105,15 +102,25 @@ def numbered(store: StudyStore, numbers: Iterable[int]) -> list[TrialRecord]:
     return trial_records(rows, columns)
 
 
-def _places_sql(round: int | None, states: Collection[TrialState] | None) -> str:
-    """(number, place) of the trials of `round` in `states`, best first: the ranking index only."""
-    return (
+def _places(round: int | None, states: Collection[TrialState] | None) -> tuple[str, list]:
+    """The query of (number, place) of the trials of `round` in `states`, best first, and its
+    arguments: from the ranking index alone."""
+    where, args = _where(round, states)
+    sql = (
         f"SELECT number, place FROM (SELECT number, round, state, ROW_NUMBER() OVER (ORDER BY "
-        f"{RANK_ORDER_SQL}) AS place FROM trials){where_clause(round, states)[0]} ORDER BY place"
+        f"{RANK_ORDER_SQL}) AS place FROM trials){where} ORDER BY place"
     )
+    return sql, args
 
 
-def where_clause(round: int | None, states: Collection[TrialState] | None) -> tuple[str, list]:
+def finite_complete(round: int | None) -> tuple[str, list]:
+    """` WHERE ...` and its arguments for the complete trials of `round` with a finite dev
+    error: those an importance estimate is made from."""
+    where, args = _where(round, [TrialState.COMPLETE])
+    return f"{where} AND dev_error IS NOT NULL AND abs(dev_error) != 9e999", args
+
+
+def _where(round: int | None, states: Collection[TrialState] | None) -> tuple[str, list]:
     """` WHERE ...` and its arguments for the trials of `round` in `states` (None: any)."""
     clauses, args = [], []
     if round is not None:

@@ -46,23 +46,18 @@ class RungNews:
 
 @dataclass(frozen=True)
 class Plan:
-    """A study's brackets, every round's, with each trial's spec, and each round's ladder: the
-    rungs and η of the schedule it runs under."""
+    """A study's brackets, every round's, with each trial's spec; for each bracket, its round and
+    its ladder: the rungs and η of the schedule its round runs under."""
 
     brackets: list[Bracket]
-    ladders: dict[int, tuple[list[int], int]]
+    rounds: list[int]
+    ladders: list[tuple[list[int], int]]
     specs: dict[int, TrialSpec]
-
-    def round_of(self, bracket: Bracket) -> int:
-        return self.specs[bracket.numbers[0]].round if bracket.numbers else -1
-
-    def ladder(self, bracket: Bracket) -> tuple[list[int], int]:
-        return self.ladders.get(self.round_of(bracket), ([max(bracket.rungs)], 2))
 
     @property
     def per_round(self) -> Counter[int]:
         """How many brackets each round has."""
-        return Counter(self.round_of(b) for b in self.brackets)
+        return Counter(self.rounds)
 
 
 def plan_of(snapshot: Snapshot) -> Plan:
@@ -70,7 +65,7 @@ def plan_of(snapshot: Snapshot) -> Plan:
     anew): the study file's, or the round's own."""
     config = snapshot.config
     epochs = full_budget(config) or 1
-    brackets, ladders, specs = [], {}, {}
+    plan = Plan([], [], [], {})
     for round in snapshot.rounds:
         search = round_search(config.search, round.schedule)
         numbers = round.trial_numbers
@@ -78,14 +73,17 @@ def plan_of(snapshot: Snapshot) -> Plan:
         for spec in plan_trials(
             space, round.method, seed=config.search.seed, round=round.number, numbers=numbers
         ):
-            specs[spec.number] = spec
+            plan.specs[spec.number] = spec
         rungs = rung_epochs(min(search.min_epochs, epochs), search.eta, epochs)
-        ladders[round.number] = ([epochs] if search.schedule == "plain" else rungs, search.eta)
-        brackets += plan_brackets(
+        ladder = ([epochs] if search.schedule == "plain" else rungs, search.eta)
+        brackets = plan_brackets(
             numbers, schedule=search.schedule, min_epochs=search.min_epochs, eta=search.eta,
             epochs=epochs, brackets=search.brackets,
         )  # fmt: skip
-    return Plan(brackets, ladders, specs)
+        plan.brackets.extend(brackets)
+        plan.rounds.extend([round.number] * len(brackets))
+        plan.ladders.extend([ladder] * len(brackets))
+    return plan
 
 
 def is_scheduled(config: StudyConfig, rounds: list[RoundRecord]) -> bool:
@@ -134,9 +132,8 @@ class ScheduledRun:
                 executor.add(more)
 
     def _step(self, plan: Plan, index: int) -> Step:
-        bracket = plan.brackets[index]
-        rungs, eta = plan.ladder(bracket)
-        step = bracket_step(bracket, rungs, self.results, eta)
+        rungs, eta = plan.ladders[index]
+        step = bracket_step(plan.brackets[index], rungs, self.results, eta)
         for number, (epochs, reason) in sorted(step.stops.items()):
             if number not in self.stopped:
                 self.stopped.add(number)
@@ -152,9 +149,9 @@ class ScheduledRun:
         self.left[index] = len(todo)
         self.queued |= {spec.number: spec for spec in todo}
         self.observer.planned(list(self.queued.values()), self.store.trials())
-        rungs, _ = plan.ladder(bracket)
+        rungs, _ = plan.ladders[index]
         if (tell := getattr(self.observer, "rung", None)) is not None and len(rungs) > 1:
-            brackets = plan.per_round[plan.round_of(bracket)]
+            brackets = plan.per_round[plan.rounds[index]]
             tell(RungNews(rungs.index(step.epochs) + 1, len(rungs), bracket.index + 1, brackets,
                           step.entered, len(step.todo), step.going_on))  # fmt: skip
         return todo

@@ -180,7 +180,7 @@ def _importance(
 ) -> Importance:
     """The estimate a run kept, while the study holds the trials it was made from; else made
     from the complete trials' dev errors, reading the params of the sample only."""
-    _, kept = snapshot.kept_importance(round)
+    kept = snapshot.kept_importance(round)
     if kept is not None:
         return Importance.of(kept)
     complete = snapshot.complete_errors(round)

@@ -75,11 +75,11 @@ class Snapshot:
         """(number, dev error) of the complete trials with a finite dev error, by number."""
         return reads.complete_errors(self.store, round)
 
-    def kept_importance(self, round: int | None) -> tuple[str, dict[str, Any] | None]:
-        """What an importance estimate of `round` is made from now, and the one a run kept if it
-        was made from just that (see `store.importance_cache`)."""
+    def kept_importance(self, round: int | None) -> dict[str, Any] | None:
+        """The importance estimate of `round` a run kept, if it was made from the trials the
+        study holds now (see `store.importance_cache`)."""
         source = importance_cache.estimated_from(self.store, round)
-        return source, importance_cache.cached(self.store, round, source)
+        return importance_cache.cached(self.store, round, source)
 
     def trials(self, numbers: Iterable[int]) -> list[TrialRecord]:
         """The trials among `numbers`, by number."""
