@@ -89,8 +89,9 @@ def print_trials(console: Console, view: StudyView) -> None:
         max(_longest_line(text) for text in (column.header, *(row[i] for row in cells)))
         for i, column in enumerate(columns)
     ]
+    widest = _widest(view)
     widths = [
-        max(width, _widest(view).get(column.header, 0))
+        max(width, widest.get(column.header, 0))
         for width, column in zip(widths, columns, strict=True)
     ]
     item_widths = [len(column[0]) for column in _items(head)]

@@ -79,8 +79,12 @@ def _unused(search: SearchSettings) -> list[Problem]:
     ]
 
 
+def _fewest(search: SearchSettings, epochs: int) -> int:
+    return fewest_trials(search.schedule, search.min_epochs, search.eta, epochs, search.brackets)
+
+
 def _too_few(search: SearchSettings, epochs: int) -> list[Problem]:
-    need = fewest_trials(search.schedule, search.min_epochs, search.eta, epochs, search.brackets)
+    need = _fewest(search, epochs)
     if search.trials >= need:
         return []
     return [
@@ -135,8 +139,7 @@ def check_round_schedule(config: StudyConfig, search: SearchSettings, trials: in
                 option="schedule",
             )
     if problems:
-        epochs, brackets = full_budget(config) or 1, search.brackets
-        need = fewest_trials(search.schedule, search.min_epochs, search.eta, epochs, brackets)
+        need = _fewest(search, full_budget(config) or 1)
         raise ConfigError(
             f"trials must be at least {need} under schedule {search.schedule} with "
             f"eta={search.eta}, so that the best 1/{search.eta} of every first rung is one trial "
