@@ -36,13 +36,10 @@ class Importance:
     note: str = ""
     sample: int | None = None  # the trials the shares were estimated on, when fewer than all
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"shares": self.shares, "trials": self.trials, "note": self.note,
-                "sample": self.sample}  # fmt: skip
-
     @classmethod
     def of(cls, data: dict[str, Any]) -> Importance:
-        """The estimate `to_dict` gave, read back (from JSON: its pairs come as lists)."""
+        """The estimate `dataclasses.asdict` gave, read back (from JSON: its pairs come as
+        lists)."""
         shares = tuple((name, share) for name, share in data["shares"])
         return cls(shares, data["trials"], data["note"], data["sample"])
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
@@ -197,7 +197,7 @@ def keep_importance(store: StudyStore, view: StudyView) -> None:
     cache: a full disk or a read-only copy of the study only costs the next `show` the time."""
     if view.importance is not None:
         with suppress(StoreError):
-            keep(store, view.round, estimated_from(store, view.round), view.importance.to_dict())
+            keep(store, view.round, estimated_from(store, view.round), asdict(view.importance))
 
 
 def _savings(
