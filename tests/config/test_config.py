@@ -48,14 +48,14 @@ def test_the_valid_example_loads_as_written() -> None:
 
 def test_every_problem_of_a_file_is_reported_at_once_in_file_order() -> None:
     text = VALID.replace("workers: 2", "workers: 0").replace("dataset: digits", "datset: x")
-    text = text.replace("epochs: 20", "epochs: -1") + "target_error: 1\n"
+    text = text.replace("epochs: 20", "epochs: -1") + "target_error: -1\n"
     with pytest.raises(ConfigError) as caught:
         parse_config(text, "q.yaml")
     assert str(caught.value).splitlines() == [
         "q.yaml, line 3: data.datset: unknown key; did you mean 'dataset'?",
         "q.yaml, line 9: hyperparameters.epochs: must be at least 1, but got -1",
         "q.yaml, line 14: search.workers: must be at least 1, but got 0",
-        "q.yaml, line 15: target_error: must be less than 1, but got 1",
+        "q.yaml, line 15: target_error: must be at least 0, but got -1",
     ]
 
 
