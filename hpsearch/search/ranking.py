@@ -1,5 +1,8 @@
-"""Reading a study's trials: the ranking by dev error, the course's bias/variance reading, sorting,
-and a summary of each learning curve. Pure functions of stored records."""
+"""Reading a study's trials: the ranking by the dev metric, the course's bias/variance reading,
+sorting, and a summary of each learning curve. Pure functions of stored records.
+
+A record's `dev_error` and `train_error` hold the study's metric (`hpsearch.tasks`): the error
+rate unless the study names another. Every metric is lower-is-better, so one ranking serves all."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any, Literal
 
 from hpsearch.errors import ConfigError
 from hpsearch.search.space import Distribution, SearchSpace
+from hpsearch.tasks import METRICS
 from hpsearch.trial import TrialRecord, TrialState, is_finite
 
 # Completed trials first; then those that stopped early with an error still worth showing;
@@ -32,6 +36,8 @@ _STATE_ORDER = {
 # A gap between errors is "high" above max(GAP_FLOOR, GAP_SHARE · dev error): one point of
 # error is within the noise of a dev set of a few hundred examples, and on a hard problem (40%
 # error) a gap must also be a fair share of the error to be worth acting on. docs/results.md.
+# A regression's metric is in the target's units, where no floor fits every target: there the
+# gap must be GAP_SHARE of the dev value alone.
 GAP_FLOOR = 0.01
 GAP_SHARE = 0.2
 
@@ -41,9 +47,9 @@ SORT_COLUMNS = ("dev_error", "train_error", "duration", "trial")
 
 
 def rank_key(record: TrialRecord) -> tuple:
-    """Dev error, then dev cost, then duration; a missing or NaN error is never best. Trials a
-    halving schedule stopped rank by the rung they reached first: a dev error after 9 epochs
-    does not compare with one after 1."""
+    """The dev metric, then dev cost, then duration; a missing or NaN value is never best.
+    Trials a halving schedule stopped rank by the rung they reached first: a dev metric after 9
+    epochs does not compare with one after 1."""
     dev, cost = record.dev_error, record.dev_cost  # inlined: ranking 100,000 trials calls it
     return (
         _STATE_ORDER[record.state],
@@ -81,14 +87,24 @@ def rank(records: Iterable[TrialRecord]) -> list[TrialRecord]:
     return sorted(records, key=rank_key)
 
 
+def gap_floor(metric: str) -> float:
+    """The smallest gap that counts for `metric`: GAP_FLOOR for a classification's, none for
+    a regression's (in the target's units)."""
+    return GAP_FLOOR if METRICS[metric].task == "classification" else 0.0
+
+
 def diagnose(
-    train_error: float | None, dev_error: float | None, target_error: float | None = None
+    train_error: float | None,
+    dev_error: float | None,
+    target_error: float | None = None,
+    metric: str = "error",
 ) -> Diagnosis | None:
-    """The course's reading: train error well above the optimal error (`target_error`, else 0)
-    is high bias; dev error well above train error is high variance; None without both errors."""
+    """The course's reading, of `metric` (train and dev in the same units): train well above
+    the optimal value (`target_error`, else 0) is high bias; dev well above train is high
+    variance; None without both values."""
     if not (is_finite(train_error) and is_finite(dev_error)):
         return None
-    threshold = max(GAP_FLOOR, GAP_SHARE * dev_error)
+    threshold = max(gap_floor(metric), GAP_SHARE * dev_error)
     bias = train_error - (target_error or 0.0) > threshold
     variance = dev_error - train_error > threshold
     if bias and variance:
