@@ -54,7 +54,7 @@ def test_predict_on_the_test_split_gives_the_error_best_test_reports(place) -> N
     assert lines[0] == "prediction" and len(lines) == 61 and set(lines[1:]) <= set(ANIMALS)
     number = chosen_weights(place, "animals").stem.removeprefix("trial-")
     read = logged_reads(runs / "animals")[-1]
-    assert predict_file("animals", str(test), runs_dir=runs).error_rate == read.test_error
+    assert predict_file("animals", str(test), runs_dir=runs).score == read.test_error
     assert done.stderr.splitlines() == [
         f"predicted 60 rows with trial {number} of study animals",
         f"error on these rows (their 'kind' column): {reported} "
