@@ -18,13 +18,15 @@ MetricName = Literal["error", "balanced_error", "log_loss", "rmse", "mae"]
 
 @dataclass(frozen=True)
 class Metric:
-    """One metric: `label` is how messages and tables name it ("dev RMSE"); `fraction` says it
-    lies in [0, 1] (a share of rows), so that a target error for it must too."""
+    """One metric: `label` is how messages and tables name it ("dev RMSE"), `unit` how a plot's
+    axis says what it counts; `fraction` says it lies in [0, 1] (a share of rows), so that a
+    target error for it must too."""
 
     name: MetricName
     task: Task
     label: str
     meaning: str
+    unit: str
     fraction: bool = False
 
     def cell(self, value: float | None) -> str:
@@ -49,13 +51,21 @@ def significant(value: float, digits: int = 4) -> str:
 METRICS: dict[str, Metric] = {
     metric.name: metric
     for metric in (
-        Metric("error", "classification", "error", "the share of rows misclassified", True),
+        Metric(
+            "error",
+            "classification",
+            "error",
+            "the share of rows misclassified",
+            "fraction misclassified",
+            True,
+        ),
         Metric(
             "balanced_error",
             "classification",
             "balanced error",
-            "1 − the mean over the classes of the share of each class's rows predicted right "
-            "(predicting the majority class for every row scores 1 − 1/classes)",
+            "1 − the mean over the classes of the share of each class's rows predicted right; "
+            "answering the commonest class for every row scores 1 − 1/classes",
+            "mean fraction misclassified per class",
             True,
         ),
         Metric(
@@ -64,9 +74,22 @@ METRICS: dict[str, Metric] = {
             "log loss",
             "the mean of −log(the probability given to the right class), as scikit-learn's "
             "log_loss",
+            "nats per row",
         ),
-        Metric("rmse", "regression", "RMSE", "√(the mean squared error), in the target's units"),
-        Metric("mae", "regression", "MAE", "the mean absolute error, in the target's units"),
+        Metric(
+            "rmse",
+            "regression",
+            "RMSE",
+            "√(the mean squared error), in the target's units",
+            "the target's units",
+        ),
+        Metric(
+            "mae",
+            "regression",
+            "MAE",
+            "the mean absolute error, in the target's units",
+            "the target's units",
+        ),
     )
 }
 DEFAULT_METRICS: dict[str, MetricName] = {"classification": "error", "regression": "rmse"}

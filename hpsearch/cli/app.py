@@ -215,7 +215,7 @@ def run(
     quiet: Quiet = False,
     top: Annotated[int, typer.Option(min=1, metavar="N", help="Rows of the final table.")] = 10,
 ) -> None:
-    """Run a study: sample, train in parallel, store, rank by dev error.
+    """Run a study: sample, train in parallel, store, rank by the dev metric.
 
     Run it again to resume: finished trials are kept, the others run again."""
     from hpsearch.cli.progress import progress_for
@@ -354,7 +354,7 @@ def best(
 ) -> None:
     """The chosen trial: its curves and its configuration as a study file.
 
-    The configuration fixes every hyperparameter; with --test, the trial's error on the test
+    The configuration fixes every hyperparameter; with --test, the trial's metric on the test
     split, the one command that reads it."""
     from hpsearch.cli.report import render_chosen, render_test_read
     from hpsearch.study.best import choose, evaluate_on_test, write_reuse_yaml
@@ -368,7 +368,7 @@ def best(
     render_chosen(stdout, chosen, output)
     if test:
         read = evaluate_on_test(snapshot.folder, chosen)
-        render_test_read(stdout, read, [*snapshot.test_reads, read])
+        render_test_read(stdout, read, [*snapshot.test_reads, read], chosen.config.ranked_by)
 
 
 @app.command()
@@ -464,7 +464,7 @@ def zoom(
 
 @app.command()
 def studies(runs_dir: RunsDir = Path(DEFAULT_RUNS)) -> None:
-    """List the studies in the runs folder: rounds, trials done of planned, best dev error,
+    """List the studies in the runs folder: rounds, trials done of planned, best dev metric,
     state (running, interrupted, complete) and last change."""
     from hpsearch.cli.studies_table import render_studies
     from hpsearch.study.listing import list_studies
@@ -535,7 +535,8 @@ def train(
         ),
     ] = None,
 ) -> None:
-    """Train one network with fixed hyperparameters and print train and dev error per epoch."""
+    """Train one network with fixed hyperparameters and print its train and dev metric per
+    epoch."""
     from hpsearch.cli.cells import epoch_line
     from hpsearch.cli.report import render_training
     from hpsearch.study.train import fixed_hyperparameters, study_for, train_one
@@ -549,7 +550,7 @@ def train(
         config,
         hyperparameters,
         seed,
-        lambda epoch, row: stdout.print(epoch_line(epoch, row)),
+        lambda epoch, row: stdout.print(epoch_line(epoch, row, config.ranked_by)),
         save,
     )
     render_training(stdout, training)

@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from hpsearch.search.space import Distribution
+from hpsearch.tasks import Metric, metric_of
 
 MISSING = "–"
 
@@ -54,8 +55,13 @@ def duration_cell(seconds: float) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}m"
 
 
-def epoch_line(epoch: int, row: dict[str, float]) -> str:
-    """One epoch of a learning curve, as `hpsearch train` and the panda mode print it."""
+def epoch_line(epoch: int, row: dict[str, float], metric: Metric | None = None) -> str:
+    """One epoch of a learning curve, as `hpsearch train` and the panda mode print it: the
+    costs, and the `*_error` values as the metric they hold ("dev RMSE 53.72")."""
+    metric = metric or metric_of(None)
     return f"epoch {epoch:>3}: " + ", ".join(
-        f"{k.replace('_', ' ')} {v:.4f}" for k, v in row.items()
+        f"{k.split('_')[0]} {metric.label} {metric.cell(v)}"
+        if k.endswith("_error")
+        else f"{k.replace('_', ' ')} {v:.4f}"
+        for k, v in row.items()
     )

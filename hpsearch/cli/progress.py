@@ -23,6 +23,7 @@ from rich.text import Text
 from hpsearch.cli.cells import epoch_line
 from hpsearch.study.halving_run import RungNews
 from hpsearch.study.run import Observer
+from hpsearch.tasks import Metric, metric_of
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -43,6 +44,12 @@ class _Tally(Observer, AbstractContextManager):
         self.running: set[int] = set()
         self.best: float = math.inf
         self.resumes = False
+        self.metric = metric_of(None)
+
+    def scored_by(self, metric: Metric, balance: str | None) -> None:
+        self.metric = metric
+        if balance is not None:
+            self.say(balance)
 
     def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
         finished = [r for r in records if r.state.is_finished]
@@ -78,8 +85,11 @@ class _Tally(Observer, AbstractContextManager):
         """A line between the trials' lines (none when quiet)."""
 
     def summary(self) -> str:
-        best = "–" if math.isinf(self.best) else f"{self.best:.4f}"
-        return f"running {len(self.running)} · failed {self.failed} · best dev error {best}"
+        best = "–" if math.isinf(self.best) else self.metric.cell(self.best)
+        return (
+            f"running {len(self.running)} · failed {self.failed} · best dev {self.metric.label} "
+            f"{best}"
+        )
 
     def __exit__(self, *exc_info: object) -> None:
         return None
@@ -103,11 +113,11 @@ class LineProgress(_Tally):
 
     def finished(self, record: TrialRecord) -> None:
         super().finished(record)
-        line = f"[{self.done}/{self.total}] {trial_line(record)}"
+        line = f"[{self.done}/{self.total}] {trial_line(record, self.metric)}"
         self.console.print(line, markup=False, highlight=False)
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
-        line = f"  trial {number} {epoch_line(epoch, row)}"
+        line = f"  trial {number} {epoch_line(epoch, row, self.metric)}"
         self.console.print(line, markup=False, highlight=False)
 
     def say(self, line: str) -> None:
@@ -115,7 +125,7 @@ class LineProgress(_Tally):
 
 
 class BarProgress(_Tally):
-    """A live bar: trials done of total, running, failed, best dev error, elapsed and ETA; under
+    """A live bar: trials done of total, running, failed, best dev metric, elapsed and ETA; under
     it, in panda mode, the learning curve of the trial in training."""
 
     def __init__(self, console: Console) -> None:
@@ -157,7 +167,7 @@ class BarProgress(_Tally):
 
     def finished(self, record: TrialRecord) -> None:
         super().finished(record)
-        self.live.console.print(trial_line(record), markup=False, highlight=False)
+        self.live.console.print(trial_line(record, self.metric), markup=False, highlight=False)
         self.training.plain = ""
         self._update()
 
@@ -166,9 +176,8 @@ class BarProgress(_Tally):
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
         self.curve.append(row.get("dev_error", math.nan))
-        self.training.plain = (
-            f"trial {number} dev error {sparkline(self.curve)}\n{epoch_line(epoch, row)}"
-        )
+        label, line = f"dev {self.metric.label}", epoch_line(epoch, row, self.metric)
+        self.training.plain = f"trial {number} {label} {sparkline(self.curve)}\n{line}"
 
     def _update(self) -> None:
         self.bar.update(self.task, completed=self.done, summary=self.summary())
@@ -183,11 +192,15 @@ def rung_line(news: RungNews) -> str:
     return f"{bracket}rung {news.rung} of {news.of}: {trials}{left}, {fate}"
 
 
-def trial_line(record: TrialRecord) -> str:
-    """One line about a finished trial."""
+def trial_line(record: TrialRecord, metric: Metric | None = None) -> str:
+    """One line about a finished trial, its values of the study's metric."""
     head = f"trial {record.number} {record.state.replace('_', ' ')}"
     if record.dev_error is not None:
-        head += f": dev error {record.dev_error:.4f}, train error {record.train_error:.4f}"
+        metric = metric or metric_of(None)
+        head += (
+            f": dev {metric.label} {metric.cell(record.dev_error)}, train {metric.label} "
+            f"{metric.cell(record.train_error)}"
+        )
     epochs = f"{record.epochs} epoch{'' if record.epochs == 1 else 's'}"
     tail = f" ({epochs}, {record.duration_s:.1f} s)"
     reason = f" — {record.message}" if record.message else ""

@@ -14,11 +14,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from hpsearch.cli.cells import error_cell, param_cell
-from hpsearch.cli.show_table import ASSUMED, READINGS, render_view
+from hpsearch.cli.cells import param_cell
+from hpsearch.cli.show_table import assumed, reading, render_view
 from hpsearch.search.ranking import diagnose
 from hpsearch.search.zoom import MIN_WIDTH
 from hpsearch.store.layout import default_runs, quoted
+from hpsearch.tasks import Metric, significant
 
 if TYPE_CHECKING:  # only named: importing `study.run` would load the executors for `check`
     from hpsearch.config import StudyConfig
@@ -54,9 +55,9 @@ def render_check(console: Console, checked: Checked) -> None:
     console.print(f"[green]✓[/] {source} is valid: study [bold]{config.name}[/]")
     settings = config.model_dump(mode="json", exclude={"hyperparameters"}, exclude_none=True)
     console.print(yaml.safe_dump(settings, sort_keys=False).rstrip(), markup=False)
-    console.print(
-        f"data: {dataset.describe()}; classes: {', '.join(dataset.classes)}", markup=False
-    )
+    console.print(f"data: {dataset.describe()}; {_target(checked)}", markup=False)
+    if checked.balance is not None:
+        console.print(checked.balance, markup=False)
     if config.hyperparameters.root:
         console.print(space_table(config))
     else:
@@ -64,6 +65,22 @@ def render_check(console: Console, checked: Checked) -> None:
     if trials:
         console.print(preview_table(config, trials))
     console.print(f"engine: {ENGINES[checked.engine]}", markup=False)
+
+
+def _target(checked: Checked) -> str:
+    """The classes, or a regression's target in its units; and the metric when not the
+    default error rate."""
+    dataset, metric = checked.dataset, checked.config.ranked_by
+    if dataset.task == "regression":
+        said = (
+            f"target: {dataset.target}, mean {significant(dataset.target_mean)}, standard "
+            f"deviation {significant(dataset.target_std)} on the train split"
+        )
+    else:
+        said = f"classes: {', '.join(dataset.classes)}"
+    if metric.name != "error":
+        said += f"; ranked by dev {metric.label} ({metric.meaning})"
+    return said
 
 
 def space_table(config: StudyConfig) -> Table:
@@ -106,7 +123,7 @@ def datasets_table(datasets: Iterable[BuiltinDataset]) -> Table:
     table.add_column("name", no_wrap=True)
     table.add_column("kind", no_wrap=True)
     table.add_column("shape", justify="right", no_wrap=True)
-    table.add_column("classes", justify="right")
+    table.add_column("classes", justify="right")  # a regression: "–"
     table.add_column("options", no_wrap=True)
     table.add_column("description")
     for info in datasets:
@@ -115,7 +132,7 @@ def datasets_table(datasets: Iterable[BuiltinDataset]) -> Table:
             f"[bold]{info.name}[/]",
             info.kind,
             f"{rows:,} × {features}",
-            str(info.n_classes),
+            str(info.n_classes) if info.task == "classification" else "–",
             "\n".join(f"{name}={value}" for name, value in info.options) or "–",
             info.description,
         )
@@ -179,21 +196,21 @@ def render_recovery(console: Console, recovery: Recovery) -> None:
 
 def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None:
     """`hpsearch best`: the chosen trial, a summary of its curves, its reusable configuration."""
-    record = chosen.record
-    reading = diagnose(record.train_error, record.dev_error, chosen.config.target_error)
+    record, metric = chosen.record, chosen.config.ranked_by
+    said = diagnose(record.train_error, record.dev_error, chosen.config.target_error, metric.name)
     console.print(
         f"chosen: trial {record.number} (round {record.round}) of study {chosen.config.name}, "
-        f"the best of {chosen.complete} complete trials by dev error",
+        f"the best of {chosen.complete} complete trials by dev {metric.label}",
         markup=False,
     )
     console.print(
-        f"dev error {error_cell(record.dev_error)}, train error {error_cell(record.train_error)}"
-        + (f" → {READINGS[reading]}" if reading else ""),
+        f"dev {metric.label} {metric.cell(record.dev_error)}, train {metric.label} "
+        f"{metric.cell(record.train_error)}" + (f" → {reading(said, metric)}" if said else ""),
         markup=False,
     )
-    if reading in ("bias", "both") and chosen.config.target_error is None:
-        console.print(f"({ASSUMED})", markup=False, soft_wrap=True)
-    for number, line in enumerate(curve_lines(chosen.curves)):
+    if said in ("bias", "both") and chosen.config.target_error is None:
+        console.print(f"({assumed(metric)})", markup=False, soft_wrap=True)
+    for number, line in enumerate(curve_lines(chosen.curves, metric)):
         console.print(f"{'curves:' if number == 0 else '':7} {line}", markup=False)
     saved = str(chosen.weights) if chosen.weights else "not kept (search.keep_models)"
     console.print(f"model: {saved}", markup=False)
@@ -209,17 +226,18 @@ def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None
         )
 
 
-def curve_lines(curves: CurveSummary) -> list[str]:
-    """The learning curve in a few lines: best epoch, final errors, the train cost's trend."""
-    lines = [f"{curves.epochs} epochs"]
+def curve_lines(curves: CurveSummary, metric: Metric) -> list[str]:
+    """The learning curve in a few lines: best epoch, final values of the metric, the train
+    cost's trend."""
+    lines, m = [f"{curves.epochs} epochs"], metric.label
     if curves.best_epoch is not None:
         lines[0] += (
-            f", the lowest dev error {error_cell(curves.best_dev_error)} at epoch "
+            f", the lowest dev {m} {metric.cell(curves.best_dev_error)} at epoch "
             f"{curves.best_epoch}"
         )
     lines.append(
-        f"final train error {error_cell(curves.final_train_error)}, "
-        f"dev error {error_cell(curves.final_dev_error)}"
+        f"final train {m} {metric.cell(curves.final_train_error)}, "
+        f"dev {m} {metric.cell(curves.final_dev_error)}"
     )
     if curves.first_train_cost is not None and curves.last_train_cost is not None:
         lines.append(
@@ -229,10 +247,13 @@ def curve_lines(curves: CurveSummary) -> list[str]:
     return lines
 
 
-def render_test_read(console: Console, read: LoggedRead, reads: list[LoggedRead]) -> None:
-    """`hpsearch best --test`: the test error, and how often the test split has been read."""
+def render_test_read(
+    console: Console, read: LoggedRead, reads: list[LoggedRead], metric: Metric
+) -> None:
+    """`hpsearch best --test`: the test value of the study's metric, and how often the test
+    split has been read."""
     console.print(
-        f"test error of trial {read.trial}: {read.test_error:.4f} "
+        f"test {metric.label} of trial {read.trial}: {metric.cell(read.test_error)} "
         f"(test cost {read.test_cost:.4g}, {read.examples:,} examples)",
         markup=False,
     )
@@ -320,9 +341,10 @@ def render_training(console: Console, training: Training) -> None:
     if training.message:
         console.print(training.message, markup=False)
     if training.dev_error is not None:
+        metric = training.metric
         console.print(
-            f"train error {training.train_error:.4f}, dev error {training.dev_error:.4f} "
-            f"on {training.data}",
+            f"train {metric.label} {metric.cell(training.train_error)}, dev {metric.label} "
+            f"{metric.cell(training.dev_error)} on {training.data}",
             markup=False,
         )
     if training.saved is not None:

@@ -10,7 +10,6 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from hpsearch.cli.cells import MISSING, error_cell
 from hpsearch.store.layout import quoted
 from hpsearch.study.listing import StudySummary
 from hpsearch.study.remove import Removed
@@ -25,11 +24,17 @@ def render_studies(console: Console, runs_dir: Path, studies: list[StudySummary]
         console.print(f"no studies in {where}; start one with `hpsearch run CONFIG`", markup=False)
         return
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for header in ("study", "rounds", "trials done", "best dev error", "state", "last change"):
+    # One metric for all: its name in the header; several: each value says its own.
+    metrics = {study.metric.label for study in studies}
+    one = next(iter(metrics)) if len(metrics) == 1 else None
+    best_header = f"best dev {one}" if one else "best dev metric"
+    for header in ("study", "rounds", "trials done", best_header, "state", "last change"):
         left = header in ("study", "state")
         table.add_column(header, justify="left" if left else "right", no_wrap=True)
     for study in studies:
-        best = MISSING if study.best_dev_error is None else error_cell(study.best_dev_error)
+        best = study.metric.cell(study.best_dev_error)
+        if one is None and study.best_dev_error is not None:
+            best = f"{study.metric.label} {best}"
         table.add_row(
             study.name,
             str(study.rounds),

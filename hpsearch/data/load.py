@@ -64,6 +64,14 @@ class Dataset:
     def target_scale(self) -> tuple[float, float]:
         return self.target_mean, self.target_std
 
+    def class_counts(self) -> dict[str, int]:
+        """Each class's rows in all three parts (none for a regression)."""
+        if self.task == "regression":
+            return {}
+        parts = (self.y_train, self.y_dev, self.y_test)
+        counts = sum(np.bincount(y, minlength=self.n_classes) for y in parts)
+        return dict(zip(self.classes, map(int, counts), strict=True))
+
     def describe(self) -> str:
         sizes = (len(self.y_train), len(self.y_dev), len(self.y_test))
         target = (

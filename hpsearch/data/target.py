@@ -245,7 +245,7 @@ def infer_target(cells: Iterable[object], name: str = "the target") -> TargetGue
                 f"quantity, so a regression, ranked by RMSE in {name}'s units",
                 None,
             )
-    by_class = Counter({_class_name(text): n for text, n in counts.items()})
+    by_class = Counter({class_name(text): n for text, n in counts.items()})
     if len(by_class) < 2:
         return TargetGuess(
             "classification", "error", f"{name} has one value in every row: nothing to learn",
@@ -272,9 +272,10 @@ def infer_target(cells: Iterable[object], name: str = "the target") -> TargetGue
     )
 
 
-def _class_name(text: str) -> str:
+def class_name(text: str) -> str:
+    """A target cell as a class's name: integers as integers ("3.0" is class 3), text stripped."""
     key = _int_key(text)
-    return str(key) if key is not None else text
+    return str(key) if key is not None else _text(text)
 
 
 def is_imbalanced(counts: Iterable[int]) -> bool:
@@ -283,6 +284,24 @@ def is_imbalanced(counts: Iterable[int]) -> bool:
     if len(counts) < 2:
         return False
     return min(counts) / sum(counts) < IMBALANCED / len(counts)
+
+
+def imbalance_note(counts: dict[str, int], metric: str) -> str | None:
+    """What `check` and the start of a run say of imbalanced classes (None when they are not):
+    their shares, and what that does to the study's `metric`."""
+    if not is_imbalanced(counts.values()):
+        return None
+    total, common = sum(counts.values()), max(counts, key=lambda c: counts[c])
+    head = f"imbalanced classes: {class_balance(counts)}"
+    if metric == "error":
+        return (
+            f"{head}; answering '{common}' for every row would score error "
+            f"{1 - counts[common] / total:.4f}: `metric: balanced_error` weighs every class the "
+            "same"
+        )
+    if metric == "balanced_error":
+        return f"{head}; ranked by balanced error, which weighs every class the same"
+    return f"{head}; ranked by {metric.replace('_', ' ')}"
 
 
 def class_balance(counts: Counter[str] | dict[str, int], limit: int = 6) -> str:

@@ -3,61 +3,18 @@ that a network, a baseline model or a test can score with the same code. Each eq
 scikit-learn's function of that name (tests/nn/test_metrics.py); each is lower-is-better.
 
 `READS` says what each one reads: class labels (indices 0…C−1), class probabilities (n × C) or
-values in the target's units. The names are those of `hpsearch.tasks.METRICS`."""
+values in the target's units. The names are those of `hpsearch.tasks.METRICS`.
+
+Every metric is a function of sums over the rows (`totals`), so a file too large to hold is
+scored block by block, with the same code: `finish(metric, totals of each block, added)`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
 
 Reads = Literal["labels", "probabilities", "values"]
-
-
-def error(y: np.ndarray, labels: np.ndarray) -> float:
-    """The share of rows misclassified (1 − `accuracy_score`)."""
-    return float(np.mean(labels != y))
-
-
-def balanced_error(y: np.ndarray, labels: np.ndarray) -> float:
-    """1 − `balanced_accuracy_score`: one minus the mean recall over the classes that `y` holds,
-    so that every class weighs the same however rare it is."""
-    y, labels = np.asarray(y, np.intp), np.asarray(labels, np.intp)
-    n = int(max(y.max(initial=0), labels.max(initial=0))) + 1
-    rows = np.bincount(y, minlength=n)
-    right = np.bincount(y[labels == y], minlength=n)
-    present = rows > 0
-    return float(1.0 - np.mean(right[present] / rows[present]))
-
-
-def log_loss(y: np.ndarray, probabilities: np.ndarray) -> float:
-    """The mean of −log(the probability of the true class), probabilities clipped to
-    [eps, 1 − eps] of their float type, as scikit-learn's `log_loss` does."""
-    p = np.asarray(probabilities, np.float64)
-    eps = np.finfo(p.dtype).eps
-    picked = np.clip(p[np.arange(len(y)), np.asarray(y, np.intp)], eps, 1 - eps)
-    return float(-np.mean(np.log(picked)))
-
-
-def rmse(y: np.ndarray, values: np.ndarray) -> float:
-    """√(mean squared error), in the target's units (`root_mean_squared_error`)."""
-    difference = np.asarray(values, np.float64) - np.asarray(y, np.float64)
-    return float(np.sqrt(np.mean(difference * difference)))
-
-
-def mae(y: np.ndarray, values: np.ndarray) -> float:
-    """The mean absolute error, in the target's units (`mean_absolute_error`)."""
-    return float(np.mean(np.abs(np.asarray(values, np.float64) - np.asarray(y, np.float64))))
-
-
-FUNCTIONS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
-    "error": error,
-    "balanced_error": balanced_error,
-    "log_loss": log_loss,
-    "rmse": rmse,
-    "mae": mae,
-}
 READS: dict[str, Reads] = {
     "error": "labels",
     "balanced_error": "labels",
@@ -67,9 +24,73 @@ READS: dict[str, Reads] = {
 }
 
 
+def totals(
+    metric: str, y: np.ndarray, answers: np.ndarray, n_classes: int | None = None
+) -> np.ndarray:
+    """The sums over the rows that `metric` is made of, in float64; those of two blocks of rows
+    add up to those of both. `n_classes` sizes the per-class counts of balanced error
+    (default: enough for the classes seen)."""
+    if metric == "error":
+        return np.array([np.count_nonzero(answers != y), len(y)], np.float64)
+    if metric == "balanced_error":
+        y, labels = np.asarray(y, np.intp), np.asarray(answers, np.intp)
+        n = n_classes or int(max(y.max(initial=0), labels.max(initial=0))) + 1
+        rows = np.bincount(y, minlength=n)
+        right = np.bincount(y[labels == y], minlength=n)
+        return np.concatenate([rows, right]).astype(np.float64)
+    if metric == "log_loss":
+        p = np.asarray(answers, np.float64)
+        eps = np.finfo(p.dtype).eps
+        picked = np.clip(p[np.arange(len(y)), np.asarray(y, np.intp)], eps, 1 - eps)
+        return np.array([-np.add.reduce(np.log(picked)), len(y)])
+    difference = np.asarray(answers, np.float64) - np.asarray(y, np.float64)
+    if metric == "rmse":
+        return np.array([np.add.reduce(difference * difference), len(y)])
+    if metric == "mae":
+        return np.array([np.add.reduce(np.abs(difference)), len(y)])
+    raise ValueError(f"unknown metric {metric!r}; metrics: {', '.join(READS)}")
+
+
+def finish(metric: str, sums: np.ndarray) -> float:
+    """The metric from its `totals` (of all the rows, or added up block by block)."""
+    if metric == "balanced_error":
+        rows, right = np.split(sums, 2)
+        present = rows > 0
+        return float(1.0 - np.mean(right[present] / rows[present]))
+    mean = float(sums[0] / sums[1])
+    return float(np.sqrt(mean)) if metric == "rmse" else mean
+
+
 def score(metric: str, y: np.ndarray, answers: np.ndarray) -> float:
     """`metric` of `answers` (what READS[metric] says it reads) against the true `y`."""
-    return FUNCTIONS[metric](y, answers)
+    return finish(metric, totals(metric, y, answers))
+
+
+def error(y: np.ndarray, labels: np.ndarray) -> float:
+    """The share of rows misclassified (1 − `accuracy_score`)."""
+    return score("error", y, labels)
+
+
+def balanced_error(y: np.ndarray, labels: np.ndarray) -> float:
+    """1 − `balanced_accuracy_score`: one minus the mean recall over the classes that `y` holds,
+    so that every class weighs the same however rare it is."""
+    return score("balanced_error", y, labels)
+
+
+def log_loss(y: np.ndarray, probabilities: np.ndarray) -> float:
+    """The mean of −log(the probability of the true class), probabilities clipped to
+    [eps, 1 − eps] of their float type, as scikit-learn's `log_loss` does."""
+    return score("log_loss", y, probabilities)
+
+
+def rmse(y: np.ndarray, values: np.ndarray) -> float:
+    """√(mean squared error), in the target's units (`root_mean_squared_error`)."""
+    return score("rmse", y, values)
+
+
+def mae(y: np.ndarray, values: np.ndarray) -> float:
+    """The mean absolute error, in the target's units (`mean_absolute_error`)."""
+    return score("mae", y, values)
 
 
 def score_probabilities(metric: str, y: np.ndarray, probabilities: np.ndarray) -> float:

@@ -9,6 +9,7 @@ from pathlib import Path
 from hpsearch.config import StudyConfig, load_config
 from hpsearch.config.study_data import load_study_data
 from hpsearch.data import Dataset
+from hpsearch.data.target import imbalance_note
 from hpsearch.nn.engine import engine_name
 from hpsearch.search.sampler import preview_trials
 from hpsearch.trial import TrialSpec
@@ -16,12 +17,14 @@ from hpsearch.trial import TrialSpec
 
 @dataclass(frozen=True)
 class Checked:
-    """A valid study file, its data, its first trials and the engine that would train them."""
+    """A valid study file, its data, its first trials and the engine that would train them;
+    `balance`, what imbalanced classes mean for its metric (None when they are not)."""
 
     config: StudyConfig
     dataset: Dataset
     trials: list[TrialSpec]
     engine: str
+    balance: str | None = None
 
 
 def check_study(path: Path, draws: int) -> Checked:
@@ -32,4 +35,5 @@ def check_study(path: Path, draws: int) -> Checked:
     trials = preview_trials(
         config.hyperparameters, search.method, seed=search.seed, trials=search.trials, count=draws
     )
-    return Checked(config, dataset, trials, engine_name())
+    balance = imbalance_note(dataset.class_counts(), config.ranked_by.name)
+    return Checked(config, dataset, trials, engine_name(), balance)

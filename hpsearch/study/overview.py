@@ -23,6 +23,7 @@ from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
 from hpsearch.store.test_reads import LoggedRead
 from hpsearch.study.snapshot import Snapshot
+from hpsearch.tasks import Metric, metric_of
 from hpsearch.trial import TrialRecord, TrialState
 
 DEFAULT_TOP = 10
@@ -72,6 +73,7 @@ class StudyView:
     threads: int = 1  # BLAS threads per trial: the study's results depend on it
     savings: Savings | None = None  # what a halving schedule saved, of the trials considered
     one_round: bool = True  # all the trials the rows are chosen from are of one round
+    metric: Metric = field(default_factory=lambda: metric_of(None))  # dev_error holds it
 
     @property
     def considered(self) -> int:
@@ -102,9 +104,11 @@ def view_study(
     tallies = [t for t in snapshot.tallies(budget or 0) if options.round in (None, t.round)]
     shown = [t for t in tallies if t.trials and (options.all or t.state is TrialState.COMPLETE)]
 
+    metric = config.ranked_by
+
     def row(place: int, record: TrialRecord) -> TrialRow:
         params = {name: record.params.get(name) for name in distributions}
-        reading = diagnose(record.train_error, record.dev_error, target)
+        reading = diagnose(record.train_error, record.dev_error, target, metric.name)
         return TrialRow(place, record, params, reading)
 
     rows: Sequence[TrialRow]
@@ -136,11 +140,14 @@ def view_study(
         round=options.round,
         options=options,
         target_error=target,
-        importance=_importance(snapshot, options.round, distributions) if summary else None,
+        importance=_importance(snapshot, options.round, distributions, metric)
+        if summary
+        else None,
         test_reads=tuple(snapshot.test_reads),
         threads=config.search.threads,
         savings=_savings(config, rounds, tallies, budget),
         one_round=len({t.round for t in shown}) <= 1,
+        metric=metric,
     )
 
 
@@ -176,7 +183,7 @@ class Rows(Sequence[TrialRow]):
 
 
 def _importance(
-    snapshot: Snapshot, round: int | None, distributions: dict[str, Distribution]
+    snapshot: Snapshot, round: int | None, distributions: dict[str, Distribution], metric: Metric
 ) -> Importance:
     """The estimate a run kept, while the study holds the trials it was made from; else made
     from the complete trials' dev errors, reading the params of the sample only."""
@@ -189,7 +196,8 @@ def _importance(
     def params_at(picked: Sequence[int]) -> list[dict[str, Any]]:
         return [r.params for r in snapshot.trials(numbers[i] for i in picked)]
 
-    return importance_of(errors, params_at, distributions)
+    quantity = f"dev {metric.label}"
+    return importance_of(errors, params_at, distributions, quantity=quantity, cell=metric.cell)
 
 
 def keep_importance(store: StudyStore, view: StudyView) -> None:
