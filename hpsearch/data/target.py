@@ -245,7 +245,9 @@ def infer_target(cells: Iterable[object], name: str = "the target") -> TargetGue
                 f"quantity, so a regression, ranked by RMSE in {name}'s units",
                 None,
             )
-    by_class = Counter({class_name(text): n for text, n in counts.items()})
+    by_class: Counter[str] = Counter()
+    for text, n in counts.items():
+        by_class[class_name(text)] += n
     if len(by_class) < 2:
         return TargetGuess(
             "classification", "error", f"{name} has one value in every row: nothing to learn",

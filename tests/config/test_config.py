@@ -162,6 +162,28 @@ def test_the_study_identity_ignores_how_and_how_many_trials_run() -> None:
         assert changed.study_identity() != identity
 
 
+def test_a_study_made_before_task_and_metric_keeps_its_identity() -> None:
+    """What the store holds of a study made before them: neither key, so it resumes."""
+    identity = parse_config(VALID, "quickstart.yaml").study_identity()
+    assert "task" not in identity["data"] and "metric" not in identity
+    said = VALID + "metric: error\n"
+    assert parse_config(said, "quickstart.yaml").study_identity() == identity
+    stored = parse_config(VALID, "quickstart.yaml").model_dump(mode="json")
+    del stored["metric"], stored["data"]["task"]
+    assert StudyConfig.model_validate(stored).ranked_by.name == "error"
+
+
+def test_the_metric_and_a_regression_are_part_of_the_identity() -> None:
+    identity = parse_config(VALID, "quickstart.yaml").study_identity()
+    balanced = parse_config(VALID + "metric: balanced_error\n", "q.yaml").study_identity()
+    assert balanced["metric"] == "balanced_error" and balanced != identity
+    diabetes = VALID.replace("dataset: digits", "dataset: diabetes")
+    regression = parse_config(diabetes, "q.yaml").study_identity()
+    assert regression["task"] == "regression" and "metric" not in regression  # rmse, the default
+    said = diabetes.replace("dataset: diabetes", "dataset: diabetes\n  task: regression")
+    assert parse_config(said, "q.yaml").study_identity() == regression
+
+
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 def test_every_example_config_loads(path) -> None:
     config = load_config(path)
