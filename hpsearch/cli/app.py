@@ -294,7 +294,8 @@ def show(
         str,
         typer.Option(
             metavar="COLUMN",
-            help="dev_error (the ranking), train_error, duration, trial, or a hyperparameter.",
+            help="dev_error (the ranking, by the study's metric), train_error (that metric on "
+            "train), duration, trial, or a hyperparameter.",
         ),
     ] = "dev_error",
     format: Annotated[
@@ -305,9 +306,9 @@ def show(
         float | None,
         typer.Option(
             min=0.0,
-            max=1.0,
-            metavar="ERROR",
-            help="An estimate of the optimal error (default: the config's).",
+            metavar="VALUE",
+            help="An estimate of the optimal value of the study's metric, in its units "
+            "(default: the config's target_error).",
         ),
     ] = None,
 ) -> None:

@@ -99,6 +99,12 @@ def view_study(
     _check_round(options.round, rounds)
     distributions = searched_distributions(spaces)
     target = config.target_error if options.target_error is None else options.target_error
+    if options.target_error is not None and config.ranked_by.fraction and target >= 1:
+        raise ConfigError(
+            f"target_error must be below 1, as the {config.ranked_by.label} it estimates is a "
+            f"share of the rows, but got {target:g}",
+            option="target_error",
+        )
     states = None if options.all else (TrialState.COMPLETE,)
     budget = full_budget(config)
     tallies = [t for t in snapshot.tallies(budget or 0) if options.round in (None, t.round)]
