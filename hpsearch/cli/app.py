@@ -312,7 +312,7 @@ def show(
         ),
     ] = None,
 ) -> None:
-    """Rank a study's trials by dev error, with a summary of what matters.
+    """Rank a study's trials by the dev metric, with a summary of what matters.
 
     Or the rows alone as csv, json or markdown. Works while the study runs."""
     from hpsearch.cli.export import render
@@ -382,8 +382,8 @@ def plot(
 ) -> None:
     """Draw the study as PNG files in <study>/plots/.
 
-    Dev error against each hyperparameter on its scale, round by round; the best trials'
-    learning curves; the best dev error so far."""
+    The dev metric against each hyperparameter on its scale, round by round; the best trials'
+    learning curves; the best dev metric so far."""
     from hpsearch.cli.plots import plot_study
     from hpsearch.study.find import study_folder
     from hpsearch.study.snapshot import read_snapshot

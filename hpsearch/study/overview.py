@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, overload
 
@@ -111,6 +111,10 @@ def view_study(
     shown = [t for t in tallies if t.trials and (options.all or t.state is TrialState.COMPLETE)]
 
     metric = config.ranked_by
+    # the names the machine formats give the metric's fields sort as the ranking's own
+    named = {f"dev_{metric.name}": "dev_error", f"train_{metric.name}": "train_error"}
+    if options.sort in named:
+        options = replace(options, sort=named[options.sort])
 
     def row(place: int, record: TrialRecord) -> TrialRow:
         params = {name: record.params.get(name) for name in distributions}

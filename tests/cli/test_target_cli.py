@@ -135,6 +135,32 @@ def test_the_onnx_graph_of_a_regression_gives_its_values(regression) -> None:
     assert (meta["task"], meta["target"], meta["classes"]) == ("regression", "progression", "[]")
 
 
+def test_plots_and_the_list_of_studies_name_the_metric(regression, tmp_path) -> None:
+    runs = regression / "runs"
+    plotted = hpsearch_cli("plot", "diabetes", "--runs-dir", runs)
+    assert plotted.exit_code == 0, plotted.output
+    assert (runs / "diabetes" / "plots" / "dev-rmse-by-hyperparameter.png").is_file()
+    alone = hpsearch_cli("studies", "--runs-dir", runs)
+    assert "best dev RMSE" in alone.stdout and re.search(r"  \d+\.\d\d  ", alone.stdout)
+    (tmp_path / "iris.yaml").write_text(
+        "name: iris\ndata: {dataset: iris}\nhyperparameters: {epochs: 2}\n"
+        "search: {trials: 1, workers: 1}\n"
+    )
+    assert hpsearch_cli("run", tmp_path / "iris.yaml", "--runs-dir", runs).exit_code == 0
+    mixed = hpsearch_cli("studies", "--runs-dir", runs)
+    assert "best dev metric" in mixed.stdout
+    assert re.search(r"RMSE \d+\.\d\d", mixed.stdout)
+    assert re.search(r"error \d\.\d{4}", mixed.stdout)
+
+
+def test_show_sorts_by_the_metrics_field_name(regression) -> None:
+    runs = regression / "runs"
+    by_name = hpsearch_cli("show", "diabetes", "--runs-dir", runs, "--sort", "train_rmse")
+    by_column = hpsearch_cli("show", "diabetes", "--runs-dir", runs, "--sort", "train_error")
+    assert by_name.exit_code == 0 and by_name.stdout == by_column.stdout
+    assert "by train RMSE" in by_name.stdout
+
+
 def test_hpsearch_train_prints_a_regressions_curve_in_its_metric(regression) -> None:
     study = regression / "study.yaml"
     text = study.read_text()
@@ -164,6 +190,11 @@ def test_a_classification_ranks_by_its_metric_and_names_it(tmp_path, metric) -> 
     first = rf"^\[1/5\] trial \d complete: dev {label} \d\.\d{{4}}, train"
     assert re.search(first, done.stdout, re.M)
     assert "dev error" not in done.stdout
+    # one worker trains in this process, and says each epoch in the metric
+    epoch = rf"^  trial \d epoch   3: train cost \d\.\d{{4}}, train {label} \d\.\d{{4}}, dev cost"
+    assert re.search(epoch, done.stdout, re.M)
+    rows = hpsearch_cli("show", "iris", "--runs-dir", tmp_path / "runs", "--format", "json")
+    assert f'"dev_{metric}":' in rows.stdout and '"dev_error"' not in rows.stdout
     snapshot = read_snapshot(tmp_path / "runs" / "iris")
     data = load_dataset(snapshot.config.data)
     ranked = [record for _, record in snapshot.ranked()]
