@@ -24,6 +24,17 @@ READS: dict[str, Reads] = {
 }
 
 
+def decision_prior(metric: str, y: np.ndarray, n_classes: int | None) -> np.ndarray | None:
+    """Each class's share of the rows `y` (the train split's), for the metrics whose best
+    decision is not the most probable class; else None. Balanced error weighs a class by one
+    over its share, so the decision that minimises it takes the class of the largest
+    p(c | x) / π(c): the most probable class would answer the commonest class nearly always."""
+    if metric != "balanced_error" or n_classes is None:
+        return None
+    counts = np.bincount(np.asarray(y, np.intp), minlength=n_classes).astype(np.float64)
+    return np.maximum(counts, 1.0) / counts.sum()
+
+
 def totals(
     metric: str, y: np.ndarray, answers: np.ndarray, n_classes: int | None = None
 ) -> np.ndarray:

@@ -48,11 +48,14 @@ class Network:
         dtype: type | np.dtype = np.float32,
         engine: str | None = None,
         target_scale: tuple[float, float] = (0.0, 1.0),
+        class_prior: np.ndarray | None = None,
     ) -> None:
         """`engine` is "numpy" or "numba" (fused kernels, the same weights bit for bit); None
         takes this process's (`engine.engine_name()`). A regression trains on targets
         standardized with `target_scale`, the train split's (mean, std), and answers in the
-        target's units: value = output·std + mean."""
+        target's units: value = output·std + mean. A classifier given `class_prior` (each
+        class's share of the train rows) decides each row's class by its probability over that
+        share, not by the probability alone (`metrics.decision_prior`)."""
         if n_features < 1 or (n_classes is not None and n_classes < 2):
             raise ValueError(
                 f"a network needs n_features ≥ 1 and n_classes ≥ 2 (or None: a regression), "
@@ -63,6 +66,7 @@ class Network:
         if not (np.isfinite(mean) and np.isfinite(std) and std > 0):
             raise ValueError(f"target_scale must be a finite mean and a std > 0: {target_scale}")
         self.target_mean, self.target_std = mean, std
+        self.class_prior = None if class_prior is None else np.asarray(class_prior, np.float64)
         self.dtype = np.dtype(dtype)
         self.engine = resolve(engine)
         self.loss = output_loss(n_classes)
@@ -189,8 +193,19 @@ class Network:
             if reads == "probabilities":
                 return self.loss.probabilities(z.astype(np.float64))
             if reads == "labels":
-                return self.loss.labels(z)
+                return self._labels(z)
             return z[:, 0].astype(np.float64) * self.target_std + self.target_mean
+
+    def _labels(self, z: np.ndarray) -> np.ndarray:
+        """The most probable class; with a class prior, the class of the largest probability
+        over its prior: log p(c) − log π(c), which is z_c − log π_c up to a shift per row, and
+        for one sigmoid unit z > log(π1 / π0)."""
+        if self.class_prior is None:
+            return self.loss.labels(z)
+        log_prior = np.log(self.class_prior)
+        if self.n_classes == 2:
+            return (z[:, 0].astype(np.float64) > log_prior[1] - log_prior[0]).astype(np.intp)
+        return np.argmax(z.astype(np.float64) - log_prior, axis=1)
 
     def standardized(self, y: np.ndarray) -> np.ndarray:
         """A regression's targets as the loss sees them, (y − mean)/std, in the network's dtype."""
@@ -249,6 +264,8 @@ class Network:
         }
         if self.is_regression:  # a classifier's archive stays as it was before regressions
             meta["target_scale"] = [self.target_mean, self.target_std]
+        if self.class_prior is not None:
+            meta["class_prior"] = self.class_prior.tolist()
         arrays = {**self.params, **self.running, "meta": np.array(json.dumps(meta))}
         if isinstance(file, str | os.PathLike):
             with open(file, "wb") as handle:
@@ -268,7 +285,10 @@ class Network:
             rng = np.random.default_rng(0)  # the weights are overwritten just below
             dtype = np.dtype(meta["dtype"])
             scale = tuple(meta.get("target_scale", (0.0, 1.0)))
-            network = cls(hp, meta["n_features"], meta["n_classes"], rng, dtype, engine, scale)
+            prior = meta.get("class_prior")
+            network = cls(
+                hp, meta["n_features"], meta["n_classes"], rng, dtype, engine, scale, prior
+            )
             for name, target in {**network.params, **network.running}.items():
                 np.copyto(target, archive[name])
         return network

@@ -15,6 +15,7 @@ import numpy as np
 from hpsearch.nn.checkpoint import Checkpoint, optimizer_state, restore_optimizer
 from hpsearch.nn.engine import engine_for
 from hpsearch.nn.hyperparams import HyperParams
+from hpsearch.nn.metrics import decision_prior
 from hpsearch.nn.network import Network, NetworkState, check_targets
 from hpsearch.nn.optimizers import Optimizer, make_optimizer
 from hpsearch.nn.schedules import learning_rate
@@ -167,15 +168,18 @@ def train(
 
     `n_classes` None trains a regression: `y` in the target's units, standardized for the loss
     with `target_scale` (the train split's mean and std). `metric` (`metrics.FUNCTIONS`; default
-    the error rate, a regression's RMSE) is what the curves, patience and the best epoch read."""
+    the error rate, a regression's RMSE) is what the curves, patience and the best epoch read;
+    balanced error also sets how the network decides a class (`metrics.decision_prior`)."""
     X_train, y_train = _checked(X_train, y_train, n_classes, "train", None)
     X_dev, y_dev = _checked(X_dev, y_dev, n_classes, "dev", X_train.shape[1])
     if engine is None:
         engine = engine_for(_multiply_adds(hp, X_train.shape, n_classes))
     init_rng = rng if resume is None else np.random.default_rng(0)  # weights: the checkpoint's
+    prior = decision_prior(metric or "", y_train, n_classes)
     network = Network(
-        hp, X_train.shape[1], n_classes, init_rng, engine=engine, target_scale=target_scale
-    )
+        hp, X_train.shape[1], n_classes, init_rng, engine=engine, target_scale=target_scale,
+        class_prior=prior,
+    )  # fmt: skip
     metric = metric or network.default_metric
     run = _Run(hp, network, (X_train, y_train), (X_dev, y_dev), on_epoch, metric)
     with np.errstate(all="ignore"):  # overflow is detected and reported as divergence

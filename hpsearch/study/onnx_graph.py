@@ -1,7 +1,8 @@
 """A model as an ONNX graph, so that any ONNX runtime predicts without hpsearch: raw features in
 ("X", float32, the model's feature order), the train split's standardization, each dense layer,
 BatchNorm in its inference form (running statistics), the activations, and softmax (or, for two
-classes, the sigmoid's [1 − p, p]) out as "probabilities", with the argmax as "label"; for a
+classes, the sigmoid's [1 − p, p]) out as "probabilities", with the argmax as "label" (of the
+probabilities over each class's train share, for a model ranked by balanced error); for a
 regression, the linear output un-standardized (·std + mean) out as "value", in the target's
 units. Feature and class names, the task and the target travel in the graph's metadata."""
 
@@ -39,7 +40,11 @@ def onnx_bytes(model: Model) -> bytes:
         outputs = [helper.make_tensor_value_info(value, TensorProto.FLOAT, [None, 1])]
     else:
         probabilities = graph.output(z, network.n_classes)
-        graph.node("ArgMax", [probabilities], ["label"], axis=1, keepdims=0)
+        decided = probabilities
+        if network.class_prior is not None:  # the class of the largest p(c) / π(c)
+            prior = graph.constant("class_prior", network.class_prior)
+            decided = graph.node("Div", [probabilities, prior], ["over_prior"])
+        graph.node("ArgMax", [decided], ["label"], axis=1, keepdims=0)
         n_classes = len(model.classes)
         outputs = [
             helper.make_tensor_value_info(probabilities, TensorProto.FLOAT, [None, n_classes]),

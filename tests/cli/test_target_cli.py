@@ -225,6 +225,32 @@ def test_caravans_imbalance_is_said_at_check_and_at_the_start_of_a_run(tmp_path)
     assert balanced.stdout.count("imbalanced classes: No 92.6%, Yes 7.4%; ranked by balanced") == 1
 
 
+def test_a_study_ranked_by_balanced_error_finds_caravans_buyers(tmp_path) -> None:
+    """The model decides by each class's probability over its share of the train rows, in
+    hpsearch and in its ONNX graph alike, so the rare class is answered where it is likely."""
+    study = tmp_path / "caravan.yaml"
+    study.write_text(
+        f"name: caravan\ndata: {{dataset: {CARAVAN}, target: Purchase}}\n"
+        "hyperparameters: {epochs: 4, learning_rate: 0.003}\n"
+        "search: {trials: 1, workers: 1}\nmetric: balanced_error\n"
+    )
+    runs = tmp_path / "runs"
+    assert hpsearch_cli("run", study, "--runs-dir", runs).exit_code == 0
+    snapshot = read_snapshot(runs / "caravan")
+    model = hpsearch.load_model(choose(snapshot).weights)
+    data = load_dataset(snapshot.config.data)
+    answered = model.network.predict(data.X_test)
+    assert 0.1 < answered.mean() < 0.9  # "Yes" answered, well beyond its 7% share
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    path = tmp_path / "caravan.onnx"
+    exported = hpsearch_cli("export", "caravan", "--runs-dir", runs, "--format", "onnx", "-o", path)
+    assert exported.exit_code == 0, exported.output
+    raw = data.X_test * model.std + model.mean  # the rows as the file has them
+    _, labels = ort.InferenceSession(str(path)).run(None, {"X": raw})
+    assert np.array_equal(labels, answered)
+
+
 TARGET_CASES = [case for case in TARGET_INPUTS if not case.message.startswith("data:")]
 
 

@@ -169,3 +169,38 @@ def test_training_reads_the_metric_it_is_given(metric):
     }[metric]
     assert result.dev_error == pytest.approx(expected, rel=1e-6)
     assert result.curves["dev_error"][-1] == result.dev_error
+
+
+def test_balanced_error_decides_by_the_probability_over_the_class_share():
+    """On imbalanced classes the most probable class is nearly always the common one: the
+    decision that minimises balanced error takes the largest p(c) / π(c)."""
+    rng = np.random.default_rng(4)
+    y = (rng.random(3000) < 0.07).astype(int)  # 7% positive, as Caravan
+    X = (rng.standard_normal((3000, 5)) + 0.8 * y[:, None]).astype(np.float32)
+    hp = HyperParams(hidden_units=8, epochs=5, learning_rate=0.01)
+    split = (X[:2000], y[:2000], X[2000:], y[2000:])
+    trained = {
+        metric: train(hp, *split, n_classes=2, rng=np.random.default_rng(0), metric=metric)
+        for metric in ("error", "balanced_error")
+    }
+    network = trained["balanced_error"].network
+    prior = np.bincount(y[:2000]) / 2000
+    np.testing.assert_allclose(network.class_prior, prior)
+    assert trained["error"].network.class_prior is None
+    p = network.answers(network.logits(X[2000:]), "probabilities")
+    assert np.array_equal(network.predict(X[2000:]), np.argmax(p / prior, axis=1))
+    plain = trained["error"].network
+    assert score("balanced_error", y[2000:], plain.predict(X[2000:])) > 0.4  # "no", nearly always
+    assert trained["balanced_error"].dev_error < 0.3
+    buffer = io.BytesIO()
+    network.save(buffer)
+    assert np.array_equal(Network.load(io.BytesIO(buffer.getvalue())).class_prior, prior)
+
+
+def test_a_softmax_decides_by_the_prior_too():
+    prior = [0.8, 0.15, 0.05]
+    network = Network(HyperParams(), 3, 3, np.random.default_rng(0), class_prior=prior)
+    plain = Network(HyperParams(), 3, 3, np.random.default_rng(0))
+    z = np.array([[3.0, 2.5, 0.0], [2.0, 0.0, 0.5]], np.float32)
+    assert network.answers(z, "labels").tolist() == [1, 2]  # z − log π: [3.22, 4.40, 3.00], …
+    assert plain.answers(z, "labels").tolist() == [0, 0]
