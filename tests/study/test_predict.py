@@ -228,3 +228,21 @@ def test_onnx_without_its_package_says_how_to_install_it(place, monkeypatch) -> 
     assert result.stderr == (
         "error: --format onnx needs the onnx package: pip install 'hpsearch[onnx]'\n"
     )
+
+
+def test_rows_are_multiplied_in_blocks_at_fixed_places_whatever_the_blocks_read() -> None:
+    from hpsearch.data.rows import Block
+    from hpsearch.study.predict import aligned
+
+    X = np.arange(46, dtype=np.float32).reshape(23, 2)
+    labels = [str(i) for i in range(23)]
+
+    def read_in(size: int) -> list[Block]:
+        return [Block(X[i : i + size], labels[i : i + size]) for i in range(0, 23, size)]
+
+    expected = [(X[i : i + 7], labels[i : i + 7]) for i in range(0, 23, 7)]
+    for size in (1, 3, 5, 7, 8, 23, 30):
+        got = list(aligned(read_in(size), 7))
+        assert [len(b.X) for b in got] == [7, 7, 7, 2]
+        for block, (x, y) in zip(got, expected, strict=True):
+            assert np.array_equal(block.X, x) and block.labels == y
