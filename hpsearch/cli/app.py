@@ -617,17 +617,29 @@ def predict(
     proba: Annotated[
         bool, typer.Option("--proba", help="Add one probability column per class.")
     ] = False,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLUMN",
+            help="The column of the rows' labels, to score them (default: the name it had in "
+            "the study's data).",
+        ),
+    ] = None,
     runs_dir: RunsDir = Path("runs"),
 ) -> None:
     """Predict the class of every row of a data file with a saved model, as CSV.
 
-    Columns are matched to the model's features by name; rows with labels are scored too."""
+    Columns are matched to the model's by name; a missing cell is filled as the study filled
+    it, a level it never saw counts as "(other)"; rows with labels are scored too. With
+    --output the file is written whole or not at all; to stdout, rows are written as they
+    are read, so a bad line far down stops the output there."""
     import sys
 
     from hpsearch.cli.model_report import render_prediction
     from hpsearch.study.predict import predict_file
 
     done = predict_file(
-        model, str(data), runs_dir=runs_dir, output=output, proba=proba, stream=sys.stdout
-    )
+        model, str(data), runs_dir=runs_dir, output=output, proba=proba, stream=sys.stdout,
+        label=target,
+    )  # fmt: skip
     render_prediction(stdout if output is not None else stderr, done)

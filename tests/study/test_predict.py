@@ -71,7 +71,7 @@ def test_an_exported_model_predicts_as_the_network_does_on_its_test_split(place,
     assert result.stdout.startswith("wrote the model of trial ")
     model = hpsearch.load_model(output)
     dataset = load_dataset(read_snapshot(place / "runs" / study).config.data)
-    raw = read_csv(str(place / f"{study}-test.csv"), "test", "kind", None, "error").X
+    raw = read_csv(str(place / f"{study}-test.csv"), "test", "kind").X
     own = Network.load(chosen_weights(place, study)).predict_proba(dataset.X_test)
     assert np.array_equal(model.predict_proba(raw), own)
     assert model.classes == dataset.classes and model.features == FEATURES
@@ -124,7 +124,7 @@ def test_probabilities_are_written_in_full_and_sum_to_one(place) -> None:
     assert rows[0] == ["prediction", "proba_cat", "proba_dog"] and len(rows) == 61
     p = np.array([[float(v) for v in row[1:]] for row in rows[1:]], dtype=np.float32)
     model = hpsearch.load_model(chosen_weights(place, "pets"))
-    raw = read_csv(str(place / "pets-test.csv"), "test", "kind", None, "error").X
+    raw = read_csv(str(place / "pets-test.csv"), "test", "kind").X
     assert np.array_equal(p, model.predict_proba(raw))
     assert [row[0] for row in rows[1:]] == list(model.predict(raw))
 
@@ -231,7 +231,7 @@ def test_onnx_without_its_package_says_how_to_install_it(place, monkeypatch) -> 
 
 
 def test_rows_are_multiplied_in_blocks_at_fixed_places_whatever_the_blocks_read() -> None:
-    from hpsearch.data.rows import Block
+    from hpsearch.study.predict import Inputs as Block
     from hpsearch.study.predict import aligned
 
     X = np.arange(46, dtype=np.float32).reshape(23, 2)
