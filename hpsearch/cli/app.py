@@ -28,8 +28,8 @@ class _Commands(TyperGroup):
     commands in the order a study uses them."""
 
     ORDER = (
-        "run", "show", "best", "zoom", "plot", "export", "predict", "studies", "remove", "train",
-        "check", "recover", "datasets", "schema",
+        "init", "run", "show", "best", "zoom", "plot", "export", "predict", "studies", "remove",
+        "train", "check", "recover", "datasets", "schema",
     )  # fmt: skip
 
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
@@ -147,6 +147,41 @@ def main(
     ] = False,
 ) -> None:
     """Random, log-scaled, coarse-to-fine hyperparameter search for NumPy neural networks."""
+
+
+@app.command()
+def init(
+    data: Annotated[
+        Path, typer.Argument(metavar="DATA.csv", help="The CSV file, as it is.", show_default=False)
+    ],
+    target: Annotated[
+        str, typer.Option(metavar="COLUMN", help="The column to predict.", show_default=False)
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="The study file to write (default: DATA's name with .yaml)."
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(metavar="NAME", help="The study's name (default: DATA's name).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the study file if it exists.")
+    ] = False,
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
+) -> None:
+    """Write a study file for a CSV file: its columns and what is done with each, the task and
+    metric its target asks for, and a search space in the course's order of importance.
+
+    `hpsearch check` then takes the file as it is. An existing file is never replaced unless
+    --force is given."""
+    from hpsearch.cli.report import render_init
+    from hpsearch.study.init import init_study
+
+    render_init(
+        stdout, init_study(data, target, output=output, name=name, runs_dir=runs_dir, force=force)
+    )
 
 
 @app.command()

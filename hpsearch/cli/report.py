@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hpsearch.cli.cells import param_cell
+from hpsearch.cli.data_report import columns_table, data_lines
 from hpsearch.cli.show_table import assumed, reading, render_view
 from hpsearch.search.ranking import diagnose
 from hpsearch.search.zoom import MIN_WIDTH
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # only named: importing `study.run` would load the executors 
     from hpsearch.store.test_reads import LoggedRead
     from hpsearch.study.best import Chosen
     from hpsearch.study.check import Checked
+    from hpsearch.study.init import Initialized
     from hpsearch.study.recover import Recovery
     from hpsearch.study.run import StudyRun
     from hpsearch.study.train import Training
@@ -56,6 +58,11 @@ def render_check(console: Console, checked: Checked) -> None:
     settings = config.model_dump(mode="json", exclude={"hyperparameters"}, exclude_none=True)
     console.print(yaml.safe_dump(settings, sort_keys=False).rstrip(), markup=False)
     console.print(f"data: {dataset.describe()}; {_target(checked)}", markup=False)
+    report = dataset.report
+    if report is not None and config.data.is_file and report.columns:
+        console.print(columns_table(report))
+    for line in data_lines(report):
+        console.print(f"data: {line}", markup=False)
     if checked.balance is not None:
         console.print(checked.balance, markup=False)
     if config.hyperparameters.root:
@@ -349,3 +356,18 @@ def render_training(console: Console, training: Training) -> None:
         )
     if training.saved is not None:
         console.print(f"saved to {training.saved}", markup=False)
+
+
+def render_init(console: Console, done: Initialized) -> None:
+    """What `hpsearch init` wrote, and the commands that go on from it."""
+    dataset = done.dataset
+    console.print(f"wrote {done.path}: study {done.name}", markup=False)
+    console.print(f"data: {dataset.describe()}", markup=False)
+    console.print(f"target: {done.guess.reason}", markup=False)
+    for column, why in done.ignored:
+        console.print(f"left out (ignore:) {column}: {why}", markup=False)
+    console.print(
+        f"search: {done.budget.trials} trials of {done.budget.epochs} epochs", markup=False
+    )
+    path = quoted(done.path)
+    console.print(f"next: hpsearch check {path}, then hpsearch run {path}", markup=False)

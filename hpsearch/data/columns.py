@@ -16,17 +16,17 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from hpsearch.data.csvscan import number
 from hpsearch.data.files import count
+from hpsearch.data.report import Kind, Summary
 from hpsearch.data.spec import MAX_LEVEL_SHARE, MIN_LEVEL_COUNT
 from hpsearch.data.table import Table
 from hpsearch.errors import DataError
 
-Kind = Literal["numeric", "categorical"]
 MISSING, OTHER = "(missing)", "(other)"
 MIN_ID_ROWS = 20  # an id is told apart from a column of distinct values from this many rows on
 FEW_TEXT_VALUES = 3  # numbers with at most this many distinct texts: the texts are typos
@@ -88,17 +88,6 @@ class Rules:
     max_level_share: float = MAX_LEVEL_SHARE
 
 
-@dataclass(frozen=True)
-class Summary:
-    """What `check` shows of a column, from the train split."""
-
-    name: str
-    kind: Kind
-    described: str  # its range, or its levels
-    missing: float  # share of train cells that are missing
-    treatment: str  # what is done with it, in words
-
-
 def plan_columns(train: Table, rules: Rules) -> tuple[tuple[Column, ...], tuple[Summary, ...]]:
     """Each feature column's plan from the train rows (`train`), or one `DataError` naming every
     column that cannot be used, each with its fix."""
@@ -113,14 +102,23 @@ def plan_columns(train: Table, rules: Rules) -> tuple[tuple[Column, ...], tuple[
             else:
                 plan, summary = _text(name, train, position, values, rules)
         except ColumnProblem as problem:
-            problems.append(str(problem))
+            problems.append((name, str(problem)))
             continue
         plans.append(plan)
         summaries.append(summary)
     if problems:
-        listed = problems[0] if len(problems) == 1 else "\n  " + "\n  ".join(problems)
-        raise DataError(f"{train.source}: {listed}")
+        raise ColumnsRefused(train.source, tuple(problems))
     return tuple(plans), tuple(summaries)
+
+
+class ColumnsRefused(DataError):
+    """Columns the train split cannot make inputs of, each with its fix."""
+
+    def __init__(self, source: str, problems: tuple[tuple[str, str], ...]) -> None:
+        said = [problem for _, problem in problems]
+        listed = said[0] if len(said) == 1 else "\n  " + "\n  ".join(said)
+        super().__init__(f"{source}: {listed}")
+        self.problems = problems  # (column, what is wrong and the fix)
 
 
 def _numbers_only(name: str, values: Text, rules: Rules) -> bool:
@@ -161,7 +159,7 @@ def _numeric(name: str, values: np.ndarray, rules: Rules) -> tuple[Column, Summa
         )
     median = float(np.median(present))
     plan = Column(name, "numeric", median=median, indicator=bool(gaps.any()))
-    filled = f"gaps take the median {median:.6g}, and an input flags them" if gaps.any() else ""
+    filled = f"gaps → median {median:.6g}, flagged" if gaps.any() else ""
     summary = Summary(
         name,
         "numeric",
@@ -227,9 +225,9 @@ def _text_summary(
     plan: Column, seen: dict[str, int], others: list[str], gaps: int, rows: int
 ) -> Summary:
     shown = sorted(seen, key=lambda level: (-seen[level], level))
-    described = f"{len(seen)} levels: " + ", ".join(shown[:4]) + (", …" if len(shown) > 4 else "")
+    described = f"{len(seen)}: " + ", ".join(shown[:4]) + (", …" if len(shown) > 4 else "")
     inputs = len(plan.inputs)
-    parts = [f"one-hot ({count(inputs, 'input')})" if inputs > 1 else "one input (0/1)"]
+    parts = [f"one-hot, {count(inputs, 'input')}" if inputs > 1 else "one 0/1 input"]
     if others:
         parts.append(f"{count(len(others), 'rare level')} → {OTHER}")
     if gaps:

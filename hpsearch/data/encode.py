@@ -6,25 +6,14 @@ same rows always give the same inputs."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from hpsearch.data.columns import Column, Text, as_numbers, column_values, plan_inputs
+from hpsearch.data.report import Filled
 from hpsearch.data.table import Table, nonfinite_rows
 
 UNSEEN_BINARY = 0.5  # a two-level column's input for a level it has no slot for: neither
-
-
-@dataclass(frozen=True)
-class Filled:
-    """What encoding did to one column's cells: gaps filled (the median, or the missing
-    level) and levels that went to "(other)" (rare in train, or never seen there) or, for a
-    column without that level, to no level at all."""
-
-    column: str
-    gaps: int = 0
-    other: int = 0
 
 
 def encode(table: Table, columns: Sequence[Column]) -> tuple[np.ndarray, tuple[Filled, ...]]:

@@ -5,11 +5,45 @@ a study keeps it as JSON beside its store (`data.json`), so `show` says it witho
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
-from hpsearch.data.columns import Summary
-from hpsearch.data.encode import Filled
-from hpsearch.data.table import Dropped
+Kind = Literal["numeric", "categorical"]
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """Rows a table lost before its split: without a label, or (`missing: drop`) with a gap in
+    some feature; `by_column` counts the gaps of the dropped rows, column by column."""
+
+    unlabelled: int = 0
+    incomplete: int = 0
+    by_column: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def rows(self) -> int:
+        return self.unlabelled + self.incomplete
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What `check` shows of a column, from the train split."""
+
+    name: str
+    kind: Kind
+    described: str  # its range, or its levels
+    missing: float  # share of train cells that are missing
+    treatment: str  # what is done with it, in words
+
+
+@dataclass(frozen=True)
+class Filled:
+    """What encoding did to one column's cells: gaps filled (the median, or the missing
+    level) and levels that went to "(other)" (rare in train, or never seen there) or, for a
+    column without that level, to no level at all."""
+
+    column: str
+    gaps: int = 0
+    other: int = 0
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Literal
 
 import numpy as np
 
+from hpsearch.data.report import Dropped
 from hpsearch.errors import DataError
 
 Missing = Literal["impute", "drop", "error"]
@@ -21,20 +22,6 @@ DROP_HINT = (
     "text: a level of its own), or set `missing: drop` to drop rows with missing values"
 )
 NO_LEVELS: tuple[tuple[str, ...], ...] = ()
-
-
-@dataclass(frozen=True)
-class Dropped:
-    """Rows a table lost before its split: without a label, or (`missing: drop`) with a gap in
-    some feature; `by_column` counts the gaps of the dropped rows, column by column."""
-
-    unlabelled: int = 0
-    incomplete: int = 0
-    by_column: tuple[tuple[str, int], ...] = ()
-
-    @property
-    def rows(self) -> int:
-        return self.unlabelled + self.incomplete
 
 
 @dataclass(frozen=True, eq=False)

@@ -12,6 +12,7 @@ from typing import Any, overload
 
 from hpsearch.config import StudyConfig
 from hpsearch.config.schedule import full_budget, round_search
+from hpsearch.data.report import DataReport
 from hpsearch.errors import ConfigError, StoreError
 from hpsearch.search.halving import Savings
 from hpsearch.search.importance import Importance, importance_of
@@ -74,6 +75,7 @@ class StudyView:
     savings: Savings | None = None  # what a halving schedule saved, of the trials considered
     one_round: bool = True  # all the trials the rows are chosen from are of one round
     metric: Metric = field(default_factory=lambda: metric_of(None))  # dev_error holds it
+    data: DataReport | None = None  # what loading did to the data: rows dropped, gaps filled
 
     @property
     def considered(self) -> int:
@@ -158,6 +160,7 @@ def view_study(
         savings=_savings(config, rounds, tallies, budget),
         one_round=len({t.round for t in shown}) <= 1,
         metric=metric,
+        data=snapshot.data_report,
     )
 
 
