@@ -14,6 +14,7 @@ same plan, whatever the dev and test rows are."""
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -170,14 +171,19 @@ def _numeric(name: str, values: np.ndarray, rules: Rules) -> tuple[Column, Summa
     return plan, summary
 
 
-def looks_like_id(values: np.ndarray) -> bool:
-    """Distinct whole numbers, one per row, in a span about the row count: row numbers (what
-    `init` leaves out; a study still takes such a column, as it is a number)."""
+ID_NAMES = re.compile(r"(row_?names?|row_?id|id|index|unnamed: ?\d+)", re.IGNORECASE)
+
+
+def looks_like_id(name: str, values: np.ndarray) -> bool:
+    """Distinct whole numbers, one per row, named as an id is or in a span about the row
+    count: row numbers (what `init` leaves out; a study still takes such a column, as it is a
+    number)."""
     rows = len(values)
     if rows < MIN_ID_ROWS or np.isnan(values).any() or not np.all(values == np.round(values)):
         return False
     span = float(values.max()) - float(values.min()) + 1
-    return len(np.unique(values)) == rows and span <= 3 * rows
+    named = ID_NAMES.fullmatch(name.strip()) is not None
+    return len(np.unique(values)) == rows and (named or span <= 3 * rows)
 
 
 def _text(

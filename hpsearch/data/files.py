@@ -55,9 +55,13 @@ def _lines_before(mapped: mmap.mmap, end: int, chunk: int = 1 << 24) -> int:
 
 def long_line(path: str, role: str, line: int) -> DataError:
     return DataError(
-        f"{role} file '{path}' line {line} is longer than {LINE_LIMIT >> 20} MiB, the most a "
-        "line of a CSV file may hold; is it a CSV file, with one record per line?"
+        f"{role} file '{path}' line {line} is longer than {_size(LINE_LIMIT)}, the most a line "
+        "of a CSV file may hold; is it a CSV file, with one record per line?"
     )
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n:,} bytes"
 
 
 def not_utf8(path: str, role: str) -> DataError:

@@ -122,10 +122,10 @@ def _ids(table: Any) -> list[tuple[int, str]]:
     found = []
     for position in table.numeric_columns:
         values = column_values(table, position)
-        if looks_like_id(values):
+        if looks_like_id(table.feature_names[position], values):
             found.append(
                 (position, f"a different whole number in every row ({values.min():g} to "
-                 f"{values.max():g}): a row number or an id, no feature"),
+                 f"{values.max():g}): a row number or an id, not a feature"),
             )  # fmt: skip
     return found
 
