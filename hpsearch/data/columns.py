@@ -231,7 +231,8 @@ def _text_summary(
     plan: Column, seen: dict[str, int], others: list[str], gaps: int, rows: int
 ) -> Summary:
     shown = sorted(seen, key=lambda level: (-seen[level], level))
-    described = f"{len(seen)}: " + ", ".join(shown[:4]) + (", …" if len(shown) > 4 else "")
+    described = f"{count(len(seen), 'level')}: " + ", ".join(shown[:4]) + (
+        ", …" if len(shown) > 4 else "")  # fmt: skip
     inputs = len(plan.inputs)
     parts = [f"one-hot, {count(inputs, 'input')}" if inputs > 1 else "one 0/1 input"]
     if others:

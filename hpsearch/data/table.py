@@ -161,7 +161,8 @@ def all_dropped(table: Table, unlabelled: int, missing: Missing) -> DataError:
     if unlabelled == table.n_rows:
         return DataError(
             f"every row of {table.source} lacks a label (column '{table.label_name}' is empty "
-            "or NA throughout); name the label column with `target:`"
+            "or NA throughout); name the label column with `target:`",
+            key="target",
         )
     return DataError(
         f"every row of {table.source} has a missing value, so `missing: {missing}` leaves none; "

@@ -87,11 +87,17 @@ def init_study(
         raise DataError(f"{data}: no column is left that a study can use")
     fits = budget(len(dataset.y_train))
     text = study_text(
-        name, os.path.relpath(data.resolve(), output.resolve().parent), target, guess,
-        dataset, tuple(ignored), fits, preset,
-    )  # fmt: skip
+        name, _path_from(output, data), target, guess, dataset, tuple(ignored), fits, preset
+    )
     _write(output, text, force)
     return Initialized(output, name, guess, dataset, tuple(ignored), fits)
+
+
+def _path_from(output: Path, data: Path) -> str:
+    """The data's path as the study file gives it: relative to the file's folder when the data
+    lies in it or below, so the two move together; else absolute."""
+    folder, data = output.resolve().parent, data.resolve()
+    return os.path.relpath(data, folder) if data.is_relative_to(folder) else str(data)
 
 
 def _name(stem: str) -> str:
@@ -174,7 +180,9 @@ def study_text(
         lines.append(f"  task: {guess.task}")
     if ignored:
         lines.append("  ignore:")
-        lines += [f"    - {_scalar(column)}  # {why}" for column, why in ignored]
+        for column, why in ignored:
+            lines += _comment(f"{column}: {why}", "    # ")
+            lines.append(f"    - {_scalar(column)}")
     train = dict(report.parts)["train"] if report else len(dataset.y_train)
     lines.append(f"  # the columns, as the train split ({train:,} rows) shows them:")
     for summary in report.columns if report else ():
@@ -183,15 +191,16 @@ def study_text(
         dropped = f"{count(report.rows_dropped, 'row')} without a label are dropped"
         lines += _comment(dropped, "  # ")
     lines += [
-        "  missing: impute                 # a gap: the train median and a flag, or a level "
-        "of its own",
-        "  scaling: standard               # or robust: median and IQR, smoothly clipped",
-        f"hyperparameters:                  # {preset.description}",
+        "  # a gap: the train median and a flag (numbers), or a level of its own (text)",
+        "  missing: impute",
+        "  # or robust: median and interquartile range, smoothly clipped",
+        "  scaling: standard",
+        f"# {preset.description}",
+        "hyperparameters:",
     ]
-    for entry in sorted(preset.hyperparameters, key=lambda e: e.rank):
-        lines.append(f"  {entry.name}: {_flow(entry.value)}  # {entry.comment}")
-    for entry in preset.fixed:
-        lines.append(f"  {entry.name}: {_flow(entry.value)}  # {entry.comment}")
+    for entry in (*sorted(preset.hyperparameters, key=lambda e: e.rank), *preset.fixed):
+        lines += _comment(entry.comment, "  # ")
+        lines.append(f"  {entry.name}: {_flow(entry.value)}")
     lines.append(f"  epochs: {fits.epochs}")
     if "metric" in StudyConfig.model_fields:
         lines.append(f"metric: {guess.metric}")
