@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hpsearch.data import DataSpec, load_dataset
-from hpsearch.data.columns import Column, Rules, Text, plan_columns
+from hpsearch.data.columns import Column, Rules, plan_columns
 from hpsearch.data.encode import UNSEEN_BINARY, encode
 from hpsearch.data.report import Filled
 from hpsearch.data.scale import apply_scaling, fit_scaling
