@@ -35,6 +35,8 @@ COMMA, NEWLINE, QUOTE = ord(","), ord("\n"), ord('"')
 GAP_WORDS = (b"na", b"n/a", b"nan", b"null", b"?")  # compared in lower case; "" is a gap too
 NAN = np.frombuffer(b"nan", np.uint8)
 GATHER_LIMIT = 64  # text fields up to this long are compared as fixed-width bytes
+# the low n bytes of a little-endian 64-bit word, for n = 0 … 8
+LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(9)], np.uint64)
 LOADTXT = {"dtype": np.float32, "ndmin": 2, "comments": None, "encoding": "utf-8"}
 
 
@@ -114,12 +116,13 @@ class BlockReader:
         else:
             numbers = np.zeros((len(starts), 0), np.float32)
         texts = np.empty((len(starts), len(self.layout.text)), np.int32)
+        words = _words(b)
         for i, column in enumerate(self.layout.text):
-            texts[:, i] = _coded(b, starts[:, column], ends[:, column], self.levels[i])
+            texts[:, i] = _coded(b, words, starts[:, column], ends[:, column], self.levels[i])
         labels = np.zeros(0, np.int32)
         if self.layout.target >= 0:
             t = self.layout.target
-            labels = _coded(b, starts[:, t], ends[:, t], self.labels)
+            labels = _coded(b, words, starts[:, t], ends[:, t], self.labels)
         return Columns(numbers, texts, labels)
 
     def _careful(self, data: bytes, first_line: int) -> Columns:
@@ -293,19 +296,35 @@ def _with_nan(b: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> bytes:
     return np.insert(kept, at, np.tile(NAN, len(starts))).tobytes()
 
 
+def _words(b: np.ndarray) -> np.ndarray:
+    """The 8 bytes from each position of `b` as one little-endian integer (zeros past its
+    end): a view, not a copy of eight."""
+    padded = np.concatenate([b, np.zeros(8, np.uint8)])
+    return np.ndarray((len(b),), "<u8", padded, strides=(1,))
+
+
 def _coded(
-    b: np.ndarray, starts: np.ndarray, ends: np.ndarray, levels: dict[str, int]
+    b: np.ndarray,
+    words: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    levels: dict[str, int],
 ) -> np.ndarray:
     """Each field's code in `levels` (new values added), −1 for a missing value; the text of
     a field is stripped of spaces and of the quotes around it."""
     lengths = ends - starts
     longest = int(lengths.max()) if len(lengths) else 0
+    if longest <= 8:  # each field as one integer: its bytes, read at once from `words`
+        keys = words[starts] & LOW_BYTES[lengths]
+        distinct, inverse = np.unique(keys, return_inverse=True)
+        texts = [int(key).to_bytes(8, "little").rstrip(b"\0") for key in distinct.tolist()]
+        lookup = np.array([_code(_unquoted(text), levels) for text in texts], np.int32)
+        return lookup[inverse.reshape(-1)]
     if longest <= GATHER_LIMIT:
-        width = max(longest, 1)
-        offsets = np.arange(width)
+        offsets = np.arange(longest)
         index = np.minimum(starts[:, None] + offsets, len(b) - 1)
         raw = np.where(offsets < lengths[:, None], b[index], 0).astype(np.uint8)
-        distinct, inverse = np.unique(raw.view(f"S{width}").reshape(-1), return_inverse=True)
+        distinct, inverse = np.unique(raw.view(f"S{longest}").reshape(-1), return_inverse=True)
         lookup = np.array([_code(_unquoted(v), levels) for v in distinct.tolist()], np.int32)
         return lookup[inverse.reshape(-1)]
     data = b.tobytes()

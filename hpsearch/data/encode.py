@@ -9,11 +9,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from hpsearch.data.columns import Column, Text, as_numbers, column_values, plan_inputs
+from hpsearch.data.columns import Column, Text, as_numbers, column_values
 from hpsearch.data.report import Filled
 from hpsearch.data.table import Table, nonfinite_rows
 
 UNSEEN_BINARY = 0.5  # a two-level column's input for a level it has no slot for: neither
+
+
+ROWS = 2048  # rows filled at a time: a block of inputs that stays in the processor's cache
 
 
 def encode(table: Table, columns: Sequence[Column]) -> tuple[np.ndarray, tuple[Filled, ...]]:
@@ -22,24 +25,59 @@ def encode(table: Table, columns: Sequence[Column]) -> tuple[np.ndarray, tuple[F
     positions = {name: i for i, name in enumerate(table.feature_names)}
     if _as_read(table, columns, positions):
         return np.ascontiguousarray(table.X), ()
-    X = np.empty((table.n_rows, len(plan_inputs(columns))), np.float32)
-    filled = []
-    at = 0
-    for column in columns:
+    starts = np.cumsum([0, *(len(c.inputs) for c in columns)])
+    X = np.empty((table.n_rows, int(starts[-1])), np.float32)
+    counts = {c.name: [0, 0] for c in columns}
+    numbers, singles, levels = [], [], []
+    for column, at in zip(columns, starts[:-1].tolist(), strict=True):
         position = positions[column.name]
         values = column_values(table, position)
-        width = len(column.inputs)
-        if column.kind == "numeric":
-            if isinstance(values, Text):
-                values = as_numbers(column.name, values, lambda r, p=position: table.where(r, p))
-            counts = _numbers(values, column, X[:, at : at + width])
-        else:
+        if column.kind == "categorical":
             assert isinstance(values, Text), "a categorical column is read as text"
-            counts = _levels(values, column, X[:, at : at + width])
-        if any(counts):
-            filled.append(Filled(column.name, *counts))
-        at += width
-    return X, tuple(filled)
+            slots, gaps, strays = _slots(values, column)
+            counts[column.name] = [gaps, strays]
+            levels.append((at, slots, len(column.slots)))
+        elif isinstance(values, Text):  # numeric by its train rows, read as text in this file
+            single = as_numbers(column.name, values, lambda r, p=position: table.where(r, p))
+            singles.append((at, single, column))
+        else:
+            numbers.append((at, table.numeric_columns.index(position), column))
+    _fill_numbers(table.X, numbers, X, counts)
+    for at, single, column in singles:
+        _fill_numbers(single[:, None], [(at, 0, column)], X, counts)
+    for r0 in range(0, len(X), ROWS):
+        block = X[r0 : r0 + ROWS]
+        for at, slots, width in levels:
+            _one_hot(slots[r0 : r0 + ROWS], width, block[:, at : at + max(width - (width == 2), 1)])
+    filled = tuple(Filled(name, *n) for name, n in counts.items() if any(n))
+    return X, filled
+
+
+def _fill_numbers(
+    source: np.ndarray, numbers: list[tuple[int, int, Column]], X: np.ndarray, counts: dict
+) -> None:
+    """Numeric columns (their output place, their column in `source`, their plan): the value,
+    a gap as the median, and the flag where the plan has one; a block of rows at a time, every
+    column at once."""
+    if not numbers:
+        return
+    places = np.array([at for at, _, _ in numbers])
+    taken = np.array([i for _, i, _ in numbers])
+    medians = np.array([c.median for _, _, c in numbers], np.float32)
+    flagged = np.array([c.indicator for _, _, c in numbers])
+    flags = places[flagged] + 1
+    gaps_seen = np.zeros(len(numbers), np.int64)
+    for r0 in range(0, len(X), ROWS):
+        values = source[r0 : r0 + ROWS, taken]
+        gaps = np.isnan(values)
+        np.copyto(values, np.broadcast_to(medians, values.shape), where=gaps)
+        block = X[r0 : r0 + ROWS]
+        block[:, places] = values
+        if len(flags):
+            block[:, flags] = gaps[:, flagged]
+        gaps_seen += gaps.sum(axis=0)
+    for (_, _, column), n in zip(numbers, gaps_seen.tolist(), strict=True):
+        counts[column.name][0] += n
 
 
 def _as_read(table: Table, columns: Sequence[Column], positions: dict[str, int]) -> bool:
@@ -52,34 +90,26 @@ def _as_read(table: Table, columns: Sequence[Column], positions: dict[str, int])
     return order == list(range(table.X.shape[1])) and not nonfinite_rows(table.X).any()
 
 
-def _numbers(values: np.ndarray, column: Column, out: np.ndarray) -> tuple[int, int]:
-    gaps = np.isnan(values)
-    out[:, 0] = values
-    out[gaps, 0] = column.median
-    if column.indicator:
-        out[:, 1] = gaps
-    return int(gaps.sum()), 0
-
-
-def _levels(values: Text, column: Column, out: np.ndarray) -> tuple[int, int]:
-    """One-hot (or, with two slots, one 0/1 input) of each row's slot. A level without a slot
-    of its own goes to "(other)", or, without one, to no slot (all zeros; 0.5 for a 0/1
-    input); a gap goes to the missing level, else the same way."""
+def _slots(values: Text, column: Column) -> tuple[np.ndarray, int, int]:
+    """Each row's slot (−1: none), the gaps and the cells whose level has no slot of its own.
+    A level without a slot goes to "(other)", or, without one, to no slot; a gap goes to the
+    missing level, else the same way."""
     slots = column.slots
     index = {level: i for i, level in enumerate(column.levels)}
     other = len(slots) - 1 if column.other else -1
     missing = len(column.levels) if column.missing_level else other
-    lookup = np.array([index.get(level, other) for level in values.levels] + [missing], np.int64)
+    lookup = np.array([index.get(level, other) for level in values.levels] + [missing], np.int32)
     slot = lookup[values.codes]  # a code of −1 (a gap) takes the last entry
     gaps = int((values.codes < 0).sum())
     kept = np.zeros(len(values.levels) + 1, bool)
     kept[[i for i, level in enumerate(values.levels) if level in index]] = True
     kept[-1] = True  # gaps are counted apart
-    strays = int((~kept[values.codes]).sum())
-    if len(slots) == 2:
-        out[:, 0] = np.where(slot < 0, UNSEEN_BINARY, slot == 1)
+    return slot, gaps, int((~kept[values.codes]).sum())
+
+
+def _one_hot(slots: np.ndarray, width: int, out: np.ndarray) -> None:
+    """One 0/1 input per slot, or, for two slots, one input for the second (0.5 for none)."""
+    if width == 2:
+        out[:, 0] = np.where(slots < 0, UNSEEN_BINARY, slots == 1)
     else:
-        out[:] = 0
-        rows = np.flatnonzero(slot >= 0)
-        out[rows, slot[rows]] = 1
-    return gaps, strays
+        out[:] = slots[:, None] == np.arange(width)
