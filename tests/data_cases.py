@@ -144,7 +144,8 @@ BAD_INPUTS: tuple[BadInput, ...] = (
         text("d.csv", "a,b,label\n1,2,x,9\n3,4,y,9\n"),
         CSV,
         f"{{dir}}/d.csv line 2 {HEADER_LINE} has 4 values, but the header names 3 columns; "
-        "give every row one value per column",
+        f"give every row one value per column\n{{dir}}/d.csv line 3 {HEADER_LINE} has 4 values, "
+        "but the header names 3 columns; give every row one value per column",
     ),
     case(
         "numbers_with_a_stray_text",

@@ -34,6 +34,7 @@ CHUNK_BYTES = 1 << 23  # bytes read at a time: a block is these, cut at the last
 COMMA, NEWLINE, QUOTE = ord(","), ord("\n"), ord('"')
 GAP_WORDS = (b"na", b"n/a", b"nan", b"null", b"?")  # compared in lower case; "" is a gap too
 NAN = np.frombuffer(b"nan", np.uint8)
+MAX_PROBLEMS = 10  # problems of a block said at once
 GATHER_LIMIT = 64  # text fields up to this long are compared as fixed-width bytes
 # the low n bytes of a little-endian 64-bit word, for n = 0 … 8
 LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(9)], np.uint64)
@@ -126,52 +127,62 @@ class BlockReader:
         return Columns(numbers, texts, labels)
 
     def _careful(self, data: bytes, first_line: int) -> Columns:
-        """The block record by record: each cell as the fast way would read it, or the first
-        problem at its line and column."""
-        layout, numeric = self.layout, self.numeric
-        text = data.decode("utf-8")
-        reader = csv.reader(io.StringIO(text, newline=""))
-        rows_numbers: list[list[float]] = []
-        rows_texts: list[list[int]] = []
-        labels: list[int] = []
+        """The block record by record: each cell as the fast way would read it, or every
+        problem of the block (up to MAX_PROBLEMS) at its line and column."""
+        layout = self.layout
+        reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+        rows: list[tuple[list[float], list[int], int]] = []
         found: set[int] = set()
+        problems: list[str] = []
         start = first_line
         try:
             for cells in reader:
                 line, start = start, first_line + reader.line_num
                 if not cells or (len(cells) == 1 and not cells[0].strip()):
                     continue
-                if len(cells) != len(layout.names):
-                    raise DataError(
-                        f"{layout.where(line)} has {len(cells)} values, but the header names "
-                        f"{len(layout.names)} columns; give every row one value per column"
-                    )
-                values = []
-                for column in numeric:
-                    value = _cell_number(cells[column], layout.where(line, column))
-                    if value is None:
-                        if self.refuse is not None:
-                            place = layout.where(line, column)
-                            raise DataError(self.refuse(place, cells[column].strip()))
-                        found.add(column)
-                        value = np.nan
-                    values.append(value)
-                rows_numbers.append(values)
-                rows_texts.append(
-                    [_code(cells[c], self.levels[i]) for i, c in enumerate(layout.text)]
-                )
-                if layout.target >= 0:
-                    labels.append(_code(cells[layout.target], self.labels))
+                try:
+                    rows.append(self._record(cells, line, found))
+                except DataError as problem:
+                    problems.append(str(problem))
+                    if len(problems) == MAX_PROBLEMS:
+                        problems.append(f"(the first {MAX_PROBLEMS} problems; fix them first)")
+                        break
         except csv.Error as error:
-            raise DataError(f"{layout.where(start)}: {error}") from None
+            problems.append(f"{layout.where(start)}: {error}")
+        if problems:
+            raise DataError("\n".join(problems))
         if found:
             raise Retype(found)
-        n = len(rows_numbers)
+        n = len(rows)
         return Columns(
-            np.array(rows_numbers, np.float32).reshape(n, len(numeric)),
-            np.array(rows_texts, np.int32).reshape(n, len(layout.text)),
-            np.array(labels, np.int32),
+            np.array([r[0] for r in rows], np.float32).reshape(n, len(self.numeric)),
+            np.array([r[1] for r in rows], np.int32).reshape(n, len(layout.text)),
+            np.array([r[2] for r in rows] if layout.target >= 0 else [], np.int32),
         )
+
+    def _record(
+        self, cells: list[str], line: int, found: set[int]
+    ) -> tuple[list[float], list[int], int]:
+        """One record's numbers, text codes and label code; the columns read as numbers that
+        hold text go into `found`."""
+        layout = self.layout
+        if len(cells) != len(layout.names):
+            raise DataError(
+                f"{layout.where(line)} has {len(cells)} values, but the header names "
+                f"{len(layout.names)} columns; give every row one value per column"
+            )
+        values = []
+        for column in self.numeric:
+            value = _cell_number(cells[column], layout.where(line, column))
+            if value is None:
+                if self.refuse is not None:
+                    raise DataError(self.refuse(layout.where(line, column), cells[column].strip()))
+                found.add(column)
+                value = np.nan
+            values.append(value)
+        texts = [_code(cells[c], self.levels[i]) for i, c in enumerate(layout.text)]
+        label = _code(cells[layout.target], self.labels) if layout.target >= 0 else -1
+        return values, texts, label
 
 
 def _cell_number(cell: str, where: str) -> float | None:

@@ -146,3 +146,19 @@ def test_a_header_of_150000_names_is_read_in_linear_time(tmp_path) -> None:
     assert len(names_read) == 150_001
     layout, ignored = csvfile.csv_layout(str(path), "data", ["c7", "c149999"], "label", [])
     assert layout.features == (7, 149_999) and len(ignored) == 149_998
+
+
+def test_the_problems_of_a_file_are_said_together_each_at_its_line(tmp_path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b,label\n1,2,x\n3,4\n5,1e39,y\n6,7,x,8\n")
+    with pytest.raises(DataError) as caught:
+        read_csv(str(path), "dataset", "label")
+    where = f"{path} line {{}} (counting the header line)"
+    assert str(caught.value).splitlines() == [
+        f"{where.format(3)} has 2 values, but the header names 3 columns; give every row one "
+        "value per column",
+        f"{where.format(4)}, column 2 ('b'): '1e39' is too large for float32 (largest 3.4e+38); "
+        "rescale that column",
+        f"{where.format(5)} has 4 values, but the header names 3 columns; give every row one "
+        "value per column",
+    ]
