@@ -96,6 +96,8 @@ def plan_columns(train: Table, rules: Rules) -> tuple[tuple[Column, ...], tuple[
     for position, name in enumerate(train.feature_names):
         values = column_values(train, position)
         try:
+            if isinstance(values, Text) and name in rules.numeric:
+                _numbers_listed(name, train, position, values)
             if isinstance(values, Text) and _numbers_only(name, values, rules):
                 values = as_numbers(name, values, lambda row, at=position: train.where(row, at))
             if isinstance(values, np.ndarray):
@@ -120,6 +122,19 @@ class ColumnsRefused(DataError):
         listed = said[0] if len(said) == 1 else "\n  " + "\n  ".join(said)
         super().__init__(f"{source}: {listed}")
         self.problems = problems  # (column, what is wrong and the fix)
+
+
+def _numbers_listed(name: str, train: Table, position: int, values: Text) -> None:
+    """A column `numeric:` lists must hold numbers: its first text is refused at its place."""
+    texts = [i for i, level in enumerate(values.levels) if number(level) is None]
+    rows = np.flatnonzero(np.isin(values.codes, texts))
+    if len(rows):
+        first = int(min(rows, key=train.read_index))
+        raise ColumnProblem(
+            f"column '{name}' is listed under `numeric:` but holds text: "
+            f"'{values.levels[values.codes[first]]}' ({train.where(first, position)}); fix the "
+            "cells, or take it out of `numeric:`"
+        )
 
 
 def _numbers_only(name: str, values: Text, rules: Rules) -> bool:
@@ -265,8 +280,17 @@ def plan_inputs(columns: Sequence[Column]) -> tuple[str, ...]:
 
 
 def check_listed_levels(table: Table, rules: Rules) -> None:
-    """Every level the study file lists for a column is one the file has: a listed level
-    the data never holds is a typo (`Femal`), and would be an input always 0."""
+    """Every column `numeric:` lists is a feature, and every level the study file lists for a
+    column is one the file has: a listed level the data never holds is a typo (`Femal`), and
+    would be an input always 0."""
+    for name in sorted(rules.numeric - set(table.feature_names)):
+        close = difflib.get_close_matches(name, table.feature_names, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise DataError(
+            f"numeric column '{name}' is not among the features of {table.source}; {hint}its "
+            f"feature columns are: {', '.join(table.feature_names[:20])}",
+            key="numeric",
+        )
     problems = []
     for name, listed in rules.categorical.items():
         if listed is None or name not in table.feature_names:

@@ -236,6 +236,21 @@ BAD = [
         "mean 'colour'? Its columns are: w, colour, label",
     ),
     (
+        "numeric_not_a_column",
+        "w,colour,label\n" + TWO_CLASSES,
+        "  numeric: [wt]\n",
+        "{d}/s.yaml, line 4: data.numeric: numeric column 'wt' is not among the features of "
+        "{d}/d.csv; did you mean 'w'? its feature columns are: w, colour",
+    ),
+    (
+        "numeric_holds_text",
+        "w,colour,label\n" + TWO_CLASSES,
+        "  numeric: [colour]\n",
+        "{d}/d.csv: column 'colour' is listed under `numeric:` but holds text: 'a' ({d}/d.csv "
+        "line 2 (counting the header line), column 2 ('colour')); fix the cells, or take it out "
+        "of `numeric:`",
+    ),
+    (
         "all_rows_dropped",
         "w,colour,label\n" + "".join(f"{i},a,\n" for i in range(9)),
         "",
