@@ -86,7 +86,7 @@ def _numbers(values: np.ndarray, name: str, source: str) -> np.ndarray:
         return out
     out = np.empty(len(values), np.float32)
     for row, value in enumerate(values.tolist()):
-        if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        if _missing(value) or (isinstance(value, float) and not np.isfinite(value)):
             out[row] = np.nan
             continue
         text = str(value).strip()
@@ -111,8 +111,13 @@ def _texts(values: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
     return codes, tuple(found)
 
 
+def _missing(value: Any) -> bool:
+    """None, or pandas' missing-value markers (pd.NA, pd.NaT), known without importing pandas."""
+    return value is None or type(value).__name__ in ("NAType", "NaTType")
+
+
 def _text(value: Any) -> str | None:
-    if value is None:
+    if _missing(value):
         return None
     if isinstance(value, float):
         if not np.isfinite(value):

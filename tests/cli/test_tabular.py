@@ -306,3 +306,10 @@ def test_check_counts_the_rows_of_each_file_and_the_rows_dropped(tmp_path) -> No
     assert "with a test file, split gives only train and dev (its test number would be " in (
         refused.stderr
     )
+
+
+def test_load_model_takes_a_dataframe_with_pandas_missing_values(penguins) -> None:
+    pd = pytest.importorskip("pandas")
+    model = chosen(penguins, "penguins")
+    frame = pd.DataFrame(RAW).convert_dtypes()  # pd.NA where a cell is missing
+    assert np.array_equal(model.predict_proba(frame), model.predict_proba(raw_rows()))
