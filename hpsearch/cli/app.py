@@ -614,7 +614,7 @@ def export(
     ] = "npz",
     runs_dir: RunsDir = Path("runs"),
 ) -> None:
-    """Write a trial's model to one file: weights, standardization, feature and class names.
+    """Write a trial's model to one file: weights, how each column becomes inputs, class names.
 
     `hpsearch predict` and `hpsearch.load_model` read it; with --format onnx, any ONNX runtime."""
     from hpsearch.cli.model_report import render_export
