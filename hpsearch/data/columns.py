@@ -30,6 +30,7 @@ from hpsearch.errors import DataError
 
 MISSING, OTHER = "(missing)", "(other)"
 MIN_ID_ROWS = 20  # an id is told apart from a column of distinct values from this many rows on
+EMPTY = "empty in every train row"
 FEW_TEXT_VALUES = 3  # numbers with at most this many distinct texts: the texts are typos
 
 
@@ -105,7 +106,7 @@ def plan_columns(train: Table, rules: Rules) -> tuple[tuple[Column, ...], tuple[
             else:
                 plan, summary = _text(name, train, position, values, rules)
         except ColumnProblem as problem:
-            problems.append((name, str(problem)))
+            problems.append((name, str(problem), problem.reason))
             continue
         plans.append(plan)
         summaries.append(summary)
@@ -117,11 +118,11 @@ def plan_columns(train: Table, rules: Rules) -> tuple[tuple[Column, ...], tuple[
 class ColumnsRefused(DataError):
     """Columns the train split cannot make inputs of, each with its fix."""
 
-    def __init__(self, source: str, problems: tuple[tuple[str, str], ...]) -> None:
-        said = [problem for _, problem in problems]
+    def __init__(self, source: str, problems: tuple[tuple[str, str, str], ...]) -> None:
+        said = [problem for _, problem, _ in problems]
         listed = said[0] if len(said) == 1 else "\n  " + "\n  ".join(said)
         super().__init__(f"{source}: {listed}")
-        self.problems = problems  # (column, what is wrong and the fix)
+        self.problems = problems  # (column, what is wrong and the fix, what is wrong in brief)
 
 
 def _numbers_listed(name: str, train: Table, position: int, values: Text) -> None:
@@ -133,7 +134,8 @@ def _numbers_listed(name: str, train: Table, position: int, values: Text) -> Non
         raise ColumnProblem(
             f"column '{name}' is listed under `numeric:` but holds text: "
             f"'{values.levels[values.codes[first]]}' ({train.where(first, position)}); fix the "
-            "cells, or take it out of `numeric:`"
+            "cells, or take it out of `numeric:`",
+            "listed under numeric: but holds text",
         )
 
 
@@ -147,7 +149,11 @@ def _numbers_only(name: str, values: Text, rules: Rules) -> bool:
 
 
 class ColumnProblem(Exception):
-    """A column that cannot be used, with its fix."""
+    """A column that cannot be used: the message with its fix, and the reason in brief."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,7 +177,8 @@ def _numeric(name: str, values: np.ndarray, rules: Rules) -> tuple[Column, Summa
     present = values[~gaps]
     if not len(present):
         raise ColumnProblem(
-            f"column '{name}' is empty in every train row; leave it out with `ignore: [{name}]`"
+            f"column '{name}' is empty in every train row; leave it out with `ignore: [{name}]`",
+            EMPTY,
         )
     median = float(np.median(present))
     plan = Column(name, "numeric", median=median, indicator=bool(gaps.any()))
@@ -210,7 +217,8 @@ def _text(
     present = len(values.codes) - gaps
     if not seen:
         raise ColumnProblem(
-            f"column '{name}' is empty in every train row; leave it out with `ignore: [{name}]`"
+            f"column '{name}' is empty in every train row; leave it out with `ignore: [{name}]`",
+            EMPTY,
         )
     listed = rules.categorical.get(name)
     if name not in rules.categorical:
@@ -223,13 +231,16 @@ def _text(
             raise ColumnProblem(
                 f"column '{name}' holds numbers, and the text {said} in "
                 f"{count(len(rows), 'train row')} (first: {where}); if that marks a missing value, "
-                "empty those cells; or list the column under `categorical:`"
+                "empty those cells; or list the column under `categorical:`",
+                f"numbers, and the text {said} in {count(len(rows), 'train row')} (first: {where})"
+                ": empty those cells, then take it out of ignore:",
             )
     if listed is None and present >= MIN_ID_ROWS and len(seen) > rules.max_level_share * present:
         raise ColumnProblem(
             f"column '{name}' has {len(seen):,} distinct values in {present:,} train rows (more "
             f"than max_level_share = {rules.max_level_share:g} of them), as a name or an id has; "
-            f"leave it out with `ignore: [{name}]`"
+            f"leave it out with `ignore: [{name}]`",
+            f"{len(seen):,} distinct values in {present:,} train rows: a name or an id",
         )
     if listed is not None:
         levels, others = tuple(listed), sorted(level for level in seen if level not in listed)

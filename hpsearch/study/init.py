@@ -81,7 +81,7 @@ def init_study(
             dataset = load_dataset(DataSpec.model_validate(spec))
             break
         except ColumnsRefused as refused:
-            ignored += [(column, _reason(problem)) for column, problem in refused.problems]
+            ignored += [(column, reason) for column, _, reason in refused.problems]
             spec = _spec(data, target, guess, ignored)
     if dataset is None:
         raise DataError(f"{data}: no column is left that a study can use")
@@ -134,15 +134,6 @@ def _ids(table: Any) -> list[tuple[int, str]]:
                  f"{values.max():g}): a row number or an id, not a feature"),
             )  # fmt: skip
     return found
-
-
-def _reason(problem: str) -> str:
-    """A refusal in the few words a comment beside `ignore:` holds."""
-    if "distinct values" in problem:
-        return problem.split("; leave it out")[0].split(" has ", 1)[1]
-    if "empty in every train row" in problem:
-        return "empty in every train row"
-    return problem.split("; ")[0].split(" holds ", 1)[-1]
 
 
 def _spec(data: Path, target: str, guess: TargetGuess, ignored: list[tuple[str, str]]) -> dict:

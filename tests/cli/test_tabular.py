@@ -47,7 +47,7 @@ def test_init_says_the_task_and_leaves_out_ids_and_names_with_the_reason(tmp_pat
     made = cli("init", FILES / "titanic.csv", "--target", "Survived", "-o", study)
     text = study.read_text()
     assert "    # rownames: a different whole number in every row (1 to 400)" in text
-    assert "    # Name: 240 distinct values in 240 train rows" in text
+    assert "    # Name: 240 distinct values in 240 train rows: a name or an id\n" in text
     assert "#   Age: numeric, 0.83 to 71, 26.7% missing → scaled; gaps → median 35, flagged" in text
     assert "#   PClass: categorical, 2 levels: 1st, 2nd → one 0/1 input" in text
     assert "target: Survived names 2 classes (1 57.2%, 0 42.8%)" in made.stdout
