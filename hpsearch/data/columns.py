@@ -166,10 +166,8 @@ class Text:
 
 def column_values(table: Table, position: int) -> np.ndarray | Text:
     """Feature column `position` of a table as read: float32 numbers, or text codes."""
-    if position in table.text_columns:
-        i = table.text_columns.index(position)
-        return Text(table.text[:, i], table.levels[i])
-    return table.X[:, table.numeric_columns.index(position)]
+    is_text, i = table.held_at[position]
+    return Text(table.text[:, i], table.levels[i]) if is_text else table.X[:, i]
 
 
 def _numeric(name: str, values: np.ndarray, rules: Rules) -> tuple[Column, Summary]:

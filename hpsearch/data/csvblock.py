@@ -73,7 +73,8 @@ class BlockReader:
 
     def __init__(self, layout: Layout, text_in_numbers: TextInNumbers = None) -> None:
         self.layout = layout
-        self.numeric = tuple(c for c in layout.features if c not in layout.text)
+        text = set(layout.text)
+        self.numeric = tuple(c for c in layout.features if c not in text)
         self.levels: list[dict[str, int]] = [{} for _ in layout.text]
         self.labels: dict[str, int] = {}
         self.refuse = text_in_numbers

@@ -33,7 +33,7 @@ from hpsearch.data.files import (
 from hpsearch.data.table import Table
 from hpsearch.errors import DataError
 
-SNIFF_RECORDS = 1000  # records looked at for text before the fastest reader is tried
+SNIFF_CELLS = 200_000  # cells looked at for text (up to 1,000 records) before the fastest reader
 
 
 def read_csv(
@@ -51,7 +51,8 @@ def read_csv(
     check_file(path, role)
     check_line_lengths(path, role)
     layout = _layout(path, role, target, features, ignore, text)
-    layout = layout.with_text(text_columns(layout, SNIFF_RECORDS))
+    sniffed = max(10, min(1000, SNIFF_CELLS // len(layout.names)))
+    layout = layout.with_text(text_columns(layout, sniffed))
     table = None if layout.text else _whole(layout)
     if table is None:
         table = _blocks(layout)
@@ -231,7 +232,8 @@ def _whole(layout: Layout) -> Table | None:
     def code(text: str) -> int:
         return labels.setdefault(text.strip(), len(labels))
 
-    converters = {i: _ignored for i in range(len(layout.names)) if i not in layout.features}
+    features = set(layout.features)
+    converters = {i: _ignored for i in range(len(layout.names)) if i not in features}
     converters[layout.target] = code
     try:
         with warnings.catch_warnings():

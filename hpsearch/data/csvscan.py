@@ -50,6 +50,8 @@ class Layout:
     def with_text(self, columns: set[int] | frozenset[int]) -> Layout:
         """The layout with `columns` read as text too."""
         text = set(self.text) | set(columns)
+        if len(text) == len(self.text):
+            return self
         return replace(self, text=tuple(c for c in self.features if c in text))
 
     def where(self, line: int, column: int | None = None) -> str:
@@ -96,14 +98,15 @@ def records(layout: Layout) -> Iterator[tuple[int, list[str]]]:
 
 def text_columns(layout: Layout, count: int) -> set[int]:
     """The feature columns (not yet read as text) whose first `count` records hold text."""
-    numeric = [c for c in layout.features if c not in set(layout.text)]
+    text = set(layout.text)
+    numeric = [c for c in layout.features if c not in text]
     found: set[int] = set()
     for _, cells in islice(records(layout), count):
         if len(cells) != len(layout.names):
             continue  # the reader reports it at its line
         for column in numeric:
             text = cells[column].strip()
-            if not is_gap(text) and number(text) is None:
+            if number(text) is None and not is_gap(text):
                 found.add(column)
     return found
 

@@ -41,7 +41,7 @@ def encode(table: Table, columns: Sequence[Column]) -> tuple[np.ndarray, tuple[F
             single = as_numbers(column.name, values, lambda r, p=position: table.where(r, p))
             singles.append((at, single, column))
         else:
-            numbers.append((at, table.numeric_columns.index(position), column))
+            numbers.append((at, table.held_at[position][1], column))
     _fill_numbers(table.X, numbers, X, counts)
     for at, single, column in singles:
         _fill_numbers(single[:, None], [(at, 0, column)], X, counts)

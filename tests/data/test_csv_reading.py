@@ -162,3 +162,15 @@ def test_the_problems_of_a_file_are_said_together_each_at_its_line(tmp_path) -> 
         f"{where.format(5)} has 4 values, but the header names 3 columns; give every row one "
         "value per column",
     ]
+
+
+@pytest.mark.timeout(120)
+def test_a_file_of_20000_columns_loads_in_linear_time(tmp_path) -> None:
+    from hpsearch.data import DataSpec, load_dataset
+
+    path = tmp_path / "wide.csv"
+    rows = [",".join([*(f"x{i}" for i in range(20_000)), "label"])]
+    rows += [",".join([*(str((r * i) % 7) for i in range(20_000)), "ab"[r % 2]]) for r in range(30)]
+    path.write_text("\n".join(rows) + "\n")
+    data = load_dataset(DataSpec(dataset=str(path), split=[10, 10, 10]))
+    assert data.n_features == 20_000 and len(data.columns) == 20_000
