@@ -246,3 +246,21 @@ def test_rows_are_multiplied_in_blocks_at_fixed_places_whatever_the_blocks_read(
         assert [len(b.X) for b in got] == [7, 7, 7, 2]
         for block, (x, y) in zip(got, expected, strict=True):
             assert np.array_equal(block.X, x) and block.labels == y
+
+
+def test_a_model_file_of_format_1_still_predicts_the_same(place, tmp_path) -> None:
+    """Format 1 had numeric columns only, one input each: read without `columns`, `inputs` and
+    `scaling`, it gives the same probabilities as the file of today."""
+    current = chosen_weights(place, "animals")
+    with np.load(current) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    info = json.loads(str(arrays["model"]))
+    for key in ("columns", "inputs", "scaling"):
+        del info[key]
+    arrays["model"] = np.array(json.dumps({**info, "format_version": 1}))
+    older = tmp_path / "older.npz"
+    np.savez(older, **arrays)
+    X, _ = animal_rows(20, ANIMALS, 5)
+    old, new = hpsearch.load_model(older), hpsearch.load_model(current)
+    assert old.info.format_version == 1 and old.info.columns == ()
+    assert np.array_equal(old.predict_proba(X), new.predict_proba(X))
