@@ -22,6 +22,7 @@ from hpsearch.data.columns import ColumnsRefused, Summary, column_values, looks_
 from hpsearch.data.csvfile import read_csv
 from hpsearch.data.files import count
 from hpsearch.data.load import Dataset
+from hpsearch.data.table import Table
 from hpsearch.data.target import TargetGuess, infer_target
 from hpsearch.errors import ConfigError, DataError
 from hpsearch.store.layout import is_study, quoted
@@ -123,7 +124,7 @@ def _check_task(guess: TargetGuess) -> None:
         raise DataError(f"{guess.reason}; this hpsearch trains classifiers only")
 
 
-def _ids(table: Any) -> list[tuple[int, str]]:
+def _ids(table: Table) -> list[tuple[int, str]]:
     """Feature columns of distinct whole numbers, one per row: row numbers or ids."""
     found = []
     for position in table.numeric_columns:

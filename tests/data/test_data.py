@@ -246,3 +246,15 @@ def test_describe_sums_up_the_split() -> None:
     assert load_dataset(DataSpec(dataset="wine")).describe() == (
         "wine: 178 rows × 13 features, 3 classes; train 106 / dev 36 / test 36"
     )
+
+
+def test_an_empty_feature_list_takes_every_column_and_a_list_may_leave_the_target_first(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("kind,a,b\n" + "".join(f"{'xy'[i % 2]},{i},{i % 3}\n" for i in range(30)))
+    every = load_dataset(DataSpec(dataset=str(path), target="kind", features=[]))
+    assert every.feature_names == ("a", "b")
+    # the last column is listed as a feature: the one column left out of the list is the target
+    listed = load_dataset(DataSpec(dataset=str(path), features=["a", "b"]))
+    assert listed.target == "kind" and listed.classes == ("x", "y")
