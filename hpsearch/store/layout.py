@@ -49,4 +49,4 @@ def quoted(path: str | Path) -> str:
     return shlex.quote(str(path))
 def checkpoint_path(folder: Path, number: int, epochs: int) -> Path:
     """Where trial `number` waits after the rung that ended at `epochs`."""
-    return folder / CHECKPOINTS_DIR / f"trial-{number}-epoch-{epochs}.pkl"
+    return folder / CHECKPOINTS_DIR / f"trial-{number}-epoch-{epochs}.npz"

@@ -64,6 +64,9 @@ class Observer:
     def rung(self, news: RungNews) -> None:
         """A halving schedule's rung is about to run."""
 
+    def warn(self, line: str) -> None:
+        """Something the user should know went otherwise than planned, and what was done."""
+
 
 @dataclass(frozen=True)
 class StudyRun:
