@@ -10,11 +10,15 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from hpsearch.cli.cells import MISSING
 from hpsearch.store.layout import quoted
 from hpsearch.study.listing import StudySummary
 from hpsearch.study.remove import Removed
 
-STATE_STYLES = {"running": "cyan", "interrupted": "yellow", "complete": "green"}
+STATE_STYLES = {
+    "running": "cyan", "interrupted": "yellow", "complete": "green", "damaged": "red",
+    "unreadable": "red",
+}  # fmt: skip
 
 
 def render_studies(console: Console, runs_dir: Path, studies: list[StudySummary]) -> None:
@@ -25,34 +29,35 @@ def render_studies(console: Console, runs_dir: Path, studies: list[StudySummary]
         return
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     # One metric for all: its name in the header; several: each value says its own.
-    metrics = {study.metric.label for study in studies}
+    metrics = {study.metric.label for study in studies if study.metric is not None}
     one = next(iter(metrics)) if len(metrics) == 1 else None
     best_header = f"best dev {one}" if one else "best dev metric"
     for header in ("study", "rounds", "trials done", best_header, "state", "last change"):
         left = header in ("study", "state")
         table.add_column(header, justify="left" if left else "right", no_wrap=True)
     for study in studies:
-        best = study.metric.cell(study.best_dev_error)
-        if one is None and study.best_dev_error is not None:
+        best = MISSING if study.metric is None else study.metric.cell(study.best_dev_error)
+        if one is None and study.best_dev_error is not None and study.metric is not None:
             best = f"{study.metric.label} {best}"
         table.add_row(
             study.name,
-            str(study.rounds),
-            f"{study.done} of {study.planned}",
+            MISSING if study.rounds is None else str(study.rounds),
+            MISSING if study.done is None else f"{study.done} of {study.planned}",
             best,
             f"[{STATE_STYLES[study.state]}]{study.state}[/]",
             study.changed.strftime("%Y-%m-%d %H:%M"),
         )
     console.print(f"studies in {where}", markup=False, soft_wrap=True)
     console.print(table)
+    for study in studies:
+        if study.note:
+            console.print(f"{study.name}: {study.note}", markup=False, soft_wrap=True)
 
 
 def ask_to_remove(study: StudySummary) -> bool:
     """Asks on the terminal; no answer (end of input) is no."""
-    question = (
-        f"remove study '{study.name}' ({study.done} of {study.planned} trials, {study.state}) "
-        f"in {quoted(study.folder)}?"
-    )
+    counts = "" if study.done is None else f"{study.done} of {study.planned} trials, "
+    question = f"remove study '{study.name}' ({counts}{study.state}) in {quoted(study.folder)}?"
     try:
         return typer.confirm(question, default=False)
     except typer.Abort:

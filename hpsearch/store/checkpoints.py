@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from hpsearch.store.creation import synced
-from hpsearch.store.faults import os_error
+from hpsearch.store.faults import discard, os_error
 
 FORMAT = "hpsearch-checkpoint"
 VERSION = 1
@@ -67,7 +67,7 @@ def write_checkpoint(path: Path, data: bytes, label: Label) -> None:
         os.replace(partial, path)
         synced(path.parent)
     except OSError as error:
-        partial.unlink(missing_ok=True)
+        discard(partial)
         raise os_error(error, path) from None
 
 

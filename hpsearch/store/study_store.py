@@ -18,7 +18,7 @@ from typing import Any, Self
 from hpsearch import __version__
 from hpsearch.errors import StoreError
 from hpsearch.store.creation import create_database
-from hpsearch.store.faults import GuardedCursor, os_error
+from hpsearch.store.faults import GuardedCursor, damaged, discard, os_error
 from hpsearch.store.identity import changes
 from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, kept_model, model_path
 from hpsearch.store.runlock import RunLock
@@ -38,6 +38,7 @@ from hpsearch.store.sqlite import (
     transaction,
     trial_record,
     trial_records,
+    use_wal,
 )
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
@@ -108,6 +109,8 @@ class StudyStore:
         try:
             conn = connect(folder / DB_NAME, "rw" if writer else "ro")
             check_schema(conn, folder, writer=writer)
+            if writer:
+                use_wal(conn)
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -270,6 +273,13 @@ class StudyStore:
             raise KeyError(number)
         return trial_record(row)
 
+    def check_whole(self) -> None:
+        """Refuses a store with a damaged page anywhere, not only where a command reads: SQLite's
+        quick check reads every page (0.3 s for 100,000 trials)."""
+        found = self._conn.execute("PRAGMA quick_check").fetchall()
+        if [tuple(row) for row in found] != [("ok",)]:
+            raise damaged(self._conn.db_path, str(found[0][0]) if found else "no answer")
+
     def save_weights(self, number: int, data: bytes) -> Path:
         """Keeps a trained network (.npz bytes); written aside and renamed, so never half a file."""
         self._require_writer()
@@ -280,7 +290,7 @@ class StudyStore:
             partial.write_bytes(data)
             os.replace(partial, path)
         except OSError as error:
-            partial.unlink(missing_ok=True)
+            discard(partial)
             raise os_error(error, path) from None
         return path
 

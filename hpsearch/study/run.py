@@ -5,6 +5,7 @@ The one place where config, data, sampler, executor and store meet. Progress goe
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -253,12 +254,24 @@ def _open_for_run(folder: Path, config: StudyConfig, dataset: Dataset) -> Iterat
             dataset.fingerprint,
             dataset.classes,
         )
-    else:
+    elif os.access(folder, os.W_OK) or not _finished(folder, config):
         store = StudyStore.open(folder, writer=True)
+    else:  # a read-only folder, and a run that will write nothing: read, without the lock
+        store = StudyStore.open(folder)
     with store:
         _check_same_study(store, config, dataset)
         keep_data_report(folder, dataset.report)
         yield store
+
+
+def _finished(folder: Path, config: StudyConfig) -> bool:
+    """Whether the study in `folder` has run every trial `config` asks for."""
+    with StudyStore.open(folder) as store:
+        rounds = store.rounds()
+        wanted = count_trials(config.hyperparameters, config.search.method, config.search.trials)
+        if not rounds or wanted > rounds[0].n_trials:
+            return False
+        return not pending_trials(rounds, store.trials(), config.search.seed)
 
 
 def _check_same_study(store: StudyStore, config: StudyConfig, dataset: Dataset) -> None:

@@ -109,11 +109,13 @@ def test_best_test_refuses_a_model_trained_on_other_data(place, tmp_path) -> Non
     rewrite_model(weights, fingerprint="0123456789abcdef")
     result = hpsearch_cli("best", study, "--test")
     assert result.exit_code == 2 and "test error" not in result.stdout
-    fingerprint = result.stderr.split("the study's ")[1][:12]
+    fingerprint = result.stderr.split("the study's: ")[1][:12]
+    trial = weights.stem.removeprefix("trial-")
     assert result.stderr == (
-        f"error: {weights} was trained on other data than study 'animals' (fingerprint "
-        f"0123456789ab, the study's {fingerprint}): it is not this study's model of trial "
-        f"{weights.stem.removeprefix('trial-')}; delete it and run the study again\n"
+        f"error: {weights} is not the model of trial {trial} of study 'animals': it says it is "
+        f"trial {trial} of study 'animals', on data 0123456789ab (the study's: {fingerprint}); "
+        "delete it. `hpsearch best STUDY --output chosen.yaml` and `hpsearch train chosen.yaml "
+        "--save FILE` train the chosen trial again, bit for bit\n"
     )
     assert not (study / "test-reads.jsonl").exists()
 

@@ -220,6 +220,10 @@ def test_a_read_only_folder_reads_but_refuses_writes_with_what_to_do(study, moun
     assert run(study, mount).exit_code == 0
     remount_read_only(mount)
     assert table(mount) == whole, "a read-only healthy study must show"
+    finished = run(study, mount)  # nothing to run: nothing to write, no lock needed
+    assert (finished.exit_code, finished.stderr) == (0, "")
+    assert "study iris (1 round): 40 trials, 40 complete" in finished.stdout
+    study.write_text(IRIS.replace("trials: 40", "trials: 41"))
     refused = run(study, mount)
     assert (refused.exit_code, refused.stderr) == (
         2,
