@@ -190,8 +190,20 @@ def render_recovery(console: Console, recovery: Recovery) -> None:
     lines = [
         f"recovered {kept} finished trials of {trials} into {quoted(recovery.folder)}; "
         f"{lost} could not be read",
-        f"the damaged study is kept in {quoted(recovery.aside)}",
     ]
+    if recovery.missing:
+        partly = ", ".join(
+            f"trial {number} ({', '.join(columns)})"
+            for number, columns in sorted(recovery.missing.items())
+        )
+        lines.append(f"kept without what could not be read back, left empty: {partly}")
+    if recovery.rungs or recovery.paused:
+        lines.append(
+            f"kept {recovery.rungs} rung results and {recovery.checkpoints} checkpoints of "
+            f"{len(recovery.paused)} paused trials, which go on from them"
+        )
+    lines += [f"not kept: {reason}" for reason in recovery.unusable]
+    lines.append(f"the damaged study is kept in {quoted(recovery.aside)}")
     if kept < trials:
         lines.append(
             f"run the study again (`hpsearch run CONFIG{runs_dir}`) to train the other "

@@ -227,6 +227,17 @@ class StudyStore:
             )
         return cursor.rowcount
 
+    def restore(self, records: Iterable[TrialRecord]) -> int:
+        """Writes trials as another store recorded them (a study being recovered): their own
+        state, measurements, attempts and times, in one transaction. Returns how many."""
+        columns = f"number, round, params, seed, started, {RESULT_COLUMNS}"
+        marks = ", ".join("?" * len(columns.split(",")))
+        with self._write():
+            cursor = self._conn.executemany(
+                f"INSERT INTO trials ({columns}) VALUES ({marks})", map(_restored_row, records)
+            )
+        return cursor.rowcount
+
     def mark_interrupted(
         self, numbers: Iterable[int], specs: dict[int, TrialSpec] | None = None
     ) -> list[int]:
@@ -344,3 +355,15 @@ def _finished_row(spec: TrialSpec, r: TrialResult, when: str) -> tuple:
         r.worker, r.message, r.traceback, 0, when, r.engine,
     )  # fmt: skip
 
+
+def _restored_row(r: TrialRecord) -> tuple:
+    """The values of `restore`'s columns for one record, its times as the store writes them."""
+    started, finished = (
+        None if when is None else when.isoformat(timespec="milliseconds")
+        for when in (r.started, r.finished)
+    )
+    return (
+        r.number, r.round, dumps(r.params), r.seed, started, str(r.state), r.dev_error,
+        r.train_error, r.dev_cost, r.train_cost, r.epochs, dumps(r.curves), r.duration_s,
+        r.worker, r.message, r.traceback, r.attempts, finished, r.engine,
+    )  # fmt: skip

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -271,3 +272,49 @@ def test_the_resume_hint_of_an_interrupted_run_is_a_command_that_resumes_it(
     command = hint.split("\n")[1].split()[1:]  # what follows `hpsearch`
     assert hpsearch(*command, "--quiet").exit_code == 0
     assert table(runs) == whole
+
+
+@pytest.mark.parametrize(
+    ("where", "data"),
+    [("middle", b"\xff" * 4096), ("end", b"\xff" * 4096), ("middle", bytes(4096))],
+    ids=["garbage in the middle", "garbage at the end", "zeroed in the middle"],
+)
+def test_a_damaged_page_anywhere_is_a_message_from_every_command(study, where, data) -> None:
+    """What reads the damaged page says so; `best`, which names the model to use, checks the
+    whole store first. Never a traceback, never exit 0 from a command that read damage."""
+    runs = study.parent / "runs"
+    db = runs / "iris/study.db"
+    assert run(study, runs).exit_code == 0
+    pages = os.path.getsize(db) // 4096
+    damage(db, pages // 2 if where == "middle" else pages - 1, data)
+    for command in (
+        ("show",), ("show", "--all"), ("show", "--format", "csv"), ("zoom", "--dry-run"),
+        ("plot",), ("best",), ("export", "--output", study.parent / "model.npz"),
+    ):  # fmt: skip
+        result = hpsearch(command[0], "iris", *command[1:], "--runs-dir", runs)
+        assert "Traceback" not in result.output and result.exit_code in (0, 2), command
+        if result.exit_code == 2:
+            assert result.stderr.startswith(f"error: {db} is damaged ("), command
+        assert command[0] not in ("best", "export") or result.exit_code == 2, command
+
+
+def test_a_damaged_study_is_listed_as_such_and_hides_no_other(study, tmp_path) -> None:
+    runs = study.parent / "runs"
+    assert run(study, runs).exit_code == 0
+    shutil.copytree(runs / "iris", runs / "broken")
+    damage(runs / "broken/study.db", 0, b"\xff" * 100)
+    listed = hpsearch("studies", "--runs-dir", runs)
+    assert listed.exit_code == 0, listed.output
+    rows = {line.split()[0]: line.split() for line in listed.stdout.splitlines()[3:5]}
+    assert rows["iris"][1:6] == ["1", "40", "of", "40", rows["iris"][5]]
+    assert rows["broken"][1:5] == ["–", "–", "–", "damaged"]
+    broken = runs / "broken"
+    assert listed.stdout.splitlines()[5] == (
+        f"broken: {broken / 'study.db'} is damaged (file is not a database); keep its readable "
+        f"trials with `hpsearch recover {broken}`, or delete it with `hpsearch remove {broken}`"
+    )
+    (broken / "checkpoints").mkdir()
+    (broken / "checkpoints/trial-1-epoch-1.npz").write_bytes(b"left by a killed run")
+    removed = hpsearch("remove", "broken", "--runs-dir", runs, "--yes")
+    assert removed.exit_code == 0, removed.output
+    assert not broken.exists(), "checkpoints or the damaged store were left behind"
