@@ -318,3 +318,31 @@ def test_a_damaged_study_is_listed_as_such_and_hides_no_other(study, tmp_path) -
     removed = hpsearch("remove", "broken", "--runs-dir", runs, "--yes")
     assert removed.exit_code == 0, removed.output
     assert not broken.exists(), "checkpoints or the damaged store were left behind"
+
+
+@pytest.mark.parametrize("kind", ["empty", "foreign"])
+def test_a_study_db_that_is_not_a_studys_is_refused_before_anything_is_written(
+    study, kind
+) -> None:
+    """An empty file, or another program's SQLite database, where the study's store should be:
+    no command switches it to write-ahead logging (a write) before it refuses it."""
+    runs = study.parent / "runs"
+    db = runs / "iris/study.db"
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"")
+    if kind == "foreign":
+        with sqlite3.connect(db) as conn:
+            conn.execute("CREATE TABLE notes (text TEXT)")
+            conn.execute("PRAGMA user_version = 3")
+    before = db.read_bytes()
+    message = (
+        f"error: {db} is not a study's store (an empty file, or another program's database); "
+        "nothing was written to it: move it away, or give the study another name\n"
+    )
+    for command in (("run", study, "--quiet"), ("show", "iris"), ("best", "iris")):
+        result = hpsearch(*command, "--runs-dir", runs)
+        assert (result.exit_code, result.stderr) == (2, message), command
+        assert db.read_bytes() == before, command
+        assert not (runs / "iris/study.db-wal").exists(), command
+    listed = hpsearch("studies", "--runs-dir", runs)
+    assert listed.stdout.splitlines()[3].split()[1:5] == ["–", "–", "–", "unreadable"]
