@@ -515,7 +515,7 @@ def zoom(
 @app.command()
 def studies(runs_dir: RunsDir = Path(DEFAULT_RUNS)) -> None:
     """List the studies in the runs folder: rounds, trials done of planned, best dev metric,
-    state (running, interrupted, complete) and last change."""
+    state (running, interrupted, complete, damaged) and last change."""
     from hpsearch.cli.studies_table import render_studies
     from hpsearch.study.listing import list_studies
 
@@ -530,9 +530,10 @@ def remove(
         bool, typer.Option("--yes", "-y", metavar="", help="Remove without asking.")
     ] = False,
 ) -> None:
-    """Delete a study: its trials, kept models, plots and test-read log.
+    """Delete a study: its trials, kept models, checkpoints, plots and test-read log.
 
-    Refused while the study runs; asks first unless --yes. Other files in its folder are kept."""
+    A damaged study, or the copy `recover` set aside, too. Refused while the study runs; asks
+    first unless --yes. Other files in its folder are kept."""
     from hpsearch.cli.studies_table import ask_to_remove, render_removed
     from hpsearch.study.find import study_folder
     from hpsearch.study.remove import remove_study
