@@ -284,7 +284,7 @@ def _readable_copy(db: Path) -> Iterator[tuple[Path, int]]:
     except OSError as error:
         raise os_error(error, db.parent.parent) from None
     try:
-        copy = folder / db.name
+        copy = folder / "damaged.db"  # not `study.db`: a copy a kill leaves is no study
         try:
             shutil.copyfile(db, copy)
             wal = db.with_name(db.name + "-wal")
