@@ -336,8 +336,9 @@ def test_a_stop_just_after_a_submit_kills_the_pool_without_a_thread_error(monkey
     monkeypatch.setattr(threading, "excepthook", lambda hook: errors.append(hook.exc_value))
     executor = LokyExecutor(scripted, None, 2)
     try:
-        for _ in range(10):
-            executor.add(specs({"sleep": 30}, {"sleep": 30}))
+        for number in range(4):
+            list(executor.run([TrialSpec(100 + number, 0, {}, seed=1)]))  # workers up, mid-run
+            executor.add(specs({"sleep": 30}, {"sleep": 30}, {"sleep": 30}))
             executor._submit_ready()  # what a run does as a worker frees up
             executor.stop()
     finally:
