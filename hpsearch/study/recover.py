@@ -18,6 +18,7 @@ from hpsearch.errors import StoreError
 from hpsearch.store.checkpoints import Label, read_checkpoint
 from hpsearch.store.faults import os_error
 from hpsearch.store.layout import (
+    DATA_REPORT,
     DB_NAME,
     LOCK_NAME,
     MODELS_DIR,
@@ -84,7 +85,7 @@ def recover_study(folder: Path) -> Recovery:
 
 def _rebuild(fresh: Path, damaged: Path, found: Salvage) -> dict:
     """Writes what was read into `fresh`: the trials, the rung results and verified
-    checkpoints of the trials kept, their kept models and the test-read log."""
+    checkpoints of the trials kept, their kept models, the test-read log and the data's report."""
     info = found.info
     finished = [r for r in found.records if r.state.is_finished]
     paused = [r.number for r in found.records if r.state is TrialState.PAUSED]
@@ -116,8 +117,9 @@ def _rebuild(fresh: Path, damaged: Path, found: Salvage) -> dict:
             if weights.is_file():
                 (fresh / MODELS_DIR).mkdir(exist_ok=True)
                 shutil.copy2(weights, model_path(fresh, record.number))
-        if (damaged / TEST_LOG).is_file():
-            shutil.copy2(damaged / TEST_LOG, fresh / TEST_LOG)
+        for name in (TEST_LOG, DATA_REPORT):
+            if (damaged / name).is_file():
+                shutil.copy2(damaged / name, fresh / name)
     except OSError as error:
         raise os_error(error, fresh) from None
     return {

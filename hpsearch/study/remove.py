@@ -11,6 +11,7 @@ from pathlib import Path
 from hpsearch.store.creation import PARTIAL_SUFFIX
 from hpsearch.store.layout import (
     CHECKPOINTS_DIR,
+    DATA_REPORT,
     DB_NAME,
     LOCK_NAME,
     MODELS_DIR,
@@ -24,6 +25,7 @@ STUDY_FILES = (
     *(f"{DB_NAME}{suffix}" for suffix in ("", "-wal", "-shm", PARTIAL_SUFFIX)),
     *(f"{DB_NAME}{PARTIAL_SUFFIX}{suffix}" for suffix in ("-wal", "-shm", "-journal")),
     TEST_LOG,
+    DATA_REPORT,
     LOCK_NAME,
 )
 STUDY_DIRS = (MODELS_DIR, PLOTS_DIR, CHECKPOINTS_DIR)
