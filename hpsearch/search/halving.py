@@ -1,11 +1,12 @@
 """Successive halving and Hyperband as pure functions: rungs, brackets and who goes on.
 
 Which trials go on depends only on the rung's dev metric (the study's metric, the error rate by
-default: lower is better for every one), ties broken by trial number, never on
-the order in which trials finished; so one worker, many workers, Dask and a resumed run all make
+default: lower is better for every one), ties broken by trial number, never on the order in
+which trials finished; so one worker, many workers, Dask and a resumed run all make
 the same promotions. Li et al., "Hyperband", JMLR 18 (2018), with brackets laid out as in
 their Algorithm 1: bracket 0 is successive halving from the first rung, the last bracket trains
-every one of its trials to the full budget (plain random search)."""
+every one of its trials to the full budget (plain random search). The asynchronous schedule's
+rule is `search.asha`; what runs next, from the results so far, is `search.brackets`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 
 from hpsearch.tasks import METRICS
 
-SCHEDULES = ("plain", "halving", "hyperband")
+SCHEDULES = ("plain", "halving", "hyperband", "asha")
+SYNCHRONOUS = ("halving", "hyperband")  # a rung is decided once all its trials have a result
 
 
 def rung_epochs(min_epochs: int, eta: int, epochs: int) -> list[int]:
@@ -40,10 +42,11 @@ def kept(n: int, eta: int) -> int:
 
 @dataclass(frozen=True)
 class Bracket:
-    """Trials `numbers` start at `rungs[0]` epochs and are halved at each later rung."""
+    """Trials `numbers` (a block of trial numbers) start at `rungs[0]` epochs and are halved at
+    each later rung."""
 
     index: int
-    numbers: tuple[int, ...]
+    numbers: range
     rungs: tuple[int, ...]
 
     def sizes(self, eta: int) -> list[int]:
@@ -55,9 +58,16 @@ class Bracket:
 
     def planned_epochs(self, eta: int) -> int:
         """Epochs trained in all when no trial stops by itself (patience, divergence)."""
-        starts = (0, *self.rungs[:-1])
-        spans = zip(self.sizes(eta), starts, self.rungs, strict=True)
-        return sum(n * (end - start) for n, start, end in spans)
+        return ladder_epochs(len(self.numbers), self.rungs, eta)
+
+
+def ladder_epochs(n: int, rungs: Sequence[int], eta: int) -> int:
+    """Epochs `n` trials train on the ladder `rungs` when the best 1/η of each rung go on."""
+    total, start = 0, 0
+    for end in rungs:
+        total += n * (end - start)
+        n, start = kept(n, eta), end
+    return total
 
 
 def bracket_shares(n_rungs: int, eta: int, brackets: int) -> list[float]:
@@ -72,7 +82,8 @@ def bracket_shares(n_rungs: int, eta: int, brackets: int) -> list[float]:
 
 
 def split_trials(n_trials: int, shares: Sequence[float]) -> list[int]:
-    """`n_trials` split by `shares` by largest remainder (ties: the earlier bracket)."""
+    """`n_trials` split by `shares` by largest remainder (ties: the earlier bracket). In floating
+    point, as studies have always been split: exact arithmetic breaks some ties otherwise."""
     exact = [n_trials * share for share in shares]
     counts = [math.floor(x) for x in exact]
     by_remainder = sorted(range(len(shares)), key=lambda i: (-(exact[i] - counts[i]), i))
@@ -82,7 +93,7 @@ def split_trials(n_trials: int, shares: Sequence[float]) -> list[int]:
 
 
 def plan_brackets(
-    numbers: Sequence[int],
+    numbers: range,
     *,
     schedule: str,
     min_epochs: int,
@@ -91,35 +102,18 @@ def plan_brackets(
     brackets: int | None = None,
 ) -> list[Bracket]:
     """The brackets of one round's trials `numbers` (contiguous blocks, in order). "plain" is one
-    bracket with the full budget only, "halving" one bracket from the first rung, "hyperband"
-    `brackets` of them (default: one per rung)."""
+    bracket with the full budget only, "halving" and "asha" one bracket from the first rung,
+    "hyperband" `brackets` of them (default: one per rung)."""
     if schedule == "plain":
-        return [Bracket(0, tuple(numbers), (epochs,))]
+        return [Bracket(0, numbers, (epochs,))]
     rungs = rung_epochs(min_epochs, eta, epochs)
-    count = 1 if schedule == "halving" else min(brackets or len(rungs), len(rungs))
+    count = min(brackets or len(rungs), len(rungs)) if schedule == "hyperband" else 1
     counts = split_trials(len(numbers), bracket_shares(len(rungs), eta, count))
     plan, start = [], 0
     for b, n in enumerate(counts):
-        plan.append(Bracket(b, tuple(numbers[start : start + n]), tuple(rungs[b:])))
+        plan.append(Bracket(b, numbers[start : start + n], tuple(rungs[b:])))
         start += n
     return plan
-
-
-def fewest_trials(
-    schedule: str, min_epochs: int, eta: int, epochs: int, brackets: int | None
-) -> int:
-    """The fewest trials for which every bracket with a promotion to make has η trials at its
-    first rung, so that its best 1/η is one trial at least."""
-    if schedule == "plain" or min_epochs >= epochs:
-        return 1
-    for n in range(eta, 100_000):
-        plan = plan_brackets(
-            range(n), schedule=schedule, min_epochs=min_epochs, eta=eta, epochs=epochs,
-            brackets=brackets,
-        )  # fmt: skip
-        if all(len(b.numbers) >= eta or len(b.rungs) == 1 for b in plan):
-            return n
-    raise ValueError("no trial count up to 100,000 fills every bracket")
 
 
 @dataclass(frozen=True)
@@ -143,23 +137,26 @@ def promote(
     the lower trial number) among those that `can_go_on`; a trial without a finite value never
     goes on. `errors` holds every trial that entered the rung (those that stopped by themselves
     too); `rung` counts from 1 in the reasons."""
-    order = sorted(errors, key=lambda n: (_finite_or_inf(errors[n]), n))
+    order = sorted(errors, key=lambda n: (finite_or_inf(errors[n]), n))
     slots = kept(len(errors), eta)
-    candidates = [n for n in order if n in can_go_on and _finite_or_inf(errors[n]) < math.inf]
-    promoted = tuple(sorted(candidates[:slots]))
+    places = [(place, n) for place, n in enumerate(order, 1) if n in can_go_on]
+    candidates = [(place, n) for place, n in places if finite_or_inf(errors[n]) < math.inf]
+    promoted = tuple(sorted(n for _, n in candidates[:slots]))
     went_on = f"the best {slots} went on" if slots > 1 else "the best went on"
-    stopped = {}
-    for n in candidates[slots:]:
-        place = order.index(n) + 1
-        stopped[n] = (
-            f"stopped at rung {rung} ({epochs} epoch{'s' * (epochs != 1)}): dev "
-            f"{_value(metric, errors[n])}, "
-            f"{_ordinal(place)} of {len(errors)}; {went_on}"
-        )
+    stopped = {
+        n: f"{rung_name(rung, epochs)}: dev {said(metric, errors[n])}, {ordinal(place)} of "
+        f"{len(errors)}; {went_on}"
+        for place, n in candidates[slots:]
+    }
     return Decision(promoted, stopped)
 
 
-def _value(metric: str, value: float | None) -> str:
+def rung_name(rung: int, epochs: int) -> str:
+    """ "stopped at rung 2 (3 epochs)": the words every stop reason begins with."""
+    return f"stopped at rung {rung} ({epochs} epoch{'s' * (epochs != 1)})"
+
+
+def said(metric: str, value: float | None) -> str:
     """'error 0.123' as the reasons have always said it; another metric by its name and as its
     tables write it: 'RMSE 53.72'."""
     if metric == "error" and value is not None:
@@ -167,55 +164,13 @@ def _value(metric: str, value: float | None) -> str:
     return f"{METRICS[metric].label} {METRICS[metric].cell(value)}"
 
 
-def _ordinal(n: int) -> str:
+def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 
-def _finite_or_inf(value: float | None) -> float:
+def finite_or_inf(value: float | None) -> float:
     return value if value is not None and math.isfinite(value) else math.inf
-
-
-@dataclass(frozen=True)
-class Step:
-    """Where a bracket stands: the trials to run to the rung ending at `epochs` (`todo`, each
-    going on from the rung ending at `after`, or from scratch when None), and every stop its
-    decided rungs made. `todo` is empty once the bracket is done."""
-
-    epochs: int
-    after: int | None
-    todo: tuple[int, ...]
-    entered: int  # trials that entered that rung
-    going_on: int  # how many of them will go on to the next rung (0 at the last)
-    waiting: tuple[int, ...]  # paused at that rung already, waiting for the others
-    stops: dict[int, tuple[int, str]]  # trial → (the rung's epochs it paused at, reason)
-
-
-def bracket_step(
-    bracket: Bracket,
-    rungs: Sequence[int],
-    results: Mapping[tuple[int, int], tuple[float | None, bool]],
-    eta: int,
-    metric: str = "error",
-) -> Step:
-    """The bracket's next rung from the rung results recorded so far ((trial, epochs) → (dev
-    metric, paused there)); `rungs` are the schedule's, for the reasons' rung numbers. A pure
-    function of the results, so a resumed run takes up exactly where the killed one stood."""
-    population, stops, after = tuple(bracket.numbers), {}, None
-    for i, epochs in enumerate(bracket.rungs):
-        missing = tuple(n for n in population if (n, epochs) not in results)
-        last = i == len(bracket.rungs) - 1
-        going_on = 0 if last else kept(len(population), eta)
-        if missing or last:
-            waiting = tuple(n for n in population if results.get((n, epochs), (0, False))[1])
-            return Step(epochs, after, missing, len(population), going_on, waiting, stops)
-        errors = {n: results[n, epochs][0] for n in population}
-        paused = {n for n in population if results[n, epochs][1]}
-        rung = rungs.index(epochs) + 1
-        decision = promote(errors, paused, eta=eta, rung=rung, epochs=epochs, metric=metric)
-        stops |= {n: (epochs, reason) for n, reason in decision.stopped.items()}
-        population, after = decision.promoted, epochs
-    raise AssertionError("a bracket has at least one rung")
 
 
 @dataclass(frozen=True)
@@ -234,9 +189,16 @@ class Savings:
         """As many epochs as this many trials trained to the full budget."""
         return self.epochs / self.budget
 
+    @property
+    def saved(self) -> float:
+        """How many times fewer epochs than training every configuration tried to the full
+        budget."""
+        return self.tried * self.budget / self.epochs if self.epochs else math.inf
+
     def sentence(self) -> str:
         return (
-            f"schedule {self.schedule}: {self.tried} configurations tried, {self.full} trained "
-            f"to the full {self.budget} epochs; {self.epochs} epochs in all, as many as "
-            f"{self.equivalent:.1f} full trials"
+            f"schedule {self.schedule}: {self.tried:,} configurations tried, {self.full:,} "
+            f"trained to the full {self.budget} epochs; {self.epochs:,} epochs in all, as many "
+            f"as {self.equivalent:.1f} full trials, {self.saved:.1f}× fewer than training every "
+            "configuration to the full budget"
         )

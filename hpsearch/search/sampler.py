@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -30,15 +30,46 @@ def plan_trials(
     numbers = list(numbers)
     if not numbers:
         return []
-    return _plan(space, method, seed, round, numbers, first=numbers[0], size=len(numbers))
+    sampler = RoundSampler(space, method, seed=seed, round=round, numbers=numbers)
+    return [sampler.spec(n) for n in numbers if sampler.has(n)]
 
 
 def preview_trials(
     space: SearchSpace, method: Method, *, seed: int, trials: int, count: int
 ) -> list[TrialSpec]:
     """The first `count` trials a study of `trials` trials runs in round 0, without planning all."""
-    numbers = range(min(count, trials))
-    return _plan(space, method, seed, 0, list(numbers), first=0, size=trials)
+    sampler = RoundSampler(space, method, seed=seed, round=0, numbers=range(trials))
+    return [sampler.spec(n) for n in range(min(count, trials)) if sampler.has(n)]
+
+
+class RoundSampler:
+    """One round's trials, each planned when asked for: a round of a million trials costs
+    nothing before its first trial runs. `numbers` are the round's trial numbers, in order."""
+
+    def __init__(
+        self, space: SearchSpace, method: Method, *, seed: int, round: int, numbers: Sequence[int]
+    ) -> None:
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, but got {method!r}")
+        self.space, self.method, self.seed, self.round = space, method, seed, round
+        self.first = numbers[0] if len(numbers) else 0
+        self._values: dict[str, list[Any]] = {}
+        self._points = math.inf
+        if method == "grid" and len(numbers):
+            shape = grid_shape(space, len(numbers))
+            self._values = {n: space.searched[n].grid(k) for n, k in shape.items()}
+            self._points = math.prod(len(v) for v in self._values.values())
+
+    def has(self, number: int) -> bool:
+        """Whether the round plans trial `number` (a grid may have fewer points than numbers)."""
+        return number - self.first < self._points
+
+    def spec(self, number: int) -> TrialSpec:
+        """Trial `number`'s parameters and training seed."""
+        if self.method == "random":
+            return _trial(self.seed, self.round, number, self.space.sample)
+        point = _grid_point(self._values, number - self.first)
+        return _trial(self.seed, self.round, number, lambda _rng: self.space.complete(point))
 
 
 def count_trials(space: SearchSpace, method: Method, trials: int) -> int:
@@ -75,29 +106,6 @@ def grid_shape(space: SearchSpace, trials: int) -> dict[str, int]:
         )
         free = [n for n in free if n not in shape]
     return {n: shape[n] for n in searched}
-
-
-def _plan(
-    space: SearchSpace,
-    method: Method,
-    seed: int,
-    round: int,
-    numbers: list[int],
-    *,
-    first: int,
-    size: int,
-) -> list[TrialSpec]:
-    if method == "random":
-        return [_trial(seed, round, n, space.sample) for n in numbers]
-    if method != "grid":
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, but got {method!r}")
-    values = {n: space.searched[n].grid(k) for n, k in grid_shape(space, size).items()}
-    points = math.prod(len(v) for v in values.values())
-    return [
-        _trial(seed, round, n, lambda _rng, n=n: space.complete(_grid_point(values, n - first)))
-        for n in numbers
-        if n - first < points
-    ]
 
 
 def _trial(

@@ -4,10 +4,10 @@ import math
 
 import pytest
 
+from hpsearch.search.brackets import BracketState, Go, RungResult
+from hpsearch.search.budget import Ladder, fewest_trials
 from hpsearch.search.halving import (
     bracket_shares,
-    bracket_step,
-    fewest_trials,
     kept,
     plan_brackets,
     promote,
@@ -79,7 +79,7 @@ def test_a_slot_passes_over_trials_that_cannot_go_on_and_no_error_never_goes_on(
 
 def test_halving_is_one_bracket_and_plain_the_full_budget_only():
     (halving,) = plan_brackets(range(10), schedule="halving", min_epochs=1, eta=3, epochs=9)
-    assert halving.rungs == (1, 3, 9) and halving.numbers == tuple(range(10))
+    assert halving.rungs == (1, 3, 9) and halving.numbers == range(10)
     assert halving.sizes(3) == [10, 3, 1]
     assert halving.planned_epochs(3) == 10 * 1 + 3 * 2 + 1 * 6
     (plain,) = plan_brackets(range(4), schedule="plain", min_epochs=1, eta=3, epochs=9)
@@ -92,7 +92,7 @@ def test_hyperband_brackets_follow_li_et_al():
     plan = plan_brackets(range(100, 149), schedule="hyperband", min_epochs=1, eta=3, epochs=27)
     assert [len(b.numbers) for b in plan] == [27, 12, 6, 4]
     assert [b.rungs for b in plan] == [(1, 3, 9, 27), (3, 9, 27), (9, 27), (27,)]
-    assert plan[1].numbers == tuple(range(127, 139))  # contiguous blocks in trial order
+    assert plan[1].numbers == range(127, 139)  # contiguous blocks in trial order
     assert [b.sizes(3) for b in plan] == [[27, 9, 3, 1], [12, 4, 1], [6, 2], [4]]
 
 
@@ -115,28 +115,28 @@ def test_uneven_splits_lose_no_trial(n, shares):
 
 @pytest.mark.parametrize("schedule", ["halving", "hyperband"])
 def test_fewest_trials_is_the_first_count_that_fills_every_bracket(schedule):
-    need = fewest_trials(schedule, 1, 3, 20, None)
+    need = fewest_trials(Ladder(schedule, 1, 3, 20))
     for n, ok in ((need, True), (need - 1, False)):
         plan = plan_brackets(range(n), schedule=schedule, min_epochs=1, eta=3, epochs=20)
         assert all(len(b.numbers) >= 3 or len(b.rungs) == 1 for b in plan) is ok
 
 
-def test_a_bracket_steps_rung_by_rung_from_its_recorded_results():
+def test_a_bracket_decides_rung_by_rung_from_its_recorded_results():
     (bracket,) = plan_brackets(range(9), schedule="halving", min_epochs=1, eta=3, epochs=9)
-    rungs = [1, 3, 9]
-    step = bracket_step(bracket, rungs, {}, 3)
-    assert (step.epochs, step.after, step.todo, step.going_on) == (1, None, tuple(range(9)), 3)
-    results = {(n, 1): (n / 10, True) for n in range(8)}  # trial 8 still runs
-    assert bracket_step(bracket, rungs, results, 3).todo == (8,)
-    results[8, 1] = (0.0, True)
-    step = bracket_step(bracket, rungs, results, 3)
-    assert (step.epochs, step.after, step.todo) == (3, 1, (0, 1, 8))
-    assert sorted(step.stops) == [2, 3, 4, 5, 6, 7]
-    assert step.stops[7] == (1, "stopped at rung 1 (1 epoch): dev error 0.700, 9th of 9; "
-                             "the best 3 went on")  # fmt: skip
-    results |= {(0, 3): (0.3, True), (1, 3): (0.1, True), (8, 3): (None, False)}
-    step = bracket_step(bracket, rungs, results, 3)
-    assert (step.epochs, step.after, step.todo, step.going_on) == (9, 3, (1,), 0)
-    assert step.stops[0][0] == 3  # 8 diverged: no stop to make, it ended by itself
-    results[1, 9] = (0.05, False)
-    assert bracket_step(bracket, rungs, results, 3).todo == ()
+    state = BracketState(bracket, 3, "sync", [1, 3, 9])
+    assert list(state.fresh()) == [Go(n, 1, None) for n in range(9)]
+    for n in range(8):  # trial 8 still runs
+        assert state.record(RungResult(n, 1, n / 10, True)).go == []
+    decided = state.record(RungResult(8, 1, 0.0, True))
+    assert decided.go == [Go(n, 3, 1) for n in (0, 1, 8)]
+    assert [s.number for s in decided.stops] == [2, 3, 4, 5, 6, 7]
+    assert decided.stops[-1].reason == (
+        "stopped at rung 1 (1 epoch): dev error 0.700, 9th of 9; the best 3 went on"
+    )
+    assert list(state.fresh()) == []
+    state.record(RungResult(0, 3, 0.3, True))
+    state.record(RungResult(1, 3, 0.1, True))
+    decided = state.record(RungResult(8, 3, None, False))  # 8 diverged: it ended by itself
+    assert decided.go == [Go(1, 9, 3)] and [s.number for s in decided.stops] == [0]
+    state.record(RungResult(1, 9, 0.05, False))
+    assert state.done
