@@ -102,6 +102,23 @@ def numbered(store: StudyStore, numbers: Iterable[int]) -> list[TrialRecord]:
     return trial_records(rows, columns)
 
 
+def finished_numbers(store: StudyStore, numbers: range, page: int = 1_000) -> Iterator[int]:
+    """The finished trials among `numbers`, in order, read a page at a time: what a run skips of
+    a round of any size, holding one page."""
+    finished = ", ".join(f"'{state}'" for state in TrialState if state.is_finished)
+    at = numbers.start
+    while True:
+        rows = store._conn.execute(
+            f"SELECT number FROM trials WHERE number >= ? AND number < ? AND state IN "
+            f"({finished}) ORDER BY number LIMIT ?",
+            (at, numbers.stop, page),
+        ).fetchall()
+        yield from (row[0] for row in rows)
+        if len(rows) < page:
+            return
+        at = rows[-1][0] + 1
+
+
 def _places(round: int | None, states: Collection[TrialState] | None) -> tuple[str, list]:
     """The query of (number, place) of the trials of `round` in `states`, best first, and its
     arguments: from the ranking index alone."""

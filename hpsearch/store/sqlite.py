@@ -76,6 +76,21 @@ RESULT_COLUMNS = (
 )
 
 
+UNFINISHED = ("running", "interrupted", "paused")  # the states a trial's row may leave
+
+
+@dataclass(frozen=True)
+class RungRow:
+    """Trial `trial` ended the rung at `epochs` with `dev_error`; `go_on`: it paused there;
+    `duration_s`: its training time up to there, every rung before included."""
+
+    trial: int
+    epochs: int
+    dev_error: float | None
+    go_on: bool
+    duration_s: float = 0.0
+
+
 @dataclass(frozen=True)
 class StudyInfo:
     """What a study was made with; `identity` is compared on resume to refuse a changed config."""

@@ -25,7 +25,9 @@ from hpsearch.store.runlock import RunLock
 from hpsearch.store.sqlite import (
     RESULT_COLUMNS,
     SCHEMA_VERSION,
+    UNFINISHED,
     RoundRecord,
+    RungRow,
     StudyInfo,
     check_schema,
     collector_paused,
@@ -177,24 +179,33 @@ class StudyStore:
         return [round_record(row) for row in rows]
 
     def mark_running(self, spec: TrialSpec, worker: str) -> None:
-        """Records that `worker` started `spec` (again: a rerun clears what an earlier run left)."""
+        """Records that `worker` started `spec` (again: a rerun clears what an earlier run left
+        of an unfinished trial). A finished trial's row never goes back: marking one running is
+        refused as the bug it would be."""
         started = now()
+        unfinished = ", ".join(f"'{state}'" for state in UNFINISHED)
         with self._write():
-            self._conn.execute(
+            cursor = self._conn.execute(
                 "INSERT INTO trials (number, round, params, seed, state, worker, started) "
                 "VALUES (?, ?, ?, ?, 'running', ?, ?) ON CONFLICT (number) DO UPDATE SET "
                 "round = excluded.round, params = excluded.params, seed = excluded.seed, "
                 "state = 'running', dev_error = NULL, train_error = NULL, dev_cost = NULL, "
                 "train_cost = NULL, epochs = 0, curves = '{}', duration_s = 0, message = '', "
                 "traceback = '', attempts = 0, worker = excluded.worker, "
-                "started = excluded.started, finished = NULL",
+                f"started = excluded.started, finished = NULL WHERE trials.state IN ({unfinished})",
                 (spec.number, spec.round, dumps(spec.params), spec.seed, worker, started),
             )
+            if cursor.rowcount == 0:
+                raise ValueError(f"trial {spec.number} has finished: it never runs again")
         self._running[spec.number] = (spec, started)
 
-    def record(self, result: TrialResult, attempts: int = 0) -> TrialRecord:
+    def record(
+        self, result: TrialResult, attempts: int = 0, rung: RungRow | None = None
+    ) -> TrialRecord:
         """Writes a finished trial in one transaction (its weights: see `save_weights`) and
-        returns its record as a later read would give it, without reading it back."""
+        returns its record as a later read would give it, without reading it back. Under a
+        halving schedule, the result of its rung, `rung`, is written in the same transaction:
+        a trial's row and its rung's never disagree, whenever the run is killed."""
         finished = now()
         values = (
             str(result.state), result.dev_error, result.train_error, result.dev_cost,
@@ -204,10 +215,18 @@ class StudyStore:
         assignments = ", ".join(f"{column.strip()} = ?" for column in RESULT_COLUMNS.split(","))
         with self._write():
             cursor = self._conn.execute(
-                f"UPDATE trials SET {assignments} WHERE number = ?", (*values, result.number)
+                f"UPDATE trials SET {assignments} WHERE number = ? AND state = 'running'",
+                (*values, result.number),
             )
-        if cursor.rowcount == 0:
-            raise ValueError(f"trial {result.number} must be marked running before it is recorded")
+            if cursor.rowcount == 0:
+                raise ValueError(
+                    f"trial {result.number} must be marked running before it is recorded"
+                )
+            if rung is not None:
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO rungs VALUES (?, ?, ?, ?, ?)",
+                    (rung.trial, rung.epochs, rung.dev_error, int(rung.go_on), rung.duration_s),
+                )
         if result.number not in self._running:  # marked running by an earlier process
             return self.trial(result.number)
         spec, started = self._running.pop(result.number)

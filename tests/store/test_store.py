@@ -173,7 +173,7 @@ def test_a_rerun_clears_what_the_interrupted_run_left(tmp_path: Path) -> None:
         store.add_round(SPACE, "random", 1, 0)
         spec = TrialSpec(0, 0, {"learning_rate": 0.5}, 3)
         store.mark_running(spec, "node:1")
-        store.record(complete_result(0), attempts=1)
+        store.mark_interrupted([0])
         store.mark_running(spec, "node:2")
         (trial,) = store.trials()
     assert (trial.state, trial.worker, trial.dev_error, trial.curves) == (
@@ -183,6 +183,20 @@ def test_a_rerun_clears_what_the_interrupted_run_left(tmp_path: Path) -> None:
         {},
     )
     assert trial.attempts == 0 and trial.finished is None
+
+
+def test_a_finished_trials_row_never_goes_back(tmp_path: Path) -> None:
+    with new_store(tmp_path) as store:
+        store.add_round(SPACE, "random", 1, 0)
+        spec = TrialSpec(0, 0, {"learning_rate": 0.5}, 3)
+        store.mark_running(spec, "node:1")
+        store.record(complete_result(0), attempts=1)
+        with pytest.raises(ValueError, match="trial 0 has finished: it never runs again"):
+            store.mark_running(spec, "node:2")
+        with pytest.raises(ValueError, match="must be marked running"):
+            store.record(complete_result(0))
+        (trial,) = store.trials()
+    assert (trial.state, trial.attempts) == ("complete", 1)
 
 
 def test_recording_a_trial_never_marked_running_is_a_bug(tmp_path: Path) -> None:
