@@ -60,7 +60,7 @@ CASES = [
         edit("  seed: 0\n", "  seed: 0\n  parallel: yes\n"),
         f"{Q}, line 14: search.parallel: unknown key; expected one of: method, trials, seed, "
         "workers, backend, scheduler, trial_timeout, keep_models, training_seed, threads, "
-        "schedule, min_epochs, eta, brackets",
+        "budget, schedule, min_epochs, eta, brackets",
     ),
     (
         "wrong type",
@@ -191,7 +191,7 @@ CASES = [
         "schedule: reduction factor of 1",
         edit("  seed: 0\n", "  seed: 0\n  schedule: halving\n  eta: 1\n"),
         f"{Q}, line 15: search.eta: must be an integer above 1 (the best 1/eta of a rung go "
-        "on), e.g. 3, but got 1",
+        "on), e.g. 2, but got 1",
     ),
     (
         "schedule: first rung above the full budget",
@@ -201,13 +201,13 @@ CASES = [
     ),
     (
         "schedule: too few trials for one promotion",
-        edit("  trials: 20\n", "  trials: 2\n  schedule: halving\n"),
+        edit("  trials: 20\n", "  trials: 2\n  schedule: halving\n  eta: 3\n"),
         f"{Q}, line 12: search.trials: schedule: halving with eta=3 needs at least 3 trials, "
         "so that the best 1/3 of every first rung is one trial at least, but got 2",
     ),
     (
         "schedule: hyperband brackets too small",
-        edit("  trials: 20\n", "  trials: 5\n  schedule: hyperband\n"),
+        edit("  trials: 20\n", "  trials: 5\n  schedule: hyperband\n  eta: 3\n  min_epochs: 1\n"),
         f"{Q}, line 12: search.trials: schedule: hyperband with eta=3 needs at least 21 "
         "trials, so that the best 1/3 of every first rung is one trial at least, but got 5",
     ),

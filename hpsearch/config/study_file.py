@@ -28,7 +28,7 @@ from pydantic import (
 
 from hpsearch.config.execution import check_execution
 from hpsearch.config.hyperparameters import check_space
-from hpsearch.config.schedule import schedule_identity, schedule_problems
+from hpsearch.config.schedule import schedule_identity, schedule_problems, settled_search
 from hpsearch.config.schema import hyperparameters_schema
 from hpsearch.data.spec import PATH_KEYS, DataSpec
 from hpsearch.errors import ConfigError
@@ -37,6 +37,10 @@ from hpsearch.tasks import Metric, MetricName, default_metric, metric_of, metric
 from hpsearch.userinput.messages import problems_from, show
 from hpsearch.userinput.yaml_lines import Problem, read_yaml
 
+BOTH_SIZES = (
+    "is given with search.trials, and both size the first round; keep one: budget (the epochs "
+    "it trains in all) or trials (how many configurations)"
+)
 NAME_LIMIT = 100  # characters of a study name: it names a folder
 NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{NAME_LIMIT - 1}}}")
 
@@ -82,15 +86,25 @@ class SearchSettings(BaseModel):
         "workers × threads <= cores), but its results then depend on the count",
     )
 
-    schedule: Literal["plain", "halving", "hyperband"] = Field(
+    budget: Annotated[StrictInt, Field(ge=1)] | None = Field(
+        None,
+        description="the epochs the first round may train in all, instead of `trials`: plain "
+        "runs budget ÷ epochs trials, a schedule as many configurations as the budget holds",
+    )
+    schedule: Literal["plain", "halving", "hyperband", "asha"] = Field(
         "plain",
         description="plain: every trial trains all its epochs; halving: successive halving; "
-        "hyperband: several halving brackets",
+        "hyperband: several halving brackets; asha: asynchronous successive halving, each "
+        "trial promoted as soon as the trials numbered before it are decided",
     )
-    min_epochs: Annotated[StrictInt, Field(ge=1)] = Field(
-        1, description="halving, hyperband: the epochs of the first rung"
+    min_epochs: Annotated[StrictInt, Field(ge=1)] | None = Field(
+        None,
+        description="halving, hyperband, asha: the epochs of the first rung (default: about "
+        "epochs / 9, so that the last step to the full budget is a full step of eta)",
     )
-    eta: StrictInt = Field(3, description="halving, hyperband: the best 1/eta of a rung go on")
+    eta: StrictInt = Field(
+        2, description="halving, hyperband, asha: the best 1/eta of a rung go on"
+    )
     brackets: Annotated[StrictInt, Field(ge=1)] | None = Field(
         None, description="hyperband: how many brackets (default: one per rung)"
     )
@@ -127,6 +141,13 @@ class StudyConfig(BaseModel):
     )
     _path: Path | None = PrivateAttr(None)
     _data_lines: dict[str, int] = PrivateAttr(default_factory=dict)  # `data:` key → its line
+
+    @model_validator(mode="after")
+    def _settle_schedule(self) -> Self:
+        """The first rung when none is given and the trials a `budget` holds, filled in once,
+        while the config is made: they are part of what the study stores and resumes with."""
+        object.__setattr__(self, "search", settled_search(self))
+        return self
 
     @field_validator("name")
     @classmethod
@@ -273,6 +294,9 @@ def _validate(raw: dict[str, Any], stem: str) -> tuple[StudyConfig | None, list[
     elif "name" not in raw and not stem.startswith("<"):  # a file's name that cannot be one
         problems.append(Problem((), _unnamed(stem)))
         raw["name"] = "unnamed"  # so that only the message above speaks of the name
+    search = raw.get("search")
+    if isinstance(search, dict) and search.get("budget") is not None and "trials" in search:
+        problems.append(Problem(("search", "budget"), BOTH_SIZES))
     try:
         config = StudyConfig.model_validate(raw)
     except ValidationError as error:
