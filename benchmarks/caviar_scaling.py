@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import hpsearch.study.run
 from hpsearch.config import parse_config
+from hpsearch.study.recording import Planned
 from hpsearch.study.run import Execution, Observer, run_study
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
@@ -51,7 +52,7 @@ class Clock(Observer):
     result stored: starting the workers counts, loading the data (the same for any number of
     workers) does not."""
 
-    def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
+    def planned(self, planned: Planned) -> None:
         self.start = time.perf_counter()
         self.first_start: float | None = None
 

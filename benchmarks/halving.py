@@ -184,7 +184,7 @@ def reproducibility(
     first = hpsearch_search(name, seed, "hyperband", hb_trials, folder / "r1", workers=2)
     second = hpsearch_search(name, seed, "hyperband", hb_trials, folder / "r2", workers=2)
     same = first.table == second.table
-    busy = f"workers busy {first.utilisation:.0%} and {second.utilisation:.0%}"
+    busy = f"workers busy {first.utilisation.share:.0%} and {second.utilisation.share:.0%}"
     lines = [
         f"- {name}, hpsearch hyperband, 2 workers, twice: {'same' if same else 'DIFFERENT'} "
         f"({busy})"

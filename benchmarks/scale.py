@@ -179,8 +179,7 @@ def record_ms(folder: Path, trials: int) -> float:
     from rich.console import Console
 
     from hpsearch.cli.progress import LineProgress
-    from hpsearch.execution.contract import TrialFinished, TrialStarted
-    from hpsearch.study.run import _Recorder
+    from hpsearch.study.recording import Recorder
     from hpsearch.study.snapshot import snapshot_of
 
     with StudyStore.open(folder, writer=True) as store:
@@ -188,18 +187,24 @@ def record_ms(folder: Path, trials: int) -> float:
         end = snapshot.rounds[-1].trial_numbers.stop
         store.add_round(snapshot.rounds[0].space, "random", trials, end)
         observer = LineProgress(Console(file=open(os.devnull, "w")))  # noqa: SIM115
-        recorder = _Recorder(store, snapshot, observer, lambda record, weights: weights)
-        events = []
+        recorder = Recorder(store, snapshot, observer, lambda record, weights: weights)
+        params = snapshot.trials([0])[0].params
+        steps = []
         for number in range(end, end + trials):
-            spec = TrialSpec(number, len(snapshot.rounds), snapshot.records[0].params, number)
+            spec = TrialSpec(number, len(snapshot.rounds), params, number)
             result = _result(TrialSpec(number, 0, spec.params, number), 0.0)
             result = TrialResult(**{**result.__dict__, "round": spec.round, "weights": b"x"})
-            events += [TrialStarted(spec, "w"), TrialFinished(result, 0)]
-        for event in events[: 2 * WARM_UP]:
-            recorder(event)
+            steps.append((spec, result))
+
+        def record(spec: TrialSpec, result: TrialResult) -> None:
+            recorder.started(spec, "w")
+            recorder.result(result)
+
+        for spec, result in steps[:WARM_UP]:
+            record(spec, result)
         start = time.perf_counter()
-        for event in events[2 * WARM_UP :]:
-            recorder(event)
+        for spec, result in steps[WARM_UP:]:
+            record(spec, result)
         return (time.perf_counter() - start) / (trials - WARM_UP) * 1000
 
 

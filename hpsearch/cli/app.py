@@ -450,7 +450,18 @@ def zoom(
     ] = None,
     trials: Annotated[
         int | None,
-        typer.Option(min=1, metavar="N", help="Trials of the new round (default: as the last)."),
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Trials of the new round (default: as many as the study's budget holds, else "
+            "as many as the last round's).",
+        ),
+    ] = None,
+    budget: Annotated[
+        int | None,
+        typer.Option(
+            min=1, metavar="EPOCHS", help="Epochs the new round may train, instead of --trials."
+        ),
     ] = None,
     margin: Annotated[
         float | None,
@@ -472,7 +483,7 @@ def zoom(
     schedule: Annotated[
         str | None,
         typer.Option(
-            metavar="plain|halving|hyperband",
+            metavar="plain|halving|hyperband|asha",
             help="The new round's schedule, with the study file's min_epochs, eta and brackets "
             "(default: the last round's).",
         ),
@@ -493,7 +504,7 @@ def zoom(
 
     folder = study_folder(study, runs_dir)
     ranges = tuple(parse_range(text) for text in set_ or ())
-    request = ZoomRequest(top, trials, margin, ranges, schedule)
+    request = ZoomRequest(top, trials, margin, ranges, schedule, budget)
     if dry_run:  # what it would run, without loading what runs trials
         render_zoom(stdout, dry_zoom(folder, request))
         return

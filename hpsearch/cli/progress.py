@@ -21,8 +21,8 @@ from rich.table import Column
 from rich.text import Text
 
 from hpsearch.cli.cells import epoch_line
-from hpsearch.study.halving_run import RungNews
-from hpsearch.study.run import Observer
+from hpsearch.cli.report import outlook_line
+from hpsearch.study.recording import Observer, Planned, RungNews
 from hpsearch.tasks import Metric, metric_of
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
 
@@ -37,13 +37,16 @@ def progress_for(console: Console, *, quiet: bool) -> Observer:
 
 
 class _Tally(Observer, AbstractContextManager):
-    """Counts what the bar and the lines both show."""
+    """Counts what the bar and the lines both show: configurations finished against the run's
+    one total (a paused trial is not finished; its stop or its last rung finishes it), and how
+    many trials each rung has decided."""
 
     def __init__(self) -> None:
         self.done = self.total = self.failed = 0
         self.running: set[int] = set()
         self.best: float = math.inf
-        self.resumes = False
+        self.told: Planned | None = None
+        self.rungs: dict[tuple[int, int], dict[int, int]] = {}  # (round, bracket) → epochs → n
         self.metric = metric_of(None)
 
     def scored_by(self, metric: Metric, balance: str | None) -> None:
@@ -51,25 +54,32 @@ class _Tally(Observer, AbstractContextManager):
         if balance is not None:
             self.say(balance)
 
-    def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
-        finished = [r for r in records if r.state.is_finished]
-        self.done, self.total = len(finished), len(finished) + len(todo)
-        self.failed = sum(r.state is TrialState.FAILED for r in finished)
-        self.best = min((r.dev_error for r in finished if _ranked(r)), default=math.inf)
-        rounds = {r.round for r in finished}  # a new zoom round resumes nothing
-        self.resumes = any(spec.round in rounds for spec in todo)
+    def planned(self, planned: Planned) -> None:
+        self.told = planned
+        self.done, self.total, self.failed = planned.done, planned.total, planned.failed
+        self.best = math.inf if planned.best is None else planned.best
 
     def started(self, spec: TrialSpec, worker: str) -> None:
         self.running.add(spec.number)
 
     def resuming(self) -> str | None:
-        """`resuming: 5 of 24 trials to run (19 finished are kept)`, when some had finished."""
-        if not self.done or self.done == self.total or not self.resumes:
+        """`resuming: 5 of 24 trials to run (19 finished are kept)`, when a round some of whose
+        trials had finished goes on."""
+        told = self.told
+        if told is None or not told.resumes or not told.to_run:
             return None
         return (
-            f"resuming: {self.total - self.done} of {self.total} trials to run "
-            f"({self.done} finished are kept)"
+            f"resuming: {told.to_run} of {told.total} trials to run ({told.done} finished are kept)"
         )
+
+    def opening(self) -> list[str]:
+        """What the run says before its first trial: what each round plans, and a resume."""
+        told = self.told
+        lines = [line for o in (told.outlooks if told else ()) if (line := outlook_line(o))]
+        return [*lines, *filter(None, [self.resuming()])]
+
+    def paused(self, record: TrialRecord) -> None:
+        self.running.discard(record.number)
 
     def finished(self, record: TrialRecord) -> None:
         self.running.discard(record.number)
@@ -79,7 +89,9 @@ class _Tally(Observer, AbstractContextManager):
             self.best = min(self.best, record.dev_error)
 
     def rung(self, news: RungNews) -> None:
-        self.say(rung_line(news))
+        self.rungs.setdefault((news.round, news.bracket), {})[news.epochs] = news.trials
+        if news.trial is None or news.promoted:
+            self.say(rung_line(news))
 
     def say(self, line: str) -> None:
         """A line between the trials' lines (none when quiet)."""
@@ -87,11 +99,20 @@ class _Tally(Observer, AbstractContextManager):
     def warn(self, line: str) -> None:
         self.say(f"warning: {line}")
 
+    def fill(self) -> str:
+        """How many trials each rung has decided so far, by its epochs: `rungs 4:41 8:19 16:8`."""
+        by_epochs: dict[int, int] = {}
+        for rungs in self.rungs.values():
+            for epochs, trials in rungs.items():
+                by_epochs[epochs] = by_epochs.get(epochs, 0) + trials
+        return " ".join(f"{epochs}:{n}" for epochs, n in sorted(by_epochs.items()))
+
     def summary(self) -> str:
         best = "–" if math.isinf(self.best) else self.metric.cell(self.best)
+        fill = f" · rungs {self.fill()}" if self.rungs else ""
         return (
             f"running {len(self.running)} · failed {self.failed} · best dev {self.metric.label} "
-            f"{best}"
+            f"{best}{fill}"
         )
 
     def __exit__(self, *exc_info: object) -> None:
@@ -117,10 +138,14 @@ class LineProgress(_Tally):
         super().__init__()
         self.console = console
 
-    def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
-        super().planned(todo, records)
-        if line := self.resuming():
-            self.console.print(line, markup=False)
+    def planned(self, planned: Planned) -> None:
+        super().planned(planned)
+        for line in self.opening():
+            self.console.print(line, markup=False, highlight=False)
+
+    def paused(self, record: TrialRecord) -> None:
+        super().paused(record)
+        self.console.print(f"  {trial_line(record, self.metric)}", markup=False, highlight=False)
 
     def finished(self, record: TrialRecord) -> None:
         super().finished(record)
@@ -164,11 +189,22 @@ class BarProgress(_Tally):
         self.training.plain = ""
         self.live.stop()
 
-    def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
-        super().planned(todo, records)
-        if line := self.resuming():
-            self.live.console.print(line, markup=False)
+    def planned(self, planned: Planned) -> None:
+        super().planned(planned)
+        for line in self.opening():
+            self.live.console.print(line, markup=False, highlight=False)
         self.bar.reset(self.task, total=self.total, completed=self.done)
+        self._update()
+
+    def paused(self, record: TrialRecord) -> None:
+        super().paused(record)
+        line = f"  {trial_line(record, self.metric)}"
+        self.live.console.print(line, markup=False, highlight=False)
+        self.training.plain = ""
+        self._update()
+
+    def rung(self, news: RungNews) -> None:
+        super().rung(news)
         self._update()
 
     def started(self, spec: TrialSpec, worker: str) -> None:
@@ -195,12 +231,23 @@ class BarProgress(_Tally):
 
 
 def rung_line(news: RungNews) -> str:
-    """ "rung 2 of 4: 9 trials, 3 go on", with the bracket when there are several."""
+    """A rung decided, as "rung 2 of 4 (3 epochs): 9 trials, 3 go on", with the bracket when
+    there are several; under the asynchronous schedule, one trial promoted: "trial 7 goes on to
+    rung 3 of 4: 2 of the 5 trials up to it at 8 epochs went on"."""
     bracket = f"bracket {news.bracket} of {news.brackets}, " if news.brackets > 1 else ""
-    fate = f"{news.going_on} go on" if news.going_on else "the full budget"
-    left = f" ({news.to_run} to run)" if news.to_run < news.trials else ""
+    if news.trial is not None:
+        return (
+            f"trial {news.trial} goes on to {bracket}rung {news.rung + 1} of {news.of}: "
+            f"{news.going_on} of the {news.trials} trials up to it at {_epochs(news.epochs)} "
+            "went on"
+        )
+    fate = f"{news.going_on} go on" if news.going_on else "none goes on"
     trials = f"{news.trials} trial{'s' * (news.trials != 1)}"
-    return f"{bracket}rung {news.rung} of {news.of}: {trials}{left}, {fate}"
+    return f"{bracket}rung {news.rung} of {news.of} ({_epochs(news.epochs)}): {trials}, {fate}"
+
+
+def _epochs(epochs: int) -> str:
+    return f"{epochs} epoch{'s' * (epochs != 1)}"
 
 
 def trial_line(record: TrialRecord, metric: Metric | None = None) -> str:

@@ -25,13 +25,14 @@ from hpsearch.tasks import Metric, significant
 if TYPE_CHECKING:  # only named: importing `study.run` would load the executors for `check`
     from hpsearch.config import StudyConfig
     from hpsearch.data.catalog import BuiltinDataset
+    from hpsearch.search.budget import RoundOutlook
     from hpsearch.search.ranking import CurveSummary
     from hpsearch.store.test_reads import LoggedRead
     from hpsearch.study.best import Chosen
     from hpsearch.study.check import Checked
     from hpsearch.study.init import Initialized
+    from hpsearch.study.recording import StudyRun, Utilisation
     from hpsearch.study.recover import Recovery
-    from hpsearch.study.run import StudyRun
     from hpsearch.study.train import Training
     from hpsearch.study.zoom_plan import ZoomRun
     from hpsearch.trial import TrialSpec
@@ -71,6 +72,8 @@ def render_check(console: Console, checked: Checked) -> None:
         console.print("search space: empty, so every hyperparameter keeps its default")
     if trials:
         console.print(preview_table(config, trials))
+    if checked.outlook is not None and (line := outlook_line(checked.outlook)):
+        console.print(line, markup=False, soft_wrap=True)
     console.print(f"engine: {ENGINES[checked.engine]}", markup=False)
 
 
@@ -88,6 +91,28 @@ def _target(checked: Checked) -> str:
     if metric.name != "error":
         said += f"; ranked by dev {metric.label} ({metric.meaning})"
     return said
+
+
+def outlook_line(told: RoundOutlook) -> str | None:
+    """What a round plans to train: how many configurations, how many reach the full epochs,
+    the epochs in all; None for a plain round that no budget sized (it says so itself)."""
+    planned, full = told.outlook, told.rungs[-1]
+    budget = f" (the budget: {told.budget:,})" if told.budget is not None else ""
+    if told.schedule == "plain":
+        if told.budget is None:
+            return None
+        return (
+            f"round {told.round}: {planned.configurations:,} trials of {full} epochs, "
+            f"{planned.epochs:,} epochs in all{budget}"
+        )
+    about = "about " if told.schedule == "asha" else ""
+    rungs = ", ".join(map(str, told.rungs[:-1])) + f" and {full}"
+    return (
+        f"round {told.round}: schedule {told.schedule} on rungs of {rungs} epochs tries "
+        f"{planned.configurations:,} configurations; {about}{planned.full:,} reach the full "
+        f"{full} epochs, {about}{planned.epochs:,} epochs in all, as many as "
+        f"{planned.equivalent:.1f} full trials{budget}"
+    )
 
 
 def space_table(config: StudyConfig) -> Table:
@@ -153,12 +178,7 @@ def render_outcome(console: Console, outcome: StudyRun, again: str) -> None:
     if outcome.set_aside is not None:
         console.print(f"the old study was set aside in {quoted(outcome.set_aside)}", markup=False)
     if outcome.utilisation is not None:  # before the view, which is what `show` prints
-        console.print(
-            f"workers busy {outcome.utilisation:.0%} of the run (busy time / (workers × wall "
-            "time))",
-            markup=False,
-            highlight=False,
-        )
+        console.print(utilisation_line(outcome.utilisation), markup=False, highlight=False)
     render_view(console, outcome.overview)
     if outcome.interrupted:
         console.print(
@@ -180,6 +200,21 @@ def render_outcome(console: Console, outcome: StudyRun, again: str) -> None:
             soft_wrap=True,
         )
     console.print(f"stored in {folder}", markup=False, soft_wrap=True)
+
+
+def utilisation_line(used: Utilisation) -> str:
+    """How busy the workers were, and where the rest of their time went."""
+    rest = [
+        (used.starting_s, "starting"),
+        (used.waiting_s, "with no trial to hand out"),
+        (used.between_s, "between trials"),
+    ]
+    said = ", ".join(f"{seconds:.1f} s {what}" for seconds, what in rest if seconds >= 0.05)
+    return (
+        f"workers busy {used.share:.0%} of the run (busy time / (workers × wall time), "
+        f"{used.workers} worker{'s' * (used.workers != 1)} × {used.wall_s:.1f} s)"
+        + (f"; the rest, in worker-seconds: {said}" if said else "")
+    )
 
 
 def render_recovery(console: Console, recovery: Recovery) -> None:

@@ -67,6 +67,20 @@ class RungStore:
             found += [Unrecorded(r["number"], r["after"], r["dev_error"]) for r in rows]
         return found
 
+    def record(self, row: RungRow, checkpoint: bytes | None, before: int | None) -> None:
+        """Writes a rung's row alone, its checkpoint first, then lets go of the checkpoint of
+        the rung before: as `recover` rebuilds a study whose trial rows it has restored (a run
+        writes a rung's row in its trial's transaction, `StudyStore.record`)."""
+        if checkpoint is not None:
+            self.keep_checkpoint(row.trial, row.epochs, checkpoint)
+        with self.store._write():
+            self.store._conn.execute(
+                "INSERT OR REPLACE INTO rungs VALUES (?, ?, ?, ?, ?)",
+                (row.trial, row.epochs, row.dev_error, int(row.go_on), row.duration_s),
+            )
+        if before is not None:
+            self.release(row.trial, before)
+
     def keep_checkpoint(self, trial: int, epochs: int, checkpoint: bytes) -> None:
         """Keeps the checkpoint trial `trial` left at the rung that ended at `epochs`; before
         its rung's row is written."""

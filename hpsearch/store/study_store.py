@@ -353,6 +353,11 @@ class StudyStore:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @property
+    def writer(self) -> bool:
+        """Whether this store holds the run lock and may write."""
+        return self._lock is not None
+
     def _require_writer(self) -> None:
         if self._lock is None:
             raise RuntimeError(

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hpsearch.config import StudyConfig, load_config
+from hpsearch.config.schedule import round_outlook
 from hpsearch.config.study_data import load_study_data
 from hpsearch.data import Dataset
 from hpsearch.data.target import imbalance_note
 from hpsearch.nn.engine import engine_name
-from hpsearch.search.sampler import preview_trials
+from hpsearch.search.budget import RoundOutlook
+from hpsearch.search.sampler import count_trials, preview_trials
 from hpsearch.trial import TrialSpec
 
 
@@ -25,6 +27,7 @@ class Checked:
     trials: list[TrialSpec]
     engine: str
     balance: str | None = None
+    outlook: RoundOutlook | None = None  # what the first round plans to train
 
 
 def check_study(path: Path, draws: int) -> Checked:
@@ -36,4 +39,6 @@ def check_study(path: Path, draws: int) -> Checked:
         config.hyperparameters, search.method, seed=search.seed, trials=search.trials, count=draws
     )
     balance = imbalance_note(dataset.class_counts(), config.ranked_by.name)
-    return Checked(config, dataset, trials, engine_name(), balance)
+    size = count_trials(config.hyperparameters, search.method, search.trials)
+    told = round_outlook(config, search, 0, size)
+    return Checked(config, dataset, trials, engine_name(), balance, told)

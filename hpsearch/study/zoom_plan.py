@@ -9,14 +9,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hpsearch.config.schedule import check_round_schedule, round_search, schedule_settings
+from hpsearch.config.schedule import (
+    check_round_schedule,
+    full_budget,
+    round_search,
+    round_trials,
+    schedule_settings,
+)
 from hpsearch.errors import ConfigError
 from hpsearch.search.halving import SCHEDULES
 from hpsearch.search.zoom import ZOOMED_STATES, RangeSetting, Zoom, narrow, top_count, zoom_yaml
 from hpsearch.study.snapshot import Snapshot, read_snapshot
 
 if TYPE_CHECKING:
-    from hpsearch.study.run import StudyRun
+    from hpsearch.study.recording import StudyRun
 
 
 @dataclass(frozen=True)
@@ -24,10 +30,11 @@ class ZoomRequest:
     """What `hpsearch zoom` was asked: None keeps each default (see `hpsearch.search.zoom`)."""
 
     top: int | None = None
-    trials: int | None = None  # default: the size of the previous round
+    trials: int | None = None  # default: as many as the study's budget holds, or the last round's
     margin: float | None = None
     ranges: tuple[tuple[str, RangeSetting], ...] = ()
     schedule: str | None = None  # default: the last round's
+    budget: int | None = None  # epochs the round may train, instead of `trials`
 
 
 @dataclass(frozen=True)
@@ -48,26 +55,45 @@ def dry_zoom(folder: Path, request: ZoomRequest) -> ZoomRun:
     written, the store is read once."""
     with read_snapshot(folder) as snapshot:
         zoom = narrow_study(snapshot, request)
-        trials = request.trials or snapshot.rounds[-1].n_trials
-        name = schedule_name(snapshot, round_schedule(snapshot, request, trials))
+        schedule = round_schedule(snapshot, request)
+        trials = round_size(snapshot, request, schedule)
+        name = schedule_name(snapshot, schedule)
     return ZoomRun(zoom, zoom_yaml(zoom.space), trials, None, snapshot.rounds[-1].number, name)
 
 
-def round_schedule(snapshot: Snapshot, request: ZoomRequest, trials: int) -> dict[str, Any]:
-    """The new round's own schedule settings: the last round's unless the request names one;
-    refused when the study cannot run `trials` trials under it."""
-    search = snapshot.config.search
+def round_schedule(snapshot: Snapshot, request: ZoomRequest) -> dict[str, Any]:
+    """The new round's own schedule settings: the last round's unless the request names one."""
     if request.schedule is None:
-        schedule = snapshot.rounds[-1].schedule
-    elif request.schedule not in SCHEDULES:
+        return snapshot.rounds[-1].schedule
+    if request.schedule not in SCHEDULES:
         raise ConfigError(
             f"schedule must be one of {', '.join(SCHEDULES)}, but got {request.schedule!r}",
             option="schedule",
         )
-    else:
-        schedule = schedule_settings(search, request.schedule)
-    check_round_schedule(snapshot.config, round_search(search, schedule), trials)
-    return schedule
+    return schedule_settings(snapshot.config, request.schedule)
+
+
+def round_size(snapshot: Snapshot, request: ZoomRequest, schedule: dict[str, Any]) -> int:
+    """The new round's trials: as asked (`trials`, or as many as `budget` holds), else as many
+    as the study's budget holds under the round's schedule, else the last round's count;
+    refused when the study cannot run them under that schedule."""
+    config = snapshot.config
+    if request.trials is not None and request.budget is not None:
+        raise ConfigError("trials and --budget both size the round; give one", option="trials")
+    search = round_search(config.search, schedule)
+    if request.budget is not None:
+        search = search.model_copy(update={"budget": request.budget})
+    trials = request.trials or round_trials(config, search)
+    if trials is None:
+        trials = snapshot.rounds[-1].n_trials
+    if trials < 1:
+        raise ConfigError(
+            f"budget of {search.budget} epochs holds no trial of {full_budget(config)} epochs "
+            f"under schedule {search.schedule}; give a larger one",
+            option="budget",
+        )
+    check_round_schedule(config, search, trials)
+    return trials
 
 
 def schedule_name(snapshot: Snapshot, schedule: dict[str, Any]) -> str:
@@ -85,5 +111,3 @@ def narrow_study(snapshot: Snapshot, request: ZoomRequest) -> Zoom:
     needed = top_count(completed, sum(t.trials for t in tallies), request.top)
     top = [record for _, record in snapshot.ranked(needed, states=ZOOMED_STATES)]
     return narrow(snapshot.spaces[-1], snapshot.spaces[0], top, ranges=request.ranges, **options)
-
-

@@ -6,27 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from hpsearch.data import load_dataset
-from hpsearch.search.sampler import plan_trials
-from hpsearch.search.space import SearchSpace
 from hpsearch.search.zoom import zoom_yaml
 from hpsearch.store.study_store import StudyStore
 from hpsearch.study.overview import ShowOptions
-from hpsearch.study.run import (
-    Execution,
-    Observer,
-    check_same_data,
-    pending_trials,
-    run_unfinished,
-)
+from hpsearch.study.recording import Observer
+from hpsearch.study.run import Execution, check_same_data, run_unfinished
 from hpsearch.study.snapshot import Snapshot, snapshot_of
 from hpsearch.study.zoom_plan import (
     ZoomRequest,
     ZoomRun,
     narrow_study,
     round_schedule,
+    round_size,
     schedule_name,
 )
-from hpsearch.trial import TrialSpec
 
 
 def zoom_study(
@@ -40,43 +33,37 @@ def zoom_study(
     with StudyStore.open(folder, writer=True) as store:
         snapshot = snapshot_of(store)
         config = snapshot.config
-        pending = pending_trials(snapshot.rounds, snapshot.records, config.search.seed)
-        unfinished = _unfinished_zoom_round(snapshot, pending)
-        if unfinished is not None:
-            zoom, space, trials = None, unfinished, len(pending)
-            schedule = snapshot.rounds[-1].schedule
+        last = snapshot.rounds[-1]
+        left = unfinished_zoom_round(snapshot)
+        if left:
+            zoom, space, trials, schedule = None, snapshot.spaces[-1], left, last.schedule
         else:
             zoom = narrow_study(snapshot, request)
             space = zoom.space
-            trials = request.trials or snapshot.rounds[-1].n_trials
-            schedule = round_schedule(snapshot, request, trials)
+            schedule = round_schedule(snapshot, request)
+            trials = round_size(snapshot, request, schedule)
         dataset = load_dataset(config.data)
         check_same_data(store, config, dataset)
         if zoom is not None:
-            end = snapshot.rounds[-1].trial_numbers.stop
-            number = store.add_round(space.to_dict(), config.search.method, trials, end, schedule)
-            pending += plan_trials(
-                space,
-                config.search.method,
-                seed=config.search.seed,
-                round=number,
-                numbers=range(end, end + trials),
-            )
+            end = last.trial_numbers.stop
+            store.add_round(space.to_dict(), config.search.method, trials, end, schedule)
         run = run_unfinished(
             store,
-            snapshot,
             dataset,
             Execution.of(config.search, **(execution or {})),
             observer or Observer(),
-            pending,
             ShowOptions(),
         )
-        last = snapshot.rounds[-1].number
-        return ZoomRun(zoom, zoom_yaml(space), trials, run, last, schedule_name(snapshot, schedule))
+        name = schedule_name(snapshot, schedule)
+        return ZoomRun(zoom, zoom_yaml(space), trials, run, last.number, name)
 
 
-def _unfinished_zoom_round(snapshot: Snapshot, pending: list[TrialSpec]) -> SearchSpace | None:
-    """The space of the last round if it is a zoom round with trials still to run."""
+def unfinished_zoom_round(snapshot: Snapshot) -> int:
+    """How many trials the last round has left to finish, if it is a zoom round (else 0)."""
     last = snapshot.rounds[-1]
-    in_last = last.number > 0 and any(spec.round == last.number for spec in pending)
-    return snapshot.spaces[-1] if in_last else None
+    if last.number == 0:
+        return 0
+    finished = sum(
+        t.trials for t in snapshot.tallies(0) if t.round == last.number and t.state.is_finished
+    )
+    return last.n_trials - finished

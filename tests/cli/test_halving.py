@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from hpsearch.cli.app import app
 from hpsearch.cli.progress import rung_line
-from hpsearch.study.halving_run import RungNews
+from hpsearch.study.recording import RungNews
 from tests.cli.test_run import hpsearch as spawn
 
 runner = CliRunner()
@@ -43,17 +43,21 @@ def test_run_and_show_say_what_the_schedule_saved(study):
     saved = next(line for line in shown.stdout.splitlines() if line.startswith("schedule "))
     assert saved.startswith("schedule hyperband: 12 configurations tried, ")
     assert " trained to the full 9 epochs; " in saved
-    assert "trial " in shown.stdout and "stopped at rung 1 (1 epoch): dev error" in shown.stdout
+    assert "trial " in shown.stdout and "stopped at rung 1 (3 epochs): dev error" in shown.stdout
     best = hpsearch("best", "digits", runs_dir=study)
     assert best.exit_code == 0, best.output
 
 
 def test_rung_lines_name_the_bracket_when_there_are_several():
-    assert rung_line(RungNews(2, 4, 1, 1, 9, 9, 3)) == "rung 2 of 4: 9 trials, 3 go on"
-    assert rung_line(RungNews(3, 3, 2, 3, 1, 1, 0)) == (
-        "bracket 2 of 3, rung 3 of 3: 1 trial, the full budget"
+    decided = RungNews(0, 1, 1, 2, 4, 3, 9, 3)
+    assert rung_line(decided) == "rung 2 of 4 (3 epochs): 9 trials, 3 go on"
+    assert rung_line(RungNews(0, 2, 3, 2, 3, 1, 1, 0)) == (
+        "bracket 2 of 3, rung 2 of 3 (1 epoch): 1 trial, none goes on"
     )
-    assert rung_line(RungNews(1, 3, 1, 1, 9, 4, 3)) == "rung 1 of 3: 9 trials (4 to run), 3 go on"
+    promoted = RungNews(0, 1, 1, 1, 4, 4, 5, 2, trial=7, promoted=True)
+    assert rung_line(promoted) == (
+        "trial 7 goes on to rung 2 of 4: 2 of the 5 trials up to it at 4 epochs went on"
+    )
 
 
 def test_zoom_runs_its_round_with_the_same_schedule(study):
@@ -90,20 +94,22 @@ def test_a_plain_study_zooms_into_a_halving_round_and_refuses_one_it_cannot_run(
     )
     hpsearch("run", str(tmp_path / "plain.yaml"), "--quiet", runs_dir=tmp_path)
     zoom = ("zoom", "digits", "--schedule")
-    too_few = hpsearch(*zoom, "halving", "--trials", "2", runs_dir=tmp_path)
+    too_few = hpsearch(*zoom, "halving", "--trials", "1", runs_dir=tmp_path)
     assert too_few.exit_code == 2
     assert too_few.output.startswith(
-        "error: --trials must be at least 3 under schedule halving with eta=3, so that the best "
-        "1/3 of every first rung is one trial at least, but got 2"
+        "error: --trials must be at least 2 under schedule halving with eta=2, so that the best "
+        "1/2 of every first rung is one trial at least, but got 1"
     )
-    unknown = hpsearch("zoom", "digits", "--schedule", "asha", runs_dir=tmp_path)
-    assert "--schedule must be one of plain, halving, hyperband, but got 'asha'" in unknown.output
+    unknown = hpsearch("zoom", "digits", "--schedule", "sha", runs_dir=tmp_path)
+    assert "--schedule must be one of plain, halving, hyperband, asha, but got 'sha'" in (
+        unknown.output
+    )
     halving = hpsearch(*zoom, "halving", "--trials", "9", runs_dir=tmp_path)
     assert halving.exit_code == 0, halving.output
     assert "running 9 trials in a new round under schedule halving" in halving.output
-    assert "rung 1 of 3: 9 trials, 3 go on" in halving.output
+    assert "rung 1 of 3 (3 epochs): 9 trials, 4 go on" in halving.output
     assert round_states(tmp_path / "digits", 0) == {"complete": 12}
-    assert round_states(tmp_path / "digits", 1) == {"complete": 1, "stopped": 8}
+    assert round_states(tmp_path / "digits", 1) == {"complete": 2, "stopped": 7}
 
 
 def test_a_study_that_searches_its_epochs_cannot_zoom_into_a_halving_round(tmp_path):

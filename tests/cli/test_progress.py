@@ -8,6 +8,7 @@ import re
 from rich.console import Console
 
 from hpsearch.cli.progress import BarProgress, LineProgress, QuietProgress, progress_for, sparkline
+from hpsearch.study.recording import Planned
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
 
 
@@ -29,7 +30,7 @@ def test_lines_count_trials_and_say_why_one_failed() -> None:
     out = io.StringIO()
     progress = LineProgress(Console(file=out, width=200))
     with progress:
-        progress.planned([TrialSpec(n, 0, {}, 0) for n in range(2)], [record(0)])
+        progress.planned(Planned(total=3, done=1, best=0.1, resumes=True))
         progress.started(TrialSpec(1, 0, {}, 0), "host:1")
         progress.finished(
             TrialRecord(1, 0, {}, 0, TrialState.FAILED, message="ValueError: no", duration_s=0.5)
@@ -47,7 +48,7 @@ def test_the_bar_shows_the_running_trials_curve_and_clears_it() -> None:
     out = io.StringIO()
     progress = BarProgress(Console(file=out, force_terminal=True, width=120))
     with progress:
-        progress.planned([TrialSpec(0, 0, {}, 0)], [])
+        progress.planned(Planned(total=1, done=0))
         progress.started(TrialSpec(0, 0, {}, 0), "host:1")
         for epoch, dev in enumerate([0.9, 0.5, 0.2], start=1):
             progress.epoch(0, epoch, {"dev_error": dev})
@@ -69,7 +70,7 @@ def test_at_80_columns_the_bar_keeps_its_elapsed_time_and_eta() -> None:
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=80)
     progress = BarProgress(console)
-    progress.planned([TrialSpec(n, 0, {}, 0) for n in range(40)], [])
+    progress.planned(Planned(total=40, done=0))
     progress.finished(record(0, dev=0.2))
     console.print(progress.bar.get_renderable())
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
@@ -81,5 +82,5 @@ def test_a_new_zoom_round_is_not_called_a_resume() -> None:
     out = io.StringIO()
     progress = LineProgress(Console(file=out, width=200))
     with progress:
-        progress.planned([TrialSpec(n, 1, {}, 0) for n in range(24, 26)], [record(0)])
+        progress.planned(Planned(total=26, done=24, resumes=False))
     assert "resuming" not in out.getvalue()

@@ -79,30 +79,41 @@ def test_a_promoted_trial_ends_as_if_trained_straight(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("workers", "backend"), [(2, "local"), (2, "dask")])
-def test_promotions_and_table_are_the_same_on_every_backend(tmp_path, workers, backend):
-    study = config("hyperband", trials=12, patience=2)
+@pytest.mark.parametrize(
+    ("schedule", "workers", "backend"),
+    [
+        ("hyperband", 2, "local"),
+        ("hyperband", 2, "dask"),
+        ("asha", 2, "local"),
+        ("asha", 2, "dask"),
+    ],
+)
+def test_promotions_and_table_are_the_same_on_every_backend(tmp_path, schedule, workers, backend):
+    study = config(schedule, trials=12, patience=2)
     alone = run(tmp_path / "alone", study)
     parallel = run(tmp_path / backend, study, workers=workers, backend=backend)
     assert table(parallel) == table(alone)
     assert rungs(tmp_path / backend) == rungs(tmp_path / "alone")
 
 
-def test_a_decided_rung_joins_the_run_while_other_brackets_still_train(tmp_path, monkeypatch):
-    """Workers never wait for the slowest bracket: one run, fed as each rung is decided."""
+def test_one_run_is_fed_as_results_come_and_a_promotion_goes_before_a_new_trial(
+    tmp_path, monkeypatch
+):
+    """Workers never wait for a slow rung: the run takes each decision's promotions as it is
+    made, ahead of the trials not yet started."""
     import hpsearch.study.run as study_run
+    from hpsearch.execution.contract import TrialStarted
     from hpsearch.execution.in_process import InProcessExecutor
 
     class Watched(InProcessExecutor):
-        runs, queued_at_add = 0, []
+        runs, order = 0, []
 
         def run(self, specs):
             Watched.runs += 1
-            return super().run(specs)
-
-        def add(self, specs):
-            Watched.queued_at_add.append(len(self._waiting))
-            super().add(specs)
+            for event in super().run(specs):
+                if isinstance(event, TrialStarted):
+                    Watched.order.append((event.spec.number, event.spec.until))
+                yield event
 
     make = study_run.executor_for
 
@@ -111,11 +122,10 @@ def test_a_decided_rung_joins_the_run_while_other_brackets_still_train(tmp_path,
         return Watched(made._trial_fn, made._context)
 
     monkeypatch.setattr(study_run, "executor_for", watched)
-    run(tmp_path, config("hyperband", trials=12))  # brackets of 6, 4 and 2 trials
+    run(tmp_path, config("asha", trials=12))  # rungs at 1, 3 and 9 epochs
     assert Watched.runs == 1
-    # bracket 1's winners came while the other brackets' first rungs still waited to start
-    assert Watched.queued_at_add[0] == 4 + 2
-    assert len(Watched.queued_at_add) == 3  # bracket 1 twice, bracket 2 once
+    # trial 0, the best so far at each rung, goes on to the full budget before trial 1 starts
+    assert Watched.order[:4] == [(0, 1), (0, 3), (0, 9), (1, 1)]
 
 
 class Crash(Observer):

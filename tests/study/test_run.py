@@ -68,10 +68,9 @@ def test_a_larger_trials_count_extends_the_study_and_keeps_what_ran(tmp_path) ->
 
 def test_interrupted_and_orphaned_trials_run_again_with_their_seed(tmp_path) -> None:
     complete = run(tmp_path, trials=4)
-    with StudyStore.open(tmp_path / "iris", writer=True) as store:
-        for record in complete.records[2:]:
-            store.mark_running(record.spec, "host:1")  # a driver died while they ran
-        store.mark_interrupted([3])
+    with sqlite3.connect(tmp_path / "iris/study.db") as conn:  # as a driver that died leaves them
+        conn.execute("UPDATE trials SET state = 'running', dev_error = NULL WHERE number = 2")
+        conn.execute("UPDATE trials SET state = 'interrupted', dev_error = NULL WHERE number = 3")
     resumed = run(tmp_path, trials=4)
     assert rows(resumed) == rows(complete)
     assert [r.started for r in resumed.records[:2]] == [r.started for r in complete.records[:2]]
