@@ -4,7 +4,8 @@ The contract every backend keeps (tests/execution/test_executor.py runs one suit
 - `run(specs)` yields exactly one `TrialFinished` per spec, preceded by at least one
   `TrialStarted` for it (more than one when it had to start again on a new worker);
 - `add(specs)`, called between two events of a run, gives that run more specs: so a driver
-  that learns of new work from a result keeps every worker busy without a second run;
+  that learns of new work from a result keeps every worker busy without a second run; a
+  driver keeps `workers + ahead` specs handed over, and the executor starts them in order;
 - a trial function that raises gives a FAILED result, never an exception in the driver;
 - with `trial_timeout`, each trial gets `deadline = start + trial_timeout` (a `time.monotonic()`
   value) and should stop itself as TIMED_OUT; one still running `grace_s` later is stopped and
@@ -49,6 +50,9 @@ class Executor(ABC):
     """Runs trials on some backend; use it as a context manager so its workers always go away."""
 
     workers: int
+    # Specs beyond `workers` worth holding at once: handed over ahead, so that a worker that
+    # frees starts its next trial without waiting for the driver to record the last one.
+    ahead: int = 0
 
     @abstractmethod
     def run(self, specs: Iterable[TrialSpec]) -> Iterator[TrialEvent]:

@@ -68,6 +68,8 @@ class DaskExecutor(Executor):
     """Trials on the Dask cluster at `scheduler`, or else on a LocalCluster of `workers`
     single-threaded processes (one per core by default) that `close()` shuts down."""
 
+    ahead = 1  # one task queued at the scheduler, given to the first worker that frees
+
     def __init__(
         self,
         trial_fn: TrialFn,

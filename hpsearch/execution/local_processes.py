@@ -60,7 +60,11 @@ POLL_S = 0.05  # how often beacons are read: started events and the timeout back
 
 
 class LokyExecutor(Executor):
-    """`workers` trials at a time in local processes, each limited to `threads` BLAS threads."""
+    """`workers` trials at a time in local processes, each limited to `threads` BLAS threads;
+    one more waits in the pool, so that a worker going from one trial to the next does not wait
+    for the driver (a waiting trial has no beacon: a death is never charged to it)."""
+
+    ahead = 1
 
     def __init__(
         self,
@@ -141,7 +145,7 @@ class LokyExecutor(Executor):
             return True
         running = {other.number for other in self._running.values()}
         alone = spec.number in self._alone or bool(running & self._alone)
-        return not alone and len(running) < self.workers
+        return not alone and len(running) < self.workers + self.ahead
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:

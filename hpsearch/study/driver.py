@@ -80,8 +80,9 @@ class Driver:
         stopped: KeyboardInterrupt | None = None
         with make_executor() as executor:
             workers = max(1, executor.workers)
+            held = workers + executor.ahead  # trials handed over at once
             try:
-                todo = self._hand_out(workers)
+                todo = self._hand_out(held)
                 self._since = time.perf_counter()
                 for event in executor.run(todo) if todo else ():
                     if isinstance(event, TrialStarted):
@@ -90,7 +91,7 @@ class Driver:
                         continue
                     self._count_waiting(workers)
                     self._finished(event)
-                    if more := self._hand_out(workers - len(self.out)):
+                    if more := self._hand_out(held - len(self.out)):
                         executor.add(more)
                     self._count_waiting(workers)
             except KeyboardInterrupt as signal:  # Ctrl-C, or SIGTERM as `Terminated`
@@ -123,7 +124,7 @@ class Driver:
         hand out to the idle workers."""
         now = time.perf_counter()
         if self._dry:
-            self.waiting_s += (workers - len(self.out)) * (now - self._since)
+            self.waiting_s += max(0, workers - len(self.out)) * (now - self._since)
         self._since = now
 
     def _finished(self, event: TrialFinished) -> None:
