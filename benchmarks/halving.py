@@ -1,24 +1,26 @@
-"""Successive halving and Hyperband against plain random search at the same total epochs, and
-Optuna's pruners driving the same network epoch by epoch at that budget.
+"""Does a schedule pay? Plain random search, synchronous successive halving, Hyperband and the
+asynchronous schedule (`schedule: asha`) at equal budgets in epochs, beside Optuna's pruners with
+random and TPE sampling on the same network.
 
-For each dataset and seed: a Hyperband study sets the budget (the epochs it trained in all);
-successive halving gets as many trials as fit in it, plain random search as many full trials.
-Each study runs through `run_study`, as `hpsearch run` would, on one in-process worker. Reported:
-the best dev error, the test error of the pick, and the epochs each needed to reach plain random
-search's median best dev error (wall time pro rata). Optuna's HyperbandPruner and
-SuccessiveHalvingPruner, with RandomSampler and TPESampler, train the same network epoch by
-epoch (going on from a checkpoint, as hpsearch does) until the budget is spent; each is also run
-twice with two parallel workers, to see whether it gives the same result twice. Run from the
-repository root: `python benchmarks/halving.py [--quick] [--seeds N] [--output FILE]`."""
+For each problem, seed and budget (1× and 3× the epochs of 27 full trials): every search gets the
+same budget in epochs. hpsearch's searches run through `run_study` as `hpsearch run` would, with
+`search.budget` and each schedule's defaults (first rung about epochs / 9, η = 2), on one
+in-process worker, so that the order of their results and their anytime traces are those of one
+worker. Optuna's SuccessiveHalvingPruner and HyperbandPruner, with RandomSampler and TPESampler,
+drive the same network epoch by epoch on the same rungs until the budget is spent. Then each
+search of the first seed runs twice more on two workers: the same table twice (and as on one
+worker), or not. Run from the repository root (`pip install -e ".[bench]"`):
+`python benchmarks/halving.py [--quick] [--seeds N] [--jobs N] [--output FILE]`."""
 
 from __future__ import annotations
 
 import argparse
-import sqlite3
-import statistics
+import json
+import math
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -26,223 +28,189 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from halving_optuna import OPTUNA_VARIANTS, optuna_search, optuna_twice
 from halving_outcome import Outcome
-from search_figures import paired, verdict
+from halving_problems import CACHE, PROBLEMS, data_section
 
 from hpsearch.config import parse_config
 from hpsearch.data import load_dataset
 from hpsearch.nn import Network
-from hpsearch.search.halving import plan_brackets
 from hpsearch.search.ranking import rank
+from hpsearch.study.recording import Observer
 from hpsearch.study.run import Execution, run_study
+from hpsearch.trial import TrialRecord, TrialState
 
-DATASETS = {  # name → (the data section, the full budget in epochs)
-    "spirals": ("{dataset: spirals, n_samples: 10000, classes: 3, noise: 0.3}", 9),
-    "digits": ("{dataset: digits}", 27),
-}
+SCHEDULES = ("plain", "halving", "hyperband", "asha")
+OLD_DEFAULTS = "asha 1/3"  # the asynchronous schedule with the old defaults: first rung 1, η = 3
+EPOCHS, FULL_TRIALS = 27, 27  # a full trial's epochs; the budget is a multiple of 27 of them
 SPACE = """\
-  learning_rate: {distribution: log_uniform, low: 1e-4, high: 1}
+  learning_rate: {distribution: log_uniform, low: 1e-5, high: 1}
   beta1: {distribution: one_minus_log_uniform, low: 0.8, high: 0.999}
-  layers: {distribution: int_uniform, low: 1, high: 3}
   hidden_units: {distribution: int_uniform, low: 16, high: 128}
-  l2: {distribution: log_uniform, low: 1e-5, high: 1e-1}
-  batch_size: 128
+  layers: {distribution: int_uniform, low: 1, high: 3}
+  batch_size: {distribution: choice, choices: [32, 64, 128, 256]}
+  keep_prob: {distribution: uniform, low: 0.5, high: 1.0}
+  l2: {distribution: log_uniform, low: 1e-6, high: 1e-1}
 """
 STUDY = """\
 name: %(name)s
 data: %(data)s
 hyperparameters:
 %(space)s  epochs: %(epochs)d
-search: {trials: %(trials)d, seed: %(seed)d, schedule: %(schedule)s, workers: %(workers)d}
+search: {budget: %(budget)d, seed: %(seed)d, schedule: %(schedule)s, workers: %(workers)d,
+         keep_models: 1%(rungs)s}
 """
 
 
+class Trace(Observer):
+    """The epochs a run has trained and the best full-budget dev error so far, as each result
+    of training comes in (a stop trains nothing)."""
+
+    def __init__(self, full: int) -> None:
+        self.full, self.start = full, time.perf_counter()
+        self.reached: dict[int, int] = {}
+        self.epochs, self.best, self.points = 0, math.inf, []
+
+    def paused(self, record: TrialRecord) -> None:
+        self._trained(record)
+
+    def finished(self, record: TrialRecord) -> None:
+        if record.state is not TrialState.STOPPED:
+            self._trained(record)
+
+    def _trained(self, record: TrialRecord) -> None:
+        self.epochs += record.epochs - self.reached.get(record.number, 0)
+        self.reached[record.number] = record.epochs
+        if record.state is TrialState.COMPLETE and record.epochs == self.full:
+            self.best = min(self.best, record.dev_error)
+        self.points.append((time.perf_counter() - self.start, self.epochs, self.best))
+
+
 def hpsearch_search(
-    name: str, seed: int, schedule: str, trials: int, folder: Path, workers: int = 1
-) -> Outcome:
-    data, epochs = DATASETS[name]
+    problem: str, seed: int, schedule: str, budget: int, folder: Path, *, quick: bool,
+    workers: int = 1,
+) -> Outcome:  # fmt: skip
+    section = data_section(problem, quick)
+    rungs = ", min_epochs: 1, eta: 3" if schedule == OLD_DEFAULTS else ""
     text = STUDY % dict(
-        name=name, data=data, space=SPACE, epochs=epochs, trials=trials, seed=seed,
-        schedule=schedule, workers=workers,
+        name=problem, data=section, space=SPACE, epochs=_epochs(quick), budget=budget,
+        seed=seed, schedule=schedule.split()[0], workers=workers, rungs=rungs,
     )  # fmt: skip
-    config = parse_config(text, f"{name}.yaml")
+    config = parse_config(text, f"{problem}.yaml")
+    trace = Trace(_epochs(quick))
     start = time.perf_counter()
-    run = run_study(config, folder, Execution.of(config.search))
+    run = run_study(config, folder, Execution.of(config.search), observer=trace)
     wall = time.perf_counter() - start
     best = rank(run.records)[0]
     dataset = load_dataset(config.data)
     network = Network.load(run.snapshot.weights_path(best.number))
-    table = [(r.number, str(r.state), r.epochs, r.dev_error, r.message) for r in run.records]
+    table = [[r.number, str(r.state), r.epochs, r.dev_error, r.message] for r in run.records]
+    used = run.utilisation.share if run.utilisation else None
+    epochs = sum(r.epochs for r in run.records)
     return Outcome(
-        best.dev_error, network.error(dataset.X_test, dataset.y_test),
-        sum(r.epochs for r in run.records), wall, _trace(run, epochs), table, run.utilisation,
+        best.dev_error, network.error(dataset.X_test, dataset.y_test), len(run.records), epochs,
+        wall, trace.points, table, used,
     )  # fmt: skip
 
 
-def _trace(run, budget: int) -> list[tuple[int, float]]:
-    """Epochs spent and the best full-budget dev error, in the order the rungs ran (a trial's
-    rung costs the epochs it ran past the rung before)."""
-    with sqlite3.connect(run.folder / "study.db") as conn:
-        rows = conn.execute("SELECT trial, epochs, dev_error FROM rungs ORDER BY rowid").fetchall()
-    if not rows:  # plain: one trial after another
-        rows = [(r.number, r.epochs, r.dev_error) for r in run.records]
-    reached: dict[int, int] = {}
-    spent, best, trace = 0, float("inf"), []
-    finals = {r.number: r for r in run.records}
-    for trial, epochs, dev_error in rows:
-        done = min(epochs, finals[trial].epochs)
-        spent += done - reached.get(trial, 0)
-        reached[trial] = done
-        final = finals[trial]
-        if final.state == "complete" and done == final.epochs and dev_error is not None:
-            best = min(best, dev_error)
-        trace.append((spent, best))
-    return trace
+def _epochs(quick: bool) -> int:
+    return 9 if quick else EPOCHS
 
 
-def halving_trials(budget: int, epochs: int) -> int:
-    """The most successive-halving trials whose planned epochs fit in `budget`."""
-    n = 3
-    while (
-        plan_brackets(range(n + 1), schedule="halving", min_epochs=1, eta=3, epochs=epochs)[
-            0
-        ].planned_epochs(3)
-        <= budget
-    ):
-        n += 1
-    return n
+def budgets(quick: bool) -> dict[str, int]:
+    """1× and 3× the epochs of 27 full trials (--quick: 1× of 9 full trials of 9 epochs)."""
+    if quick:
+        return {"1×": 9 * 9}
+    return {"1×": FULL_TRIALS * EPOCHS, "3×": 3 * FULL_TRIALS * EPOCHS}
 
 
-def one_seed(
-    name: str, seed: int, hb_trials: int, folder: Path, variants: tuple[str, ...]
-) -> dict[str, Outcome]:
-    _, epochs = DATASETS[name]
-    hb = hpsearch_search(name, seed, "hyperband", hb_trials, folder / "hb")
-    found = {"hyperband": hb}
-    found["halving"] = hpsearch_search(
-        name, seed, "halving", halving_trials(hb.epochs, epochs), folder / "sh"
-    )
-    found["plain"] = hpsearch_search(
-        name, seed, "plain", max(1, round(hb.epochs / epochs)), folder / "plain"
-    )
-    for label in variants:
-        found[label] = optuna_search(name, seed, label, hb.epochs, DATASETS[name])
+def one_seed(task: tuple[str, int, bool, tuple[str, ...]]) -> dict[str, dict]:
+    """Every search of one problem and seed at every budget: {"budget strategy": outcome}."""
+    problem, seed, quick, variants = task
+    found = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, budget in budgets(quick).items():
+            for schedule in (*SCHEDULES, *([] if quick else [OLD_DEFAULTS])):
+                folder = Path(tmp) / f"{label}-{schedule}"
+                found[f"{label} {schedule}"] = hpsearch_search(
+                    problem, seed, schedule, budget, folder, quick=quick
+                ).as_dict()
+            for variant in variants:
+                outcome = optuna_search(
+                    variant, seed, budget, data_section(problem, quick), _epochs(quick)
+                )
+                found[f"{label} {variant}"] = outcome.as_dict()
     return found
 
 
-def report(
-    results: dict[str, list[dict[str, Outcome]]], seeds: int, optuna_seeds: int, command: str
-) -> str:
-    lines = [
-        f"`{command}`: {seeds} seeds per dataset (Optuna: the first {optuna_seeds}), every "
-        "search at Hyperband's epochs.",
-        "",
-    ]
-    lines += [
-        "| dataset | search | best dev error (median) | test error of the pick (median) | "
-        "epochs | epochs to plain's median best (median, reached in) | wall s | "
-        "wall s to plain's median best (median, pro rata) |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    claims = []
-    for name, per_seed in results.items():
-        target = statistics.median(s["plain"].best_dev for s in per_seed)
-        for label in dict.fromkeys(label for s in per_seed for label in s):
-            runs = [s[label] for s in per_seed if label in s]
-            to = [r.epochs_to(target) for r in runs]
-            reached = [t for t in to if t is not None]
-            median_to = f"{statistics.median(reached):.0f}" if reached else "–"
-            walls = [r.wall_s * t / r.epochs for r, t in zip(runs, to, strict=True) if t]
-            wall_to = f"{statistics.median(walls):.1f}" if walls else "–"
-            lines.append(
-                f"| {name} | {label} | {statistics.median(r.best_dev for r in runs):.4f} | "
-                f"{statistics.median(r.pick_test for r in runs):.4f} | "
-                f"{statistics.median(r.epochs for r in runs):.0f} | {median_to} "
-                f"({len(reached)} of {len(runs)}) | "
-                f"{statistics.median(r.wall_s for r in runs):.1f} | {wall_to} |"
-            )
-        plain = [s["plain"].best_dev for s in per_seed]
-        for label in ("halving", "hyperband"):
-            ours = [s[label].best_dev for s in per_seed]
-            counts = paired(ours, plain, lambda a, b: a < b)
-            claims.append(
-                f"- {name}: {label}'s best dev error below plain random's: {verdict(counts)}"
-            )
-            third = [
-                (s[label].epochs_to(target) or 10**9) <= s["plain"].epochs / 3 for s in per_seed
+def reproducibility(problem: str, quick: bool, variants: tuple[str, ...]) -> list[dict]:
+    """Each search twice on two workers (seed 0, the first budget): the same table twice, and
+    as on one worker?"""
+    budget = next(iter(budgets(quick).values()))
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for schedule in SCHEDULES:
+            folders = [Path(tmp) / f"{schedule}-{i}" for i in range(3)]
+            runs = [
+                hpsearch_search(problem, 0, schedule, budget, folder, quick=quick, workers=w)
+                for folder, w in zip(folders, (1, 2, 2), strict=True)
             ]
-            claims.append(
-                f"- {name}: {label} reaches plain random's median best within a third of "
-                f"plain's epochs in {sum(third)} of {len(third)} seeds"
+            lines.append(
+                {
+                    "search": schedule,
+                    "same": runs[1].table == runs[2].table,
+                    "as one worker": runs[1].table == runs[0].table,
+                    "busy": [r.utilisation for r in runs[1:]],
+                    "seconds": [r.wall_s for r in runs[1:]],
+                }
             )
-    return "\n".join([*lines, "", *claims, ""])
-
-
-def reproducibility(
-    name: str, seed: int, hb_trials: int, folder: Path, variants: tuple[str, ...]
-) -> list[str]:
-    """hpsearch's Hyperband twice on two workers, and each Optuna variant twice on two."""
-    first = hpsearch_search(name, seed, "hyperband", hb_trials, folder / "r1", workers=2)
-    second = hpsearch_search(name, seed, "hyperband", hb_trials, folder / "r2", workers=2)
-    same = first.table == second.table
-    busy = f"workers busy {first.utilisation.share:.0%} and {second.utilisation.share:.0%}"
-    lines = [
-        f"- {name}, hpsearch hyperband, 2 workers, twice: {'same' if same else 'DIFFERENT'} "
-        f"({busy})"
-    ]
-    for label in variants:
-        same = optuna_twice(name, seed, label, first.epochs, DATASETS[name])
-        lines.append(
-            f"- {name}, Optuna {label}, 2 workers, twice: {'same' if same else 'different'}"
-        )
+        for variant in variants:
+            same = optuna_twice(variant, 0, budget, data_section(problem, quick), _epochs(quick))
+            lines.append({"search": variant, "same": same})
     return lines
 
 
 def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one seed, digits, few trials")
+    parser.add_argument("--quick", action="store_true", help="one small problem, one seed")
     parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--optuna-seeds", type=int, default=10, help="the first N seeds")
-    parser.add_argument("--trials", type=int, default=30, help="Hyperband's trials")
+    parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=PROBLEMS)
+    parser.add_argument("--jobs", type=int, default=1, help="seeds searched at once")
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--figure", type=Path, help="the anytime curves as a PNG")
+    parser.add_argument("--runs", type=Path, default=CACHE / "runs", help="kept outcomes")
     args = parser.parse_args(argv)
-    seeds, trials = (1, 12) if args.quick else (args.seeds, args.trials)
-    names = ["digits"] if args.quick else list(DATASETS)
-    variants = OPTUNA_VARIANTS[:1] if args.quick else OPTUNA_VARIANTS
-    if args.quick:  # a budget of 9 epochs: rungs 1, 3, 9
-        DATASETS["digits"] = (DATASETS["digits"][0], 9)
-    given = [
-        f"--{name.replace('_', '-')} {getattr(args, name)}"
-        for name in ("seeds", "optuna_seeds", "trials")
-        if getattr(args, name) != parser.get_default(name)
-    ]
-    command = " ".join(["python benchmarks/halving.py", *(["--quick"] if args.quick else given)])
-    if args.quick:
-        args.optuna_seeds = 1
-    results: dict[str, list[dict[str, Outcome]]] = {}
-    repro = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for name in names:
-            results[name] = [
-                one_seed(
-                    name,
-                    seed,
-                    trials,
-                    Path(tmp) / f"{name}-{seed}",
-                    variants if seed < args.optuna_seeds else (),
-                )
-                for seed in range(seeds)
-            ]
-            repro += reproducibility(name, 0, trials, Path(tmp) / f"{name}-repro", variants)
-    text = (
-        report(results, seeds, min(seeds, args.optuna_seeds), command)
-        + "\nSame result twice?\n\n"
-        + "\n".join(repro)
-        + "\n"
-    )
+    from halving_report import report  # matplotlib only once everything has run
+
+    quick = args.quick
+    seeds, problems = (1, ["spirals"]) if quick else (args.seeds, args.problems)
+    variants = OPTUNA_VARIANTS[:1] if quick else OPTUNA_VARIANTS
+    command = "python benchmarks/halving.py" + (" --quick" if quick else "")
+    tasks = [(p, s, quick, variants) for p in problems for s in range(seeds)]
+    start = time.perf_counter()
+    outcomes = _run(tasks, args.runs, args.jobs, quick)
+    repro = {p: reproducibility(p, quick, variants) for p in problems}
+    text = report(
+        outcomes, repro, budgets(quick), command, time.perf_counter() - start, args.jobs,
+        None if quick else args.figure,
+    )  # fmt: skip
     print(text, end="")
     if args.output:
         args.output.write_text(text)
     return text
+
+
+def _run(tasks, runs: Path, jobs: int, quick: bool) -> dict[tuple[str, int], dict[str, Outcome]]:
+    """Every task's outcomes, kept in `runs` as they come (a rerun takes up the ones there)."""
+    runs.mkdir(parents=True, exist_ok=True)
+    kept = {t: runs / f"{'quick-' if quick else ''}{t[0]}-{t[1]}.json" for t in tasks}
+    todo = [t for t in tasks if not kept[t].exists() or quick]
+    with ProcessPoolExecutor(jobs) as pool:
+        for task, found in zip(todo, pool.map(one_seed, todo), strict=True):
+            kept[task].write_text(json.dumps(found))
+            print(f"{task[0]} seed {task[1]} done", file=sys.stderr, flush=True)
+    return {
+        (t[0], t[1]): {k: Outcome.of(v) for k, v in json.loads(kept[t].read_text()).items()}
+        for t in tasks
+    }
 
 
 if __name__ == "__main__":

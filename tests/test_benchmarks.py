@@ -123,19 +123,29 @@ def test_quick_halving_benchmark_compares_every_search_and_checks_reproducibilit
     run = quick_run("halving.py", 300, "--output", str(output))
     text = output.read_text()
     assert run.stdout == text
-    for search in ("hyperband", "halving", "plain", "hyperband+random"):
+    for search in (
+        "plain random", "successive halving", "Hyperband", "asha (asynchronous)",
+        "Optuna halving, random",
+    ):  # fmt: skip
         assert re.search(
-            rf"^\| digits \| {re.escape(search)} \| \d\.\d{{4}} \| \d\.\d{{4}} \|", text, re.M
-        )
+            rf"^\| spirals \| 1× \| {re.escape(search)} \| \d+ \| [\d,]+ \| \d\.\d{{4}} \(",
+            text,
+            re.M,
+        ), search
+    for schedule in ("plain", "halving", "hyperband", "asha"):
+        assert re.search(
+            rf"^- spirals, hpsearch {schedule}, 2 workers, twice: same, the same as on one worker "
+            r"\(workers busy \d+% and \d+%; \d+ s and \d+ s\)$",
+            text,
+            re.M,
+        ), schedule
     assert re.search(
-        r"^- digits, hpsearch hyperband, 2 workers, twice: same \(workers busy \d+% and \d+%\)$",
+        r"^- spirals, Optuna halving\+random, 2 workers, twice: (same|different)$", text, re.M
+    )
+    assert re.search(
+        rf"asha \(asynchronous\)'s best dev error below plain random's at equal epochs: {VERDICT}",
         text,
-        re.M,
     )
-    assert re.search(
-        r"^- digits, Optuna hyperband\+random, 2 workers, twice: (same|different)$", text, re.M
-    )
-    assert re.search(rf"halving's best dev error below plain random's: {VERDICT}", text)
 
 
 def test_quick_continuation_overhead_runs(tmp_path):
