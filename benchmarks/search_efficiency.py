@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from joblib import Parallel, delayed
-from search_figures import Measured, Settings
+from search_figures import Measured, Settings, zoom_of
 from search_summary import MAIN, PICKED, summary
 from threadpoolctl import threadpool_limits
 
@@ -40,7 +40,6 @@ from hpsearch.nn import Network
 from hpsearch.search.ranking import rank
 from hpsearch.search.sampler import plan_trials, training_seed
 from hpsearch.search.space import IntUniform, LogUniform, OneMinusLogUniform, SearchSpace, Uniform
-from hpsearch.search.zoom import choose_top, narrow
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
 DATASETS = ("digits", "breast_cancer")
@@ -82,10 +81,11 @@ def sampled(space: SearchSpace, method: str, seed: int) -> Search:
     return (yield plan_trials(space, method, seed=seed, round=0, numbers=range(TRIALS)))
 
 
-def zoomed(space: SearchSpace, seed: int) -> Search:
-    """The product's coarse to fine: a random first round, then a round in the zoomed space."""
+def zoomed(space: SearchSpace, seed: int, evidence: bool = True) -> Search:
+    """The product's coarse to fine: a random first round, then a round in the zoomed space;
+    without `evidence`, by the rule before (every bound the span of the best moves, ± 0.5)."""
     records = yield plan_trials(space, "random", seed=seed, round=0, numbers=range(FIRST_ROUND))
-    zoom = narrow(space, space, choose_top(records))
+    zoom = zoom_of(space, records, evidence)
     numbers = range(FIRST_ROUND, TRIALS)
     return records + (yield plan_trials(zoom.space, "random", seed=seed, round=1, numbers=numbers))
 
@@ -127,6 +127,7 @@ def searches(epochs: int, seed: int) -> dict[str, Search]:
         "grid": sampled(space, "grid", seed),
         "random": sampled(space, "random", seed),
         "zoom": zoomed(space, seed),
+        "zoom_before": zoomed(space, seed, evidence=False),
         "tpe": tpe(space, seed),
         "alpha_log": sampled(space, "random", seed),
         "alpha_linear": sampled(alpha_space(epochs, "linear"), "random", seed),

@@ -12,6 +12,7 @@ import numpy as np
 
 from hpsearch.search.ranking import rank
 from hpsearch.search.space import SearchSpace
+from hpsearch.search.zoom import Zoom, choose_top, counted, narrow
 from hpsearch.trial import TrialRecord, TrialState
 
 Key = tuple[str, int, str]  # dataset, seed, search
@@ -108,6 +109,14 @@ def higher(a: float, b: float) -> bool:
     return a > b
 
 
+def zoom_of(space: SearchSpace, records: list[TrialRecord], evidence: bool) -> Zoom:
+    """The zoom a round of `records` gets: the product's, or by the rule before it (every bound
+    the span of the best trials moves, widened by half of it)."""
+    if evidence:
+        return narrow(space, space, choose_top(records), evidence=counted(records))
+    return narrow(space, space, choose_top(records), margin=0.5)
+
+
 class Figures:
     """The figures of one run, per dataset, one value per seed."""
 
@@ -143,9 +152,14 @@ class Figures:
         threshold = max(GOOD_FACTOR * best, best + 1 / self.m.sizes[dataset][1])
         return good(self.m.records[(dataset, seed, search)], threshold + 1e-12)
 
-    def rounds(self, dataset: str) -> tuple[list[float], list[float]]:
-        """The zoomed search's best dev error in its first (random) and its zoom round."""
+    def zooms(self, dataset: str, space: SearchSpace, evidence: bool) -> list[Zoom]:
+        """The zoom each seed's first round got, by the product's rule or the one before."""
         found = [self.m.records[(dataset, s, "zoom")] for s in self.m.seeds]
+        return [zoom_of(space, [r for r in f if r.round == 0], evidence) for f in found]
+
+    def rounds(self, dataset: str, search: str = "zoom") -> tuple[list[float], list[float]]:
+        """The zoomed search's best dev error in its first (random) and its zoom round."""
+        found = [self.m.records[(dataset, s, search)] for s in self.m.seeds]
         first = [best_dev([r for r in records if r.round == 0]) for records in found]
         return first, [best_dev([r for r in records if r.round == 1]) for records in found]
 
@@ -164,6 +178,11 @@ def zoom_against_first(figures: Figures, dataset: str) -> Counts:
     return paired(zoomed, first, lower)
 
 
+def zoom_against_before(figures: Figures, dataset: str) -> Counts:
+    """The zoom round's best dev error, the product's rule against the one before."""
+    return paired(figures.rounds(dataset)[1], figures.rounds(dataset, "zoom_before")[1], lower)
+
+
 CLAIMS: dict[str, Callable[[Figures, str], Counts]] = {
     "random search reaches a lower best dev error than a grid": best_against("random", "grid"),
     "15 random + 10 zoomed trials reach a lower best dev error than 25 random": best_against(
@@ -176,6 +195,9 @@ CLAIMS: dict[str, Callable[[Figures, str], Counts]] = {
         "beta_log", "beta_linear"
     ),
     "a zoom round's best dev error is lower than its first round's": zoom_against_first,
+    "a zoom round on evidence reaches a lower best dev error than one by the rule before": (
+        zoom_against_before
+    ),
     "TPE reaches a lower best dev error than random search (not the course's claim)": (
         best_against("tpe", "random")
     ),

@@ -4,6 +4,8 @@ not to hold."""
 
 from __future__ import annotations
 
+import statistics
+
 from search_figures import (
     CLAIMS,
     GOOD_FACTOR,
@@ -23,7 +25,13 @@ from hpsearch.nn import HyperParams
 from hpsearch.search.sampler import grid_shape
 from hpsearch.search.space import SearchSpace
 
-PICKED = {"grid": "grid 5×5", "random": "random", "zoom": "15 random + 10 zoomed", "tpe": "TPE"}
+PICKED = {
+    "grid": "grid 5×5",
+    "random": "random",
+    "zoom": "15 random + 10 zoomed",
+    "zoom_before": "15 random + 10 zoomed, the rule before",
+    "tpe": "TPE",
+}
 MAIN = "grid, random, zoom, TPE, α log"  # the label of the space the main searches share
 
 
@@ -34,7 +42,7 @@ def summary(measured: Measured, settings: Settings, seconds: float) -> str:
         _header(measured, settings, seconds),
         _search_table(figures),
         _scale_table(figures),
-        _zoom_table(figures),
+        _zoom_table(figures, settings.spaces[MAIN]),
         _claims(figures),
     ]
     return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
@@ -123,21 +131,37 @@ def _scale_table(figures: Figures) -> list[str]:
     return rows
 
 
-def _zoom_table(figures: Figures) -> list[str]:
+def _zoom_table(figures: Figures, space: SearchSpace) -> list[str]:
     rows = [
         "### A zoom round against the first round",
         "",
         "The zoomed search's first round is 15 random trials; its zoom round, 10 trials in the "
-        "space `hpsearch zoom` narrows to around the best 3 of them (the product's defaults).",
+        "space `hpsearch zoom` narrows to around the best 3 of them: by the product's rule (a "
+        "bound moves in only when enough of the round's trials lie beyond it, none among its "
+        "best) or by the rule before it (every bound the span of the best moves, ± half of it).",
         "",
-        "| dataset | first round's best dev error | zoom round's best dev error "
-        "| zoom round against first round: lower / same / higher |",
-        "|---|---|---|---|",
+        "| dataset | zoom | first round's best dev error | zoom round's best dev error "
+        "| zoom round against first round: lower / same / higher | seeds whose zoom narrowed: "
+        + ", ".join(space.searched)
+        + " | share of the first space searched (median) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for d in figures.m.datasets:
-        first, zoomed = figures.rounds(d)
-        counts = _counts(paired(zoomed, first, lower))
-        rows.append(f"| {d} | {spread(first)} | {spread(zoomed)} | {counts} |")
+        for search, label, evidence in (
+            ("zoom", "on evidence", True),
+            ("zoom_before", "before", False),
+        ):
+            first, zoomed = figures.rounds(d, search)
+            counts = _counts(paired(zoomed, first, lower))
+            zooms = figures.zooms(d, space, evidence)
+            narrowed = ", ".join(
+                str(sum(z.rows[i].narrowed for z in zooms)) for i in range(len(space.searched))
+            )
+            share = statistics.median(z.volume_of_first for z in zooms)
+            rows.append(
+                f"| {d} | {label} | {spread(first)} | {spread(zoomed)} | {counts} | {narrowed} "
+                f"| {share:.0%} |"
+            )
     return rows
 
 

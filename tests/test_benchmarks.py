@@ -46,7 +46,7 @@ def test_quick_run_writes_every_table(tmp_path):
     run = quick_run("search_efficiency.py", 120, "--output", str(output))
     text = output.read_text()
     assert run.stdout == text
-    assert "`python benchmarks/search_efficiency.py --quick`: 320 distinct trials trained" in text
+    assert "`python benchmarks/search_efficiency.py --quick`: 340 distinct trials trained" in text
     for dataset in ("digits", "breast_cancer"):
         for label in PICKED.values():
             assert re.search(rf"^\| {dataset} \| {re.escape(label)} \| \d+\.\d% \(", text, re.M)

@@ -18,7 +18,7 @@ from hpsearch.cli.cells import param_cell
 from hpsearch.cli.data_report import columns_table, data_lines
 from hpsearch.cli.show_table import assumed, reading, render_view
 from hpsearch.search.ranking import diagnose
-from hpsearch.search.zoom import MIN_WIDTH
+from hpsearch.search.zoom import EVIDENCE, MIN_WIDTH
 from hpsearch.store.layout import default_runs, quoted
 from hpsearch.tasks import Metric, significant
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # only named: importing `study.run` would load the executors 
     from hpsearch.data.catalog import BuiltinDataset
     from hpsearch.search.budget import RoundOutlook
     from hpsearch.search.ranking import CurveSummary
+    from hpsearch.search.zoom import ZoomRow
     from hpsearch.store.test_reads import LoggedRead
     from hpsearch.study.best import Chosen
     from hpsearch.study.check import Checked
@@ -331,11 +332,13 @@ def render_zoom(console: Console, outcome: ZoomRun) -> None:
         console.print(f"resuming the unfinished zoom round: {outcome.trials} trials to run")
         return
     table = Table(title="zoom: the region of the best trials", title_justify="left")
-    for column in ("hyperparameter", "scale", "before", "after", "kept", "rule"):
+    columns = ("hyperparameter", "scale", "before", "after", "kept", "rule", "evidence")
+    for column in columns if zoom.weighed else columns[:-1]:
         table.add_column(column, justify="right" if column == "kept" else "left")
     for row in zoom.rows:
         kept = f"{row.kept:.0%}"
-        table.add_row(row.name, row.scale, row.old.describe(), row.new.describe(), kept, row.how)
+        cells = [row.name, row.scale, row.old.describe(), row.new.describe(), kept, row.how]
+        table.add_row(*cells, *([evidence_cell(row)] if zoom.weighed else []))
     console.print(table)
     for line in zoom_notes(outcome):
         console.print(line, markup=False, soft_wrap=True)
@@ -360,18 +363,39 @@ ZOOM_RULES = (
     "the margin (a share of that range), within the first round's range; for a choice, the "
     "choices the best trials used. minimum width = that span was narrower than "
     f"{MIN_WIDTH:.0%} of the first round's range, so the region is that wide around its centre. "
-    "set = given with --set."
+    "too few trials = no bound could move on the evidence. set = given with --set."
 )
 
 
+def evidence_cell(row: ZoomRow) -> str:
+    """The trials beyond each bound that moved, and beyond each held for want of them."""
+    moved = [f"{n} {side}" for side, n in row.beyond]
+    held = [f"{n} {side} (too few)" for side, n in row.held]
+    return ", ".join(moved + held) or "–"
+
+
 def zoom_notes(outcome: ZoomRun) -> list[str]:
-    """Why ranges grew, when some did (a later zoom ranks the best trials of every round, and
-    those of earlier, wider rounds may lie outside the last one's range), and the rules."""
+    """Which hyperparameters narrowed, on what evidence, why ranges grew when some did (a later
+    zoom ranks the best trials of every round, and those of earlier, wider rounds may lie
+    outside the last one's range), and the rules."""
     zoom = outcome.zoom
     assert zoom is not None
+    narrowed = [row.name for row in zoom.rows if row.narrowed]
+    lines = [
+        f"narrowed: {', '.join(narrowed) or 'none'}; kept whole: "
+        f"{', '.join(row.name for row in zoom.rows if not row.narrowed) or 'none'}"
+    ]
+    if zoom.weighed:
+        lines.append(
+            f"evidence: a bound moves in, and a choice goes, only when at least {zoom.needed} of "
+            f"the {zoom.weighed} trials of round {outcome.last_round} lie beyond it and none of "
+            f"its best does: chance would put them all there in fewer than {EVIDENCE:.0%} of "
+            "studies where the hyperparameter does not matter. The evidence column counts those "
+            "trials."
+        )
     grown = [f"{row.name} ({row.kept:.0%})" for row in zoom.rows if row.kept > 1 + 1e-9]
     if not grown:
-        return [ZOOM_RULES]
+        return [*lines, ZOOM_RULES]
     last = outcome.last_round
     earlier = sum(r < last for r in zoom.top_rounds)
     why = (
@@ -381,6 +405,7 @@ def zoom_notes(outcome: ZoomRun) -> list[str]:
         else "the margin reaches past its range"
     )
     return [
+        *lines,
         f"wider than round {last}: {', '.join(grown)}. A zoom ranks the trials of every round; "
         f"{why} (only the first round's range bounds a zoom). To keep a range narrow, zoom "
         "around fewer trials (--top K) or set it (--set NAME=LOW:HIGH).",

@@ -5,8 +5,9 @@ full read takes seconds in Python; these take SQLite's time."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hpsearch.search.ranking import RANK_ORDER_SQL
 from hpsearch.store.faults import GuardedCursor
@@ -117,6 +118,29 @@ def finished_numbers(store: StudyStore, numbers: range, page: int = 1_000) -> It
         if len(rows) < page:
             return
         at = rows[-1][0] + 1
+
+
+def count_beyond(
+    store: StudyStore,
+    round: int,
+    states: Collection[TrialState],
+    bounds: Sequence[tuple[str, str, Any]],
+) -> tuple[int, list[int]]:
+    """How many trials of `round` in `states` there are, and how many of them lie beyond each
+    of `bounds`: (hyperparameter, "below" | "above" | "is", value). One pass over the rows."""
+    where, args = _where(round, states)
+    sums, values = [], []
+    for name, side, value in bounds:
+        path = "$." + json.dumps(name)  # a quoted key: any name, read as written
+        op = {"below": "<", "above": ">", "is": "="}[side]
+        given = "json(?)" if isinstance(value, list | dict) else "?"  # JSON text, minified
+        sums.append(f"COALESCE(SUM(json_extract(params, ?) {op} {given}), 0)")
+        if isinstance(value, list | dict):
+            value = json.dumps(value)
+        values += [path, int(value) if isinstance(value, bool) else value]
+    columns = ", ".join(["COUNT(*)", *sums])
+    row = store._conn.execute(f"SELECT {columns} FROM trials{where}", [*values, *args]).fetchone()
+    return row[0], list(row[1:])
 
 
 def _places(round: int | None, states: Collection[TrialState] | None) -> tuple[str, list]:

@@ -8,7 +8,7 @@ read to `close()`, so all its parts show the same moment however long the comman
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Self
@@ -76,6 +76,13 @@ class Snapshot:
     def complete_errors(self, round: int | None = None) -> list[tuple[int, float]]:
         """(number, dev error) of the complete trials with a finite dev error, by number."""
         return reads.complete_errors(self.store, round)
+
+    def count_beyond(
+        self, round: int, states: Collection[TrialState], bounds: Sequence[tuple[str, str, Any]]
+    ) -> tuple[int, list[int]]:
+        """The trials of `round` in `states`, and how many of them lie beyond each bound
+        (`store.reads.count_beyond`)."""
+        return reads.count_beyond(self.store, round, states, bounds)
 
     def kept_importance(self, round: int | None) -> dict[str, Any] | None:
         """The importance estimate of `round` a run kept, if it was made from the trials the

@@ -18,7 +18,16 @@ from hpsearch.config.schedule import (
 )
 from hpsearch.errors import ConfigError
 from hpsearch.search.halving import SCHEDULES
-from hpsearch.search.zoom import ZOOMED_STATES, RangeSetting, Zoom, narrow, top_count, zoom_yaml
+from hpsearch.search.zoom import (
+    WEIGHED_STATES,
+    ZOOMED_STATES,
+    Evidence,
+    RangeSetting,
+    Zoom,
+    narrow,
+    top_count,
+    zoom_yaml,
+)
 from hpsearch.study.snapshot import Snapshot, read_snapshot
 
 if TYPE_CHECKING:
@@ -101,7 +110,8 @@ def schedule_name(snapshot: Snapshot, schedule: dict[str, Any]) -> str:
 
 
 def narrow_study(snapshot: Snapshot, request: ZoomRequest) -> Zoom:
-    """`search.zoom.choose_top` and `narrow`, reading the chosen trials only."""
+    """`search.zoom.choose_top` and `narrow`, reading the chosen trials only; the evidence for
+    each bound is counted in the store, over the trials of the last round."""
     options = {} if request.margin is None else {"margin": request.margin}
     tallies = snapshot.tallies(0)
     completed = Counter[int]()
@@ -110,4 +120,15 @@ def narrow_study(snapshot: Snapshot, request: ZoomRequest) -> Zoom:
             completed[tally.round] += tally.trials
     needed = top_count(completed, sum(t.trials for t in tallies), request.top)
     top = [record for _, record in snapshot.ranked(needed, states=ZOOMED_STATES)]
-    return narrow(snapshot.spaces[-1], snapshot.spaces[0], top, ranges=request.ranges, **options)
+    last = snapshot.rounds[-1].number
+    best = snapshot.ranked(min(needed, completed[last]), round=last, states=ZOOMED_STATES)
+    weighed, _ = snapshot.count_beyond(last, WEIGHED_STATES, [])
+
+    def count(bounds):
+        return snapshot.count_beyond(last, WEIGHED_STATES, bounds)[1]
+
+    evidence = Evidence(weighed, [record for _, record in best] if completed[last] else [], count)
+    return narrow(
+        snapshot.spaces[-1], snapshot.spaces[0], top, ranges=request.ranges, evidence=evidence,
+        **options,
+    )  # fmt: skip
