@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 
 from hpsearch.search.halving import Bracket, bracket_shares, plan_brackets, rung_epochs
+from hpsearch.search.space import SearchSpace
 
 MAX_TRIALS = 1_000_000  # the most trials a round may have (`search.trials`)
 FIRST_RUNG_SHARE = 9  # by default the first rung is about the full budget / 9
@@ -134,3 +135,21 @@ def default_min_epochs(epochs: int, eta: int) -> int:
         if len(rungs) > 1 and rungs[-1] >= rungs[-2] * math.sqrt(eta):
             fits.append((abs(math.log(first / target)), first))
     return min(fits)[1] if fits else 1
+
+
+WIDE = 4  # searched hyperparameters from which a space is wide
+WIDE_DECADES = 3  # or a log scale over as many decades
+
+
+def proposal(space: SearchSpace, epochs: int, full_trials: int) -> dict[str, int | str]:
+    """The `search:` settings to propose for a first search of `full_trials` full trials'
+    worth of epochs (`hpsearch init`): under the asynchronous schedule with that budget when the
+    space is wide (four hyperparameters or more, or a log scale over three decades or more),
+    where it tries about three configurations per full trial's epochs and reaches plain random
+    search's best in fewer epochs (README, "Does halving pay?"); else as many plain trials."""
+    searched = space.searched.values()
+    decades = [math.log10(d.high / d.low) for d in searched if getattr(d, "scale", "") == "log"]
+    wide = len(space.searched) >= WIDE or any(span >= WIDE_DECADES for span in decades)
+    if not wide or epochs < 2:
+        return {"trials": full_trials}
+    return {"schedule": "asha", "budget": full_trials * epochs}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -159,3 +160,51 @@ def test_kill_9_mid_rung_resumes_to_the_same_table(tmp_path, study):
     _, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, err
     assert rows(db) == rows(study / "digits/study.db")
+
+
+def test_a_fresh_run_resumes_nothing_and_its_counter_counts_up_against_one_total(tmp_path):
+    """A fresh Hyperband run said "resuming: 28 of 50 trials to run (22 finished are kept)" and
+    its counter went [43/60] → [23/50] → [41/60]."""
+    (tmp_path / "digits.yaml").write_text(DIGITS % {"workers": 1})
+    result = hpsearch("run", str(tmp_path / "digits.yaml"), runs_dir=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "resuming" not in result.output
+    counters = re.findall(r"^\[(\d+)/(\d+)\] ", result.output, re.M)
+    assert {total for _, total in counters} == {"12"}
+    assert [int(done) for done, _ in counters] == list(range(1, 13))
+    assert "round 0: schedule hyperband on rungs of 3, 6 and 9 epochs tries 12 configurations" in (
+        result.output
+    )
+
+
+BUDGET = """\
+name: budget
+data: {dataset: digits}
+hyperparameters:
+  learning_rate: {distribution: log_uniform, low: 1e-3, high: 3e-1}
+  hidden_units: {distribution: int_uniform, low: 8, high: 48}
+  epochs: 9
+search: {budget: 108, seed: 4, schedule: asha, workers: 1}
+"""
+
+
+def test_a_budget_says_what_it_holds_and_the_asynchronous_schedule_runs_it(tmp_path):
+    (tmp_path / "budget.yaml").write_text(BUDGET)
+    checked = runner.invoke(app, ["check", str(tmp_path / "budget.yaml")])
+    assert checked.exit_code == 0, checked.output
+    told = (
+        "round 0: schedule asha on rungs of 3, 6 and 9 epochs tries 21 configurations; about 5 "
+        "reach the full 9 epochs, about 108 epochs in all, as many as 12.0 full trials (the "
+        "budget: 108)"
+    )
+    assert told in checked.output.replace("\n", " ")
+    ran = hpsearch("run", str(tmp_path / "budget.yaml"), runs_dir=tmp_path)
+    assert ran.exit_code == 0, ran.output
+    assert told in ran.output.replace("\n", " ")
+    assert "goes on to rung 2 of 3" in ran.output
+    shown = hpsearch("show", "budget", runs_dir=tmp_path)
+    saved = next(line for line in shown.stdout.splitlines() if line.startswith("schedule "))
+    assert saved.startswith("schedule asha: 21 configurations tried, ")
+    zoomed = hpsearch("zoom", "budget", "--schedule", "plain", "--dry-run", runs_dir=tmp_path)
+    assert zoomed.exit_code == 0, zoomed.output
+    assert "the new round would run 12 trials" in zoomed.output  # 108 epochs ÷ 9

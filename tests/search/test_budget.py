@@ -14,6 +14,7 @@ from hpsearch.search.budget import (
     default_min_epochs,
     fewest_trials,
     outlook,
+    proposal,
     trials_for_budget,
 )
 from hpsearch.search.halving import plan_brackets, rung_epochs
@@ -96,3 +97,24 @@ def test_the_default_first_rung_is_about_a_ninth_with_a_whole_last_step(epochs, 
     assert len(rungs) == 1 or rungs[-1] >= rungs[-2] * math.sqrt(eta)
     assert first <= max(3, epochs / 9 * eta**2)
     assert default_min_epochs(27, 2) == 4 and default_min_epochs(27, 3) == 3
+
+
+def test_a_wide_first_search_is_proposed_under_the_asynchronous_schedule():
+    from hpsearch.search.space import Choice, IntUniform, LogUniform, SearchSpace
+
+    wide = SearchSpace({"learning_rate": LogUniform(low=1e-5, high=1.0)})
+    assert proposal(wide, 27, 27) == {"schedule": "asha", "budget": 729}
+    narrow = SearchSpace(
+        {"learning_rate": LogUniform(low=1e-3, high=1e-1), "layers": IntUniform(low=1, high=3)}
+    )
+    assert proposal(narrow, 27, 27) == {"trials": 27}
+    many = SearchSpace(
+        {
+            **narrow.searched,
+            "hidden_units": IntUniform(low=16, high=64),
+            "activation": Choice(choices=["relu", "tanh"]),
+        }
+    )
+    assert proposal(many, 20, 24) == {"schedule": "asha", "budget": 480}
+    # about three configurations per full trial's epochs, at the defaults
+    assert trials_for_budget(Ladder("asha", 4, 2, 27), 729) / 27 == pytest.approx(2.9, abs=0.1)
