@@ -6,7 +6,10 @@ costs per trial.
    ratio is printed (target ≥ 1.85× on 2 cores). Each run is timed from its planned trials to its
    last stored result (starting the workers included, loading the data left out). Runs alternate
    and the median is taken, so the ratio survives a shared machine.
-2. The same study path with a trivial trial function: planning, dispatch, events and store writes,
+2. How busy 2 workers are (busy time / (workers × wall time), target ≥ 90% for trials of about a
+   second) and where the rest of their time goes, for the same trials run plain and under the
+   asynchronous schedule (`schedule: asha`, whose rungs are shorter runs of the same trials).
+3. The same study path with a trivial trial function: planning, dispatch, events and store writes,
    the cost of one more trial (target < 5 ms).
 
 Run from the repository root: `python benchmarks/caviar_scaling.py [--quick]`.
@@ -34,7 +37,7 @@ EQUAL_COST = """\
 name: caviar
 data: {dataset: digits}
 hyperparameters: {layers: 2, hidden_units: 128, epochs: %(epochs)d, learning_rate: 0.003}
-search: {trials: %(trials)d, seed: 0, keep_models: 1}
+search: {trials: %(trials)d, seed: 0, keep_models: 1%(schedule)s}
 """
 
 
@@ -63,6 +66,11 @@ class Clock(Observer):
         self.end = time.perf_counter()
 
 
+def study_text(epochs: int, trials: int, schedule: str = "plain") -> str:
+    extra = "" if schedule == "plain" else f", schedule: {schedule}"
+    return EQUAL_COST % {"epochs": epochs, "trials": trials, "schedule": extra}
+
+
 def study_seconds(text: str, workers: int, folder: Path) -> tuple[float, float]:
     """(seconds from planned trials to the last result, seconds until the first trial began)."""
     config = parse_config(text, "caviar.yaml")
@@ -74,7 +82,7 @@ def study_seconds(text: str, workers: int, folder: Path) -> tuple[float, float]:
 
 
 def scaling(trials: int, epochs: int, repeats: int, tmp: Path) -> None:
-    text = EQUAL_COST % {"epochs": epochs, "trials": trials}
+    text = study_text(epochs, trials)
     times: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
     for repeat in range(repeats):
         for workers in (1, 2):
@@ -88,6 +96,19 @@ def scaling(trials: int, epochs: int, repeats: int, tmp: Path) -> None:
     print(f"  of which starting the 2 worker processes: {start_up:.2f} s")
 
 
+def busy(trials: int, epochs: int, tmp: Path) -> None:
+    """The workers' busy share with 2 workers, plain and under the asynchronous schedule."""
+    from hpsearch.cli.report import utilisation_line
+
+    print(f"{trials} such trials with 2 workers, busy time / (workers × wall time):")
+    for schedule in ("plain", "asha"):
+        config = parse_config(study_text(epochs, trials, schedule), "caviar.yaml")
+        run = run_study(config, tmp / f"busy-{schedule}", Execution.of(config.search, workers=2))
+        mean = statistics.mean(r.duration_s for r in run.records)
+        line = utilisation_line(run.utilisation)
+        print(f"  {schedule}: {line}; a trial trained {mean:.2f} s in all")
+
+
 def overhead(trials: int, tmp: Path) -> None:
     """The cost of one more trial: studies of `trials` and 2·`trials` trivial trials, timed, the
     difference divided by `trials`, so loading the data and starting workers count once."""
@@ -96,7 +117,7 @@ def overhead(trials: int, tmp: Path) -> None:
     for workers in (1, 2):
         seconds = [
             study_seconds(
-                EQUAL_COST % {"epochs": 20, "trials": n}, workers, tmp / f"o{workers}-{n}"
+                study_text(20, n), workers, tmp / f"o{workers}-{n}"
             )[0]
             for n in (trials, 2 * trials)
         ]
@@ -113,9 +134,11 @@ def main() -> None:
         tmp = Path(folder)
         if args.quick:
             scaling(trials=4, epochs=2, repeats=1, tmp=tmp)
+            busy(trials=4, epochs=4, tmp=tmp)
             overhead(trials=50, tmp=tmp)
         else:
             scaling(trials=16, epochs=300, repeats=3, tmp=tmp)
+            busy(trials=32, epochs=300, tmp=tmp)
             overhead(trials=500, tmp=tmp)
 
 

@@ -8,9 +8,9 @@ same budget in epochs. hpsearch's searches run through `run_study` as `hpsearch 
 in-process worker, so that the order of their results and their anytime traces are those of one
 worker. Optuna's SuccessiveHalvingPruner and HyperbandPruner, with RandomSampler and TPESampler,
 drive the same network epoch by epoch on the same rungs until the budget is spent. Then each
-search of the first seed runs twice more on two workers: the same table twice (and as on one
-worker), or not. Run from the repository root (`pip install -e ".[bench]"`):
-`python benchmarks/halving.py [--quick] [--seeds N] [--jobs N] [--output FILE]`."""
+search runs on the first problem twice more on two workers (seed 0, the 1× budget): the same
+table twice, and as on one worker, or not. Run from the repository root (`pip install -e
+".[bench]"`): `python benchmarks/halving.py [--quick] [--seeds N] [--jobs N] [--output FILE]`."""
 
 from __future__ import annotations
 
@@ -177,6 +177,9 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--output", type=Path)
     parser.add_argument("--figure", type=Path, help="the anytime curves as a PNG")
     parser.add_argument("--runs", type=Path, default=CACHE / "runs", help="kept outcomes")
+    parser.add_argument(
+        "--report", action="store_true", help="summarise the kept outcomes; run nothing more"
+    )
     args = parser.parse_args(argv)
     from halving_report import report  # matplotlib only once everything has run
 
@@ -184,10 +187,20 @@ def main(argv: list[str] | None = None) -> str:
     seeds, problems = (1, ["spirals"]) if quick else (args.seeds, args.problems)
     variants = OPTUNA_VARIANTS[:1] if quick else OPTUNA_VARIANTS
     command = "python benchmarks/halving.py" + (" --quick" if quick else "")
-    tasks = [(p, s, quick, variants) for p in problems for s in range(seeds)]
+    tasks = [(p, s, quick, variants) for s in range(seeds) for p in problems]  # seed by seed
     start = time.perf_counter()
+    if args.report:  # what has run so far: the seeds every problem has
+        tasks = [t for t in tasks if _kept(args.runs, t, quick).exists()]
+        done = {s for s in range(seeds) if all((p, s, quick, variants) in tasks for p in problems)}
+        tasks = [t for t in tasks if t[1] in done]
+    repro_file = args.runs / f"{'quick-' if quick else ''}reproducibility.json"
+    if (repro_file.exists() and not quick) or args.report:  # run first, on the first problem
+        repro = json.loads(repro_file.read_text()) if repro_file.exists() else {}
+    else:
+        repro = {problems[0]: reproducibility(problems[0], quick, variants)}
+        args.runs.mkdir(parents=True, exist_ok=True)
+        repro_file.write_text(json.dumps(repro))
     outcomes = _run(tasks, args.runs, args.jobs, quick)
-    repro = {p: reproducibility(p, quick, variants) for p in problems}
     text = report(
         outcomes, repro, budgets(quick), command, time.perf_counter() - start, args.jobs,
         None if quick else args.figure,
@@ -201,7 +214,7 @@ def main(argv: list[str] | None = None) -> str:
 def _run(tasks, runs: Path, jobs: int, quick: bool) -> dict[tuple[str, int], dict[str, Outcome]]:
     """Every task's outcomes, kept in `runs` as they come (a rerun takes up the ones there)."""
     runs.mkdir(parents=True, exist_ok=True)
-    kept = {t: runs / f"{'quick-' if quick else ''}{t[0]}-{t[1]}.json" for t in tasks}
+    kept = {t: _kept(runs, t, quick) for t in tasks}
     todo = [t for t in tasks if not kept[t].exists() or quick]
     with ProcessPoolExecutor(jobs) as pool:
         for task, found in zip(todo, pool.map(one_seed, todo), strict=True):
@@ -211,6 +224,10 @@ def _run(tasks, runs: Path, jobs: int, quick: bool) -> dict[tuple[str, int], dic
         (t[0], t[1]): {k: Outcome.of(v) for k, v in json.loads(kept[t].read_text()).items()}
         for t in tasks
     }
+
+
+def _kept(runs: Path, task: tuple, quick: bool) -> Path:
+    return runs / f"{'quick-' if quick else ''}{task[0]}-{task[1]}.json"
 
 
 if __name__ == "__main__":
