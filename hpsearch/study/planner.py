@@ -108,31 +108,30 @@ def plan_study(store, snapshot: Snapshot) -> StudyPlan:
         (owner(row.trial), RungResult(row.trial, row.epochs, row.dev_error, row.go_on))
         for row in rows.values()
     ]
+    ended = set()  # finished trials whose last rung row was lost: their result is their row
     for lost in rungs.unrecorded([p.round.trial_numbers for p in scheduled]):
-        round_plan_ = owner(lost.trial)
-        if round_plan_ is None:
+        if (found := owner(lost.trial)) is None:
             continue
-        rungs_of = round_plan_.state_of(lost.trial).rungs
-        at = rungs_of[0] if lost.after is None else _next(rungs_of, lost.after)
+        ladder = found.state_of(lost.trial).rungs
+        at = ladder[0] if lost.after is None else _next(ladder, lost.after)
         if at is not None:
-            results.append((round_plan_, RungResult(lost.trial, at, lost.dev_error, False)))
-    last: dict[int, tuple[int, bool, float]] = {}  # trial → its last rung row
-    for row in sorted(rows.values(), key=lambda r: (r.trial, r.epochs)):
-        last[row.trial] = (row.epochs, row.go_on, row.duration_s)
-    for round_plan_, result in sorted(
+            results.append((found, RungResult(lost.trial, at, lost.dev_error, False)))
+            ended.add(lost.trial)
+    for found, result in sorted(
         ((p, r) for p, r in results if p is not None), key=lambda pr: (pr[1].epochs, pr[1].number)
     ):
         plan.pending.pop(result.number, None)  # a result supersedes the promotion it ran
-        decided = round_plan_.state_of(result.number).record(result)
-        plan.pending |= {go.number: (round_plan_, go) for go in decided.go}
+        decided = found.state_of(result.number).record(result)
+        plan.pending |= {go.number: (found, go) for go in decided.go}
         plan.stops += decided.stops
-    stopped = {stop.number for stop in plan.stops}
-    plan.keep = {(n, epochs) for n, (epochs, paused, _) in last.items() if paused} - {
-        (s.number, s.epochs) for s in plan.stops
-    }
-    plan.earlier = {
-        n: duration for n, (_, paused, duration) in last.items() if paused and n not in stopped
-    }
+    # The trials paused at their last rung, and not stopped now: what they go on from.
+    last: dict[int, tuple[int, bool, float]] = {}
+    for row in sorted(rows.values(), key=lambda r: (r.trial, r.epochs)):
+        last[row.trial] = (row.epochs, row.go_on, row.duration_s)
+    gone = ended | {stop.number for stop in plan.stops}
+    paused = {n: (e, d) for n, (e, go_on, d) in last.items() if go_on and n not in gone}
+    plan.keep = {(n, epochs) for n, (epochs, _) in paused.items()}
+    plan.earlier = {n: duration for n, (_, duration) in paused.items()}
     return plan
 
 

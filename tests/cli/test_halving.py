@@ -177,15 +177,12 @@ def test_a_fresh_run_resumes_nothing_and_its_counter_counts_up_against_one_total
     )
 
 
-BUDGET = """\
-name: budget
-data: {dataset: digits}
-hyperparameters:
-  learning_rate: {distribution: log_uniform, low: 1e-3, high: 3e-1}
-  hidden_units: {distribution: int_uniform, low: 8, high: 48}
-  epochs: 9
-search: {budget: 108, seed: 4, schedule: asha, workers: 1}
-"""
+BUDGET = (
+    DIGITS.replace("name: digits", "name: budget")
+    .replace("trials: 12", "budget: 108")
+    .replace("schedule: hyperband", "schedule: asha")
+    % {"workers": 1}
+)
 
 
 def test_a_budget_says_what_it_holds_and_the_asynchronous_schedule_runs_it(tmp_path):

@@ -196,6 +196,7 @@ def test_a_finished_trial_whose_rung_row_was_lost_is_not_trained_again(tmp_path)
     scripted.CALLS.clear()
     run(tmp_path / "lost", "halving")
     assert scripted.CALLS == [] and table(tmp_path / "lost")[0] == expected[0]
+    assert not list((tmp_path / "lost/driven/checkpoints").glob("*"))
 
 
 def test_a_study_of_a_million_trials_starts_its_first_at_once_in_little_memory(tmp_path):

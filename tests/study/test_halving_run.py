@@ -188,3 +188,21 @@ def test_resuming_with_another_schedule_is_refused(tmp_path):
     run(tmp_path, config(trials=9))
     with pytest.raises(StoreError, match=r"schedule: \{schedule: halving, .*\} → \(absent\)\."):
         run(tmp_path, config("plain", trials=9))
+
+
+def test_a_study_made_with_the_old_defaults_is_refused_with_how_to_resume_it(tmp_path):
+    run(tmp_path, config(trials=9))  # eta: 3 written; the first rung, 1 epoch, by default
+    new_defaults = parse_config(
+        (HALVING % {"schedule": "halving", "trials": 9, "patience": "null"}).replace(
+            ", eta: 3", ""
+        ),
+        "halving.yaml",
+    )
+    with pytest.raises(StoreError) as refused:
+        run(tmp_path, new_defaults)
+    message = str(refused.value)
+    assert "schedule.eta: 3 → 2" in message and "schedule.min_epochs: 1 → 3" in message
+    assert message.endswith(
+        "(hpsearch's defaults for a schedule changed (eta 3 → 2, min_epochs 1 → about epochs / "
+        "9): to resume a study made with the old ones, write them in its file's search: section)"
+    )
