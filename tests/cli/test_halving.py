@@ -136,17 +136,22 @@ def rung_count(db) -> int:
     """Rungs past the first recorded, read without creating the file the run will create."""
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-            return conn.execute("SELECT COUNT(*) FROM rungs WHERE epochs > 1").fetchone()[0]
+            return conn.execute("SELECT COUNT(*) FROM rungs WHERE epochs > 3").fetchone()[0]
     except sqlite3.OperationalError:
         return 0
 
 
 @pytest.mark.slow
-def test_kill_9_mid_rung_resumes_to_the_same_table(tmp_path, study):
+@pytest.mark.parametrize("schedule", ["hyperband", "asha"])
+def test_kill_9_mid_rung_resumes_to_the_same_table(tmp_path, schedule):
     import time
 
+    text = DIGITS.replace("schedule: hyperband", f"schedule: {schedule}")
+    (tmp_path / "digits.yaml").write_text(text % {"workers": 1})
+    straight = hpsearch("run", str(tmp_path / "digits.yaml"), "--quiet", runs_dir=tmp_path)
+    assert straight.exit_code == 0, straight.output
     (tmp_path / "killed").mkdir()
-    (tmp_path / "killed/digits.yaml").write_text(DIGITS % {"workers": 2})
+    (tmp_path / "killed/digits.yaml").write_text(text % {"workers": 2})
     db = tmp_path / "killed/runs/digits/study.db"
     first = spawn("run", "digits.yaml", "--quiet", cwd=tmp_path / "killed")
     deadline = time.monotonic() + 60
@@ -159,7 +164,7 @@ def test_kill_9_mid_rung_resumes_to_the_same_table(tmp_path, study):
     rerun = spawn("run", "digits.yaml", "--quiet", cwd=tmp_path / "killed")
     _, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, err
-    assert rows(db) == rows(study / "digits/study.db")
+    assert rows(db) == rows(tmp_path / "digits/study.db")
 
 
 def test_a_fresh_run_resumes_nothing_and_its_counter_counts_up_against_one_total(tmp_path):

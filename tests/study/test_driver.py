@@ -82,13 +82,28 @@ def test_every_completion_order_gives_the_same_table(tmp_path, schedule):
     assert states <= {"complete", "stopped", "diverged"} and "complete" in states
     assert ("stopped" in states) == (schedule != "plain")
     assert alone.utilisation is not None and alone.utilisation.workers == 1
-    runs = [(w, name, pick) for w in (2, 3, 8) for name, pick in ORDERS.items()]
-    runs += [(w, f"random {i}", random_order(i)) for i in range(3) for w in (2, 5)]
+    runs = [(w, name, pick) for w in (2, 8) for name, pick in ORDERS.items()]
+    runs += [(w, f"random {i}", random_order(i)) for i, w in enumerate((3, 5))]
     for workers, name, pick in runs:
         executor = scripted.Adversarial(workers, pick)
         run(tmp_path / f"{workers}-{name}", schedule, executor)
         assert table(tmp_path / f"{workers}-{name}") == expected, (workers, name)
         assert executor.most_queued == 0, "the driver hands out no more trials than workers"
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The table of each schedule's study run once, undisturbed: what every resume must give."""
+    tables = {}
+
+    def of(schedule: str):
+        if schedule not in tables:
+            folder = tmp_path_factory.mktemp(schedule)
+            run(folder, schedule)
+            tables[schedule] = table(folder)
+        return tables[schedule]
+
+    return of
 
 
 class Killed(BaseException):
@@ -123,16 +138,15 @@ def killing(cls, name, when, at):
     return wrapped
 
 
-@pytest.mark.parametrize("schedule", SCHEDULES)
+@pytest.mark.parametrize("schedule", ["plain", "halving", "asha"])  # Hyperband drives as halving
 @pytest.mark.parametrize("phase", PHASES)
 def test_a_kill_at_any_phase_resumes_to_the_same_table_training_no_recorded_rung_again(
-    tmp_path, schedule, phase
+    tmp_path, schedule, phase, uninterrupted
 ):
-    run(tmp_path / "once", schedule)
-    expected = table(tmp_path / "once")
+    expected = uninterrupted(schedule)
     cls, name, when = PHASES[phase]
     killed_any = False
-    for at in (1, 3, 9):
+    for at in (1,) if phase == "best model kept" else (3,):  # few trials complete
         folder = tmp_path / f"{phase}-{at}"
         patch = pytest.MonkeyPatch()
         patch.setattr(cls, name, killing(cls, name, when, at))
@@ -150,7 +164,8 @@ def test_a_kill_at_any_phase_resumes_to_the_same_table_training_no_recorded_rung
         assert table(folder) == expected, (phase, at)
         assert not recorded & set(scripted.CALLS), "a recorded rung was trained again"
         assert not list((folder / "driven/checkpoints").glob("*")), "no checkpoint is left"
-    assert killed_any or phase in ("checkpoint written", "checkpoint let go", "stops written")
+    rungs_only = ("checkpoint written", "checkpoint let go", "stops being written", "stops written")
+    assert killed_any or (schedule == "plain" and phase in rungs_only)
 
 
 def _recorded(folder) -> set[tuple[int, int]]:
