@@ -188,8 +188,9 @@ def render_outcome(console: Console, outcome: StudyRun, again: str) -> None:
         console.print(f"  {again}", markup=False, soft_wrap=True)
     folder = quoted(outcome.folder)
     if not outcome.ran and not outcome.interrupted:
+        size = "budget" if outcome.snapshot.config.search.budget is not None else "trials"
         console.print(
-            "nothing to run: every planned trial of the study has finished; raise search.trials "
+            f"nothing to run: every planned trial of the study has finished; raise search.{size} "
             f"in its file, or zoom in for a new round: `hpsearch zoom {folder}`",
             markup=False,
             soft_wrap=True,
