@@ -251,7 +251,7 @@ def _weigh(space: SearchSpace, made: dict, evidence: Evidence, needed: int) -> d
         moved = {bound: n for bound, n in beyond.items() if n >= needed}
         if held:
             new = _put_back(current, new, held)
-            how = "too few trials" if not moved else how
+            how = "too few trials" if not moved and new == current else how
         made[name] = (new, how)
         proof[name] = (_said(moved), _said(held))
     return proof

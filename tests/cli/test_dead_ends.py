@@ -227,7 +227,8 @@ def test_a_zoom_that_widens_a_range_says_why_and_what_the_rules_mean(tmp_path) -
     result = hpsearch("zoom", "synthetic", "--runs-dir", runs, "--dry-run")
     assert result.exit_code == 0, result.output
     assert (
-        "wider than round 1: beta1 (155%), hidden_units (161%), activation (200%). A zoom ranks "
+        "wider than round 1: learning_rate (146%), beta1 (155%), hidden_units (161%), activation "
+        "(200%). A zoom ranks "
         "the trials of every round; 3 of the best 3 trials are from rounds before round 1, drawn "
         "from wider ranges, and the region spans them (only the first round's range bounds a "
         "zoom). To keep a range narrow, zoom around fewer trials (--top K) or set it (--set "

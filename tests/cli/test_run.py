@@ -106,7 +106,7 @@ def test_quickstart_runs_on_two_workers_and_ends_with_the_table_of_show(tmp_path
     assert result.exit_code == 0, result.output
     show = runner.invoke(app, ["show", "quickstart", "--runs-dir", str(tmp_path)])
     assert show.exit_code == 0, show.output
-    assert "best 10 of 24 complete trials, by dev error" in show.stdout
+    assert "best 10 of 30 complete trials, by dev error" in show.stdout
     assert result.stdout.endswith(f"{show.stdout}stored in {tmp_path / 'quickstart'}\n")
     _the_chosen_trial_retrains_bit_for_bit(tmp_path)
 
