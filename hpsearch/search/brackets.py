@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hpsearch.search.asha import AsyncRung, Verdict
-from hpsearch.search.halving import Bracket, promote, rung_name
+from hpsearch.search.halving import Bracket, promote, rung_name, said
 
 Rule = Literal["plain", "sync", "async"]
 
@@ -75,10 +75,18 @@ class Decided:
 
 class BracketState:
     """One bracket's rungs and the results recorded at them. `ladder` is the round's whole
-    ladder, for the rung numbers in the reasons (a Hyperband bracket starts part way up)."""
+    ladder, for the rung numbers in the reasons (a Hyperband bracket starts part way up);
+    `metric` the study's, which the values are and the reasons name."""
 
-    def __init__(self, bracket: Bracket, eta: int, rule: Rule, ladder: Sequence[int]) -> None:
-        self.bracket, self.eta, self.rule = bracket, eta, rule
+    def __init__(
+        self,
+        bracket: Bracket,
+        eta: int,
+        rule: Rule,
+        ladder: Sequence[int],
+        metric: str = "error",
+    ) -> None:
+        self.bracket, self.eta, self.rule, self.metric = bracket, eta, rule, metric
         self.rungs = bracket.rungs
         self._place = {epochs: k for k, epochs in enumerate(self.rungs)}
         self._names = [ladder.index(epochs) + 1 for epochs in self.rungs]
@@ -139,7 +147,10 @@ class BracketState:
                 break
             errors = {n: results[n][0] for n in entrants}
             paused = {n for n in entrants if results[n][1]}
-            made = promote(errors, paused, eta=self.eta, rung=self._names[k], epochs=epochs)
+            made = promote(
+                errors, paused, eta=self.eta, rung=self._names[k], epochs=epochs,
+                metric=self.metric,
+            )  # fmt: skip
             self._entered[k + 1] = set(made.promoted)
             self._sizes[k + 1] = len(made.promoted)
             self._going[k] = len(made.promoted)
@@ -182,12 +193,12 @@ class BracketState:
         decided.news.append(RungDecided(k, epochs, verdict.count, self._going[k], number, verdict))
 
     def _reason(self, k: int, number: int, value: float | None, verdict: Verdict) -> str:
-        error = "no dev error" if value is None else f"dev error {value:.3f}"
+        error = "no dev value" if value is None else f"dev {said(self.metric, value)}"
         best = f"the best {verdict.slots}" if verdict.slots > 1 else "the best"
         return (
             f"{rung_name(self._names[k], self.rungs[k])}: {error}; {best} of the "
-            f"{verdict.count} trials up to trial {number} at this rung went on (dev error "
-            f"{verdict.threshold:.3f} or lower)"
+            f"{verdict.count} trials up to trial {number} at this rung went on (dev "
+            f"{said(self.metric, verdict.threshold)} or lower)"
         )
 
 

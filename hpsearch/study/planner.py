@@ -151,7 +151,8 @@ def round_plan(snapshot: Snapshot, round: RoundRecord) -> RoundPlan:
         return RoundPlan(round, ladder, [state], sampler)
     rule = "sync" if ladder.schedule in SYNCHRONOUS else "async"
     rungs = ladder.rungs()
-    states = [BracketState(b, ladder.eta, rule, rungs) for b in ladder.plan(numbers)]
+    metric = config.ranked_by.name
+    states = [BracketState(b, ladder.eta, rule, rungs, metric) for b in ladder.plan(numbers)]
     return RoundPlan(round, ladder, states, sampler)
 
 
