@@ -53,8 +53,8 @@ def summarize(folder: Path) -> StudySummary:
         rounds, records = store.rounds(), store.trials()
     done = sum(r.state.is_finished for r in records)
     planned = sum(r.n_trials for r in rounds)
-    errors = [r.dev_error for r in records if r.state is TrialState.COMPLETE and r.dev_error]
-    finite = [e for e in errors if math.isfinite(e)]
+    complete = [r.dev_error for r in records if r.state is TrialState.COMPLETE]
+    finite = [e for e in complete if e is not None and math.isfinite(e)]  # 0.0 is the best
     state: State = "complete" if done >= planned else "interrupted"
     if is_held(folder / LOCK_NAME):
         state = "running"

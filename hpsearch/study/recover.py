@@ -37,7 +37,7 @@ def recover_study(folder: Path) -> Recovery:
     """Rebuilds the study in `folder` from its readable rows; refuses while it is being run."""
     if not (folder / DB_NAME).is_file():
         raise StoreError(f"there is no study in {folder} (no {DB_NAME}); check the study name")
-    lock = RunLock.acquire(folder / LOCK_NAME, folder.name)
+    lock = RunLock.acquire(folder / LOCK_NAME, folder.name, "recovering it")
     try:
         found = salvage(folder / DB_NAME)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -214,7 +214,7 @@ def set_aside(folder: Path) -> Path | None:
     if not (folder / DB_NAME).exists():
         return None
     # The lock alone, not the store: a damaged study must be set aside too, unread.
-    lock = RunLock.acquire(folder / LOCK_NAME, folder.name)  # refuses while a process runs it
+    lock = RunLock.acquire(folder / LOCK_NAME, folder.name, "setting it aside")  # not while it runs
     try:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         aside = folder.with_name(f"{folder.name}.{stamp}")

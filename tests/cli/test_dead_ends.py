@@ -122,6 +122,13 @@ def test_studies_lists_each_study_with_its_state(runs, tmp_path) -> None:
     assert running.stdout.splitlines()[3].split()[6] == "running"
 
 
+def test_studies_lists_a_best_dev_error_of_zero(tmp_path) -> None:
+    runs = tmp_path / "runs"
+    make_study(runs, trials=4, error=lambda p: 0.0 if p["activation"] == "tanh" else 0.25)
+    listed = hpsearch("studies", "--runs-dir", runs, env={"COLUMNS": "120"})
+    assert listed.stdout.splitlines()[3].split()[:6] == ["synthetic", "1", "4", "of", "4", "0.0000"]
+
+
 def test_studies_in_an_empty_folder_says_how_to_start_one(tmp_path) -> None:
     listed = hpsearch("studies", "--runs-dir", tmp_path)
     assert listed.stdout == f"no studies in {tmp_path}; start one with `hpsearch run CONFIG`\n"
@@ -148,6 +155,9 @@ def test_remove_asks_refuses_while_running_and_keeps_other_files(runs) -> None:
     assert busy.exit_code == 2 and busy.stderr.startswith(
         "error: study 'synthetic' is being run by pid "
     )
+    assert busy.stderr.endswith(
+        "; wait for that run to end, or stop it, before removing it\n"
+    ), busy.stderr
     gone = hpsearch("remove", "synthetic", "--runs-dir", runs, "--yes")
     assert gone.exit_code == 0, gone.output
     assert gone.stdout == (
