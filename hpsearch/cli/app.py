@@ -41,7 +41,8 @@ class _Commands(TyperGroup):
         try:
             return super().invoke(ctx)
         except HpsearchError as error:
-            stderr.print(f"[bold red]error:[/] {escape(_said(error))}", soft_wrap=True)
+            said = _said(error, ctx.meta.get(RUNS_FROM))
+            stderr.print(f"[bold red]error:[/] {escape(said)}", soft_wrap=True)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt as stop:  # outside a run's own handling, or a second one
             stderr.print("terminated" if isinstance(stop, Terminated) else "interrupted")
@@ -56,12 +57,30 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated()
 
 
-def _said(error: HpsearchError) -> str:
-    """The library's message, its first word said as the command line's flag (`top` → `--top`)."""
+def _said(error: HpsearchError, runs_from: tuple[typer.Context, Path] | None = None) -> str:
+    """The library's message, its first word said as the command line's flag (`top` → `--top`);
+    the runs folder as the user gave it: --runs-dir, $HPSEARCH_RUNS, or neither."""
     text = str(error)
+    ctx, folder = runs_from or (None, Path())
+    source = getattr(ctx.get_parameter_source("runs_dir"), "name", None) if ctx else None
+    if error.option == "runs_dir" and source in ("ENVIRONMENT", "DEFAULT"):  # click's names
+        shown = quoted(folder.resolve())
+        where = f" (from ${RUNS_ENV})" if source == "ENVIRONMENT" else ""
+        if text.startswith(f"runs_dir {shown}"):
+            return f"the runs folder {shown}{where}{text[len(f'runs_dir {shown}') :]}"
     if error.option and text.startswith(error.option):
         return f"--{error.option.replace('_', '-')}{text[len(error.option) :]}"
     return text
+
+
+RUNS_FROM = "hpsearch.runs_dir"  # in the context's meta: where the runs folder came from
+
+
+def _runs_from(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
+    """Notes whether the runs folder was given with --runs-dir, by $HPSEARCH_RUNS or neither, so
+    that a message can say which."""
+    ctx.meta[RUNS_FROM] = (ctx, value)  # the source is known once the value is processed
+    return value
 
 
 RunsDir = Annotated[
@@ -69,6 +88,7 @@ RunsDir = Annotated[
     typer.Option(
         "--runs-dir",
         envvar=RUNS_ENV,
+        callback=_runs_from,
         metavar="PATH",
         help=f"The folder that holds the studies: ${RUNS_ENV} when set, else {DEFAULT_RUNS}/ "
         "in the working directory (not beside the study file).",

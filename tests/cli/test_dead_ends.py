@@ -155,9 +155,9 @@ def test_remove_asks_refuses_while_running_and_keeps_other_files(runs) -> None:
     assert busy.exit_code == 2 and busy.stderr.startswith(
         "error: study 'synthetic' is being run by pid "
     )
-    assert busy.stderr.endswith(
-        "; wait for that run to end, or stop it, before removing it\n"
-    ), busy.stderr
+    assert busy.stderr.endswith("; wait for that run to end, or stop it, before removing it\n"), (
+        busy.stderr
+    )
     gone = hpsearch("remove", "synthetic", "--runs-dir", runs, "--yes")
     assert gone.exit_code == 0, gone.output
     assert gone.stdout == (
@@ -200,8 +200,23 @@ def test_the_runs_folder_comes_from_hpsearch_runs_from_any_folder(runs, tmp_path
     empty.mkdir()
     missing = hpsearch("show", "synthetic", env={"HPSEARCH_RUNS": str(empty)})
     assert missing.stderr == (
-        f"error: --runs-dir {empty} holds no study 'synthetic'; it holds no study yet: start "
-        f"one with `hpsearch run CONFIG`. {RUNS_RULE}\n"
+        f"error: the runs folder {empty} (from $HPSEARCH_RUNS) holds no study 'synthetic'; it "
+        f"holds no study yet: start one with `hpsearch run CONFIG`. {RUNS_RULE}\n"
+    )
+
+
+def test_a_missing_study_names_where_the_runs_folder_came_from(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HPSEARCH_RUNS", raising=False)
+    tail = f"; it holds no study yet: start one with `hpsearch run CONFIG`. {RUNS_RULE}\n"
+    by_default = hpsearch("best", "nothere")
+    assert (
+        by_default.stderr
+        == f"error: the runs folder {tmp_path / 'runs'} holds no study 'nothere'{tail}"
+    )
+    given = hpsearch("best", "nothere", "--runs-dir", "elsewhere")
+    assert (
+        given.stderr == f"error: --runs-dir {tmp_path / 'elsewhere'} holds no study 'nothere'{tail}"
     )
     assert "HPSEARCH_RUNS" in hpsearch("show", "--help", env={"COLUMNS": "200"}).stdout
 
