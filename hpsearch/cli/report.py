@@ -26,17 +26,13 @@ if TYPE_CHECKING:  # only named: importing `study.run` would load the executors 
     from hpsearch.search.ranking import CurveSummary
     from hpsearch.store.test_reads import LoggedRead
     from hpsearch.study.best import Chosen
-    from hpsearch.study.check import Checked
+    from hpsearch.study.check import Checked, Engines
     from hpsearch.study.recover import Recovery
     from hpsearch.study.run import StudyRun
     from hpsearch.study.train import Training
     from hpsearch.study.zoom_plan import ZoomRun
     from hpsearch.trial import TrialSpec
 
-ENGINES = {
-    "numpy": "numpy (install hpsearch[numba] for fused kernels: faster, the same results)",
-    "numba": "numba (fused kernels; the same results as numpy, bit for bit)",
-}
 TRENDS = {
     "falling": "still falling at the end (more epochs may help)",
     "flat": "levelled off at the end",
@@ -63,7 +59,40 @@ def render_check(console: Console, checked: Checked) -> None:
         console.print("search space: empty, so every hyperparameter keeps its default")
     if trials:
         console.print(preview_table(config, trials))
-    console.print(f"engine: {ENGINES[checked.engine]}", markup=False)
+    console.print(engine_line(checked.engines), markup=False, soft_wrap=False)
+
+
+def engine_line(engines: Engines) -> str:
+    """Which engine the trials will train on, and why: HPSEARCH_ENGINE, what is installed, or
+    each trial's size (numba's start-up pays only from FUSED_FROM multiply-adds)."""
+    counts, drawn = engines.counts, engines.drawn
+    trials = f"the first {drawn:,} trials" if drawn < engines.trials else f"all {drawn:,} trials"
+    if drawn == 1:
+        trials = "the one trial"
+    size = f"{engines.fused_from:.0e}".replace("e+", "e")
+    same = "the same results either way, bit for bit"
+    if engines.forced:
+        return f"engine: {engines.forced} for every trial (set by HPSEARCH_ENGINE)"
+    if not engines.numba_installed:
+        return (
+            f"engine: numpy (install hpsearch[numba] for fused kernels, used by trainings of "
+            f"{size} multiply-adds or more: faster, {same})"
+        )
+    if len(counts) == 1:
+        engine = next(iter(counts))
+        why = (
+            f"each trains {size} multiply-adds or more, enough to repay numba's start-up"
+            if engine == "numba"
+            else f"each trains under {size} multiply-adds, too few to repay numba's start-up "
+            f"(numba is installed and takes over from {size})"
+        )
+        return f"engine: {engine} for {trials}: {why}; {same}"
+    fused = counts.get("numba", 0)
+    return (
+        f"engine: numba for {fused:,} of {trials} (those of {size} multiply-adds or more), "
+        f"numpy for the other {counts.get('numpy', 0):,}, too small to repay numba's start-up; "
+        f"{same}"
+    )
 
 
 def space_table(config: StudyConfig) -> Table:

@@ -149,7 +149,9 @@ def summary_lines(view: StudyView) -> list[str]:
         fixed = ", ".join(f"{n}={param_cell(None, v)}" for n, v in view.fixed.items())
         lines.append(f"fixed: {fixed}")
     if view.engines:
-        engines = ", ".join(f"{n} ({count} trials)" for n, count in view.engines.items())
+        engines = ", ".join(
+            f"{n} ({count} trial{'s' * (count != 1)})" for n, count in view.engines.items()
+        )
         lines.append(f"engine: {engines}; numpy and numba give the same results, bit for bit")
     if view.threads != 1:
         lines.append(f"threads: {view.threads} BLAS threads per trial; results depend on the count")

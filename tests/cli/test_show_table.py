@@ -126,6 +126,20 @@ def test_the_summary_counts_names_the_best_and_says_what_matters(study) -> None:
     assert lines[3] == "fixed: epochs=5"
 
 
+def test_the_engine_line_counts_one_trial_as_one(study) -> None:
+    from dataclasses import replace
+
+    view = replace(view_study(read_snapshot(study), ShowOptions()), engines={"numpy": 1})
+    assert "engine: numpy (1 trial); numpy and numba give the same results, bit for bit" in (
+        summary_lines(view)
+    )
+    view = replace(view, engines={"numba": 3, "numpy": 1})
+    assert any(
+        line.startswith("engine: numba (3 trials), numpy (1 trial);")
+        for line in summary_lines(view)
+    )
+
+
 def test_a_study_without_complete_trials_says_so(tmp_path) -> None:
     others = dict.fromkeys(range(3), TrialState.FAILED)
     folder = make_study(tmp_path, trials=3, others=others)
