@@ -10,17 +10,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
 from hpsearch import __version__
+from hpsearch.cli.output import Output
 from hpsearch.errors import ConfigError, HpsearchError, Terminated
 from hpsearch.store.layout import DEFAULT_RUNS, RUNS_ENV, default_runs, quoted
 
-# No emoji codes: a `:name:` in a study file, a path or an error message is printed as it is.
-stdout = Console(highlight=False, soft_wrap=True, emoji=False)
-stderr = Console(stderr=True, highlight=False, emoji=False)
+stdout = Output()
+stderr = Output(stderr=True)
 
 
 class _Commands(TyperGroup):

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from hpsearch.cli.cells import error_cell, param_cell
-from hpsearch.cli.show_table import ASSUMED, READINGS, render_view
-from hpsearch.search.ranking import diagnose
+from hpsearch.cli.output import say
+from hpsearch.cli.show_table import ASSUMED, reading_text, render_view
 from hpsearch.search.zoom import MIN_WIDTH
 from hpsearch.store.layout import default_runs, quoted
 
@@ -50,16 +49,14 @@ def render_check(console: Console, checked: Checked) -> None:
     console.print(f"[green]✓[/] {source} is valid: study [bold]{config.name}[/]")
     settings = config.model_dump(mode="json", exclude={"hyperparameters"}, exclude_none=True)
     console.print(yaml.safe_dump(settings, sort_keys=False).rstrip(), markup=False)
-    console.print(
-        f"data: {dataset.describe()}; classes: {', '.join(dataset.classes)}", markup=False
-    )
+    say(console, f"data: {dataset.describe()}; classes: {', '.join(dataset.classes)}")
     if config.hyperparameters.root:
         console.print(space_table(config))
     else:
         console.print("search space: empty, so every hyperparameter keeps its default")
     if trials:
         console.print(preview_table(config, trials))
-    console.print(engine_line(checked.engines), markup=False, soft_wrap=False)
+    say(console, engine_line(checked.engines))
 
 
 def engine_line(engines: Engines) -> str:
@@ -158,11 +155,10 @@ def render_outcome(console: Console, outcome: StudyRun, again: str) -> None:
     if outcome.set_aside is not None:
         console.print(f"the old study was set aside in {quoted(outcome.set_aside)}", markup=False)
     if outcome.utilisation is not None:  # before the view, which is what `show` prints
-        console.print(
+        say(
+            console,
             f"workers busy {outcome.utilisation:.0%} of the run (busy time / (workers × wall "
             "time))",
-            markup=False,
-            highlight=False,
         )
     render_view(console, outcome.overview)
     if outcome.interrupted:
@@ -172,18 +168,15 @@ def render_outcome(console: Console, outcome: StudyRun, again: str) -> None:
         console.print(f"  {again}", markup=False, soft_wrap=True)
     folder = quoted(outcome.folder)
     if not outcome.ran and not outcome.interrupted:
-        console.print(
+        say(
+            console,
             "nothing to run: every planned trial of the study has finished; raise search.trials "
-            f"in its file, or zoom in for a new round: `hpsearch zoom {folder}`",
-            markup=False,
-            soft_wrap=True,
+            "in its file, or zoom in for a new round:",
         )
+        console.print(f"  hpsearch zoom {folder}", markup=False, soft_wrap=True)
     if outcome.exit_code == 3 and not outcome.interrupted:
-        console.print(
-            "[red]no trial completed[/]: nothing to rank or use; see why with "
-            f"`hpsearch show {escape(folder)} --all`",
-            soft_wrap=True,
-        )
+        console.print("[red]no trial completed[/]: nothing to rank or use; see why with")
+        console.print(f"  hpsearch show {folder} --all", markup=False, soft_wrap=True)
     console.print(f"stored in {folder}", markup=False, soft_wrap=True)
 
 
@@ -202,26 +195,25 @@ def render_recovery(console: Console, recovery: Recovery) -> None:
             f"run the study again (`hpsearch run CONFIG{runs_dir}`) to train the other "
             f"{trials - kept}: the same parameters and seeds, so the same results"
         )
-    for line in lines:
+    for line in lines:  # whole: each holds a path or a command to paste
         console.print(line, markup=False, soft_wrap=True)
 
 
 def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None:
     """`hpsearch best`: the chosen trial, a summary of its curves, its reusable configuration."""
-    record = chosen.record
-    reading = diagnose(record.train_error, record.dev_error, chosen.config.target_error)
-    console.print(
+    record, reading = chosen.record, chosen.diagnosis
+    say(
+        console,
         f"chosen: trial {record.number} (round {record.round}) of study {chosen.config.name}, "
         f"the best of {chosen.complete} complete trials by dev error",
-        markup=False,
     )
-    console.print(
+    say(
+        console,
         f"dev error {error_cell(record.dev_error)}, train error {error_cell(record.train_error)}"
-        + (f" → {READINGS[reading]}" if reading else ""),
-        markup=False,
+        + (f" → {reading_text(reading, chosen.gaps)}" if reading else ""),
     )
     if reading in ("bias", "both") and chosen.config.target_error is None:
-        console.print(f"({ASSUMED})", markup=False, soft_wrap=True)
+        say(console, f"({ASSUMED})")
     for number, line in enumerate(curve_lines(chosen.curves)):
         console.print(f"{'curves:' if number == 0 else '':7} {line}", markup=False)
     saved = str(chosen.weights) if chosen.weights else "not kept (search.keep_models)"
@@ -232,9 +224,10 @@ def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None
 
         console.print(reuse_yaml(chosen).rstrip(), markup=False, highlight=False)
     else:
-        console.print(
+        say(
+            console,
             f"configuration written to {output}; `hpsearch train {output}` retrains the chosen "
-            "trial exactly"
+            "trial exactly",
         )
 
 
@@ -260,21 +253,23 @@ def curve_lines(curves: CurveSummary) -> list[str]:
 
 def render_test_read(console: Console, read: LoggedRead, reads: list[LoggedRead]) -> None:
     """`hpsearch best --test`: the test error, and how often the test split has been read."""
-    console.print(
+    say(
+        console,
         f"test error of trial {read.trial}: {read.test_error:.4f} "
         f"(test cost {read.test_cost:.4g}, {read.examples:,} examples)",
-        markup=False,
     )
     if len(reads) <= 1:
-        console.print(
+        say(
+            console,
             "the test split was read for the first time; it estimates the chosen model, and "
-            "nothing ranks by it"
+            "nothing ranks by it",
         )
         return
     first = reads[0].time.strftime("%Y-%m-%d %H:%M UTC")
     console.print(
         f"[yellow]the test split has now been read {len(reads)} times[/] (first {first}): a "
-        "choice made after seeing it tunes on it, and the estimate is no longer unbiased"
+        "choice made after seeing it tunes on it, and the estimate is no longer unbiased",
+        soft_wrap=False,
     )
 
 
@@ -292,17 +287,20 @@ def render_zoom(console: Console, outcome: ZoomRun) -> None:
         table.add_row(row.name, row.scale, row.old.describe(), row.new.describe(), kept, row.how)
     console.print(table)
     for line in zoom_notes(outcome):
-        console.print(line, markup=False, soft_wrap=True)
+        say(console, line)
     top = ", ".join(map(str, zoom.top))
-    console.print(
+    say(
+        console,
         f"drawn from the best {len(zoom.top)} trials ({top}); the new space is "
-        f"{zoom.volume_kept:.2%} of the last round's and {zoom.volume_of_first:.2%} of the first's"
+        f"{zoom.volume_kept:.2%} of the last round's and {zoom.volume_of_first:.2%} of the "
+        "first's",
     )
     under = "" if outcome.schedule == "plain" else f" under schedule {outcome.schedule}"
     if outcome.run is None:
-        console.print(
+        say(
+            console,
             f"dry run: nothing was run or stored; the new round would run {outcome.trials} "
-            f"trials{under}. The region as a study file section:"
+            f"trials{under}. The region as a study file section:",
         )
         console.print(outcome.yaml.rstrip(), markup=False)
     else:
@@ -347,7 +345,7 @@ def render_training(console: Console, training: Training) -> None:
     epochs = f"{training.epochs} epoch{'' if training.epochs == 1 else 's'}"
     console.print(f"{training.state} after {epochs}", markup=False)
     if training.message:
-        console.print(training.message, markup=False)
+        say(console, training.message)
     if training.dev_error is not None:
         console.print(
             f"train error {training.train_error:.4f}, dev error {training.dev_error:.4f} "

@@ -8,7 +8,7 @@ shows its state as its diagnosis). Headers break at underscores. docs/results.md
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.table import Table
 
 from hpsearch.cli.cells import MISSING, duration_cell, error_cell, param_cell
+from hpsearch.cli.output import say
+from hpsearch.search.noise import Gap, Z
 from hpsearch.search.ranking import GAP_FLOOR, GAP_SHARE
 from hpsearch.trial import TrialRecord, TrialState
 
@@ -30,7 +32,9 @@ READINGS = {
     "variance": "high variance: dev error well above train error",
     "both": "high bias and high variance",
     "fine": "neither high bias nor high variance",
+    "noise": "within noise",
 }
+GAP_NAMES = {"bias": "train error − optimal error", "variance": "dev error − train error"}
 ASSUMED = (
     "the optimal error is assumed to be 0, as the study sets no target_error; set it in the "
     "study file (target_error: at the top level, e.g. the human-level error), or read the "
@@ -58,18 +62,17 @@ class Column(NamedTuple):
 
 def render_view(console: Console, view: StudyView) -> None:
     """The summary lines, the table (or why there is none) and, with --all, each reason. Lines
-    of prose wrap at words on a terminal; in a pipe or a log they stay whole."""
-    whole = not console.is_terminal
+    of prose wrap at words to the width of the terminal, or of `output.UNKNOWN_WIDTH`."""
     for line in summary_lines(view):
-        console.print(line, markup=False, highlight=False, soft_wrap=whole)
+        say(console, line)
     if not view.rows:
-        console.print(_no_rows(view), soft_wrap=whole)
+        say(console, _no_rows(view))
         return
     print_trials(console, view)
     if any(row.diagnosis for row in view.rows):
-        console.print(diagnosis_note(view), markup=False, highlight=False, soft_wrap=whole)
+        say(console, diagnosis_note(view))
     for line in reason_lines(view):
-        console.print(line, markup=False, highlight=False, soft_wrap=whole)
+        say(console, line)
 
 
 def print_trials(console: Console, view: StudyView) -> None:
@@ -126,7 +129,7 @@ def summary_lines(view: StudyView) -> list[str]:
     lines = [f"study {view.name} {_tally(view)}"]
     if view.best is not None:
         best = view.best
-        reading = f" → {READINGS[best.diagnosis]}" if best.diagnosis else ""
+        reading = f" → {reading_text(best.diagnosis, view.best_gaps)}" if best.diagnosis else ""
         if best.diagnosis in ("bias", "both") and view.target_error is None:
             reading += " (if the optimal error is 0)"
         lines.append(
@@ -156,6 +159,24 @@ def summary_lines(view: StudyView) -> list[str]:
     if view.threads != 1:
         lines.append(f"threads: {view.threads} BLAS threads per trial; results depend on the count")
     return lines
+
+
+def reading_text(diagnosis: str, gaps: Sequence[Gap]) -> str:
+    """The reading in words; within noise, which gap, its noise and the examples a reading
+    would need at those error rates."""
+    if diagnosis != "noise":
+        return READINGS[diagnosis]
+    told = "; ".join(
+        f"{GAP_NAMES[g.kind]} ({g.size:.4f}) is within {Z:g} standard errors of the splits' "
+        f"sampling noise ({g.noise:.4f})"
+        for g in gaps
+    )
+    needed: dict[str, int] = {}
+    for g in gaps:
+        for split, count in g.needed.items():
+            needed[split] = max(needed.get(split, 0), count)
+    counts = " and ".join(f"{needed[s]:,} {s}" for s in ("dev", "train") if s in needed)
+    return f"within noise: {told}; a reading would need about {counts} examples"
 
 
 def reason_lines(view: StudyView) -> list[str]:
@@ -211,9 +232,7 @@ def _laid_out(view: StudyView, layout: Layout) -> Table:
     return _table(view, _columns(view, layout))
 
 
-def _columns(
-    view: StudyView, layout: Layout, item_widths: list[int] | None = None
-) -> list[Column]:
+def _columns(view: StudyView, layout: Layout, item_widths: list[int] | None = None) -> list[Column]:
     """The columns of `layout` for the rows of `view` (`item_widths`: the least width of each
     hyperparameter's item, so that later parts of a table keep the first part's grid)."""
     if layout is None:
@@ -357,6 +376,11 @@ def diagnosis_note(view: StudyView) -> str:
         f"diagnosis: bias if train error − optimal error ({optimal}) > t, variance if dev "
         f"error − train error > t, where t = max({GAP_FLOOR:g}, {GAP_SHARE:g} · dev error)"
     )
+    if view.splits.get("train") and view.splits.get("dev"):
+        rule += (
+            f"; noise if such a gap is within {Z:g} standard errors of the errors' sampling "
+            f"noise on {view.splits['train']:,} train and {view.splits['dev']:,} dev examples"
+        )
     return rule if view.target_error is not None else f"{rule}; {ASSUMED}"
 
 

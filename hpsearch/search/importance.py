@@ -58,7 +58,6 @@ class Importance:
             return f"{text} (from a sample of {self.sample:,} of {self.trials:,} complete trials)."
         return f"{text} (from {self.trials} complete trials)."
 
-
     def _shares_told(self) -> str:
         (first, share), *rest = self.shares
         if share < STANDS_OUT:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hpsearch.errors import ConfigError
+from hpsearch.search.noise import Gap, gap
 from hpsearch.search.space import Distribution, SearchSpace
 from hpsearch.trial import TrialRecord, TrialState, is_finite
 
@@ -35,7 +36,7 @@ _STATE_ORDER = {
 GAP_FLOOR = 0.01
 GAP_SHARE = 0.2
 
-Diagnosis = Literal["bias", "variance", "both", "fine"]
+Diagnosis = Literal["bias", "variance", "both", "fine", "noise"]
 Trend = Literal["falling", "flat", "rising", "bouncing", "unknown"]
 SORT_COLUMNS = ("dev_error", "train_error", "duration", "trial")
 
@@ -82,18 +83,42 @@ def rank(records: Iterable[TrialRecord]) -> list[TrialRecord]:
 
 
 def diagnose(
-    train_error: float | None, dev_error: float | None, target_error: float | None = None
+    train_error: float | None,
+    dev_error: float | None,
+    target_error: float | None = None,
+    n_train: int | None = None,
+    n_dev: int | None = None,
 ) -> Diagnosis | None:
     """The course's reading: train error well above the optimal error (`target_error`, else 0)
-    is high bias; dev error well above train error is high variance; None without both errors."""
+    is high bias; dev error well above train error is high variance; "noise" when such a gap
+    is within the sampling noise of splits of `n_train` and `n_dev` examples (when known);
+    None without both errors."""
     if not (is_finite(train_error) and is_finite(dev_error)):
         return None
-    threshold = max(GAP_FLOOR, GAP_SHARE * dev_error)
-    bias = train_error - (target_error or 0.0) > threshold
-    variance = dev_error - train_error > threshold
-    if bias and variance:
+    wide = wide_gaps(train_error, dev_error, target_error, n_train, n_dev)
+    read = [g.kind for g in wide if not g.within_noise]
+    if len(read) == 2:
         return "both"
-    return "bias" if bias else "variance" if variance else "fine"
+    return read[0] if read else "noise" if wide else "fine"
+
+
+def wide_gaps(
+    train_error: float,
+    dev_error: float,
+    target_error: float | None = None,
+    n_train: int | None = None,
+    n_dev: int | None = None,
+) -> list[Gap]:
+    """The gaps above the threshold max(GAP_FLOOR, GAP_SHARE · dev error), each with the noise
+    of its splits; without the split sizes (a study made before they were kept), no noise."""
+    threshold = max(GAP_FLOOR, GAP_SHARE * dev_error)
+    bias, variance = train_error - (target_error or 0.0), dev_error - train_error
+    train, dev = ("train", train_error, n_train or 0), ("dev", dev_error, n_dev or 0)
+    wide = [("bias", bias, [train])] if bias > threshold else []
+    wide += [("variance", variance, [dev, train])] if variance > threshold else []
+    if not (n_train and n_dev):
+        return [Gap(kind, size, 0.0, {}) for kind, size, _ in wide]
+    return [gap(kind, size, errors) for kind, size, errors in wide]
 
 
 def searched_distributions(spaces: Iterable[SearchSpace]) -> dict[str, Distribution]:

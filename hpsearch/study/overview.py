@@ -15,7 +15,14 @@ from hpsearch.config.schedule import full_budget, round_search
 from hpsearch.errors import ConfigError, StoreError
 from hpsearch.search.halving import Savings
 from hpsearch.search.importance import Importance, importance_of
-from hpsearch.search.ranking import Diagnosis, diagnose, searched_distributions, sort_trials
+from hpsearch.search.noise import Gap
+from hpsearch.search.ranking import (
+    Diagnosis,
+    diagnose,
+    searched_distributions,
+    sort_trials,
+    wide_gaps,
+)
 from hpsearch.search.space import Distribution
 from hpsearch.store.importance_cache import estimated_from, keep
 from hpsearch.store.reads import Tally
@@ -72,6 +79,8 @@ class StudyView:
     threads: int = 1  # BLAS threads per trial: the study's results depend on it
     savings: Savings | None = None  # what a halving schedule saved, of the trials considered
     one_round: bool = True  # all the trials the rows are chosen from are of one round
+    best_gaps: tuple[Gap, ...] = ()  # the best trial's gaps above the threshold, with their noise
+    splits: dict[str, int] = field(default_factory=dict)  # examples per split; {}: not kept
 
     @property
     def considered(self) -> int:
@@ -102,9 +111,12 @@ def view_study(
     tallies = [t for t in snapshot.tallies(budget or 0) if options.round in (None, t.round)]
     shown = [t for t in tallies if t.trials and (options.all or t.state is TrialState.COMPLETE)]
 
+    splits = snapshot.info.splits
+    n_train, n_dev = splits.get("train"), splits.get("dev")
+
     def row(place: int, record: TrialRecord) -> TrialRow:
         params = {name: record.params.get(name) for name in distributions}
-        reading = diagnose(record.train_error, record.dev_error, target)
+        reading = diagnose(record.train_error, record.dev_error, target, n_train, n_dev)
         return TrialRow(place, record, params, reading)
 
     rows: Sequence[TrialRow]
@@ -131,6 +143,8 @@ def view_study(
         counts=_by_state(tallies),
         engines=_engines(tallies),
         best=row(*best[0]) if best else None,
+        best_gaps=_gaps(best[0][1], target, n_train, n_dev) if best else (),
+        splits=dict(splits),
         rounds=len(rounds),
         planned=sum(r.n_trials for r in rounds if options.round in (None, r.number)),
         round=options.round,
@@ -142,6 +156,14 @@ def view_study(
         savings=_savings(config, rounds, tallies, budget),
         one_round=len({t.round for t in shown}) <= 1,
     )
+
+
+def _gaps(
+    record: TrialRecord, target: float | None, n_train: int | None, n_dev: int | None
+) -> tuple[Gap, ...]:
+    if record.train_error is None or record.dev_error is None:
+        return ()
+    return tuple(wide_gaps(record.train_error, record.dev_error, target, n_train, n_dev))
 
 
 class Rows(Sequence[TrialRow]):

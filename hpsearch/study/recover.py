@@ -62,7 +62,7 @@ def _rebuild(fresh: Path, damaged: Path, found: Salvage) -> list[int]:
     info = found.info
     kept = []
     store = StudyStore.create(
-        fresh, info.name, info.config, info.identity, info.fingerprint, info.classes
+        fresh, info.name, info.config, info.identity, info.fingerprint, info.classes, info.splits
     )
     with store:
         for round in found.rounds:

@@ -236,12 +236,19 @@ def _open_for_run(folder: Path, config: StudyConfig, dataset: Dataset) -> Iterat
             config.study_identity(),
             dataset.fingerprint,
             dataset.classes,
+            split_sizes(dataset),
         )
     else:
         store = StudyStore.open(folder, writer=True)
     with store:
         _check_same_study(store, config, dataset)
+        store.keep_splits(split_sizes(dataset))  # a study made before they were kept
         yield store
+
+
+def split_sizes(dataset: Dataset) -> dict[str, int]:
+    """The examples in each split: what the sampling noise of an error measured on it depends on."""
+    return {"train": len(dataset.y_train), "dev": len(dataset.y_dev), "test": len(dataset.y_test)}
 
 
 def _check_same_study(store: StudyStore, config: StudyConfig, dataset: Dataset) -> None:

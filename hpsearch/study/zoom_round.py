@@ -17,6 +17,7 @@ from hpsearch.study.run import (
     check_same_data,
     pending_trials,
     run_unfinished,
+    split_sizes,
 )
 from hpsearch.study.snapshot import Snapshot, snapshot_of
 from hpsearch.study.zoom_plan import (
@@ -52,6 +53,7 @@ def zoom_study(
             schedule = round_schedule(snapshot, request, trials)
         dataset = load_dataset(config.data)
         check_same_data(store, config, dataset)
+        store.keep_splits(split_sizes(dataset))  # a study made before they were kept
         if zoom is not None:
             end = snapshot.rounds[-1].trial_numbers.stop
             number = store.add_round(space.to_dict(), config.search.method, trials, end, schedule)

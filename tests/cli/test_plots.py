@@ -153,6 +153,8 @@ def test_a_narrow_log_axis_labels_its_minor_ticks(tmp_path) -> None:
     rendered(figure)
     labels = [t.get_text() for t in ax.get_xticklabels(minor=True) if t.get_text()]
     assert len(labels) >= 3, labels
+
+
 def test_stopped_trials_are_drawn_apart_with_their_rungs(tmp_path) -> None:
     from dataclasses import replace
 

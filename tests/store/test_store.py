@@ -223,14 +223,20 @@ def test_a_store_of_version_3_reads_as_it_is_and_a_writer_brings_it_up_to_date(
         conn.execute("ALTER TABLE rounds DROP COLUMN schedule")
         conn.execute("DROP INDEX trials_ranking")
         conn.execute("DROP TABLE importance")
+        conn.execute("ALTER TABLE study DROP COLUMN splits")
         conn.execute("PRAGMA user_version = 3")
         conn.execute("UPDATE study SET schema_version = 3")
     with StudyStore.open(tmp_path / "demo") as store:
         assert store.rounds()[0].schedule == {} and store.info.schema_version == 3
+        assert store.info.splits == {}
     with StudyStore.open(tmp_path / "demo", writer=True) as store:
         store.add_round({"x": 2}, "random", 2, 2, {"schedule": "plain"})
         assert [r.schedule for r in store.rounds()] == [{}, {"schedule": "plain"}]
-        assert store.info.schema_version == SCHEMA_VERSION == 4
+        assert store.info.schema_version == SCHEMA_VERSION == 5
+        store.keep_splits({"train": 90, "dev": 30, "test": 30})
+        store.keep_splits({"train": 1, "dev": 1, "test": 1})  # kept once: the first stays
+    with StudyStore.open(tmp_path / "demo") as store:
+        assert store.info.splits == {"train": 90, "dev": 30, "test": 30}
 
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
