@@ -555,7 +555,7 @@ def train(
     ] = None,
 ) -> None:
     """Train one network with fixed hyperparameters and print train and dev error per epoch."""
-    from hpsearch.cli.cells import epoch_line
+    from hpsearch.cli.cells import EpochTable
     from hpsearch.cli.report import render_training
     from hpsearch.study.train import fixed_hyperparameters, study_for, train_one
     from hpsearch.userinput.settings import parse_setting
@@ -564,11 +564,12 @@ def train(
         raise ConfigError(TRAIN_NEEDS)
     config = study_for(path, dataset)
     hyperparameters = fixed_hyperparameters(config, [parse_setting(text) for text in set_ or ()])
+    curve = EpochTable()
     training = train_one(
         config,
         hyperparameters,
         seed,
-        lambda epoch, row: stdout.print(epoch_line(epoch, row)),
+        lambda epoch, row: stdout.print("\n".join(curve.lines(epoch, row)), markup=False),
         save,
     )
     render_training(stdout, training)

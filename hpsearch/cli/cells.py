@@ -54,8 +54,37 @@ def duration_cell(seconds: float) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}m"
 
 
-def epoch_line(epoch: int, row: dict[str, float]) -> str:
-    """One epoch of a learning curve, as `hpsearch train` and the panda mode print it."""
-    return f"epoch {epoch:>3}: " + ", ".join(
-        f"{k.replace('_', ' ')} {v:.4f}" for k, v in row.items()
-    )
+class EpochTable:
+    """A learning curve epoch by epoch, as `hpsearch train` and the panda mode print it: a
+    header, then one aligned row per epoch, costs to four significant digits and errors to four
+    decimals; about 50 columns, so that a row never wraps on an 80-column terminal."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.widths: dict[str, int] | None = None
+
+    def lines(self, epoch: int, row: dict[str, float]) -> list[str]:
+        """The row of `epoch`, after the header when it is the first."""
+        header = []
+        if self.widths is None:
+            self.widths = {k: max(len(k), EPOCH_CELL) for k in row}
+            header = [self.prefix + "  ".join(_title(k).rjust(w) for k, w in self._columns())]
+        cells = [str(epoch).rjust(len("epoch"))]
+        cells += [_epoch_cell(k, row.get(k)).rjust(w) for k, w in self._columns()[1:]]
+        return [*header, self.prefix + "  ".join(cells)]
+
+    def _columns(self) -> list[tuple[str, int]]:
+        return [("epoch", len("epoch")), *(self.widths or {}).items()]
+
+
+EPOCH_CELL = 9  # the widest value: a cost as 1.235e+04
+
+
+def _title(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _epoch_cell(name: str, value: float | None) -> str:
+    if value is None:
+        return MISSING
+    return f"{value:.4g}" if name.endswith("cost") else f"{value:.4f}"

@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Column
 from rich.text import Text
 
-from hpsearch.cli.cells import epoch_line
+from hpsearch.cli.cells import EpochTable
 from hpsearch.study.halving_run import RungNews
 from hpsearch.study.run import Observer
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
@@ -95,6 +95,7 @@ class LineProgress(_Tally):
     def __init__(self, console: Console) -> None:
         super().__init__()
         self.console = console
+        self.curve: tuple[int, EpochTable] | None = None  # the trial whose epochs are printed
 
     def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
         super().planned(todo, records)
@@ -107,8 +108,10 @@ class LineProgress(_Tally):
         self.console.print(line, markup=False, highlight=False)
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
-        line = f"  trial {number} {epoch_line(epoch, row)}"
-        self.console.print(line, markup=False, highlight=False)
+        if self.curve is None or self.curve[0] != number:
+            self.curve = (number, EpochTable(f"  trial {number}: "))
+        for line in self.curve[1].lines(epoch, row):
+            self.console.print(line, markup=False, highlight=False)
 
     def say(self, line: str) -> None:
         self.console.print(line, markup=False, highlight=False)
@@ -166,9 +169,8 @@ class BarProgress(_Tally):
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
         self.curve.append(row.get("dev_error", math.nan))
-        self.training.plain = (
-            f"trial {number} dev error {sparkline(self.curve)}\n{epoch_line(epoch, row)}"
-        )
+        rows = "\n".join(EpochTable().lines(epoch, row))  # the header and the latest epoch
+        self.training.plain = f"trial {number} dev error {sparkline(self.curve)}\n{rows}"
 
     def _update(self) -> None:
         self.bar.update(self.task, completed=self.done, summary=self.summary())

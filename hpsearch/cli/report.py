@@ -347,10 +347,10 @@ def render_training(console: Console, training: Training) -> None:
     if training.message:
         say(console, training.message)
     if training.dev_error is not None:
-        console.print(
+        say(
+            console,
             f"train error {training.train_error:.4f}, dev error {training.dev_error:.4f} "
             f"on {training.data}",
-            markup=False,
         )
     if training.saved is not None:
         console.print(f"saved to {training.saved}", markup=False)
