@@ -210,10 +210,10 @@ def schema() -> None:
 @app.command()
 def datasets() -> None:
     """List the built-in datasets: their shape, classes, options and what they are."""
-    from hpsearch.cli.report import datasets_table
+    from hpsearch.cli.datasets_table import render_datasets
     from hpsearch.data import BUILTIN_DATASETS
 
-    stdout.print(datasets_table(BUILTIN_DATASETS))
+    render_datasets(stdout, BUILTIN_DATASETS)
 
 
 @app.command()

@@ -6,11 +6,13 @@ Lines a user pastes or greps stay whole (commands, paths, YAML, a trial's progre
 
 from __future__ import annotations
 
+import io
 import os
 import textwrap
 from collections.abc import Mapping
 
 from rich.console import Console, ConsoleDimensions
+from rich.table import Table
 
 UNKNOWN_WIDTH = 100  # columns where neither a terminal nor $COLUMNS tells the width
 
@@ -49,14 +51,26 @@ def width_known(environ: Mapping[str, str]) -> bool:
     return False
 
 
-def say(console: Console, text: str) -> None:
-    """A line of prose, wrapped at spaces to the console's width. A command in backticks and a
-    word longer than the width (a path) stay whole: a command is pasted as one line."""
+def table_width(table: Table) -> int:
+    """The columns `table` takes laid out without a limit, as the command line prints it."""
+    return Console(width=10_000, file=io.StringIO(), emoji=False).measure(table).maximum
+
+
+def say(console: Console, text: str, indent: int = 0) -> None:
+    """A line of prose, wrapped at spaces to the console's width (every line `indent` spaces
+    in). A command in backticks and a word longer than the width (a path) stay whole: a command
+    is pasted as one line."""
+    margin = " " * indent
     lines = [
         wrapped.replace(KEPT_SPACE, " ")
         for line in text.split("\n")
         for wrapped in textwrap.wrap(
-            _commands_kept(line), console.width, break_long_words=False, break_on_hyphens=False
+            _commands_kept(line),
+            console.width,
+            initial_indent=margin,
+            subsequent_indent=margin,
+            break_long_words=False,
+            break_on_hyphens=False,
         )
         or [""]
     ]  # no trailing spaces, unlike rich's wrapping

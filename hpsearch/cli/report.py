@@ -4,12 +4,10 @@ computes; a command hands its answer to one of these functions and prints what c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -21,7 +19,6 @@ from hpsearch.store.layout import default_runs, quoted
 
 if TYPE_CHECKING:  # only named: importing `study.run` would load the executors for `check`
     from hpsearch.config import StudyConfig
-    from hpsearch.data.catalog import BuiltinDataset
     from hpsearch.search.ranking import CurveSummary
     from hpsearch.store.test_reads import LoggedRead
     from hpsearch.study.best import Chosen
@@ -124,29 +121,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return value if isinstance(value, str) else json.dumps(value)
-
-
-def datasets_table(datasets: Iterable[BuiltinDataset]) -> Table:
-    """The built-in datasets, one row each, for `hpsearch datasets`."""
-    table = Table(title="Built-in datasets", title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("name", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("shape", justify="right", no_wrap=True)
-    table.add_column("classes", justify="right")
-    table.add_column("options", no_wrap=True)
-    table.add_column("description")
-    for info in datasets:
-        rows, features = info.shape
-        table.add_row(
-            f"[bold]{info.name}[/]",
-            info.kind,
-            f"{rows:,} × {features}",
-            str(info.n_classes),
-            "\n".join(f"{name}={value}" for name, value in info.options) or "–",
-            info.description,
-        )
-    table.caption = "shape = rows × features, with the default options"
-    return table
 
 
 def render_outcome(console: Console, outcome: StudyRun, again: str) -> None:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hpsearch.cli.cells import MISSING, error_cell
+from hpsearch.cli.output import table_width
 from hpsearch.store.layout import quoted
 from hpsearch.study.listing import StudySummary
 from hpsearch.study.remove import Removed
@@ -19,15 +20,39 @@ STATE_STYLES = {"running": "cyan", "interrupted": "yellow", "complete": "green"}
 
 
 def render_studies(console: Console, runs_dir: Path, studies: list[StudySummary]) -> None:
-    """One row per study, or where the folder is and how to start one."""
+    """One row per study, or where the folder is and how to start one. On a narrow terminal the
+    headers and the time of the last change go onto a second line before a name would fold; a
+    name is never cut, so that each study can be told apart and named in a command."""
     where = quoted(runs_dir.resolve())
     if not studies:
         console.print(f"no studies in {where}; start one with `hpsearch run CONFIG`", markup=False)
         return
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for header in ("study", "rounds", "trials done", "best dev error", "state", "last change"):
+    console.print(f"studies in {where}", markup=False, soft_wrap=True)
+    for narrow in (False, True):
+        table = studies_table(studies, narrow=narrow)
+        if table_width(table) <= console.width:
+            break
+    console.print(table)
+
+
+HEADERS = ("study", "rounds", "trials done", "best dev error", "state", "last change")
+
+
+def studies_table(studies: list[StudySummary], *, narrow: bool) -> Table:
+    """The table of `studies`; `narrow` puts headers and the last change on two lines, and lets
+    a name that still does not fit fold (never cut)."""
+    table = Table(
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True
+    )  # two spaces between columns
+    for header in HEADERS:
         left = header in ("study", "state")
-        table.add_column(header, justify="left" if left else "right", no_wrap=True)
+        table.add_column(
+            header.replace(" ", "\n", 1) if narrow and header.count(" ") else header,
+            justify="left" if left else "right",
+            no_wrap=not (narrow and header == "study"),
+            overflow="fold",
+        )
+    when = "%Y-%m-%d\n%H:%M" if narrow else "%Y-%m-%d %H:%M"
     for study in studies:
         best = MISSING if study.best_dev_error is None else error_cell(study.best_dev_error)
         table.add_row(
@@ -36,10 +61,9 @@ def render_studies(console: Console, runs_dir: Path, studies: list[StudySummary]
             f"{study.done} of {study.planned}",
             best,
             f"[{STATE_STYLES[study.state]}]{study.state}[/]",
-            study.changed.strftime("%Y-%m-%d %H:%M"),
+            study.changed.strftime(when),
         )
-    console.print(f"studies in {where}", markup=False, soft_wrap=True)
-    console.print(table)
+    return table
 
 
 def ask_to_remove(study: StudySummary) -> bool:
