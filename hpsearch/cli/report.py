@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hpsearch.cli.cells import error_cell, param_cell
-from hpsearch.cli.output import say
+from hpsearch.cli.output import say, table_width
 from hpsearch.cli.show_table import ASSUMED, reading_text, render_view
 from hpsearch.search.zoom import MIN_WIDTH
 from hpsearch.store.layout import default_runs, quoted
@@ -51,8 +51,8 @@ def render_check(console: Console, checked: Checked) -> None:
         console.print(space_table(config))
     else:
         console.print("search space: empty, so every hyperparameter keeps its default")
-    if trials:
-        console.print(preview_table(config, trials))
+    for table in preview_tables(config, trials, console.width):
+        console.print(table)
     say(console, engine_line(checked.engines))
 
 
@@ -91,8 +91,8 @@ def engine_line(engines: Engines) -> str:
 
 def space_table(config: StudyConfig) -> Table:
     table = Table(title="search space", title_justify="left")
-    for column in ("hyperparameter", "distribution", "bounds", "scale"):
-        table.add_column(column, no_wrap=column != "bounds")  # bounds wrap on a narrow terminal
+    for column in ("hyperparameter", "distribution", "bounds", "scale"):  # bounds wrap
+        table.add_column(column, no_wrap=column != "bounds", overflow="fold")
     space = config.hyperparameters
     for name, distribution in space.searched.items():
         table.add_row(name, distribution.distribution, distribution.describe(), distribution.scale)
@@ -101,16 +101,30 @@ def space_table(config: StudyConfig) -> Table:
     return table
 
 
-def preview_table(config: StudyConfig, trials: list[TrialSpec]) -> Table:
-    """One column per trial, so that many hyperparameters still fit the terminal's width."""
+def preview_tables(config: StudyConfig, trials: list[TrialSpec], width: int) -> list[Table]:
+    """The first trials in as many tables as it takes for each to fit `width` columns."""
+    tables, left = [], list(trials)
+    while left:
+        count = len(left)
+        while count > 1 and table_width(preview_table(config, left[:count])) > width:
+            count -= 1
+        title = None if tables else f"first {len(trials)} trials ({config.search.method})"
+        tables.append(preview_table(config, left[:count], title))
+        left = left[count:]
+    return tables
+
+
+def preview_table(
+    config: StudyConfig, trials: list[TrialSpec], title: str | None = "first trials"
+) -> Table:
+    """One column per trial, so that many hyperparameters still fit the terminal's width; a
+    table without a title goes on with the trials of the one above it."""
     space = config.hyperparameters
     names = list(space.searched) or list(space.fixed)
-    table = Table(
-        title=f"first {len(trials)} trials ({config.search.method})", title_justify="left"
-    )
-    table.add_column("hyperparameter")
+    table = Table(title=title, title_justify="left")
+    table.add_column("hyperparameter", no_wrap=True)
     for trial in trials:
-        table.add_column(f"trial {trial.number}", justify="right")
+        table.add_column(f"trial {trial.number}", justify="right", no_wrap=True)
     for name in names:
         distribution = space.searched.get(name)
         table.add_row(name, *(param_cell(distribution, trial.params[name]) for trial in trials))
@@ -255,7 +269,12 @@ def render_zoom(console: Console, outcome: ZoomRun) -> None:
         return
     table = Table(title="zoom: the region of the best trials", title_justify="left")
     for column in ("hyperparameter", "scale", "before", "after", "kept", "rule"):
-        table.add_column(column, justify="right" if column == "kept" else "left")
+        table.add_column(  # names whole; ranges and rules wrap at words, and never are cut
+            column,
+            justify="right" if column == "kept" else "left",
+            no_wrap=column in ("hyperparameter", "scale", "kept"),
+            overflow="fold",
+        )
     for row in zoom.rows:
         kept = f"{row.kept:.0%}"
         table.add_row(row.name, row.scale, row.old.describe(), row.new.describe(), kept, row.how)
