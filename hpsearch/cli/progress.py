@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Column
 from rich.text import Text
 
-from hpsearch.cli.cells import EpochTable
+from hpsearch.cli.cells import EpochTable, duration_cell
 from hpsearch.study.halving_run import RungNews
 from hpsearch.study.run import Observer
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
@@ -186,12 +186,15 @@ def rung_line(news: RungNews) -> str:
 
 
 def trial_line(record: TrialRecord) -> str:
-    """One line about a finished trial."""
-    head = f"trial {record.number} {record.state.replace('_', ' ')}"
+    """One line about a finished trial, its state unless complete: under 80 columns with the
+    counter in front of it, up to trial 10,000."""
+    head = f"trial {record.number}"
+    if record.state is not TrialState.COMPLETE:
+        head += f" {record.state.replace('_', ' ')}"
     if record.dev_error is not None:
         head += f": dev error {record.dev_error:.4f}, train error {record.train_error:.4f}"
     epochs = f"{record.epochs} epoch{'' if record.epochs == 1 else 's'}"
-    tail = f" ({epochs}, {record.duration_s:.1f} s)"
+    tail = f" ({epochs}, {duration_cell(record.duration_s)})"
     reason = f" — {record.message}" if record.message else ""
     return head + tail + reason
 

@@ -38,7 +38,7 @@ def test_lines_count_trials_and_say_why_one_failed() -> None:
         progress.epoch(2, 2, {"train_cost": 0.25, "dev_error": 0.125})
     assert out.getvalue().splitlines() == [
         "resuming: 2 of 3 trials to run (1 finished are kept)",
-        "[2/3] trial 1 failed (0 epochs, 0.5 s) — ValueError: no",
+        "[2/3] trial 1 failed (0 epochs, 0.5s) — ValueError: no",
         "  trial 2: epoch  train cost  dev error",
         "  trial 2:     1         0.5     0.2500",
         "  trial 2:     2        0.25     0.1250",
@@ -59,7 +59,7 @@ def test_the_bar_shows_the_running_trials_curve_and_clears_it() -> None:
         )
         progress.finished(record(0, dev=0.2))
         assert progress.training.plain == ""
-    assert "trial 0 complete: dev error 0.2000, train error 0.0500" in out.getvalue()
+    assert "trial 0: dev error 0.2000, train error 0.0500 (3 epochs, 1.2s)" in out.getvalue()
 
 
 def test_a_sparkline_samples_a_long_curve_evenly() -> None:
