@@ -104,8 +104,6 @@ def test_the_predict_benchmark_reports_speed_and_memory_of_both_passes():
     for line, name in zip(lines[3:5], ("parse only", "predict"), strict=True):
         assert re.fullmatch(rf"{name} +\d+\.\d\d s, [\d,]+ rows/s, peak RSS \+[\d,]+ MiB", line)
     assert re.fullmatch(r"predict / parse time: \d+\.\d\d", lines[-1])
-
-
 @pytest.mark.slow
 def test_quick_halving_benchmark_compares_every_search_and_checks_reproducibility(tmp_path):
     output = tmp_path / "halving.md"
