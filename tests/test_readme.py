@@ -128,11 +128,16 @@ def _words(command: str) -> list[str]:
 
 
 def fresh_copy(to: Path) -> Path:
-    """The files of a fresh clone (and those not yet added), copied into `to`."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")  # fmt: skip
+    """The files of a fresh clone (and those not yet added), copied into `to`; outside a git
+    checkout (an unpacked archive), the study files and their data."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=ROOT, capture_output=True, check=True,
+        ).stdout.decode().split("\0")  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        shutil.copytree(ROOT / "configs", to / "configs")
+        return to
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
