@@ -29,7 +29,9 @@ def not_utf8(path: str, role: str) -> DataError:
     """The message for a file that is not UTF-8, at the line and column of its first bad byte."""
     where = first_bad_byte(path)
     at = f": line {where[0]}, column {where[1]} has the byte 0x{where[2]:02x}" if where else ""
-    return DataError(f"{role} file '{path}' is not UTF-8 text{at}; save it with UTF-8 encoding")
+    return DataError(
+        f"{role} file '{path}' is not UTF-8 text{at}; save it with UTF-8 encoding"
+    )
 
 
 def first_bad_byte(path: str, chunk: int = 1 << 20) -> tuple[int, int, int] | None:

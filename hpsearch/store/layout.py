@@ -46,8 +46,6 @@ def is_study(folder: Path) -> bool:
 def quoted(path: str | Path) -> str:
     """A path as a shell reads it back whole: copy-pasted into a command, it works."""
     return shlex.quote(str(path))
-
-
 def checkpoint_path(folder: Path, number: int, epochs: int) -> Path:
     """Where trial `number` waits after the rung that ended at `epochs`."""
     return folder / CHECKPOINTS_DIR / f"trial-{number}-epoch-{epochs}.pkl"

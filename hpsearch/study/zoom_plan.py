@@ -85,3 +85,5 @@ def narrow_study(snapshot: Snapshot, request: ZoomRequest) -> Zoom:
     needed = top_count(completed, sum(t.trials for t in tallies), request.top)
     top = [record for _, record in snapshot.ranked(needed, states=ZOOMED_STATES)]
     return narrow(snapshot.spaces[-1], snapshot.spaces[0], top, ranges=request.ranges, **options)
+
+
