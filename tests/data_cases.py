@@ -219,15 +219,17 @@ BAD_INPUTS: tuple[BadInput, ...] = (
         "labels_not_integers",
         text("d.csv", "a,label\n1,0.5\n2,1.5\n3,1\n"),
         CSV,
-        "labels must be integers or text, but {dir}/d.csv line 2 (counting the header line), "
-        "column 2 ('label') has non-integer numbers like '0.5'; "
-        "hpsearch trains classifiers, not regressions",
+        "{dir}/d.csv line 2 (counting the header line), column 2 ('label'): target 'label' "
+        "holds non-integer numbers like '0.5': it looks like a quantity to predict, not "
+        "classes; set `task: regression` in `data:` to train a regression (or `task: "
+        "classification` if they are class codes)",
     ),
     case(
         "single_class",
         text("d.csv", "a,label\n1,x\n2,x\n3,x\n"),
         CSV,
-        "{dir}/d.csv has only one class ('x'); classification needs at least two",
+        "target 'label' of {dir}/d.csv has one value ('x') in every row: a classifier needs at "
+        "least two classes; choose another target column",
     ),
     case(
         "class_too_small",
@@ -341,7 +343,8 @@ BAD_INPUTS: tuple[BadInput, ...] = (
         nothing,
         {"dataset": "digit"},
         "data.dataset: unknown dataset 'digit'; did you mean 'digits'? built-in datasets: "
-        "digits, breast_cancer, wine, iris, flower, moons, spirals, blobs; or give a path to a "
+        "digits, breast_cancer, wine, iris, diabetes, flower, moons, spirals, blobs; or give a "
+        "path to a "
         ".csv, .npz or .npy file",
     ),
     case(

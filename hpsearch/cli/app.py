@@ -234,7 +234,7 @@ def run(
     quiet: Quiet = False,
     top: Annotated[int, typer.Option(min=1, metavar="N", help="Rows of the final table.")] = 10,
 ) -> None:
-    """Run a study: sample, train in parallel, store, rank by dev error.
+    """Run a study: sample, train in parallel, store, rank by the dev metric.
 
     Run it again to resume: finished trials are kept, the others run again."""
     from hpsearch.cli.progress import progress_for
@@ -313,7 +313,8 @@ def show(
         str,
         typer.Option(
             metavar="COLUMN",
-            help="dev_error (the ranking), train_error, duration, trial, or a hyperparameter.",
+            help="dev_error (the ranking, by the study's metric), train_error (that metric on "
+            "train), duration, trial, or a hyperparameter.",
         ),
     ] = "dev_error",
     format: Annotated[
@@ -324,13 +325,13 @@ def show(
         float | None,
         typer.Option(
             min=0.0,
-            max=1.0,
-            metavar="ERROR",
-            help="An estimate of the optimal error (default: the config's).",
+            metavar="VALUE",
+            help="An estimate of the optimal value of the study's metric, in its units "
+            "(default: the config's target_error).",
         ),
     ] = None,
 ) -> None:
-    """Rank a study's trials by dev error, with a summary of what matters.
+    """Rank a study's trials by the dev metric, with a summary of what matters.
 
     Or the rows alone as csv, json or markdown. Works while the study runs."""
     from hpsearch.cli.export import render
@@ -373,7 +374,7 @@ def best(
 ) -> None:
     """The chosen trial: its curves and its configuration as a study file.
 
-    The configuration fixes every hyperparameter; with --test, the trial's error on the test
+    The configuration fixes every hyperparameter; with --test, the trial's metric on the test
     split, the one command that reads it."""
     from hpsearch.cli.report import render_chosen, render_test_read
     from hpsearch.study.best import choose, evaluate_on_test, write_reuse_yaml
@@ -387,7 +388,7 @@ def best(
     render_chosen(stdout, chosen, output)
     if test:
         read = evaluate_on_test(snapshot.folder, chosen)
-        render_test_read(stdout, read, [*snapshot.test_reads, read])
+        render_test_read(stdout, read, [*snapshot.test_reads, read], chosen.config.ranked_by)
 
 
 @app.command()
@@ -400,8 +401,8 @@ def plot(
 ) -> None:
     """Draw the study as PNG files in <study>/plots/.
 
-    Dev error against each hyperparameter on its scale, round by round; the best trials'
-    learning curves; the best dev error so far."""
+    The dev metric against each hyperparameter on its scale, round by round; the best trials'
+    learning curves; the best dev metric so far."""
     from hpsearch.cli.plots import plot_study
     from hpsearch.study.find import study_folder
     from hpsearch.study.snapshot import read_snapshot
@@ -483,7 +484,7 @@ def zoom(
 
 @app.command()
 def studies(runs_dir: RunsDir = Path(DEFAULT_RUNS)) -> None:
-    """List the studies in the runs folder: rounds, trials done of planned, best dev error,
+    """List the studies in the runs folder: rounds, trials done of planned, best dev metric,
     state (running, interrupted, complete) and last change."""
     from hpsearch.cli.studies_table import render_studies
     from hpsearch.study.listing import list_studies
@@ -554,7 +555,8 @@ def train(
         ),
     ] = None,
 ) -> None:
-    """Train one network with fixed hyperparameters and print train and dev error per epoch."""
+    """Train one network with fixed hyperparameters and print its train and dev metric per
+    epoch."""
     from hpsearch.cli.cells import EpochTable
     from hpsearch.cli.report import render_training
     from hpsearch.study.train import fixed_hyperparameters, study_for, train_one
@@ -564,7 +566,7 @@ def train(
         raise ConfigError(TRAIN_NEEDS)
     config = study_for(path, dataset)
     hyperparameters = fixed_hyperparameters(config, [parse_setting(text) for text in set_ or ()])
-    curve = EpochTable()
+    curve = EpochTable(metric=config.ranked_by)
     training = train_one(
         config,
         hyperparameters,

@@ -43,7 +43,8 @@ def render_datasets(console: Console, datasets: Iterable[BuiltinDataset]) -> Non
 def _cells(info: BuiltinDataset) -> tuple[str, ...]:
     rows, features = info.shape
     options = "\n".join(f"{name}={value}" for name, value in info.options) or "–"
-    return (info.name, info.kind, f"{rows:,} × {features}", str(info.n_classes), options,
+    classes = str(info.n_classes) if info.task == "classification" else "–"  # a regression
+    return (info.name, info.kind, f"{rows:,} × {features}", classes, options,
             info.description)  # fmt: skip
 
 

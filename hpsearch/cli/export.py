@@ -1,6 +1,8 @@
 """`hpsearch show --format csv|json|markdown`: the chosen rows as data, with no summary. CSV and
 JSON keep the stored numbers exactly (a float is written as the shortest text that reads back
-to it); Markdown shows them as the table does."""
+to it); Markdown shows them as the table does. The metric's fields are named after it:
+`dev_error` and `train_error` for the error rate, `dev_rmse`, `train_balanced_error`, … for the
+others."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from hpsearch.cli.cells import MISSING, duration_cell, error_cell, param_cell
+from hpsearch.cli.cells import MISSING, duration_cell, param_cell
 
 if TYPE_CHECKING:
     from hpsearch.study.overview import StudyView, TrialRow
+    from hpsearch.tasks import Metric
 
 FIELDS = (
     "rank", "trial", "round", "state", "dev_error", "train_error", "dev_cost", "train_cost",
@@ -24,11 +27,17 @@ FIELDS = (
 )  # fmt: skip
 
 
-def trial_object(row: TrialRow) -> dict[str, Any]:
+def field_names(metric: Metric) -> tuple[str, ...]:
+    """FIELDS, the metric's two named after it."""
+    named = {"dev_error": f"dev_{metric.name}", "train_error": f"train_{metric.name}"}
+    return tuple(named.get(name, name) for name in FIELDS)
+
+
+def trial_object(row: TrialRow, names: tuple[str, ...] = FIELDS) -> dict[str, Any]:
     """One trial for orjson, which writes its times as `datetime.isoformat` would; a value that
-    is not finite becomes null."""
+    is not finite becomes null. `names`: the fields' (`field_names`)."""
     record = row.record
-    values = dict(zip(FIELDS, _fields(row), strict=True))
+    values = dict(zip(names, _fields(row), strict=True))
     values.update(params=row.params, started=record.started, finished=record.finished)
     return values
 
@@ -46,7 +55,8 @@ def _fields(row: TrialRow) -> tuple:
 def to_json(view: StudyView) -> str:
     """A list of objects, one per row, in the table's order (by orjson: the standard library's
     encoder, when it indents, takes seconds for 100,000 rows)."""
-    rows = [trial_object(row) for row in view.rows]
+    names = field_names(view.metric)
+    rows = [trial_object(row, names) for row in view.rows]
     return orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
@@ -55,7 +65,7 @@ def to_csv(view: StudyView) -> str:
     boolean value is written as JSON, a missing one as an empty cell."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*FIELDS, *view.distributions])
+    writer.writerow([*field_names(view.metric), *view.distributions])
     names = list(view.distributions)
     writer.writerows(  # the trial's own fields are text, numbers or None: written as they are
         [*_fields(row), *(_csv_cell(row.params[name]) for name in names)] for row in view.rows
@@ -79,8 +89,9 @@ def _markdown_columns(view: StudyView) -> Iterator[tuple[str, bool, Callable[[Tr
     yield "#", True, lambda row: str(row.rank)
     yield "trial", True, lambda row: str(row.record.number)
     yield "round", True, lambda row: str(row.record.round)
-    yield "dev error", True, lambda row: error_cell(row.record.dev_error)
-    yield "train error", True, lambda row: error_cell(row.record.train_error)
+    metric = view.metric
+    yield f"dev {metric.label}", True, lambda row: metric.cell(row.record.dev_error)
+    yield f"train {metric.label}", True, lambda row: metric.cell(row.record.train_error)
     yield "diagnosis", False, lambda row: row.diagnosis or MISSING
     if view.options.all:
         yield "state", False, lambda row: str(row.record.state)

@@ -7,15 +7,19 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from hpsearch.tasks import METRICS
+
 if TYPE_CHECKING:  # the network loads only when a command needs it
     from hpsearch.study.export import Exported
     from hpsearch.study.predict import Prediction
 
 
 def render_export(console: Console, exported: Exported) -> None:
-    record = exported.record
+    record, metric = exported.record, exported.metric
     what = "ONNX graph" if exported.format == "onnx" else "model"
-    dev = "" if record.dev_error is None else f", dev error {record.dev_error:.4f}"
+    dev = ""
+    if record.dev_error is not None:
+        dev = f", dev {metric.label} {metric.cell(record.dev_error)}"
     console.print(
         f"wrote the {what} of trial {record.number} (round {record.round}{dev}) of study "
         f"{exported.study} to {exported.path}",
@@ -32,9 +36,21 @@ def render_prediction(console: Console, done: Prediction) -> None:
         )
     where = f" to {done.output}" if done.output is not None else ""
     console.print(f"predicted {done.rows:,} rows with {done.model}{where}", markup=False)
-    if done.error_rate is not None:
-        console.print(
-            f"error on these rows (their '{done.target}' column): {done.error_rate:.4f} "
-            f"({done.errors:,} of {done.rows:,} wrong)",
-            markup=False,
-        )
+    if done.target is None:
+        return
+    metric = METRICS[done.metric]
+    left = ""
+    if done.unscored:
+        left = f"; {done.unscored:,} rows without a target it can score left out"
+    if done.score is None:
+        console.print(f"no row's '{done.target}' could be scored{left}", markup=False)
+        return
+    if done.metric == "error":
+        rows = f"{done.wrong:,} of {done.scored:,} wrong"
+    else:
+        rows = f"{done.scored:,} rows"
+    console.print(
+        f"{metric.label} on these rows (their '{done.target}' column): "
+        f"{metric.cell(done.score)} ({rows}{left})",
+        markup=False,
+    )

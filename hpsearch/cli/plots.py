@@ -1,9 +1,9 @@
 """`hpsearch plot`: the study in three pictures, as PNG files in `<study>/plots/`.
 
-1. dev error against each searched hyperparameter on its own scale, rounds in their colours and
-   each round's region shaded: the course's coarse-to-fine picture;
+1. the dev metric (error, RMSE, …) against each searched hyperparameter on its own scale, rounds
+   in their colours and each round's region shaded: the course's coarse-to-fine picture;
 2. the train and dev learning curves of the best trials;
-3. the best dev error so far against trial number, per round.
+3. the best dev metric so far against trial number, per round.
 
 Figures are built as `matplotlib.figure.Figure` objects (no pyplot, so no global state and no
 display needed) and saved with the Agg canvas. Matplotlib is imported only by `hpsearch plot`."""
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ from hpsearch.search.ranking import rank, searched_distributions
 from hpsearch.search.space import Choice, SearchSpace
 from hpsearch.store.faults import os_error
 from hpsearch.study.snapshot import Snapshot
+from hpsearch.tasks import Metric, metric_of
 from hpsearch.trial import TrialRecord, TrialState, is_finite
 
 PLOTS_DIR = "plots"
@@ -36,11 +37,18 @@ DPI = 100
 
 @dataclass(frozen=True)
 class StudyData:
-    """What the plots read from a study: its name, each round's space, every trial."""
+    """What the plots read from a study: its name, each round's space, every trial, and the
+    metric their `dev_error` holds."""
 
     name: str
     spaces: list[SearchSpace]
     records: list[TrialRecord]
+    metric: Metric = field(default_factory=lambda: metric_of(None))
+
+    @property
+    def dev(self) -> str:
+        """"dev error", "dev RMSE": what the y axes show."""
+        return f"dev {self.metric.label}"
 
     @property
     def complete(self) -> list[TrialRecord]:
@@ -50,12 +58,15 @@ class StudyData:
 
 def plot_study(snapshot: Snapshot, top: int = 5) -> list[Path]:
     """Writes the three figures of the study in `<its folder>/plots/`; returns their paths."""
-    study = StudyData(snapshot.info.name, snapshot.spaces, snapshot.records)
+    study = StudyData(
+        snapshot.info.name, snapshot.spaces, snapshot.records, snapshot.config.ranked_by
+    )
     if not study.complete:
         raise StoreError(f"study '{study.name}' has no complete trial yet; nothing to plot")
     out = snapshot.folder / PLOTS_DIR
+    dev = study.dev.replace(" ", "-").lower()
     figures = {
-        "dev-error-by-hyperparameter.png": coarse_to_fine_figure(study),
+        f"{dev}-by-hyperparameter.png": coarse_to_fine_figure(study),
         "learning-curves.png": learning_curves_figure(study, top),
         "best-so-far.png": best_so_far_figure(study),
     }
@@ -71,13 +82,13 @@ def plot_study(snapshot: Snapshot, top: int = 5) -> list[Path]:
 
 
 def coarse_to_fine_figure(study: StudyData) -> Figure:
-    """One panel per searched hyperparameter: each complete trial's dev error at its value,
+    """One panel per searched hyperparameter: each complete trial's dev metric at its value,
     coloured by round, with each round's searched region shaded in its colour."""
     distributions = searched_distributions(study.spaces)
     names = list(distributions) or ["(nothing searched)"]
     columns = 2 if len(names) in (2, 4) else min(3, len(names))
     rows = math.ceil(len(names) / columns)
-    title = f"study {study.name}: dev error against each hyperparameter on its own scale"
+    title = f"study {study.name}: {study.dev} against each hyperparameter on its own scale"
     note = "(shaded: the range each round searched; × at the top: diverged or timed-out trials)"
     heading = _fitted(title, columns) + "\n" + _fitted(note, columns)
     top = 0.2 * (heading.count("\n") + 1) + 0.5  # the heading's lines, then a panel's title
@@ -93,7 +104,7 @@ def coarse_to_fine_figure(study: StudyData) -> Figure:
         _panel(ax, name, study, distributions[name], best, rng)
     for ax in axes[len(names) :]:
         ax.set_visible(False)
-    label = _error_scale(axes[0], [r.dev_error for r in study.complete])
+    label = _error_scale(axes[0], [r.dev_error for r in study.complete], study)
     for ax in axes[::columns]:
         ax.set_ylabel(label)
     axes[0].legend(loc="best", fontsize="small")
@@ -174,11 +185,11 @@ def _mark_unfinished(ax: Axes, name: str, study: StudyData, distribution, round,
 
 
 def learning_curves_figure(study: StudyData, top: int = 5) -> Figure:
-    """Train (dashed) and dev (solid) error and cost per epoch of the `top` best trials."""
+    """Train (dashed) and dev (solid) metric and cost per epoch of the `top` best trials."""
     figure = Figure(figsize=(11, 4.2))
     error_ax, cost_ax = figure.subplots(1, 2)
     handles = [
-        _curves(error_ax, cost_ax, record, place)
+        _curves(error_ax, cost_ax, record, place, study)
         for place, record in enumerate(rank(study.complete)[:top], start=1)
     ]
     handles += [
@@ -186,13 +197,15 @@ def learning_curves_figure(study: StudyData, top: int = 5) -> Figure:
         Line2D([], [], color="black", ls="--", label="train"),
         *_stopped_curves(error_ax, cost_ax, study.records),
     ]
-    error_ax.set_ylabel("error (fraction misclassified)")
+    metric = study.metric
+    error_ax.set_ylabel(f"{metric.label} ({metric.unit})")
     _past_the_first_epoch(error_ax, rank(study.complete)[:top])
-    cost_ax.set_ylabel("cost (cross-entropy + L2 penalty, log scale)")
+    loss = "cross-entropy" if metric.task == "classification" else "squared error, standardized"
+    cost_ax.set_ylabel(f"cost ({loss} + L2 penalty, log scale)")
     cost_ax.set_yscale("log")
     cost_ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))  # no mathtext
     cost_ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
-    for ax, title in ((error_ax, "error"), (cost_ax, "cost")):
+    for ax, title in ((error_ax, metric.label), (cost_ax, "cost")):
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"{title}: dev solid, train dashed")
@@ -206,14 +219,17 @@ def learning_curves_figure(study: StudyData, top: int = 5) -> Figure:
     return figure
 
 
-def _curves(error_ax: Axes, cost_ax: Axes, record: TrialRecord, place: int) -> Line2D:
+def _curves(
+    error_ax: Axes, cost_ax: Axes, record: TrialRecord, place: int, study: StudyData
+) -> Line2D:
     """Draws one trial's four curves in its colour; returns its legend entry."""
     color = _color(place - 1)
     for ax, kind in ((error_ax, "error"), (cost_ax, "cost")):
         for split, style in (("dev", "-"), ("train", "--")):
             curve = record.curves.get(f"{split}_{kind}", [])
             ax.plot(range(1, len(curve) + 1), curve, color=color, ls=style)
-    label = f"#{place}: trial {record.number} (dev error {record.dev_error:.4f})"
+    value = study.metric.cell(record.dev_error)
+    label = f"#{place}: trial {record.number} ({study.dev} {value})"
     return Line2D([], [], color=color, label=label)
 
 
@@ -254,7 +270,7 @@ def _stopped_curves(error_ax: Axes, cost_ax: Axes, records: list[TrialRecord]) -
 
 
 def best_so_far_figure(study: StudyData) -> Figure:
-    """Each trial's dev error by trial number, the lowest so far within each round, and the
+    """Each trial's dev metric by trial number, the lowest so far within each round, and the
     lowest so far of the whole study."""
     figure = Figure(figsize=(8, 4.2))
     ax = figure.subplots()
@@ -266,22 +282,24 @@ def best_so_far_figure(study: StudyData) -> Figure:
         color = _color(round)
         ax.scatter(numbers, errors, s=14, color=color, alpha=0.35)
         ax.step(numbers, np.minimum.accumulate(errors), where="post", color=color, lw=2,
-                label=f"round {round}: best {min(errors):.4f}")  # fmt: skip
+                label=f"round {round}: best {study.metric.cell(min(errors))}")  # fmt: skip
     if len({r.round for r in by_number}) > 1:
         numbers, errors = [r.number for r in by_number], [r.dev_error for r in by_number]
         ax.step(numbers, np.minimum.accumulate(errors), where="post", color="black", lw=1,
                 ls=":", label="all rounds")  # fmt: skip
     ax.set_xlabel("trial number")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(_error_scale(ax, [r.dev_error for r in by_number], "best "))
-    ax.set_title(f"study {study.name}: the best dev error so far, per round (dots: each trial)")
+    ax.set_ylabel(_error_scale(ax, [r.dev_error for r in by_number], study, "best "))
+    ax.set_title(
+        f"study {study.name}: the best {study.dev} so far, per round (dots: each trial)"
+    )
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right", fontsize="small")
     return figure
 
 
-def _error_scale(ax: Axes, errors: list[float], prefix: str = "") -> str:
-    """A log axis when the errors span more than a decade (a few diverged trials would squash
+def _error_scale(ax: Axes, errors: list[float], study: StudyData, prefix: str = "") -> str:
+    """A log axis when the values span more than a decade (a few diverged trials would squash
     the good ones against the floor); the axis label to match."""
     low, high = min(errors), max(errors)
     log = low > 0 and high / low > 10
@@ -289,7 +307,8 @@ def _error_scale(ax: Axes, errors: list[float], prefix: str = "") -> str:
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
         ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
-    return f"{prefix}dev error (fraction misclassified{', log scale' if log else ''})"
+    unit = study.metric.unit
+    return f"{prefix}{study.dev} ({unit}{', log scale' if log else ''})"
 
 
 def _two_and_five(y: float, _: int) -> str:

@@ -21,8 +21,10 @@ from rich.table import Column
 from rich.text import Text
 
 from hpsearch.cli.cells import EpochTable, duration_cell
+from hpsearch.cli.output import say
 from hpsearch.study.halving_run import RungNews
 from hpsearch.study.run import Observer
+from hpsearch.tasks import Metric, metric_of
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -43,6 +45,12 @@ class _Tally(Observer, AbstractContextManager):
         self.running: set[int] = set()
         self.best: float = math.inf
         self.resumes = False
+        self.metric = metric_of(None)
+
+    def scored_by(self, metric: Metric, balance: str | None) -> None:
+        self.metric = metric
+        if balance is not None:
+            self.say(balance)
 
     def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
         finished = [r for r in records if r.state.is_finished]
@@ -78,8 +86,11 @@ class _Tally(Observer, AbstractContextManager):
         """A line between the trials' lines (none when quiet)."""
 
     def summary(self) -> str:
-        best = "–" if math.isinf(self.best) else f"{self.best:.4f}"
-        return f"running {len(self.running)} · failed {self.failed} · best dev error {best}"
+        best = "–" if math.isinf(self.best) else self.metric.cell(self.best)
+        return (
+            f"running {len(self.running)} · failed {self.failed} · best dev {self.metric.label} "
+            f"{best}"
+        )
 
     def __exit__(self, *exc_info: object) -> None:
         return None
@@ -104,21 +115,21 @@ class LineProgress(_Tally):
 
     def finished(self, record: TrialRecord) -> None:
         super().finished(record)
-        line = f"[{self.done}/{self.total}] {trial_line(record)}"
+        line = f"[{self.done}/{self.total}] {trial_line(record, self.metric)}"
         self.console.print(line, markup=False, highlight=False)
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
         if self.curve is None or self.curve[0] != number:
-            self.curve = (number, EpochTable(f"  trial {number}: "))
+            self.curve = (number, EpochTable(f"  trial {number}: ", self.metric))
         for line in self.curve[1].lines(epoch, row):
             self.console.print(line, markup=False, highlight=False)
 
     def say(self, line: str) -> None:
-        self.console.print(line, markup=False, highlight=False)
+        say(self.console, line)
 
 
 class BarProgress(_Tally):
-    """A live bar: trials done of total, running, failed, best dev error, elapsed and ETA; under
+    """A live bar: trials done of total, running, failed, best dev metric, elapsed and ETA; under
     it, in panda mode, the learning curve of the trial in training."""
 
     def __init__(self, console: Console) -> None:
@@ -160,17 +171,18 @@ class BarProgress(_Tally):
 
     def finished(self, record: TrialRecord) -> None:
         super().finished(record)
-        self.live.console.print(trial_line(record), markup=False, highlight=False)
+        self.live.console.print(trial_line(record, self.metric), markup=False, highlight=False)
         self.training.plain = ""
         self._update()
 
     def say(self, line: str) -> None:
-        self.live.console.print(line, markup=False, highlight=False)
+        say(self.live.console, line)
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
         self.curve.append(row.get("dev_error", math.nan))
-        rows = "\n".join(EpochTable().lines(epoch, row))  # the header and the latest epoch
-        self.training.plain = f"trial {number} dev error {sparkline(self.curve)}\n{rows}"
+        rows = "\n".join(EpochTable("", self.metric).lines(epoch, row))  # header, latest epoch
+        label = f"dev {self.metric.label}"
+        self.training.plain = f"trial {number} {label} {sparkline(self.curve)}\n{rows}"
 
     def _update(self) -> None:
         self.bar.update(self.task, completed=self.done, summary=self.summary())
@@ -185,14 +197,20 @@ def rung_line(news: RungNews) -> str:
     return f"{bracket}rung {news.rung} of {news.of}: {trials}{left}, {fate}"
 
 
-def trial_line(record: TrialRecord) -> str:
-    """One line about a finished trial, its state unless complete: under 80 columns with the
-    counter in front of it, up to trial 10,000."""
+def trial_line(record: TrialRecord, metric: Metric | None = None) -> str:
+    """One line about a finished trial, its state unless complete, its values of the study's
+    metric: under 80 columns with the counter in front of it, up to trial 10,000. A metric with
+    a name longer than "error" ("balanced error") names it once, for the dev value."""
     head = f"trial {record.number}"
     if record.state is not TrialState.COMPLETE:
         head += f" {record.state.replace('_', ' ')}"
     if record.dev_error is not None:
-        head += f": dev error {record.dev_error:.4f}, train error {record.train_error:.4f}"
+        metric = metric or metric_of(None)
+        train = f"train {metric.label}" if len(metric.label) <= len("error") else "train"
+        head += (
+            f": dev {metric.label} {metric.cell(record.dev_error)}, {train} "
+            f"{metric.cell(record.train_error)}"
+        )
     epochs = f"{record.epochs} epoch{'' if record.epochs == 1 else 's'}"
     tail = f" ({epochs}, {duration_cell(record.duration_s)})"
     reason = f" — {record.message}" if record.message else ""

@@ -11,11 +11,12 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from hpsearch.cli.cells import error_cell, param_cell
+from hpsearch.cli.cells import param_cell
 from hpsearch.cli.output import say, table_width
-from hpsearch.cli.show_table import ASSUMED, reading_text, render_view
+from hpsearch.cli.show_table import assumed, reading, render_view
 from hpsearch.search.zoom import MIN_WIDTH
 from hpsearch.store.layout import default_runs, quoted
+from hpsearch.tasks import Metric, significant
 
 if TYPE_CHECKING:  # only named: importing `study.run` would load the executors for `check`
     from hpsearch.config import StudyConfig
@@ -46,7 +47,9 @@ def render_check(console: Console, checked: Checked) -> None:
     console.print(f"[green]✓[/] {source} is valid: study [bold]{config.name}[/]")
     settings = config.model_dump(mode="json", exclude={"hyperparameters"}, exclude_none=True)
     console.print(yaml.safe_dump(settings, sort_keys=False).rstrip(), markup=False)
-    say(console, f"data: {dataset.describe()}; classes: {', '.join(dataset.classes)}")
+    say(console, f"data: {dataset.describe()}; {_target(checked)}")
+    if checked.balance is not None:
+        say(console, checked.balance)
     if config.hyperparameters.root:
         console.print(space_table(config))
     else:
@@ -87,6 +90,22 @@ def engine_line(engines: Engines) -> str:
         f"numpy for the other {counts.get('numpy', 0):,}, too small to repay numba's start-up; "
         f"{same}"
     )
+
+
+def _target(checked: Checked) -> str:
+    """The classes, or a regression's target in its units; and the metric when not the
+    default error rate."""
+    dataset, metric = checked.dataset, checked.config.ranked_by
+    if dataset.task == "regression":
+        said = (
+            f"target: {dataset.target}, mean {significant(dataset.target_mean)}, standard "
+            f"deviation {significant(dataset.target_std)} on the train split"
+        )
+    else:
+        said = f"classes: {', '.join(dataset.classes)}"
+    if metric.name != "error":
+        said += f"; ranked by dev {metric.label} ({metric.meaning})"
+    return said
 
 
 def space_table(config: StudyConfig) -> Table:
@@ -189,20 +208,21 @@ def render_recovery(console: Console, recovery: Recovery) -> None:
 
 def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None:
     """`hpsearch best`: the chosen trial, a summary of its curves, its reusable configuration."""
-    record, reading = chosen.record, chosen.diagnosis
+    record, said, metric = chosen.record, chosen.diagnosis, chosen.config.ranked_by
     say(
         console,
         f"chosen: trial {record.number} (round {record.round}) of study {chosen.config.name}, "
-        f"the best of {chosen.complete} complete trials by dev error",
+        f"the best of {chosen.complete} complete trials by dev {metric.label}",
     )
     say(
         console,
-        f"dev error {error_cell(record.dev_error)}, train error {error_cell(record.train_error)}"
-        + (f" → {reading_text(reading, chosen.gaps)}" if reading else ""),
+        f"dev {metric.label} {metric.cell(record.dev_error)}, train {metric.label} "
+        f"{metric.cell(record.train_error)}"
+        + (f" → {reading(said, metric, chosen.gaps)}" if said else ""),
     )
-    if reading in ("bias", "both") and chosen.config.target_error is None:
-        say(console, f"({ASSUMED})")
-    for number, line in enumerate(curve_lines(chosen.curves)):
+    if said in ("bias", "both") and chosen.config.target_error is None:
+        say(console, f"({assumed(metric)})")
+    for number, line in enumerate(curve_lines(chosen.curves, metric)):
         console.print(f"{'curves:' if number == 0 else '':7} {line}", markup=False)
     saved = str(chosen.weights) if chosen.weights else "not kept (search.keep_models)"
     console.print(f"model: {saved}", markup=False)
@@ -219,17 +239,18 @@ def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None
         )
 
 
-def curve_lines(curves: CurveSummary) -> list[str]:
-    """The learning curve in a few lines: best epoch, final errors, the train cost's trend."""
-    lines = [f"{curves.epochs} epochs"]
+def curve_lines(curves: CurveSummary, metric: Metric) -> list[str]:
+    """The learning curve in a few lines: best epoch, final values of the metric, the train
+    cost's trend."""
+    lines, m = [f"{curves.epochs} epochs"], metric.label
     if curves.best_epoch is not None:
         lines[0] += (
-            f", the lowest dev error {error_cell(curves.best_dev_error)} at epoch "
+            f", the lowest dev {m} {metric.cell(curves.best_dev_error)} at epoch "
             f"{curves.best_epoch}"
         )
     lines.append(
-        f"final train error {error_cell(curves.final_train_error)}, "
-        f"dev error {error_cell(curves.final_dev_error)}"
+        f"final train {m} {metric.cell(curves.final_train_error)}, "
+        f"dev {m} {metric.cell(curves.final_dev_error)}"
     )
     if curves.first_train_cost is not None and curves.last_train_cost is not None:
         lines.append(
@@ -239,11 +260,14 @@ def curve_lines(curves: CurveSummary) -> list[str]:
     return lines
 
 
-def render_test_read(console: Console, read: LoggedRead, reads: list[LoggedRead]) -> None:
-    """`hpsearch best --test`: the test error, and how often the test split has been read."""
+def render_test_read(
+    console: Console, read: LoggedRead, reads: list[LoggedRead], metric: Metric
+) -> None:
+    """`hpsearch best --test`: the test value of the study's metric, and how often the test
+    split has been read."""
     say(
         console,
-        f"test error of trial {read.trial}: {read.test_error:.4f} "
+        f"test {metric.label} of trial {read.trial}: {metric.cell(read.test_error)} "
         f"(test cost {read.test_cost:.4g}, {read.examples:,} examples)",
     )
     if len(reads) <= 1:
@@ -340,10 +364,11 @@ def render_training(console: Console, training: Training) -> None:
     if training.message:
         say(console, training.message)
     if training.dev_error is not None:
+        metric = training.metric
         say(
             console,
-            f"train error {training.train_error:.4f}, dev error {training.dev_error:.4f} "
-            f"on {training.data}",
+            f"train {metric.label} {metric.cell(training.train_error)}, dev {metric.label} "
+            f"{metric.cell(training.dev_error)} on {training.data}",
         )
     if training.saved is not None:
         console.print(f"saved to {training.saved}", markup=False)

@@ -17,29 +17,64 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from hpsearch.cli.cells import MISSING, duration_cell, error_cell, param_cell
+from hpsearch.cli.cells import MISSING, duration_cell, param_cell
 from hpsearch.cli.output import say
 from hpsearch.search.noise import Gap, Z
-from hpsearch.search.ranking import GAP_FLOOR, GAP_SHARE
+from hpsearch.search.ranking import BINOMIAL_METRICS, GAP_SHARE, gap_floor
+from hpsearch.tasks import Metric
 from hpsearch.trial import TrialRecord, TrialState
 
 if TYPE_CHECKING:
     from hpsearch.study.overview import StudyView, TrialRow
 
-SORT_TITLES = {"dev_error": "dev error", "train_error": "train error", "trial": "trial number"}
 READINGS = {
-    "bias": "high bias: train error well above the optimal error",
-    "variance": "high variance: dev error well above train error",
+    "bias": "high bias: train {0} well above the optimal {0}",
+    "variance": "high variance: dev {0} well above train {0}",
     "both": "high bias and high variance",
     "fine": "neither high bias nor high variance",
     "noise": "within noise",
 }
-GAP_NAMES = {"bias": "train error − optimal error", "variance": "dev error − train error"}
-ASSUMED = (
-    "the optimal error is assumed to be 0, as the study sets no target_error; set it in the "
-    "study file (target_error: at the top level, e.g. the human-level error), or read the "
-    "trials against one with `show --target-error`"
-)
+GAP_NAMES = {"bias": "train {0} − optimal {0}", "variance": "dev {0} − train {0}"}
+
+
+def reading(diagnosis: str, metric: Metric, gaps: Sequence[Gap] = ()) -> str:
+    """What a diagnosis says, in the study's metric: "high variance: dev RMSE well above…";
+    within noise, which gap, its noise and the examples a reading would need at those values."""
+    if diagnosis != "noise":
+        return READINGS[diagnosis].format(metric.label)
+    told = "; ".join(
+        f"{GAP_NAMES[g.kind].format(metric.label)} ({metric.cell(g.size)}) is within {Z:g} "
+        f"standard errors of the splits' sampling noise ({metric.cell(g.noise)})"
+        for g in gaps
+    )
+    needed: dict[str, int] = {}
+    for g in gaps:
+        for split, count in g.needed.items():
+            needed[split] = max(needed.get(split, 0), count)
+    counts = " and ".join(f"{needed[s]:,} {s}" for s in ("dev", "train") if s in needed)
+    return f"within noise: {told}; a reading would need about {counts} examples"
+
+
+def assumed(metric: Metric) -> str:
+    """Why a reading assumed an optimal value of 0, and how to give one."""
+    human = "the human-level error" if metric.task == "classification" else "a known noise level"
+    return (
+        f"the optimal {metric.label} is assumed to be 0, as the study sets no target_error; set "
+        f"it in the study file (target_error: at the top level, e.g. {human}), or read the "
+        "trials against one with `show --target-error`"
+    )
+
+
+def sort_title(order: str, metric: Metric) -> str:
+    """What the table is sorted by, in words."""
+    titles = {
+        "dev_error": f"dev {metric.label}",
+        "train_error": f"train {metric.label}",
+        "trial": "trial number",
+    }
+    return titles.get(order, order)
+
+
 GAP = 2  # spaces between columns
 CHUNK = 200  # rows laid out and printed at a time: the first screen comes at once
 # When the table is too wide, the hyperparameters fold into one column and these columns may go:
@@ -129,16 +164,17 @@ def summary_lines(view: StudyView) -> list[str]:
     lines = [f"study {view.name} {_tally(view)}"]
     if view.best is not None:
         best = view.best
-        reading = f" → {reading_text(best.diagnosis, view.best_gaps)}" if best.diagnosis else ""
+        metric = view.metric
+        said = f" → {reading(best.diagnosis, metric, view.best_gaps)}" if best.diagnosis else ""
         if best.diagnosis in ("bias", "both") and view.target_error is None:
-            reading += " (if the optimal error is 0)"
+            said += f" (if the optimal {metric.label} is 0)"
         lines.append(
-            f"best: trial {best.record.number} (round {best.record.round}), dev error "
-            f"{error_cell(best.record.dev_error)}, train error "
-            f"{error_cell(best.record.train_error)}{reading}"
+            f"best: trial {best.record.number} (round {best.record.round}), dev {metric.label} "
+            f"{metric.cell(best.record.dev_error)}, train {metric.label} "
+            f"{metric.cell(best.record.train_error)}{said}"
         )
     if view.importance is not None:
-        lines.append(view.importance.sentence())
+        lines.append(view.importance.sentence(f"dev {view.metric.label}"))
     if view.savings is not None:
         lines.append(view.savings.sentence())
     if view.test_reads:
@@ -159,24 +195,6 @@ def summary_lines(view: StudyView) -> list[str]:
     if view.threads != 1:
         lines.append(f"threads: {view.threads} BLAS threads per trial; results depend on the count")
     return lines
-
-
-def reading_text(diagnosis: str, gaps: Sequence[Gap]) -> str:
-    """The reading in words; within noise, which gap, its noise and the examples a reading
-    would need at those error rates."""
-    if diagnosis != "noise":
-        return READINGS[diagnosis]
-    told = "; ".join(
-        f"{GAP_NAMES[g.kind]} ({g.size:.4f}) is within {Z:g} standard errors of the splits' "
-        f"sampling noise ({g.noise:.4f})"
-        for g in gaps
-    )
-    needed: dict[str, int] = {}
-    for g in gaps:
-        for split, count in g.needed.items():
-            needed[split] = max(needed.get(split, 0), count)
-    counts = " and ".join(f"{needed[s]:,} {s}" for s in ("dev", "train") if s in needed)
-    return f"within noise: {told}; a reading would need about {counts} examples"
 
 
 def reason_lines(view: StudyView) -> list[str]:
@@ -257,9 +275,10 @@ def _lead_columns(view: StudyView, with_round: bool, with_state: bool) -> list[C
     ]
     if with_round:
         columns.append(Column("round", lambda r: str(r.record.round)))
+    metric, label = view.metric, view.metric.label.replace(" ", "\n")
     columns += [
-        Column("dev\nerror", lambda r: error_cell(r.record.dev_error)),
-        Column("train\nerror", lambda r: error_cell(r.record.train_error)),
+        Column(f"dev\n{label}", lambda r: metric.cell(r.record.dev_error)),
+        Column(f"train\n{label}", lambda r: metric.cell(r.record.train_error)),
     ]
     if not view.options.all:
         return [*columns, Column("diagnosis", lambda r: r.diagnosis or MISSING, left=True)]
@@ -364,24 +383,28 @@ def _title(view: StudyView) -> str:
     kind = ("trial" if view.options.all else "complete trial") + "s" * (view.considered != 1)
     of_round = f" of round {view.round}" if view.round is not None else ""
     order = view.options.sort
-    by = f"by {SORT_TITLES.get(order, order)}"
+    by = f"by {sort_title(order, view.metric)}"
     first = "best " if order == "dev_error" else ""
     return f"{first}{len(view.rows)} of {view.considered} {kind}{of_round}, {by}"
 
 
 def diagnosis_note(view: StudyView) -> str:
-    """The rule of the diagnosis column, with the optimal error it assumed."""
+    """The rule of the diagnosis column, with the optimal value it assumed."""
+    m = view.metric.label
     optimal = f"{view.target_error:g}, the target error" if view.target_error else "0"
+    floor = gap_floor(view.metric.name)
+    t = f"max({floor:g}, {GAP_SHARE:g} · dev {m})" if floor else f"{GAP_SHARE:g} · dev {m}"
     rule = (
-        f"diagnosis: bias if train error − optimal error ({optimal}) > t, variance if dev "
-        f"error − train error > t, where t = max({GAP_FLOOR:g}, {GAP_SHARE:g} · dev error)"
+        f"diagnosis: bias if train {m} − optimal {m} ({optimal}) > t, variance if dev "
+        f"{m} − train {m} > t, where t = {t}"
     )
-    if view.splits.get("train") and view.splits.get("dev"):
+    noisy = view.metric.name in BINOMIAL_METRICS
+    if noisy and view.splits.get("train") and view.splits.get("dev"):
         rule += (
-            f"; noise if such a gap is within {Z:g} standard errors of the errors' sampling "
+            f"; noise if such a gap is within {Z:g} standard errors of the {m}s' sampling "
             f"noise on {view.splits['train']:,} train and {view.splits['dev']:,} dev examples"
         )
-    return rule if view.target_error is not None else f"{rule}; {ASSUMED}"
+    return rule if view.target_error is not None else f"{rule}; {assumed(view.metric)}"
 
 
 def _width(table: Table) -> int:

@@ -10,7 +10,6 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from hpsearch.cli.cells import MISSING, error_cell
 from hpsearch.cli.output import table_width
 from hpsearch.store.layout import quoted
 from hpsearch.study.listing import StudySummary
@@ -35,16 +34,17 @@ def render_studies(console: Console, runs_dir: Path, studies: list[StudySummary]
     console.print(table)
 
 
-HEADERS = ("study", "rounds", "trials done", "best dev error", "state", "last change")
-
-
 def studies_table(studies: list[StudySummary], *, narrow: bool) -> Table:
     """The table of `studies`; `narrow` puts headers and the last change on two lines, and lets
-    a name that still does not fit fold (never cut)."""
+    a name that still does not fit fold (never cut). One metric for all: its name in the
+    header; several: each value says its own."""
     table = Table(
         box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True
     )  # two spaces between columns
-    for header in HEADERS:
+    metrics = {study.metric.label for study in studies}
+    one = next(iter(metrics)) if len(metrics) == 1 else None
+    best_header = f"best dev {one}" if one else "best dev metric"
+    for header in ("study", "rounds", "trials done", best_header, "state", "last change"):
         left = header in ("study", "state")
         table.add_column(
             header.replace(" ", "\n", 1) if narrow and header.count(" ") else header,
@@ -54,7 +54,9 @@ def studies_table(studies: list[StudySummary], *, narrow: bool) -> Table:
         )
     when = "%Y-%m-%d\n%H:%M" if narrow else "%Y-%m-%d %H:%M"
     for study in studies:
-        best = MISSING if study.best_dev_error is None else error_cell(study.best_dev_error)
+        best = study.metric.cell(study.best_dev_error)
+        if one is None and study.best_dev_error is not None:
+            best = f"{study.metric.label} {best}"
         table.add_row(
             study.name,
             str(study.rounds),

@@ -21,6 +21,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -32,6 +33,7 @@ from hpsearch.config.schema import hyperparameters_schema
 from hpsearch.data.spec import PATH_KEYS, DataSpec
 from hpsearch.errors import ConfigError
 from hpsearch.search.space import SearchSpace
+from hpsearch.tasks import Metric, MetricName, default_metric, metric_of, metrics_of
 from hpsearch.userinput.messages import problems_from, show
 from hpsearch.userinput.yaml_lines import Problem, read_yaml
 
@@ -113,8 +115,15 @@ class StudyConfig(BaseModel):
     data: DataSpec = Field(default_factory=DataSpec)
     hyperparameters: SearchSpace = Field(default_factory=SearchSpace)
     search: SearchSettings = Field(default_factory=SearchSettings)
-    target_error: Annotated[StrictFloat, Field(ge=0, lt=1)] | None = Field(
-        None, description="an estimate of the optimal (Bayes, human) error, for bias/variance"
+    metric: MetricName | None = Field(
+        None,
+        description="what ranks the trials (lower is better): error, balanced_error or log_loss "
+        "for a classification, rmse or mae for a regression; default: error, or rmse",
+    )
+    target_error: Annotated[StrictFloat, Field(ge=0)] | None = Field(
+        None,
+        description="an estimate of the optimal (Bayes, human) value of the metric, in its "
+        "units, for the bias/variance reading",
     )
     _path: Path | None = PrivateAttr(None)
     _data_lines: dict[str, int] = PrivateAttr(default_factory=dict)  # `data:` key → its line
@@ -128,6 +137,38 @@ class StudyConfig(BaseModel):
                 f"letter or digit (it names the study's folder), but got {show(name)}"
             )
         return name
+
+    @field_validator("metric")
+    @classmethod
+    def _metric_fits_task(cls, metric: str | None, info: ValidationInfo) -> str | None:
+        data = info.data.get("data")
+        if metric is None or data is None or metric in metrics_of(data.target_task):
+            return metric
+        task = data.target_task
+        fix = "set `task: regression` in `data:`, or " if data.task is None and data.is_file else ""
+        raise ValueError(
+            f"{metric} ranks a {metric_of(metric).task}, but this study is a {task}; {fix}"
+            f"use one of {', '.join(metrics_of(task))}"
+        )
+
+    @field_validator("target_error")
+    @classmethod
+    def _target_error_in_range(cls, value: float | None, info: ValidationInfo) -> float | None:
+        data = info.data.get("data")
+        if value is None or data is None or "metric" not in info.data:
+            return value
+        metric = metric_of(info.data["metric"], data.target_task)
+        if metric.fraction and value >= 1:
+            raise ValueError(
+                f"must be below 1, as the {metric.label} it estimates is a share of the rows, "
+                f"but got {value:g}"
+            )
+        return value
+
+    @property
+    def ranked_by(self) -> Metric:
+        """The metric that ranks the trials: the file's, or its task's default."""
+        return metric_of(self.metric, self.data.target_task)
 
     @property
     def path(self) -> Path | None:
@@ -147,7 +188,7 @@ class StudyConfig(BaseModel):
         paths = set(PATH_KEYS) | ({"dataset"} if self.data.is_file else set())
         identity = {
             "name": self.name,
-            "data": self.data.model_dump(mode="json", exclude=paths),
+            "data": self.data.model_dump(mode="json", exclude=paths | {"task"}),
             "hyperparameters": self.hyperparameters.to_dict(),
             "method": self.search.method,
             "seed": self.search.seed,
@@ -157,6 +198,14 @@ class StudyConfig(BaseModel):
         # named only when not the default, so that a study made before the setting resumes.
         if self.search.threads != 1:
             identity["threads"] = self.search.threads
+        # The metric picks each trial's best epoch, patience's stop and a schedule's promotions:
+        # it makes the results. Task and metric are named only when not a classification by
+        # error rate, so that a study made before them resumes.
+        task = self.data.target_task
+        if task != "classification":
+            identity["task"] = task
+        if self.ranked_by.name != default_metric(task):
+            identity["metric"] = self.ranked_by.name
         return identity
 
     @classmethod

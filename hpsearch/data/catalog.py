@@ -7,12 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from hpsearch.tasks import Task
+
 Kind = Literal["real", "synthetic"]
 
 
 @dataclass(frozen=True)
 class BuiltinDataset:
-    """One built-in dataset; `shape` and `n_classes` are those of its default options."""
+    """One built-in dataset; `shape` and `n_classes` are those of its default options (a
+    regression has no classes: 0)."""
 
     name: str
     kind: Kind
@@ -20,6 +23,7 @@ class BuiltinDataset:
     n_classes: int
     description: str
     options: tuple[tuple[str, int | float], ...] = ()  # each option it takes, with its default
+    task: Task = "classification"
 
     @property
     def defaults(self) -> dict[str, int | float]:
@@ -37,6 +41,15 @@ BUILTIN_DATASETS: tuple[BuiltinDataset, ...] = (
     ),
     BuiltinDataset("wine", "real", (178, 13), 3, "three cultivars of wine, from chemical analysis"),
     BuiltinDataset("iris", "real", (150, 4), 3, "three iris species, from petal and sepal sizes"),
+    BuiltinDataset(
+        "diabetes",
+        "real",
+        (442, 10),
+        0,
+        "a regression: disease progression a year on, from age, sex, BMI, blood pressure "
+        "and six blood serum measurements",
+        task="regression",
+    ),
     BuiltinDataset(
         "flower",
         "synthetic",

@@ -42,6 +42,14 @@ def standardize(train: np.ndarray, others: Iterable[np.ndarray]) -> tuple[np.nda
     return mean32, std32
 
 
+def target_statistics(y: np.ndarray) -> tuple[float, float]:
+    """A regression's train targets: their mean and standard deviation (1/m), in float64; a
+    constant target keeps scale 1."""
+    mean = float(np.mean(y, dtype=np.float64))
+    std = float(np.sqrt(np.mean((np.asarray(y, np.float64) - mean) ** 2)))
+    return mean, std if std > 0 else 1.0
+
+
 def fingerprint(arrays: Iterable[np.ndarray], *names: tuple[str, ...]) -> str:
     """A short hash of the arrays (values, dtypes, shapes, order) and of the class and feature
     names, so a study resumed on data that changed in any way is caught."""

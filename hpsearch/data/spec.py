@@ -21,6 +21,7 @@ from pydantic import (
 
 from hpsearch.data.catalog import BUILTIN_NAMES, BUILTINS
 from hpsearch.errors import DataError
+from hpsearch.tasks import Task
 
 REAL_DATASETS = tuple(info.name for info in BUILTINS.values() if info.kind == "real")
 # The options each synthetic dataset takes.
@@ -50,6 +51,12 @@ class DataSpec(BaseModel):
     )
     labels: str | None = Field(None, description="with a .npy features file: the .npy labels")
     target: str | None = Field(None, description="CSV label column (default: the last)")
+    task: Task | None = Field(
+        None,
+        description="classification (the target names classes) or regression (it is a number "
+        "to predict); default: a built-in's own, else classification, and a target that looks "
+        "like a quantity is refused",
+    )
     features: list[str] | None = Field(None, description="CSV feature columns (default: all)")
     missing: Literal["error", "drop"] = Field(
         "error", description="rows with an empty, NaN or infinite feature: refuse, or drop them"
@@ -76,6 +83,13 @@ class DataSpec(BaseModel):
     def suffix(self) -> str:
         """The dataset file's suffix in lower case ('.csv', '.npz', '.npy'); '' for a built-in."""
         return self.dataset[self.dataset.rfind(".") :].lower() if self.is_file else ""
+
+    @property
+    def target_task(self) -> Task:
+        """The task as said, or the built-in dataset's; a file's target without `task:` is read
+        as classes (and refused when it looks like a quantity)."""
+        builtin = BUILTINS.get(self.dataset)
+        return self.task or (builtin.task if builtin is not None else "classification")
 
     @property
     def split_parts(self) -> tuple[str, ...]:
@@ -134,6 +148,16 @@ class DataSpec(BaseModel):
             if getattr(self, option) is not None and option not in takes:
                 accepted = f"it takes {', '.join(takes)}" if takes else "it takes no options"
                 raise ValueError(f"dataset '{self.dataset}' does not take {option}; {accepted}")
+        return self
+
+    @model_validator(mode="after")
+    def _task_fits_builtin(self) -> Self:
+        builtin = BUILTINS.get(self.dataset)
+        if builtin is not None and self.task not in (None, builtin.task):
+            raise ValueError(
+                f"dataset '{self.dataset}' is a {builtin.task} dataset; remove task, or give "
+                "a file whose target is what you want to predict"
+            )
         return self
 
     @model_validator(mode="after")

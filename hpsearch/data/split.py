@@ -1,6 +1,6 @@
 """Cutting a dataset into train, dev and test: how many rows each part gets (the course's rule by
 default) and which rows, stratified so that every class appears in every part in about its share
-of the data."""
+of the data (a regression's rows are shuffled and cut)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,20 @@ def part_sizes(n_rows: int, spec: DataSpec, source: str) -> dict[str, int]:
             f"{n_rows:,}; lower the counts, or give fractions, {EXAMPLE_SPLIT}"
         )
     return {part: int(rows) for part, rows in asked.items()}
+
+
+def shuffled_split(
+    n_rows: int, sizes: dict[str, int], rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Row indices of each part, disjoint, in shuffled order: a regression's target has no
+    classes to stratify by. The parts are cut from one permutation in the order dev, test,
+    train, as `stratified_split` cuts each class."""
+    shuffled, start, indices = rng.permutation(n_rows), 0, {}
+    for part in ("dev", "test", "train"):
+        if part in sizes:
+            indices[part] = shuffled[start : start + sizes[part]]
+            start += sizes[part]
+    return indices
 
 
 def stratified_split(

@@ -26,19 +26,30 @@ EpochCallback = Callable[[int, int, dict[str, float]], None]  # (trial number, e
 
 @dataclass(frozen=True)
 class TrainingData:
-    """What a worker needs: train and dev only; the test split never leaves the driver."""
+    """What a worker needs: train and dev only; the test split never leaves the driver. A
+    regression has `n_classes` None, its targets in their units and the train split's
+    `target_scale` (mean, std); `metric` is what the trials are scored by."""
 
     X_train: np.ndarray
     y_train: np.ndarray
     X_dev: np.ndarray
     y_dev: np.ndarray
-    n_classes: int
+    n_classes: int | None
+    metric: str | None = None  # None: the error rate, or a regression's RMSE
+    target_scale: tuple[float, float] = (0.0, 1.0)
 
 
-def training_data(dataset: Dataset) -> TrainingData:
-    """What the workers get: train and dev, never test."""
+def training_data(dataset: Dataset, metric: str | None = None) -> TrainingData:
+    """What the workers get: train and dev, never test; scored by `metric`."""
+    regression = dataset.task == "regression"
     return TrainingData(
-        dataset.X_train, dataset.y_train, dataset.X_dev, dataset.y_dev, dataset.n_classes
+        dataset.X_train,
+        dataset.y_train,
+        dataset.X_dev,
+        dataset.y_dev,
+        None if regression else dataset.n_classes,
+        metric,
+        dataset.target_scale,
     )
 
 
@@ -97,6 +108,8 @@ def train_on(
         deadline=deadline,
         until=until,
         resume=resume,
+        metric=data.metric,
+        target_scale=data.target_scale,
     )
 
 

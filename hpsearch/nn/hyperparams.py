@@ -60,7 +60,7 @@ class HyperParams(BaseModel):
     batch_size: Annotated[StrictInt, Field(ge=1)] = 64
     epochs: Annotated[StrictInt, Field(ge=1)] = 20
     patience: Annotated[StrictInt, Field(ge=1)] | None = Field(
-        None, description="early stopping: epochs without a better dev error before stopping"
+        None, description="early stopping: epochs without a better dev metric before stopping"
     )
 
     @model_validator(mode="after")

@@ -1,5 +1,6 @@
 """The output layer's cost: softmax + cross-entropy for 3+ classes, sigmoid + binary cross-entropy
-for 2. Both work on logits, so no exp overflows and no log(0) is ever taken."""
+for 2, both on logits, so no exp overflows and no log(0) is ever taken; and for a regression one
+linear unit with the squared error."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import numpy as np
 
 
 class OutputLoss(Protocol):
-    """The output unit(s) and their cross-entropy, seen from the logits z (one row per example)."""
+    """The output unit(s) and their loss, seen from the outputs z (one row per example)."""
 
-    def n_outputs(self, n_classes: int) -> int: ...
+    def n_outputs(self, n_classes: int | None) -> int: ...
 
     def loss_and_gradient(self, z: np.ndarray, y: np.ndarray, dz: np.ndarray) -> float:
         """Mean loss over the rows; writes ∂(mean loss)/∂z into `dz`."""
@@ -23,14 +24,16 @@ class OutputLoss(Protocol):
         """(n, n_classes) class probabilities."""
         ...
 
-    def labels(self, z: np.ndarray) -> np.ndarray: ...
+    def labels(self, z: np.ndarray) -> np.ndarray:
+        """The predicted class of each row (a regression: the output itself)."""
+        ...
 
 
 class SoftmaxCrossEntropy:
     """C outputs; loss −log ŷ_y, gradient ŷ − Y (the course's dZ[L] = Ŷ − Y)."""
 
-    def n_outputs(self, n_classes: int) -> int:
-        return n_classes
+    def n_outputs(self, n_classes: int | None) -> int:
+        return n_classes or 0
 
     def loss_and_gradient(self, z: np.ndarray, y: np.ndarray, dz: np.ndarray) -> float:
         n = z.shape[0]
@@ -62,7 +65,7 @@ class SoftmaxCrossEntropy:
 class SigmoidCrossEntropy:
     """One output unit p = σ(z) = P(y = 1); loss −y·log p − (1−y)·log(1−p), gradient p − y."""
 
-    def n_outputs(self, n_classes: int) -> int:
+    def n_outputs(self, n_classes: int | None) -> int:
         return 1
 
     def loss_and_gradient(self, z: np.ndarray, y: np.ndarray, dz: np.ndarray) -> float:
@@ -87,12 +90,40 @@ class SigmoidCrossEntropy:
         return (z[:, 0] > 0).astype(np.intp)
 
 
+class SquaredError:
+    """One linear output unit ŷ = z for a regression; loss (z − y)² averaged over the rows, as
+    PyTorch's `MSELoss`, gradient 2(z − y)/n. The target is standardized on the train split by
+    the network (`Network.standardized`), so a loss of 1 is what predicting the mean scores."""
+
+    def n_outputs(self, n_classes: int | None) -> int:
+        return 1
+
+    def loss_and_gradient(self, z: np.ndarray, y: np.ndarray, dz: np.ndarray) -> float:
+        n = z.shape[0]
+        np.subtract(z, y[:, None], out=dz)
+        loss = float(np.square(dz).sum(dtype=np.float64)) / n
+        dz *= 2.0 / n
+        return loss
+
+    def loss_sum(self, z: np.ndarray, y: np.ndarray) -> float:
+        return float(np.square(z[:, 0] - y).sum(dtype=np.float64))
+
+    def probabilities(self, z: np.ndarray) -> np.ndarray:
+        raise ValueError("a regression predicts values, not class probabilities")
+
+    def labels(self, z: np.ndarray) -> np.ndarray:
+        return z[:, 0]
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     """σ(z) as e^(−|z|)-based halves, exact in both tails (σ(−30) is not rounded to 0)."""
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1, e) / (1 + e)
 
 
-def output_loss(n_classes: int) -> OutputLoss:
-    """Sigmoid for two classes (one unit), softmax for more."""
+def output_loss(n_classes: int | None) -> OutputLoss:
+    """Sigmoid for two classes (one unit), softmax for more; None (no classes: a regression)
+    takes the squared error of one linear unit."""
+    if n_classes is None:
+        return SquaredError()
     return SigmoidCrossEntropy() if n_classes == 2 else SoftmaxCrossEntropy()

@@ -1,5 +1,6 @@
 """The network: dense hidden layers (optionally batch-normalized, with dropout) and a softmax or
-sigmoid output, with its parameters, their gradients and the running statistics.
+sigmoid output (a classifier), or one linear output (a regression), with its parameters, their
+gradients and the running statistics.
 
 Parameters and gradients are dicts with the same keys (W1, gamma1, beta1, …, W3, b3), CS231n
 style. The dicts hold views into one flat vector each, laid out with all W's first, so that an
@@ -21,6 +22,7 @@ from hpsearch.nn.engine import resolve
 from hpsearch.nn.hyperparams import HyperParams
 from hpsearch.nn.layers import activation_forward, batchnorm_predict, dense_forward
 from hpsearch.nn.losses import output_loss
+from hpsearch.nn.metrics import READS, score
 
 _CHUNK = 8192  # rows per block at prediction time, to bound the memory of large inputs
 
@@ -34,25 +36,37 @@ class NetworkState:
 
 
 class Network:
-    """A classifier of `n_features` inputs into `n_classes` (≥ 2) integer labels 0…C−1."""
+    """A classifier of `n_features` inputs into `n_classes` (≥ 2) integer labels 0…C−1, or, with
+    `n_classes` None, a regression of one number in the target's units."""
 
     def __init__(
         self,
         hp: HyperParams,
         n_features: int,
-        n_classes: int,
+        n_classes: int | None,
         rng: np.random.Generator,
         dtype: type | np.dtype = np.float32,
         engine: str | None = None,
+        target_scale: tuple[float, float] = (0.0, 1.0),
+        class_prior: np.ndarray | None = None,
     ) -> None:
         """`engine` is "numpy" or "numba" (fused kernels, the same weights bit for bit); None
-        takes this process's (`engine.engine_name()`)."""
-        if n_features < 1 or n_classes < 2:
+        takes this process's (`engine.engine_name()`). A regression trains on targets
+        standardized with `target_scale`, the train split's (mean, std), and answers in the
+        target's units: value = output·std + mean. A classifier given `class_prior` (each
+        class's share of the train rows) decides each row's class by its probability over that
+        share, not by the probability alone (`metrics.decision_prior`)."""
+        if n_features < 1 or (n_classes is not None and n_classes < 2):
             raise ValueError(
-                f"a network needs n_features ≥ 1 and n_classes ≥ 2, "
+                f"a network needs n_features ≥ 1 and n_classes ≥ 2 (or None: a regression), "
                 f"but got n_features={n_features}, n_classes={n_classes}"
             )
         self.hp, self.n_features, self.n_classes = hp, n_features, n_classes
+        mean, std = (float(value) for value in target_scale)
+        if not (np.isfinite(mean) and np.isfinite(std) and std > 0):
+            raise ValueError(f"target_scale must be a finite mean and a std > 0: {target_scale}")
+        self.target_mean, self.target_std = mean, std
+        self.class_prior = None if class_prior is None else np.asarray(class_prior, np.float64)
         self.dtype = np.dtype(dtype)
         self.engine = resolve(engine)
         self.loss = output_loss(n_classes)
@@ -151,34 +165,81 @@ class Network:
             self._scratch = (grown, self._scratch[1]) if which == 0 else (self._scratch[0], grown)
         return self._scratch[which][: rows * units].reshape(rows, units)
 
+    @property
+    def is_regression(self) -> bool:
+        return self.n_classes is None
+
+    @property
+    def default_metric(self) -> str:
+        return "rmse" if self.is_regression else "error"
+
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """(n, n_classes) probabilities; for two classes the columns are [1 − p, p]."""
+        if self.is_regression:
+            raise ValueError("a regression network predicts values, not class probabilities")
         z = self.logits(X)
         with np.errstate(all="ignore"):
             return self.loss.probabilities(z)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.loss.labels(self.logits(X))
+        """Class indices, or a regression's values in the target's units (float64)."""
+        return self.answers(self.logits(X), "values" if self.is_regression else "labels")
+
+    def answers(self, z: np.ndarray, reads: str) -> np.ndarray:
+        """The outputs `z` as a metric reads them (`metrics.READS`): class indices, class
+        probabilities (in float64, so that no probability rounds to 0) or values in the
+        target's units."""
+        with np.errstate(all="ignore"):
+            if reads == "probabilities":
+                return self.loss.probabilities(z.astype(np.float64))
+            if reads == "labels":
+                return self._labels(z)
+            return z[:, 0].astype(np.float64) * self.target_std + self.target_mean
+
+    def _labels(self, z: np.ndarray) -> np.ndarray:
+        """The most probable class; with a class prior, the class of the largest probability
+        over its prior: log p(c) − log π(c), which is z_c − log π_c up to a shift per row, and
+        for one sigmoid unit z > log(π1 / π0)."""
+        if self.class_prior is None:
+            return self.loss.labels(z)
+        log_prior = np.log(self.class_prior)
+        if self.n_classes == 2:
+            return (z[:, 0].astype(np.float64) > log_prior[1] - log_prior[0]).astype(np.intp)
+        return np.argmax(z.astype(np.float64) - log_prior, axis=1)
+
+    def standardized(self, y: np.ndarray) -> np.ndarray:
+        """A regression's targets as the loss sees them, (y − mean)/std, in the network's dtype."""
+        y = np.asarray(y, np.float64)
+        return ((y - self.target_mean) / self.target_std).astype(self.dtype)
 
     def error(self, X: np.ndarray, y: np.ndarray) -> float:
-        """Misclassification rate."""
+        """Misclassification rate (a regression: RMSE in the target's units)."""
         return self.evaluate(X, y)[1]
 
     def cost(self, X: np.ndarray, y: np.ndarray) -> float:
-        """Cross-entropy in prediction mode plus λ/(2m)·Σ‖W‖², m = len(X)."""
+        """The loss in prediction mode plus λ/(2m)·Σ‖W‖², m = len(X): cross-entropy, or a
+        regression's mean squared error on the standardized target."""
         return self.evaluate(X, y)[0]
 
-    def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        """(cost, error) from one prediction pass."""
+    def evaluate(
+        self, X: np.ndarray, y: np.ndarray, metric: str | None = None
+    ) -> tuple[float, float]:
+        """(cost, metric) from one prediction pass; `metric` one of `metrics.FUNCTIONS`,
+        default the misclassification rate, or a regression's RMSE. A regression's `y` is in
+        the target's units, and so is its metric."""
         if len(X) == 0:
             raise ValueError("cost and error need at least one example, but X is empty")
-        y = check_labels(y, len(X), self.n_classes)
+        y = check_targets(y, len(X), self.n_classes)
         z = self.logits(X)
+        fitted = self.standardized(y) if self.is_regression else y
         with np.errstate(over="ignore", invalid="ignore"):
-            loss = self.loss.loss_sum(z, y) / len(y)
+            loss = self.loss.loss_sum(z, fitted) / len(y)
             weights = self.flat_params[: self.n_weights].astype(np.float64)
             cost = loss + self.hp.l2 / (2 * len(y)) * float(np.dot(weights, weights))
-        return float(cost), float(np.mean(self.loss.labels(z) != y))
+        metric = metric or self.default_metric
+        with np.errstate(all="ignore"):
+            value = score(metric, y, self.answers(z, READS[metric]))
+        return float(cost), value
 
     def is_finite(self) -> bool:
         arrays = (self.flat_params, *self.running.values())
@@ -201,6 +262,10 @@ class Network:
             "n_classes": self.n_classes,
             "dtype": self.dtype.name,
         }
+        if self.is_regression:  # a classifier's archive stays as it was before regressions
+            meta["target_scale"] = [self.target_mean, self.target_std]
+        if self.class_prior is not None:
+            meta["class_prior"] = self.class_prior.tolist()
         arrays = {**self.params, **self.running, "meta": np.array(json.dumps(meta))}
         if isinstance(file, str | os.PathLike):
             with open(file, "wb") as handle:
@@ -219,7 +284,11 @@ class Network:
             hp = HyperParams.model_validate(meta["hyperparams"])
             rng = np.random.default_rng(0)  # the weights are overwritten just below
             dtype = np.dtype(meta["dtype"])
-            network = cls(hp, meta["n_features"], meta["n_classes"], rng, dtype, engine)
+            scale = tuple(meta.get("target_scale", (0.0, 1.0)))
+            prior = meta.get("class_prior")
+            network = cls(
+                hp, meta["n_features"], meta["n_classes"], rng, dtype, engine, scale, prior
+            )
             for name, target in {**network.params, **network.running}.items():
                 np.copyto(target, archive[name])
         return network
@@ -231,6 +300,19 @@ class Network:
                 f"X must have shape (n, {self.n_features}) for this network, but got {X.shape}"
             )
         return np.ascontiguousarray(X, dtype=self.dtype)
+
+
+def check_targets(y: np.ndarray, n: int, n_classes: int | None) -> np.ndarray:
+    """`check_labels` for a classifier; a regression's targets as n finite float64 values."""
+    if n_classes is not None:
+        return check_labels(y, n, n_classes)
+    y = np.asarray(y)
+    if y.shape != (n,) or y.dtype.kind not in "iuf":
+        raise ValueError(f"y must be {n} numbers, but got {y.dtype} of shape {y.shape}")
+    y = y.astype(np.float64, copy=False)
+    if not np.isfinite(y).all():
+        raise ValueError("a regression's targets must be finite numbers")
+    return y
 
 
 def check_labels(y: np.ndarray, n: int, n_classes: int) -> np.ndarray:

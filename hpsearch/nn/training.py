@@ -1,5 +1,5 @@
-"""The training loop: shuffled mini-batches, per-epoch learning curves, early stopping on dev error,
-and divergence and deadline reported as results, never raised."""
+"""The training loop: shuffled mini-batches, per-epoch learning curves, early stopping on the dev
+metric, and divergence and deadline reported as results, never raised."""
 
 from __future__ import annotations
 
@@ -14,11 +14,14 @@ import numpy as np
 from hpsearch.nn.checkpoint import Checkpoint, optimizer_state, restore_optimizer
 from hpsearch.nn.engine import training_engine
 from hpsearch.nn.hyperparams import HyperParams
-from hpsearch.nn.network import Network, NetworkState, check_labels
+from hpsearch.nn.metrics import decision_prior
+from hpsearch.nn.network import Network, NetworkState, check_targets
 from hpsearch.nn.optimizers import Optimizer, make_optimizer
 from hpsearch.nn.schedules import learning_rate
 
-MONITOR_SIZE = 10_000  # train examples the per-epoch train cost and error are measured on
+MONITOR_SIZE = 10_000  # train examples the per-epoch train cost and metric are measured on
+# The curves' names: `*_error` holds the metric the training is scored by (the misclassification
+# rate unless a metric is given), under the names the stored studies have always used.
 CURVES = ("train_cost", "train_error", "dev_cost", "dev_error")
 
 State = Literal["complete", "diverged", "timed_out"]
@@ -27,14 +30,14 @@ State = Literal["complete", "diverged", "timed_out"]
 @dataclass(frozen=True)
 class TrainResult:
     """How training went. `curves` holds train_cost, train_error, dev_cost and dev_error per
-    completed epoch. The final errors and costs are those of `network` as returned, on the whole
-    train and dev splits in prediction mode; None where the weights are not finite or diverged
-    before any epoch completed."""
+    completed epoch, the errors being the metric's values. The final metrics and costs are those
+    of `network` as returned, on the whole train and dev splits in prediction mode; None where
+    the weights are not finite or diverged before any epoch completed."""
 
     network: Network
     state: State
     epochs: int  # epochs run, the interrupted one included
-    best_epoch: int | None  # the epoch (from 1) with the lowest dev error
+    best_epoch: int | None  # the epoch (from 1) with the lowest dev metric
     curves: dict[str, list[float]]
     train_error: float | None
     dev_error: float | None
@@ -79,7 +82,8 @@ class Batches:
 
 class Divergence:
     """Says when training has diverged: a mini-batch cost that is not finite, or that rose more
-    than FACTOR times above the first batch's (or above log C, if that is larger).
+    than FACTOR times above the first batch's (or above log C, if that is larger; for a
+    regression above 1, what predicting the mean of the standardized target costs).
 
     Well-behaved runs stay within a few times their first cost; a step size that throws the
     weights out jumps by orders of magnitude within a few batches (Adam with α = 10 on digits:
@@ -87,8 +91,8 @@ class Divergence:
 
     FACTOR = 1000.0
 
-    def __init__(self, n_classes: int) -> None:
-        self.floor = math.log(n_classes)
+    def __init__(self, n_classes: int | None) -> None:
+        self.floor = 1.0 if n_classes is None else math.log(n_classes)
         self.reference: float | None = None
 
     def reason(self, cost: float) -> str | None:
@@ -134,13 +138,15 @@ def train(
     X_dev: np.ndarray,
     y_dev: np.ndarray,
     *,
-    n_classes: int,
+    n_classes: int | None,
     rng: np.random.Generator,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     deadline: float | None = None,
     engine: str | None = None,
     until: int | None = None,
     resume: Checkpoint | None = None,
+    metric: str | None = None,
+    target_scale: tuple[float, float] = (0.0, 1.0),
 ) -> TrainResult:
     """Trains a new float32 network; all randomness (init, shuffling, dropout) comes from `rng`,
     so the same seed gives bit-identical weights and curves.
@@ -148,7 +154,7 @@ def train(
     The per-epoch train cost and error are measured in prediction mode on a fixed, evenly
     strided subsample of at most MONITOR_SIZE train examples, so that a large train split does not
     double the epoch's time; the final ones cover the whole split. With `patience`, training
-    stops after that many epochs without a lower dev error and returns the best epoch's weights.
+    stops after that many epochs without a lower dev metric and returns the best epoch's weights.
     A mini-batch cost that is not finite or rose a thousandfold (see Divergence), or a parameter
     that is not finite (checked every epoch), ends training as "diverged", restoring the best
     epoch's weights when there is one. `engine` ("numpy", "numba"; None: this process's) changes
@@ -157,14 +163,24 @@ def train(
     `until` pauses training after that many epochs (of `hp.epochs`): the result is that of
     training straight to `until` epochs, and its `checkpoint` goes on from there when given
     back as `resume` (with any `rng`: its state comes from the checkpoint), ending bit-identical
-    to training straight on. A run stopped by patience, divergence or its deadline has none."""
+    to training straight on. A run stopped by patience, divergence or its deadline has none.
+
+    `n_classes` None trains a regression: `y` in the target's units, standardized for the loss
+    with `target_scale` (the train split's mean and std). `metric` (`metrics.FUNCTIONS`; default
+    the error rate, a regression's RMSE) is what the curves, patience and the best epoch read;
+    balanced error also sets how the network decides a class (`metrics.decision_prior`)."""
     X_train, y_train = _checked(X_train, y_train, n_classes, "train", None)
     X_dev, y_dev = _checked(X_dev, y_dev, n_classes, "dev", X_train.shape[1])
     if engine is None:
         engine = training_engine(hp, X_train.shape, n_classes)
     init_rng = rng if resume is None else np.random.default_rng(0)  # weights: the checkpoint's
-    network = Network(hp, X_train.shape[1], n_classes, init_rng, engine=engine)
-    run = _Run(hp, network, (X_train, y_train), (X_dev, y_dev), on_epoch)
+    prior = decision_prior(metric or "", y_train, n_classes)
+    network = Network(
+        hp, X_train.shape[1], n_classes, init_rng, engine=engine, target_scale=target_scale,
+        class_prior=prior,
+    )  # fmt: skip
+    metric = metric or network.default_metric
+    run = _Run(hp, network, (X_train, y_train), (X_dev, y_dev), on_epoch, metric)
     with np.errstate(all="ignore"):  # overflow is detected and reported as divergence
         stop, epochs = run.fit(rng, deadline, min(until or hp.epochs, hp.epochs), resume)
         return run.result(stop, epochs)
@@ -183,12 +199,13 @@ class _Run:
         train_split: Split,
         dev: Split,
         on_epoch: Callable[[int, dict[str, float]], None] | None,
+        metric: str,
     ) -> None:
-        self.hp, self.network, self.on_epoch = hp, network, on_epoch
+        self.hp, self.network, self.on_epoch, self.metric = hp, network, on_epoch, metric
         self.train_split, self.dev = train_split, dev
         self.monitor = _strided(*train_split, MONITOR_SIZE)
         self.curves: dict[str, list[float]] = {name: [] for name in CURVES}
-        self.best: tuple[int, float, NetworkState] | None = None  # epoch, dev error, weights
+        self.best: tuple[int, float, NetworkState] | None = None  # epoch, dev metric, weights
         self.checkpoint: Checkpoint | None = None
 
     def fit(
@@ -199,7 +216,9 @@ class _Run:
         resume: Checkpoint | None,
     ) -> tuple[Stop | None, int]:
         optimizer = make_optimizer(self.hp, self.network.engine)
-        batches = Batches(*self.train_split, self.hp.batch_size)
+        X, y = self.train_split
+        fitted = self.network.standardized(y) if self.network.is_regression else y
+        batches = Batches(X, fitted, self.hp.batch_size)
         divergence = Divergence(self.network.n_classes)
         start = 0 if resume is None else self._resume(resume, optimizer, divergence, rng)
         for epoch in range(start + 1, until + 1):
@@ -247,8 +266,8 @@ class _Run:
         return checkpoint.epoch
 
     def _end_of_epoch(self, epoch: int) -> Stop | None:
-        train_cost, train_error = self.network.evaluate(*self.monitor)
-        dev_cost, dev_error = self.network.evaluate(*self.dev)
+        train_cost, train_error = self.network.evaluate(*self.monitor, self.metric)
+        dev_cost, dev_error = self.network.evaluate(*self.dev, self.metric)
         if not (self.network.is_finite() and math.isfinite(train_cost + dev_cost)):
             return Stop("diverged", f"parameters or costs became non-finite in epoch {epoch}")
         values = dict(zip(CURVES, (train_cost, train_error, dev_cost, dev_error), strict=True))
@@ -291,21 +310,21 @@ class _Run:
         weights that diverged before any epoch completed."""
         if diverged_at_once or not self.network.is_finite():
             return None, None, None, None
-        train_cost, train_error = self.network.evaluate(*self.train_split)
-        dev_cost, dev_error = self.network.evaluate(*self.dev)
+        train_cost, train_error = self.network.evaluate(*self.train_split, self.metric)
+        dev_cost, dev_error = self.network.evaluate(*self.dev, self.metric)
         if not math.isfinite(train_cost + dev_cost):
             return None, None, None, None
         return train_error, dev_error, train_cost, dev_cost
 
 
 def _checked(
-    X: np.ndarray, y: np.ndarray, n_classes: int, split: str, n_features: int | None
+    X: np.ndarray, y: np.ndarray, n_classes: int | None, split: str, n_features: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
     X = np.asarray(X)
     if X.ndim != 2 or len(X) == 0 or (n_features is not None and X.shape[1] != n_features):
         want = "(n ≥ 1, features)" if n_features is None else f"(n ≥ 1, {n_features})"
         raise ValueError(f"X_{split} must have shape {want}, but got {X.shape}")
-    y = check_labels(y, len(X), n_classes)
+    y = check_targets(y, len(X), n_classes)
     return np.ascontiguousarray(X, dtype=np.float32), y
 
 

@@ -1,6 +1,7 @@
 """Successive halving and Hyperband as pure functions: rungs, brackets and who goes on.
 
-Which trials go on depends only on the rung's dev errors, ties broken by trial number, never on
+Which trials go on depends only on the rung's dev metric (the study's metric, the error rate by
+default: lower is better for every one), ties broken by trial number, never on
 the order in which trials finished; so one worker, many workers, Dask and a resumed run all make
 the same promotions. Li et al., "Hyperband", JMLR 18 (2018), with brackets laid out as in
 their Algorithm 1: bracket 0 is successive halving from the first rung, the last bracket trains
@@ -11,6 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from hpsearch.tasks import METRICS
 
 SCHEDULES = ("plain", "halving", "hyperband")
 
@@ -134,11 +137,12 @@ def promote(
     eta: int,
     rung: int,
     epochs: int,
+    metric: str = "error",
 ) -> Decision:
-    """The best `kept(len(errors), η)` of the rung's trials by dev error at the rung (ties: the
-    lower trial number) among those that `can_go_on`; a trial without a finite error never goes
-    on. `errors` holds every trial that entered the rung (those that stopped by themselves too);
-    `rung` counts from 1 in the reasons."""
+    """The best `kept(len(errors), η)` of the rung's trials by dev `metric` at the rung (ties:
+    the lower trial number) among those that `can_go_on`; a trial without a finite value never
+    goes on. `errors` holds every trial that entered the rung (those that stopped by themselves
+    too); `rung` counts from 1 in the reasons."""
     order = sorted(errors, key=lambda n: (_finite_or_inf(errors[n]), n))
     slots = kept(len(errors), eta)
     candidates = [n for n in order if n in can_go_on and _finite_or_inf(errors[n]) < math.inf]
@@ -148,11 +152,19 @@ def promote(
     for n in candidates[slots:]:
         place = order.index(n) + 1
         stopped[n] = (
-            f"stopped at rung {rung} ({epochs} epoch{'s' * (epochs != 1)}): dev error "
-            f"{errors[n]:.3f}, "
+            f"stopped at rung {rung} ({epochs} epoch{'s' * (epochs != 1)}): dev "
+            f"{_value(metric, errors[n])}, "
             f"{_ordinal(place)} of {len(errors)}; {went_on}"
         )
     return Decision(promoted, stopped)
+
+
+def _value(metric: str, value: float | None) -> str:
+    """'error 0.123' as the reasons have always said it; another metric by its name and as its
+    tables write it: 'RMSE 53.72'."""
+    if metric == "error" and value is not None:
+        return f"error {value:.3f}"
+    return f"{METRICS[metric].label} {METRICS[metric].cell(value)}"
 
 
 def _ordinal(n: int) -> str:
@@ -184,9 +196,10 @@ def bracket_step(
     rungs: Sequence[int],
     results: Mapping[tuple[int, int], tuple[float | None, bool]],
     eta: int,
+    metric: str = "error",
 ) -> Step:
     """The bracket's next rung from the rung results recorded so far ((trial, epochs) → (dev
-    error, paused there)); `rungs` are the schedule's, for the reasons' rung numbers. A pure
+    metric, paused there)); `rungs` are the schedule's, for the reasons' rung numbers. A pure
     function of the results, so a resumed run takes up exactly where the killed one stood."""
     population, stops, after = tuple(bracket.numbers), {}, None
     for i, epochs in enumerate(bracket.rungs):
@@ -198,7 +211,8 @@ def bracket_step(
             return Step(epochs, after, missing, len(population), going_on, waiting, stops)
         errors = {n: results[n, epochs][0] for n in population}
         paused = {n for n in population if results[n, epochs][1]}
-        decision = promote(errors, paused, eta=eta, rung=rungs.index(epochs) + 1, epochs=epochs)
+        rung = rungs.index(epochs) + 1
+        decision = promote(errors, paused, eta=eta, rung=rung, epochs=epochs, metric=metric)
         stops |= {n: (epochs, reason) for n, reason in decision.stopped.items()}
         population, after = decision.promoted, epochs
     raise AssertionError("a bracket has at least one rung")

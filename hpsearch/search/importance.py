@@ -44,11 +44,12 @@ class Importance:
         shares = tuple((name, share) for name, share in data["shares"])
         return cls(shares, data["trials"], data["note"], data["sample"])
 
-    def sentence(self) -> str:
-        """One readable line: the note, or the parameters from most to least important."""
+    def sentence(self, quantity: str = "dev error") -> str:
+        """One readable line: the note, or the parameters from most to least important in the
+        variation of `quantity` (the study's dev metric, "dev RMSE")."""
         if not self.shares:
             return self.note
-        text = self._shares_told()
+        text = self._shares_told(quantity)
         if self.trials < ROUGH_TRIALS:
             return (
                 f"{text} (from {self.trials} complete trials; fewer than {ROUGH_TRIALS} give "
@@ -58,16 +59,16 @@ class Importance:
             return f"{text} (from a sample of {self.sample:,} of {self.trials:,} complete trials)."
         return f"{text} (from {self.trials} complete trials)."
 
-    def _shares_told(self) -> str:
+    def _shares_told(self, quantity: str) -> str:
         (first, share), *rest = self.shares
         if share < STANDS_OUT:
             return (
                 "No hyperparameter stands out: each explains under "
-                f"{STANDS_OUT:.0%} of the variation in dev error, which comes from their "
+                f"{STANDS_OUT:.0%} of the variation in {quantity}, which comes from their "
                 "interactions and noise"
             )
         verb = "explains most of" if share >= 0.5 else "explains the largest share of"
-        text = f"{first} {verb} the variation in dev error ({_percent(share)})"
+        text = f"{first} {verb} the variation in {quantity} ({_percent(share)})"
         if rest:
             items = [f"{name} ({_percent(value)})" for name, value in rest]
             listed = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -100,10 +101,13 @@ def importance_of(
     distributions: dict[str, Distribution],
     *,
     min_trials: int = MIN_TRIALS,
+    quantity: str = "dev error",
+    cell: Callable[[float], str] = "{:.4f}".format,
 ) -> Importance:
     """`importance` from the finite dev errors of the complete trials (by number) and a way to
     get the params of those it picks (`params_at(indices)`): a study of 100,000 trials reads
-    the params of its sample only."""
+    the params of its sample only. `quantity` and `cell` name and write the study's dev metric
+    in the note of a study whose trials all score the same."""
     import numpy as np  # here, not above: a summary read from the store's cache needs none
 
     from hpsearch.search.main_effects import main_effects
@@ -118,7 +122,7 @@ def importance_of(
         )  # fmt: skip
     y = np.array(errors, dtype=float)
     if np.ptp(y) == 0:
-        return Importance((), n, f"Every complete trial has the same dev error ({y[0]:.4f}).")
+        return Importance((), n, f"Every complete trial has the same {quantity} ({cell(y[0])}).")
     sample, picked = None, np.arange(n)
     if n > SAMPLE:  # the same trials every time for the same study: drawn by a fixed seed
         picked = np.sort(np.random.default_rng(0).choice(n, SAMPLE, replace=False))

@@ -1,5 +1,8 @@
-"""Reading a study's trials: the ranking by dev error, the course's bias/variance reading, sorting,
-and a summary of each learning curve. Pure functions of stored records."""
+"""Reading a study's trials: the ranking by the dev metric, the course's bias/variance reading,
+sorting, and a summary of each learning curve. Pure functions of stored records.
+
+A record's `dev_error` and `train_error` hold the study's metric (`hpsearch.tasks`): the error
+rate unless the study names another. Every metric is lower-is-better, so one ranking serves all."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from typing import Any, Literal
 from hpsearch.errors import ConfigError
 from hpsearch.search.noise import Gap, gap
 from hpsearch.search.space import Distribution, SearchSpace
+from hpsearch.tasks import METRICS
 from hpsearch.trial import TrialRecord, TrialState, is_finite
 
 # Completed trials first; then those that stopped early with an error still worth showing;
@@ -33,8 +37,14 @@ _STATE_ORDER = {
 # A gap between errors is "high" above max(GAP_FLOOR, GAP_SHARE · dev error): one point of
 # error is within the noise of a dev set of a few hundred examples, and on a hard problem (40%
 # error) a gap must also be a fair share of the error to be worth acting on. docs/results.md.
+# A regression's metric is in the target's units, where no floor fits every target: there the
+# gap must be GAP_SHARE of the dev value alone.
 GAP_FLOOR = 0.01
 GAP_SHARE = 0.2
+# The metrics that are a share of examples, whose gaps the binomial noise rule reads
+# (search/noise.py); a balanced error averages shares of classes of their own sizes, log loss
+# and a regression's metrics are no share at all: those gaps are read without a noise test.
+BINOMIAL_METRICS = frozenset({"error"})
 
 Diagnosis = Literal["bias", "variance", "both", "fine", "noise"]
 Trend = Literal["falling", "flat", "rising", "bouncing", "unknown"]
@@ -42,9 +52,9 @@ SORT_COLUMNS = ("dev_error", "train_error", "duration", "trial")
 
 
 def rank_key(record: TrialRecord) -> tuple:
-    """Dev error, then dev cost, then duration; a missing or NaN error is never best. Trials a
-    halving schedule stopped rank by the rung they reached first: a dev error after 9 epochs
-    does not compare with one after 1."""
+    """The dev metric, then dev cost, then duration; a missing or NaN value is never best.
+    Trials a halving schedule stopped rank by the rung they reached first: a dev metric after 9
+    epochs does not compare with one after 1."""
     dev, cost = record.dev_error, record.dev_cost  # inlined: ranking 100,000 trials calls it
     return (
         _STATE_ORDER[record.state],
@@ -82,20 +92,28 @@ def rank(records: Iterable[TrialRecord]) -> list[TrialRecord]:
     return sorted(records, key=rank_key)
 
 
+def gap_floor(metric: str) -> float:
+    """The smallest gap that counts for `metric`: GAP_FLOOR for a classification's, none for
+    a regression's (in the target's units)."""
+    return GAP_FLOOR if METRICS[metric].task == "classification" else 0.0
+
+
 def diagnose(
     train_error: float | None,
     dev_error: float | None,
     target_error: float | None = None,
+    metric: str = "error",
     n_train: int | None = None,
     n_dev: int | None = None,
 ) -> Diagnosis | None:
-    """The course's reading: train error well above the optimal error (`target_error`, else 0)
-    is high bias; dev error well above train error is high variance; "noise" when such a gap
-    is within the sampling noise of splits of `n_train` and `n_dev` examples (when known);
-    None without both errors."""
+    """The course's reading, of `metric` (train and dev in the same units): train well above
+    the optimal value (`target_error`, else 0) is high bias; dev well above train is high
+    variance; "noise" when such a gap is within the sampling noise of splits of `n_train` and
+    `n_dev` examples (known, and a metric that is a share of examples); None without both
+    values."""
     if not (is_finite(train_error) and is_finite(dev_error)):
         return None
-    wide = wide_gaps(train_error, dev_error, target_error, n_train, n_dev)
+    wide = wide_gaps(train_error, dev_error, target_error, metric, n_train, n_dev)
     read = [g.kind for g in wide if not g.within_noise]
     if len(read) == 2:
         return "both"
@@ -106,17 +124,20 @@ def wide_gaps(
     train_error: float,
     dev_error: float,
     target_error: float | None = None,
+    metric: str = "error",
     n_train: int | None = None,
     n_dev: int | None = None,
 ) -> list[Gap]:
-    """The gaps above the threshold max(GAP_FLOOR, GAP_SHARE · dev error), each with the noise
-    of its splits; without the split sizes (a study made before they were kept), no noise."""
-    threshold = max(GAP_FLOOR, GAP_SHARE * dev_error)
+    """The gaps above the threshold max(gap_floor(metric), GAP_SHARE · dev value), each with
+    the binomial noise of its splits where `metric` is a share of examples (BINOMIAL_METRICS);
+    without the split sizes (a study made before they were kept) or for another metric, no
+    noise."""
+    threshold = max(gap_floor(metric), GAP_SHARE * dev_error)
     bias, variance = train_error - (target_error or 0.0), dev_error - train_error
     train, dev = ("train", train_error, n_train or 0), ("dev", dev_error, n_dev or 0)
     wide = [("bias", bias, [train])] if bias > threshold else []
     wide += [("variance", variance, [dev, train])] if variance > threshold else []
-    if not (n_train and n_dev):
+    if not (n_train and n_dev) or metric not in BINOMIAL_METRICS:
         return [Gap(kind, size, 0.0, {}) for kind, size, _ in wide]
     return [gap(kind, size, errors) for kind, size, errors in wide]
 

@@ -4,7 +4,9 @@ A network's own archive (`nn.Network.save`: weights, BatchNorm running statistic
 and hyperparameters in `meta`) says nothing of the data it was trained on, and applied to raw rows
 it is silently wrong. This file adds what turns raw rows into its inputs and its outputs into
 answers: the train split's per-feature mean and standard deviation (`input_mean`, `input_std`),
-the feature names in input order, the class names in label order, and in `model` (JSON) the data
+the feature names in input order, the class names in label order (none for a regression, whose
+network carries the target's mean and standard deviation in its own archive and answers in the
+target's units), and in `model` (JSON) the task, the metric it was chosen by, the data
 fingerprint, where it came from and the format's version. It is written without pickle and read
 without it, so a model file, like a data file, cannot run code.
 
@@ -25,7 +27,7 @@ from hpsearch import __version__
 from hpsearch.errors import ModelError
 
 FORMAT = "hpsearch-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: task and metric (a regression has no classes); 1 is read as a classifier
 INFO_KEY = "model"
 STANDARDIZATION = ("input_mean", "input_std")
 REEXPORT = "export it again with `hpsearch export STUDY --trial N --output FILE`"
@@ -36,13 +38,15 @@ class ModelInfo:
     """What a model file says about its network besides the weights."""
 
     features: tuple[str, ...]  # input columns, in the order the network takes them
-    classes: tuple[str, ...]  # class i's name, i being the network's label
+    classes: tuple[str, ...]  # class i's name, i being the network's label; () for a regression
     target: str  # the label column's name in the data, for scoring rows that carry it
     fingerprint: str  # of the data the study was run on
     study: str
     round: int | None  # None, with trial, for a network `hpsearch train` trained
     trial: int | None
-    dev_error: float | None
+    dev_error: float | None  # the dev value of `metric`
+    task: str = "classification"
+    metric: str = "error"  # what the study ranked by (tasks.METRICS)
     hpsearch_version: str = __version__
     format: str = FORMAT
     format_version: int = FORMAT_VERSION

@@ -1,4 +1,4 @@
-"""The chosen trial, rank 1 by dev error: its configuration as a study file that fixes every
+"""The chosen trial, rank 1 by the dev metric: its configuration as a study file that fixes every
 hyperparameter, and its one look at the test split.
 
 The test split only estimates the chosen model; choosing by it would tune on it. So this is the
@@ -58,7 +58,7 @@ def choose(snapshot: Snapshot) -> Chosen:
     curves = summarize_curves(best.curves)
     weights, fingerprint = snapshot.weights_path(best.number), snapshot.info.fingerprint
     sizes = (snapshot.info.splits.get("train"), snapshot.info.splits.get("dev"))
-    errors = (best.train_error, best.dev_error, config.target_error)
+    errors = (best.train_error, best.dev_error, config.target_error, config.ranked_by.name)
     diagnosis = diagnose(*errors, *sizes)
     gaps = tuple(wide_gaps(*errors, *sizes)) if diagnosis is not None else ()
     return Chosen(best, config, complete, curves, weights, fingerprint, diagnosis, gaps)
@@ -78,6 +78,8 @@ def reuse_config(chosen: Chosen) -> dict[str, Any]:
         "hyperparameters": dict(record.params),
         "search": {"trials": 1, **search, "training_seed": record.seed},
     }
+    if config.metric is not None:
+        settings["metric"] = config.metric
     if config.target_error is not None:
         settings["target_error"] = config.target_error
     return settings
@@ -85,10 +87,10 @@ def reuse_config(chosen: Chosen) -> dict[str, Any]:
 
 def reuse_yaml(chosen: Chosen) -> str:
     """`reuse_config` as YAML, with a comment that says where it came from."""
-    record = chosen.record
+    record, metric = chosen.record, chosen.config.ranked_by
     header = (
         f"# The chosen configuration of study {chosen.config.name}: trial {record.number} "
-        f"(round {record.round}), dev error {record.dev_error:.4f}.\n"
+        f"(round {record.round}), dev {metric.label} {metric.cell(record.dev_error)}.\n"
         f"# Every hyperparameter is fixed: `hpsearch train FILE` retrains trial {record.number} "
         "exactly\n# (the same split and training seed); `hpsearch run FILE` trains it again as a "
         "new study.\n"
@@ -136,7 +138,8 @@ def evaluate_on_test(folder: Path, chosen: Chosen) -> LoggedRead:
             f"{model.info.fingerprint[:12]}, the study's {chosen.fingerprint[:12]}): it is not "
             f"this study's model of trial {record.number}; delete it and run the study again"
         )
-    cost, error = model.network.evaluate(dataset.X_test, dataset.y_test)
+    metric = chosen.config.ranked_by.name
+    cost, error = model.network.evaluate(dataset.X_test, dataset.y_test, metric)
     read = LoggedRead(datetime.now(UTC), record.number, error, cost, len(dataset.y_test))
     log_read(folder, read)
     return read

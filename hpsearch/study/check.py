@@ -11,6 +11,7 @@ from pathlib import Path
 from hpsearch.config import StudyConfig, load_config
 from hpsearch.config.study_data import load_study_data
 from hpsearch.data import Dataset
+from hpsearch.data.target import imbalance_note
 from hpsearch.nn.engine import (
     ENVIRONMENT_VARIABLE,
     FUSED_FROM,
@@ -39,12 +40,14 @@ class Engines:
 
 @dataclass(frozen=True)
 class Checked:
-    """A valid study file, its data, its first trials and the engines that would train them."""
+    """A valid study file, its data, its first trials and the engines that would train them;
+    `balance`, what imbalanced classes mean for its metric (None when they are not)."""
 
     config: StudyConfig
     dataset: Dataset
     trials: list[TrialSpec]
     engines: Engines
+    balance: str | None = None
 
 
 def check_study(path: Path, draws: int) -> Checked:
@@ -55,7 +58,8 @@ def check_study(path: Path, draws: int) -> Checked:
     trials = preview_trials(
         config.hyperparameters, search.method, seed=search.seed, trials=search.trials, count=draws
     )
-    return Checked(config, dataset, trials, engines_of(config, dataset))
+    balance = imbalance_note(dataset.class_counts(), config.ranked_by.name)
+    return Checked(config, dataset, trials, engines_of(config, dataset), balance)
 
 
 def engines_of(config: StudyConfig, dataset: Dataset) -> Engines:

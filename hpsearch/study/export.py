@@ -14,6 +14,7 @@ from hpsearch.store.model_file import is_current, parse_model, read_model, write
 from hpsearch.study.best import choose
 from hpsearch.study.model import model_of, pack_trial
 from hpsearch.study.snapshot import Snapshot, read_snapshot
+from hpsearch.tasks import Metric
 from hpsearch.trial import TrialRecord
 
 FORMATS = ("npz", "onnx")
@@ -27,6 +28,7 @@ class Exported:
     format: str
     study: str
     record: TrialRecord
+    metric: Metric  # what the record's dev_error is
 
 
 def export_model(
@@ -42,7 +44,7 @@ def export_model(
 
         data = onnx_bytes(model_of(parse_model(data, output), output))
     write_model(data, output)
-    return Exported(output, format, snapshot.config.name, record)
+    return Exported(output, format, snapshot.config.name, record, snapshot.config.ranked_by)
 
 
 def _trial(snapshot: Snapshot, number: int) -> TrialRecord:
@@ -86,4 +88,5 @@ def _upgraded(snapshot: Snapshot, record: TrialRecord, path: Path) -> bytes:
             "since it ran, so its standardization cannot be recovered; restore the data, or run "
             "the study again"
         )
-    return pack_trial(dataset, snapshot.config.name, record, path.read_bytes())
+    config = snapshot.config
+    return pack_trial(dataset, config.name, config.ranked_by.name, record, path.read_bytes())

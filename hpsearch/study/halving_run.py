@@ -53,6 +53,7 @@ class Plan:
     rounds: list[int]
     ladders: list[tuple[list[int], int]]
     specs: dict[int, TrialSpec]
+    metric: str = "error"  # the study's: what the promotions compare
 
     @property
     def per_round(self) -> Counter[int]:
@@ -65,7 +66,7 @@ def plan_of(snapshot: Snapshot) -> Plan:
     anew): the study file's, or the round's own."""
     config = snapshot.config
     epochs = full_budget(config) or 1
-    plan = Plan([], [], [], {})
+    plan = Plan([], [], [], {}, config.ranked_by.name)
     for round in snapshot.rounds:
         search = round_search(config.search, round.schedule)
         numbers = round.trial_numbers
@@ -133,7 +134,7 @@ class ScheduledRun:
 
     def _step(self, plan: Plan, index: int) -> Step:
         rungs, eta = plan.ladders[index]
-        step = bracket_step(plan.brackets[index], rungs, self.results, eta)
+        step = bracket_step(plan.brackets[index], rungs, self.results, eta, plan.metric)
         for number, (epochs, reason) in sorted(step.stops.items()):
             if number not in self.stopped:
                 self.stopped.add(number)

@@ -9,9 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from hpsearch.config import StudyConfig
 from hpsearch.store.layout import DB_NAME, LOCK_NAME, is_study
 from hpsearch.store.runlock import is_held
 from hpsearch.store.study_store import StudyStore
+from hpsearch.tasks import Metric
 from hpsearch.trial import TrialState
 
 State = Literal["running", "interrupted", "complete"]
@@ -29,9 +31,10 @@ class StudySummary:
     done: int  # trials finished (complete, diverged, timed out or failed)
     planned: int
     complete: int
-    best_dev_error: float | None
+    best_dev_error: float | None  # of `metric`
     state: State
     changed: datetime  # the last write to the study
+    metric: Metric
 
 
 def study_names(runs_dir: str | Path) -> list[str]:
@@ -51,6 +54,7 @@ def summarize(folder: Path) -> StudySummary:
     """The study in `folder`, read once without the run lock."""
     with StudyStore.open(folder) as store:
         rounds, records = store.rounds(), store.trials()
+        metric = StudyConfig.model_validate(store.info.config).ranked_by
     done = sum(r.state.is_finished for r in records)
     planned = sum(r.n_trials for r in rounds)
     complete = [r.dev_error for r in records if r.state is TrialState.COMPLETE]
@@ -68,6 +72,7 @@ def summarize(folder: Path) -> StudySummary:
         min(finite, default=None),
         state,
         _last_change(folder),
+        metric,
     )
 
 

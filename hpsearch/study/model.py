@@ -1,8 +1,9 @@
 """A chosen model, usable: `load_model(path)` gives an object that predicts from raw rows, as a
 notebook wants it, and `pack_trial` writes a trial's network in the model file's form.
 
-The object applies the train split's standardization itself and answers in class names, so a
-user never has to know how the study prepared its data."""
+The object applies the train split's standardization itself and answers in class names, or a
+regression's values in the target's units, so a user never has to know how the study prepared
+its data."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from hpsearch.trial import TrialRecord
 
 
 class Model:
-    """A trained network with its input standardization, feature names and class names."""
+    """A trained network with its input standardization, feature names and class names (a
+    regression: the target's name, and values in its units)."""
 
     def __init__(self, network: Network, info: ModelInfo, mean: np.ndarray, std: np.ndarray):
         self.network, self.info = network, info
@@ -36,12 +38,26 @@ class Model:
         """The input columns, in the order a plain array must give them."""
         return self.info.features
 
+    @property
+    def task(self) -> str:
+        """"classification" or "regression"."""
+        return self.info.task
+
     def predict(self, X: Any) -> np.ndarray:
-        """The class name of each row of raw (not standardized) features."""
-        return np.asarray(self.classes, dtype=object)[self.labels(self.inputs(X))]
+        """The class name of each row of raw (not standardized) features, or a regression's
+        value of it in the target's units (float64)."""
+        inputs = self.inputs(X)
+        if self.task == "regression":
+            return self.network.predict(inputs)
+        return np.asarray(self.classes, dtype=object)[self.labels(inputs)]
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """(n, len(classes)) probabilities of each row of raw features."""
+        if self.task == "regression":
+            raise ModelError(
+                f"this model is a regression of '{self.info.target}': it predicts values, not "
+                "class probabilities; use predict"
+            )
         return self.probabilities(self.inputs(X))
 
     def inputs(self, X: Any) -> np.ndarray:
@@ -93,21 +109,28 @@ def model_of(file: ModelFile, path: Path) -> Model:
         network = Network.load(io.BytesIO(file.network), engine="numpy")
     except (KeyError, ValueError) as error:
         raise ModelError(f"{path} is damaged ({error}); export it again") from None
-    if network.n_features != len(file.info.features) or network.n_classes != len(file.info.classes):
+    classes = None if file.info.task == "regression" else len(file.info.classes)
+    if network.n_features != len(file.info.features) or network.n_classes != classes:
         raise ModelError(f"{path} is damaged (its network does not fit its features or classes)")
     return Model(network, file.info, file.mean, file.std)
 
 
-def pack_trial(data: Any, study: str, record: TrialRecord, weights: bytes) -> bytes:
+def pack_trial(data: Any, study: str, metric: str, record: TrialRecord, weights: bytes) -> bytes:
     """A trial's network archive as a model file; `data` is the `Dataset` it was trained on
-    (anything with feature_names, classes, target, fingerprint, mean and std)."""
-    return pack_network(data, study, weights, (record.round, record.number, record.dev_error))
+    (anything with feature_names, classes, target, task, fingerprint, mean and std), `metric`
+    what its study ranks by."""
+    origin = (record.round, record.number, record.dev_error)
+    return pack_network(data, study, weights, origin, metric)
 
 
 def pack_network(
-    data: Any, study: str, weights: bytes, origin: tuple[int | None, int | None, float | None]
+    data: Any,
+    study: str,
+    weights: bytes,
+    origin: tuple[int | None, int | None, float | None],
+    metric: str,
 ) -> bytes:
-    """A network's archive as a model file; `origin` is (round, trial, dev error), the first
+    """A network's archive as a model file; `origin` is (round, trial, dev metric), the first
     two None for a network that `hpsearch train` trained outside any study."""
     info = ModelInfo(
         features=tuple(data.feature_names),
@@ -118,5 +141,7 @@ def pack_network(
         round=origin[0],
         trial=origin[1],
         dev_error=origin[2],
+        task=data.task,
+        metric=metric,
     )
     return pack_model(weights, info, data.mean, data.std)

@@ -1,8 +1,10 @@
 """A model as an ONNX graph, so that any ONNX runtime predicts without hpsearch: raw features in
 ("X", float32, the model's feature order), the train split's standardization, each dense layer,
 BatchNorm in its inference form (running statistics), the activations, and softmax (or, for two
-classes, the sigmoid's [1 − p, p]) out as "probabilities", with the argmax as "label". Feature and
-class names travel in the graph's metadata, as JSON."""
+classes, the sigmoid's [1 − p, p]) out as "probabilities", with the argmax as "label" (of the
+probabilities over each class's train share, for a model ranked by balanced error); for a
+regression, the linear output un-standardized (·std + mean) out as "value", in the target's
+units. Feature and class names, the task and the target travel in the graph's metadata."""
 
 from __future__ import annotations
 
@@ -33,17 +35,27 @@ def onnx_bytes(model: Model) -> bytes:
     for layer in range(1, last):
         x = graph.hidden(x, network, layer)
     z = graph.dense(x, network.params[f"W{last}"], network.params[f"b{last}"], "logits")
-    probabilities = graph.output(z, model.network.n_classes)
-    graph.node("ArgMax", [probabilities], ["label"], axis=1, keepdims=0)
-    features, n_classes = len(model.features), len(model.classes)
+    if network.n_classes is None:
+        value = graph.unstandardized(z, network.target_mean, network.target_std)
+        outputs = [helper.make_tensor_value_info(value, TensorProto.FLOAT, [None, 1])]
+    else:
+        probabilities = graph.output(z, network.n_classes)
+        decided = probabilities
+        if network.class_prior is not None:  # the class of the largest p(c) / π(c)
+            prior = graph.constant("class_prior", network.class_prior)
+            decided = graph.node("Div", [probabilities, prior], ["over_prior"])
+        graph.node("ArgMax", [decided], ["label"], axis=1, keepdims=0)
+        n_classes = len(model.classes)
+        outputs = [
+            helper.make_tensor_value_info(probabilities, TensorProto.FLOAT, [None, n_classes]),
+            helper.make_tensor_value_info("label", TensorProto.INT64, [None]),
+        ]
+    features = len(model.features)
     body = helper.make_graph(
         graph.nodes,
         "hpsearch_model",
         [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, features])],
-        [
-            helper.make_tensor_value_info(probabilities, TensorProto.FLOAT, [None, n_classes]),
-            helper.make_tensor_value_info("label", TensorProto.INT64, [None]),
-        ],
+        outputs,
         graph.initializers,
     )
     onnx_model = helper.make_model(
@@ -60,6 +72,8 @@ def _metadata(model: Model) -> dict[str, str]:
     return {
         "features": json.dumps(list(info.features)),
         "classes": json.dumps(list(info.classes)),
+        "task": info.task,
+        "target": info.target,
         "study": info.study,
         "trial": str(info.trial),
         "fingerprint": info.fingerprint,
@@ -107,6 +121,11 @@ class _Graph:
             z = self.node("BatchNormalization", inputs, [f"bn{layer}"], epsilon=BN_EPSILON)
         extra = {"alpha": LEAKY_SLOPE} if hp.activation == "leaky_relu" else {}
         return self.node(ACTIVATIONS[hp.activation], [z], [f"a{layer}"], **extra)
+
+    def unstandardized(self, z: str, mean: float, std: float) -> str:
+        """A regression's output in the target's units: z·std + mean."""
+        scaled = self.node("Mul", [z, self.constant("target_std", np.array([std]))], ["scaled"])
+        return self.node("Add", [scaled, self.constant("target_mean", np.array([mean]))], ["value"])
 
     def output(self, z: str, n_classes: int) -> str:
         if n_classes > 2:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, overload
 
@@ -30,6 +30,7 @@ from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
 from hpsearch.store.test_reads import LoggedRead
 from hpsearch.study.snapshot import Snapshot
+from hpsearch.tasks import Metric, metric_of
 from hpsearch.trial import TrialRecord, TrialState
 
 DEFAULT_TOP = 10
@@ -81,6 +82,7 @@ class StudyView:
     one_round: bool = True  # all the trials the rows are chosen from are of one round
     best_gaps: tuple[Gap, ...] = ()  # the best trial's gaps above the threshold, with their noise
     splits: dict[str, int] = field(default_factory=dict)  # examples per split; {}: not kept
+    metric: Metric = field(default_factory=lambda: metric_of(None))  # dev_error holds it
 
     @property
     def considered(self) -> int:
@@ -106,6 +108,12 @@ def view_study(
     _check_round(options.round, rounds)
     distributions = searched_distributions(spaces)
     target = config.target_error if options.target_error is None else options.target_error
+    if options.target_error is not None and config.ranked_by.fraction and target >= 1:
+        raise ConfigError(
+            f"target_error must be below 1, as the {config.ranked_by.label} it estimates is a "
+            f"share of the rows, but got {target:g}",
+            option="target_error",
+        )
     states = None if options.all else (TrialState.COMPLETE,)
     budget = full_budget(config)
     tallies = [t for t in snapshot.tallies(budget or 0) if options.round in (None, t.round)]
@@ -113,10 +121,16 @@ def view_study(
 
     splits = snapshot.info.splits
     n_train, n_dev = splits.get("train"), splits.get("dev")
+    metric = config.ranked_by
+    # the names the machine formats give the metric's fields sort as the ranking's own
+    named = {f"dev_{metric.name}": "dev_error", f"train_{metric.name}": "train_error"}
+    if options.sort in named:
+        options = replace(options, sort=named[options.sort])
 
     def row(place: int, record: TrialRecord) -> TrialRow:
         params = {name: record.params.get(name) for name in distributions}
-        reading = diagnose(record.train_error, record.dev_error, target, n_train, n_dev)
+        errors = (record.train_error, record.dev_error)
+        reading = diagnose(*errors, target, metric.name, n_train, n_dev)
         return TrialRow(place, record, params, reading)
 
     rows: Sequence[TrialRow]
@@ -143,27 +157,33 @@ def view_study(
         counts=_by_state(tallies),
         engines=_engines(tallies),
         best=row(*best[0]) if best else None,
-        best_gaps=_gaps(best[0][1], target, n_train, n_dev) if best else (),
+        best_gaps=_gaps(best[0][1], target, metric, n_train, n_dev) if best else (),
         splits=dict(splits),
         rounds=len(rounds),
         planned=sum(r.n_trials for r in rounds if options.round in (None, r.number)),
         round=options.round,
         options=options,
         target_error=target,
-        importance=_importance(snapshot, options.round, distributions) if summary else None,
+        importance=_importance(snapshot, options.round, distributions, metric) if summary else None,
         test_reads=tuple(snapshot.test_reads),
         threads=config.search.threads,
         savings=_savings(config, rounds, tallies, budget),
         one_round=len({t.round for t in shown}) <= 1,
+        metric=metric,
     )
 
 
 def _gaps(
-    record: TrialRecord, target: float | None, n_train: int | None, n_dev: int | None
+    record: TrialRecord,
+    target: float | None,
+    metric: Metric,
+    n_train: int | None,
+    n_dev: int | None,
 ) -> tuple[Gap, ...]:
     if record.train_error is None or record.dev_error is None:
         return ()
-    return tuple(wide_gaps(record.train_error, record.dev_error, target, n_train, n_dev))
+    errors = (record.train_error, record.dev_error)
+    return tuple(wide_gaps(*errors, target, metric.name, n_train, n_dev))
 
 
 class Rows(Sequence[TrialRow]):
@@ -198,7 +218,7 @@ class Rows(Sequence[TrialRow]):
 
 
 def _importance(
-    snapshot: Snapshot, round: int | None, distributions: dict[str, Distribution]
+    snapshot: Snapshot, round: int | None, distributions: dict[str, Distribution], metric: Metric
 ) -> Importance:
     """The estimate a run kept, while the study holds the trials it was made from; else made
     from the complete trials' dev errors, reading the params of the sample only."""
@@ -211,7 +231,8 @@ def _importance(
     def params_at(picked: Sequence[int]) -> list[dict[str, Any]]:
         return [r.params for r in snapshot.trials(numbers[i] for i in picked)]
 
-    return importance_of(errors, params_at, distributions)
+    quantity = f"dev {metric.label}"
+    return importance_of(errors, params_at, distributions, quantity=quantity, cell=metric.cell)
 
 
 def keep_importance(store: StudyStore, view: StudyView) -> None:

@@ -18,6 +18,7 @@ from hpsearch.config import StudyConfig
 from hpsearch.config.execution import Execution
 from hpsearch.config.study_data import load_study_data
 from hpsearch.data import Dataset
+from hpsearch.data.target import imbalance_note
 from hpsearch.errors import StoreError, Terminated
 from hpsearch.execution.contract import Executor, TrialFinished, TrialStarted
 from hpsearch.execution.factory import make_executor, require_backend
@@ -34,6 +35,7 @@ from hpsearch.study.halving_run import RungNews, is_scheduled, run_scheduled
 from hpsearch.study.model import pack_trial
 from hpsearch.study.overview import ShowOptions, StudyView, keep_importance, view_study
 from hpsearch.study.snapshot import Snapshot, snapshot_of
+from hpsearch.tasks import Metric
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
 
 DEFAULT_SHOW = ShowOptions()
@@ -41,6 +43,10 @@ DEFAULT_SHOW = ShowOptions()
 
 class Observer:
     """Hears what a run does, as it happens; every method may be left as it is."""
+
+    def scored_by(self, metric: Metric, balance: str | None) -> None:
+        """The study's trials are scored by `metric` (told before anything runs); `balance`
+        says what imbalanced classes mean for it (None when they are not imbalanced)."""
 
     def planned(self, todo: list[TrialSpec], records: list[TrialRecord]) -> None:
         """`todo` will run now; `records` are the study's trials before the run."""
@@ -130,18 +136,21 @@ def run_unfinished(
     """Runs `todo`, the trials of the study in `snapshot` that have not finished: never run,
     interrupted, or left running by a driver that died. Finished trials are kept as they are.
     A study with a round under a halving schedule runs rung by rung (`halving_run`)."""
-    pack = partial(pack_trial, dataset, snapshot.config.name)
+    metric = snapshot.config.ranked_by.name
+    balance = imbalance_note(dataset.class_counts(), metric) if todo else None
+    observer.scored_by(snapshot.config.ranked_by, balance)
+    pack = partial(pack_trial, dataset, snapshot.config.name, metric)
     if todo and is_scheduled(snapshot.config, store.rounds()):
         recorder = _Recorder(store, snapshot, observer, pack)
         now = snapshot_of(store)  # with the round a zoom has just added
-        executor = executor_for(dataset, execution, observer)
+        executor = executor_for(dataset, execution, observer, metric)
         stopped, utilisation = run_scheduled(store, now, executor, observer, recorder)
         return _ended(store, show, stopped, len(todo), utilisation)
     observer.planned(todo, snapshot.records)
     if not todo:
         return StudyRun(snapshot, view_study(snapshot, show))
     start, busy = time.perf_counter(), 0.0
-    executor = executor_for(dataset, execution, observer)
+    executor = executor_for(dataset, execution, observer, metric)
     record = _Recorder(store, snapshot, observer, pack)
     stopped: KeyboardInterrupt | None = None
     with executor:
@@ -178,13 +187,16 @@ def _ended(
     )
 
 
-def executor_for(dataset: Dataset, execution: Execution, observer: Observer) -> Executor:
-    """The executor `execution` asks for; in this process, trials tell `observer` each epoch."""
+def executor_for(
+    dataset: Dataset, execution: Execution, observer: Observer, metric: str | None = None
+) -> Executor:
+    """The executor `execution` asks for, its trials scored by `metric`; in this process,
+    trials tell `observer` each epoch."""
     in_process = execution.backend == "local" and execution.workers == 1
     trial_fn = partial(run_trial, on_epoch=observer.epoch) if in_process else run_trial
     return make_executor(
         trial_fn,
-        training_data(dataset),
+        training_data(dataset, metric),
         workers=execution.workers,
         trial_timeout=execution.trial_timeout,
         backend=execution.backend,

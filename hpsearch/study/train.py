@@ -4,7 +4,7 @@ to try a setting by hand, or to retrain the configuration `hpsearch best` chose.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from hpsearch.errors import ConfigError
 from hpsearch.execution.objective import train_on, training_data
 from hpsearch.execution.threads import blas_threads
 from hpsearch.nn.hyperparams import HyperParams
+from hpsearch.tasks import Metric, metric_of
 from hpsearch.userinput.messages import one_line
 
 
@@ -60,6 +61,7 @@ class Training:
     dev_error: float | None
     data: str  # the dataset and its split, in words
     saved: Path | None  # where the trained network was written as a model file, if asked
+    metric: Metric = field(default_factory=lambda: metric_of(None))  # what the errors hold
 
 
 def train_one(
@@ -76,9 +78,10 @@ def train_one(
         seed = config.search.training_seed or 0
     dataset = load_study_data(config)
     with blas_threads(config.search.threads):  # as its trials train: the same errors again
-        result = train_on(hyperparameters, training_data(dataset), seed, on_epoch)
+        data = training_data(dataset, config.ranked_by.name)
+        result = train_on(hyperparameters, data, seed, on_epoch)
     if save is not None:
-        _save(result.network, dataset, config.name, result.dev_error, save)
+        _save(result.network, dataset, config, result.dev_error, save)
     return Training(
         result.state,
         result.epochs,
@@ -87,10 +90,11 @@ def train_one(
         result.dev_error,
         dataset.describe(),
         save,
+        config.ranked_by,
     )
 
 
-def _save(network, dataset, study: str, dev_error: float | None, path: Path) -> None:
+def _save(network, dataset, config: StudyConfig, dev_error: float | None, path: Path) -> None:
     """The trained network as a model file, as a study keeps its best trials' (no trial)."""
     import io
 
@@ -99,6 +103,6 @@ def _save(network, dataset, study: str, dev_error: float | None, path: Path) -> 
 
     buffer = io.BytesIO()
     network.save(buffer)
-    write_model(
-        pack_network(dataset, study, buffer.getvalue(), (None, None, dev_error)), path, "save"
-    )
+    origin = (None, None, dev_error)
+    packed = pack_network(dataset, config.name, buffer.getvalue(), origin, config.ranked_by.name)
+    write_model(packed, path, "save")

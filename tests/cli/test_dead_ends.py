@@ -11,12 +11,15 @@ import pytest
 from typer.testing import CliRunner
 
 from hpsearch.cli.app import app
-from hpsearch.cli.show_table import ASSUMED
+from hpsearch.cli.show_table import assumed
 from hpsearch.store.layout import LOCK_NAME
 from hpsearch.store.runlock import RunLock
+from hpsearch.tasks import metric_of
 from tests import study_trials
 from tests.conftest import iris_yaml
 from tests.results_cases import SYNTHETIC, make_study
+
+ASSUMED = assumed(metric_of(None))
 
 runner = CliRunner()
 

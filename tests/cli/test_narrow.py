@@ -91,3 +91,21 @@ def test_check_train_and_datasets_fit_80_columns(tmp_path, monkeypatch) -> None:
     assert trained.splitlines()[0] == "epoch  train cost  train error   dev cost  dev error"
     listed = narrow("datasets")
     assert all(re.search(rf"^{info.name} ", listed, re.M) for info in BUILTIN_DATASETS)
+
+
+def test_a_metric_with_a_long_name_fits_80_columns_too(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    search = "trials: 3, seed: 4, workers: 1"
+    study = iris_yaml(high=64, epochs=2, search=search, more=MORE, after="metric: balanced_error\n")
+    (tmp_path / "iris.yaml").write_text(study)
+    ran = narrow("run", "iris.yaml")
+    finished = r"^\[3/3\] trial \d+: dev balanced error \d\.\d{4}, train \d\.\d{4} "  # named once
+    assert re.search(finished, ran, re.M)
+    assert re.search(r"^  trial 2: epoch +cost +balanced error +cost +balanced error$", ran, re.M)
+    shown = narrow("show", "iris")
+    assert "best 3 of 3 complete trials, by dev balanced error" in shown
+    rows = re.findall(r"^(\d) +(\d) +\d\.\d{4} +\d\.\d{4} +\w+ +learning_rate=", shown, re.M)
+    assert [rank for rank, _ in rows] == ["1", "2", "3"] and len({t for _, t in rows}) == 3
+    listed = narrow("studies")
+    assert re.search(r"^iris\s+1\s+3 of 3\s+\d\.\d{4}\s", listed, re.M)
+    assert "balanced error" in listed

@@ -42,7 +42,7 @@ def place(tmp_path_factory):
         (data / name).write_text(text)
     (data / "truncated.npz").write_bytes(model.read_bytes()[: model.stat().st_size // 2])
     shutil.copy(model, data / "newer.npz")
-    rewrite_model(data / "newer.npz", format_version=2)
+    rewrite_model(data / "newer.npz", format_version=3)
     return data
 
 
@@ -75,8 +75,8 @@ def test_bad_rows_are_refused_without_a_partial_output(place, data, message) -> 
     [
         ("text.npz", f"{{d}}/text.npz is not an hpsearch model (not a .npz archive); {REEXPORT}"),
         ("truncated.npz", f"{{d}}/truncated.npz is truncated or damaged; {REEXPORT}"),
-        ("newer.npz", "{d}/newer.npz is a model of format 2, newer than this hpsearch 0.1.0 "
-         "reads (format 1); upgrade hpsearch (pip install -U hpsearch)"),
+        ("newer.npz", "{d}/newer.npz is a model of format 3, newer than this hpsearch 0.1.0 "
+         "reads (format 2); upgrade hpsearch (pip install -U hpsearch)"),
         ("nothing", "{d}/nothing is neither a model file nor a study (no study folder "
          "{d}/nothing); give a file that `hpsearch export` wrote, or a study's name or folder"),
     ],

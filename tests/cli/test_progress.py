@@ -8,6 +8,7 @@ import re
 from rich.console import Console
 
 from hpsearch.cli.progress import BarProgress, LineProgress, QuietProgress, progress_for, sparkline
+from hpsearch.tasks import METRICS
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
 
 
@@ -94,6 +95,25 @@ def test_at_80_columns_the_live_epoch_line_is_whole() -> None:
     assert plain[-2:] == [
         "epoch  train cost  train error   dev cost  dev error",
         "  100   1.235e+04       0.5000     0.4245     0.0251",
+    ]
+
+
+def test_epoch_lines_name_the_studys_metric_and_a_long_name_stacks_the_header() -> None:
+    out = io.StringIO()
+    progress = LineProgress(Console(file=out, width=80))
+    progress.scored_by(METRICS["balanced_error"], None)
+    row = {"train_cost": 12345.678, "train_error": 0.5, "dev_cost": 0.4245, "dev_error": 0.0251}
+    progress.epoch(1234, 100, row)
+    progress.epoch(1234, 101, row)
+    progress.scored_by(METRICS["rmse"], None)
+    progress.epoch(7, 1, {**row, "train_error": 12345.6, "dev_error": 53.7249})
+    assert out.getvalue().splitlines() == [
+        "  trial 1234:            train           train        dev             dev",
+        "  trial 1234: epoch       cost  balanced error       cost  balanced error",
+        "  trial 1234:   100  1.235e+04          0.5000     0.4245          0.0251",
+        "  trial 1234:   101  1.235e+04          0.5000     0.4245          0.0251",
+        "  trial 7: epoch  train cost  train RMSE   dev cost   dev RMSE",
+        "  trial 7:     1   1.235e+04      12,346     0.4245      53.72",
     ]
 
 

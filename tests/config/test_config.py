@@ -48,14 +48,14 @@ def test_the_valid_example_loads_as_written() -> None:
 
 def test_every_problem_of_a_file_is_reported_at_once_in_file_order() -> None:
     text = VALID.replace("workers: 2", "workers: 0").replace("dataset: digits", "datset: x")
-    text = text.replace("epochs: 20", "epochs: -1") + "target_error: 1\n"
+    text = text.replace("epochs: 20", "epochs: -1") + "target_error: -1\n"
     with pytest.raises(ConfigError) as caught:
         parse_config(text, "q.yaml")
     assert str(caught.value).splitlines() == [
         "q.yaml, line 3: data.datset: unknown key; did you mean 'dataset'?",
         "q.yaml, line 9: hyperparameters.epochs: must be at least 1, but got -1",
         "q.yaml, line 14: search.workers: must be at least 1, but got 0",
-        "q.yaml, line 15: target_error: must be less than 1, but got 1",
+        "q.yaml, line 15: target_error: must be at least 0, but got -1",
     ]
 
 
@@ -160,6 +160,28 @@ def test_the_study_identity_ignores_how_and_how_many_trials_run() -> None:
     for old, new in [("seed: 0", "seed: 1"), ("epochs: 20", "epochs: 21"), ("digits", "iris")]:
         changed = parse_config(VALID.replace(old, new), "quickstart.yaml")
         assert changed.study_identity() != identity
+
+
+def test_a_study_made_before_task_and_metric_keeps_its_identity() -> None:
+    """What the store holds of a study made before them: neither key, so it resumes."""
+    identity = parse_config(VALID, "quickstart.yaml").study_identity()
+    assert "task" not in identity["data"] and "metric" not in identity
+    said = VALID + "metric: error\n"
+    assert parse_config(said, "quickstart.yaml").study_identity() == identity
+    stored = parse_config(VALID, "quickstart.yaml").model_dump(mode="json")
+    del stored["metric"], stored["data"]["task"]
+    assert StudyConfig.model_validate(stored).ranked_by.name == "error"
+
+
+def test_the_metric_and_a_regression_are_part_of_the_identity() -> None:
+    identity = parse_config(VALID, "quickstart.yaml").study_identity()
+    balanced = parse_config(VALID + "metric: balanced_error\n", "q.yaml").study_identity()
+    assert balanced["metric"] == "balanced_error" and balanced != identity
+    diabetes = VALID.replace("dataset: digits", "dataset: diabetes")
+    regression = parse_config(diabetes, "q.yaml").study_identity()
+    assert regression["task"] == "regression" and "metric" not in regression  # rmse, the default
+    said = diabetes.replace("dataset: diabetes", "dataset: diabetes\n  task: regression")
+    assert parse_config(said, "q.yaml").study_identity() == regression
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)

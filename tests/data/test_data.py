@@ -59,14 +59,19 @@ def test_bad_input_is_one_clear_data_error(case: BadInput, tmp_path: Path) -> No
 def test_builtin_loads_offline_as_listed(info: BuiltinDataset, offline: None) -> None:
     data = load_dataset(DataSpec(dataset=info.name))
     assert (rows_of(data), data.n_features) == info.shape
-    assert data.n_classes == info.n_classes == len(set(data.y_train))
+    assert data.task == info.task
+    regression = info.task == "regression"
+    assert data.n_classes == info.n_classes == (0 if regression else len(set(data.y_train)))
     for X, y in (
         (data.X_train, data.y_train),
         (data.X_dev, data.y_dev),
         (data.X_test, data.y_test),
     ):
         assert X.dtype == np.float32 and X.flags.c_contiguous and np.isfinite(X).all()
-        assert y.dtype == np.int64 and set(y) == set(range(info.n_classes))
+        if regression:
+            assert y.dtype == np.float64 and np.isfinite(y).all()
+        else:
+            assert y.dtype == np.int64 and set(y) == set(range(info.n_classes))
     assert len(data.feature_names) == data.n_features
 
 

@@ -38,7 +38,10 @@ def _steps(hp: HyperParams, engine: str, dtype=np.float32, batch=16, n_classes=N
     network = Network(hp, N_FEATURES, n_classes, rng, dtype=dtype, engine=engine)
     optimizer = make_optimizer(hp, engine)
     X = rng.standard_normal((STEPS, batch, N_FEATURES)) * rng.uniform(0.1, 10, N_FEATURES)
-    y = rng.integers(0, n_classes, (STEPS, batch))
+    if n_classes is None:  # a regression's standardized target
+        y = rng.standard_normal((STEPS, batch)).astype(dtype)
+    else:
+        y = rng.integers(0, n_classes, (STEPS, batch))
     costs = []
     for step in range(STEPS):
         costs.append(network.loss_and_grads(X[step], y[step], rng))
@@ -72,6 +75,8 @@ def test_fifty_steps_give_the_same_bits(optimizer, activation, batchnorm, keep_p
         (np.float32, 2, 4, (3, 3)),
         (np.float32, 1, 3, (4, 4)),  # one example: the running statistics stay put
         (np.float32, 16, 3, (1, 4)),  # one unit: the NumPy training step, the fused optimizer
+        (np.float32, 16, None, (9, 5)),  # a regression: one linear output, squared error
+        (np.float64, 7, None, (3, 6)),
     ],
 )
 def test_other_dtypes_batches_outputs_and_widths_give_the_same_bits(
@@ -121,6 +126,32 @@ def test_training_gives_the_same_curves_errors_and_weights(settings, digits_spli
         numpy_result.best_epoch,
     )
     assert _bits(numba_result.network) == _bits(numpy_result.network)
+
+
+@pytest.mark.parametrize("metric", ["rmse", "mae"])
+def test_a_regression_trains_to_the_same_bits(metric, diabetes_split):
+    X, y, X_dev, y_dev = diabetes_split
+    hp = HyperParams(hidden_units=16, keep_prob=0.9, batch_size=32, epochs=5, learning_rate=0.01)
+    scale = (float(y.mean()), float(y.std()))
+    results = [
+        train(
+            hp, X, y, X_dev, y_dev, n_classes=None, rng=np.random.default_rng(3),
+            engine=engine, metric=metric, target_scale=scale,
+        )
+        for engine in ("numpy", "numba")
+    ]  # fmt: skip
+    assert results[0].curves == results[1].curves
+    assert results[0].dev_error == results[1].dev_error
+    assert _bits(results[0].network) == _bits(results[1].network)
+
+
+@pytest.fixture(scope="module")
+def diabetes_split():
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    X = (X / X.std(axis=0)).astype(np.float32)
+    return X[:300], y[:300], X[300:], y[300:]
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from tests.nn_engines import each_engine
 N_FEATURES, N_UNITS, BATCH = 4, 5, 8
 COMBINATIONS = list(
     itertools.product(
-        (2, 3),  # classes: sigmoid output, softmax output
+        (2, 3, None),  # classes: sigmoid output, softmax output; None: a regression
         ("relu", "leaky_relu", "tanh", "sigmoid"),
         (False, True),  # batchnorm
         (0.0, 0.7),  # l2
@@ -38,7 +38,8 @@ def _network(
         if not name.startswith("W"):
             values += rng.uniform(-0.5, 0.5, values.shape)
     X = rng.standard_normal((BATCH, N_FEATURES))
-    y = np.arange(BATCH) % n_classes
+    # A regression's loss sees the standardized target.
+    y = rng.standard_normal(BATCH) if n_classes is None else np.arange(BATCH) % n_classes
     return network, X, y
 
 

@@ -35,8 +35,19 @@ CONFIGS = {
         l2=0.1,
     ),
     "sigmoid-bn": dict(layers=1, hidden_units=5, activation="leaky_relu", batchnorm=True),
+    "regression-bn-dropout-l2": dict(
+        layers=2, hidden_units=(6, 4), activation="tanh", keep_prob=0.8, l2=0.2
+    ),
+    "regression": dict(layers=1, hidden_units=5, activation="relu", batchnorm=False),
 }
-N_CLASSES = {"softmax-bn-dropout-l2": 4, "sigmoid-dropout": 2, "sigmoid-bn": 2}
+# None: a regression, one linear output with nn.MSELoss
+N_CLASSES = {
+    "softmax-bn-dropout-l2": 4,
+    "sigmoid-dropout": 2,
+    "sigmoid-bn": 2,
+    "regression-bn-dropout-l2": None,
+    "regression": None,
+}
 OPTIMIZERS = {
     "gd": dict(learning_rate=0.1),
     "momentum": dict(learning_rate=0.1, beta1=0.8),
@@ -96,7 +107,9 @@ def _set(parameter, values: np.ndarray) -> None:
 
 def _torch_loss(model: nn.Sequential, network: Network, X, y) -> "torch.Tensor":
     z = model(X)
-    if network.n_classes == 2:
+    if network.n_classes is None:
+        loss = nn.MSELoss()(z[:, 0], y)
+    elif network.n_classes == 2:
         loss = nn.BCEWithLogitsLoss()(z[:, 0], y.double())
     else:
         loss = nn.CrossEntropyLoss()(z, y)
@@ -186,16 +199,22 @@ def test_matches_pytorch(config: str, optimizer: str, engine: str) -> None:
     recorder = _MaskRecorder(dropouts)
     ours_opt, theirs_opt = make_optimizer(hp, engine), _torch_optimizer(hp, model.parameters())
     X = rng.standard_normal((STEPS, BATCH, N_FEATURES))
-    y = rng.integers(0, n_classes, (STEPS, BATCH))
+    if n_classes is None:  # the standardized target of a regression
+        y = rng.standard_normal((STEPS, BATCH))
+    else:
+        y = rng.integers(0, n_classes, (STEPS, BATCH))
     X[:, :, 0] += 2 * y  # something to learn
 
     model.eval()
     with torch.no_grad():
         z = model(torch.from_numpy(X[0]))
     _assert_close(network.logits(X[0]), z.numpy(), "prediction-mode output")
-    expected = torch.sigmoid(z[:, 0]).numpy() if n_classes == 2 else torch.softmax(z, 1).numpy()
-    probabilities = network.predict_proba(X[0])
-    _assert_close(probabilities[:, 1] if n_classes == 2 else probabilities, expected, "probs")
+    if n_classes is not None:
+        expected = (
+            torch.sigmoid(z[:, 0]).numpy() if n_classes == 2 else torch.softmax(z, 1).numpy()
+        )
+        probabilities = network.predict_proba(X[0])
+        _assert_close(probabilities[:, 1] if n_classes == 2 else probabilities, expected, "p")
 
     model.train()
     for step in range(STEPS):

@@ -52,6 +52,15 @@ def test_promotion_takes_the_lowest_errors_and_breaks_ties_by_trial_number():
     )
 
 
+def test_a_promotion_by_another_metric_names_it():
+    errors = {0: 51.2, 1: 60.75, 2: 48.0}
+    decision = promote(errors, set(errors), eta=3, rung=1, epochs=3, metric="rmse")
+    assert decision.promoted == (2,)
+    assert decision.stopped[1] == (
+        "stopped at rung 1 (3 epochs): dev RMSE 60.75, 3rd of 3; the best went on"
+    )
+
+
 def test_promotion_does_not_depend_on_the_order_results_came_in():
     errors = {n: (n * 7919 % 13) / 100 for n in range(27)}
     reverse = dict(reversed(list(errors.items())))

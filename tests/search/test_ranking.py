@@ -51,17 +51,36 @@ def test_diagnose_reads_bias_and_variance_as_the_course_does(train, dev, target,
 def test_a_gap_within_the_splits_sampling_noise_is_no_reading(
     train, dev, n_train, n_dev, expected
 ) -> None:
-    assert diagnose(train, dev, None, n_train, n_dev) == expected
+    assert diagnose(train, dev, None, "error", n_train, n_dev) == expected
+
+
+@pytest.mark.parametrize(
+    ("train", "dev", "metric", "expected"),
+    [
+        (3 / 206, 3 / 68, "error", "noise"),  # a share of examples: binomial noise is read
+        (3 / 206, 3 / 68, "balanced_error", "both"),  # a mean of shares of classes: no noise
+        (0.10, 0.40, "log_loss", "both"),  # nats, no share of anything
+        (40.0, 60.0, "rmse", "both"),  # the target's units, on the same small splits
+        (0.001, 0.006, "rmse", "variance"),  # no floor in a target's units: 0.005 > 0.0012
+        (0.001, 0.006, "error", "fine"),  # the error rate's floor of one point
+    ],
+)
+def test_the_noise_rule_and_the_floor_read_only_the_metrics_they_fit(
+    train, dev, metric, expected
+) -> None:
+    assert diagnose(train, dev, None, metric, 206, 68) == expected
+    gaps = wide_gaps(train, dev, None, metric, 206, 68)
+    assert all(g.noise == 0 and g.needed == {} for g in gaps) == (metric != "error" or not gaps)
 
 
 def test_a_gap_within_noise_says_its_noise_and_the_examples_a_reading_needs() -> None:
-    (variance,) = wide_gaps(0.0, 1 / 68, None, 206, 68)
+    (variance,) = wide_gaps(0.0, 1 / 68, None, "error", 206, 68)
     assert variance.kind == "variance" and variance.within_noise
     assert variance.noise == pytest.approx(2 * math.sqrt((1 / 68) * (67 / 68) / 68))
     # the gap 1/68 exceeds 2·√(p(1 − p)/n) once n > 4(1 − p)/p = 268 dev examples; the train
     # split grows with it: 206 · 268/68 = 811.8
     assert variance.needed == {"dev": 268, "train": 812}
-    (bias,) = wide_gaps(0.05, 0.055, 0.0, 100, 100)
+    (bias,) = wide_gaps(0.05, 0.055, 0.0, "error", 100, 100)
     assert bias.kind == "bias" and not bias.within_noise  # 5 of 100 wrong is 2.3 errors from 0
     assert bias.needed == {"train": 76}  # 4 · 0.95 / 0.05: fewer than the 100 it has
 

@@ -239,6 +239,24 @@ def test_a_store_of_version_3_reads_as_it_is_and_a_writer_brings_it_up_to_date(
         assert store.info.splits == {"train": 90, "dev": 30, "test": 30}
 
 
+def test_a_store_of_version_4_keeps_its_trials_and_gains_the_split_sizes(tmp_path: Path) -> None:
+    """Version 4, the last without the split sizes: a writer adds them, and nothing else changes."""
+    with new_store(tmp_path) as store:
+        store.add_round({"x": 1}, "random", 2, 0, {"schedule": "plain"})
+    with sqlite3.connect(tmp_path / "demo" / "study.db") as conn:  # as version 4 left it
+        conn.execute("ALTER TABLE study DROP COLUMN splits")
+        conn.execute("PRAGMA user_version = 4")
+        conn.execute("UPDATE study SET schema_version = 4")
+    with StudyStore.open(tmp_path / "demo") as store:
+        assert (store.info.schema_version, store.info.splits) == (4, {})
+    with StudyStore.open(tmp_path / "demo", writer=True) as store:
+        assert store.info.schema_version == SCHEMA_VERSION == 5
+        store.keep_splits({"train": 265, "dev": 89, "test": 88})
+        assert [r.schedule for r in store.rounds()] == [{"schedule": "plain"}]
+    with StudyStore.open(tmp_path / "demo") as store:
+        assert store.info.splits == {"train": 265, "dev": 89, "test": 88}
+
+
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "study.db").write_text("hello " * 1000)

@@ -3,6 +3,7 @@ predictions are the network's own, on raw rows, by column name, for softmax and 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -54,7 +55,7 @@ def test_predict_on_the_test_split_gives_the_error_best_test_reports(place) -> N
     assert lines[0] == "prediction" and len(lines) == 61 and set(lines[1:]) <= set(ANIMALS)
     number = chosen_weights(place, "animals").stem.removeprefix("trial-")
     read = logged_reads(runs / "animals")[-1]
-    assert predict_file("animals", str(test), runs_dir=runs).error_rate == read.test_error
+    assert predict_file("animals", str(test), runs_dir=runs).score == read.test_error
     assert done.stderr.splitlines() == [
         f"predicted 60 rows with trial {number} of study animals",
         f"error on these rows (their 'kind' column): {reported} "
@@ -180,6 +181,25 @@ def test_export_upgrades_weights_of_the_older_form(place, tmp_path) -> None:
     raw, _ = animal_rows(40, ANIMALS, 3)
     expected = hpsearch.load_model(weights).predict_proba(raw)
     assert np.array_equal(hpsearch.load_model(output).predict_proba(raw), expected)
+
+
+def test_a_model_file_of_format_1_is_read_as_a_classifier(place, tmp_path) -> None:
+    """Files written before the task and metric were: no such keys, format 1."""
+    path = tmp_path / "old.npz"
+    with np.load(chosen_weights(place, "animals")) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    info = json.loads(str(arrays["model"]))
+    old = {key: value for key, value in info.items() if key not in ("task", "metric")}
+    arrays["model"] = np.array(json.dumps({**old, "format_version": 1}))
+    np.savez(path, **arrays)
+    model = hpsearch.load_model(path)
+    assert (model.task, model.info.metric, model.classes) == ("classification", "error", ANIMALS)
+    rows = np.genfromtxt(
+        place / "animals-test.csv", delimiter=",", names=True, dtype=None, encoding="utf-8"
+    )
+    raw = np.column_stack([rows[name] for name in FEATURES])
+    expected = hpsearch.load_model(chosen_weights(place, "animals")).predict(raw)
+    assert np.array_equal(model.predict(raw), expected)
 
 
 def test_train_save_writes_a_model_file_of_no_trial(tmp_path) -> None:
