@@ -17,7 +17,10 @@ import numpy as np
 
 Writer = Callable[[Path], None]
 FILE_KEYS = ("dataset", "labels", "dev", "test")
-DROP_HINT = "fix it, or set `missing: drop` to drop rows with missing values"
+DROP_HINT = (
+    "fix it, or leave `missing:` out to fill the gap (numbers: the train split's median; "
+    "text: a level of its own), or set `missing: drop` to drop rows with missing values"
+)
 HEADER_LINE = "(counting the header line)"
 
 
@@ -141,46 +144,49 @@ BAD_INPUTS: tuple[BadInput, ...] = (
         text("d.csv", "a,b,label\n1,2,x,9\n3,4,y,9\n"),
         CSV,
         f"{{dir}}/d.csv line 2 {HEADER_LINE} has 4 values, but the header names 3 columns; "
-        "give every row one value per column",
+        f"give every row one value per column\n{{dir}}/d.csv line 3 {HEADER_LINE} has 4 values, "
+        "but the header names 3 columns; give every row one value per column",
     ),
     case(
-        "feature_not_a_number",
-        text("d.csv", "a,b,label\n1,2,x\n3,abc,y\n"),
+        "numbers_with_a_stray_text",
+        text("d.csv", "a,b,label\n" + "".join(
+            f"{i},{'abc' if i % 10 == 3 else i % 7},{'xy'[i % 2]}\n" for i in range(40))),
         CSV,
-        f"{{dir}}/d.csv line 3 {HEADER_LINE}, column 2 ('b'): 'abc' is not a number; features "
-        "must be numeric (leave other columns out with `features:`)",
+        "{dir}/d.csv: column 'b' holds numbers, and the text 'abc' in 4 train rows (first: "
+        f"{{dir}}/d.csv line 5 {HEADER_LINE}, column 2 ('b')); if that marks a missing value, "
+        "empty those cells; or list the column under `categorical:`",
     ),
     case(
         "feature_nan",
         text("d.csv", "a,b,label\n1,2,x\n3,nan,y\n"),
-        CSV,
+        {**CSV, "missing": "error"},
         f"{{dir}}/d.csv line 3 {HEADER_LINE}, column 2 ('b'): 'nan' is not a finite number; "
         + DROP_HINT,
     ),
     case(
         "feature_inf",
         text("d.csv", "a,b,label\n1,2,x\n\n-inf,4,y\n"),
-        CSV,
+        {**CSV, "missing": "error"},
         f"{{dir}}/d.csv line 4 {HEADER_LINE}, column 1 ('a'): '-inf' is not a finite number; "
         + DROP_HINT,
     ),
     case(
         "feature_na_marker",
         text("d.csv", "a,b,label\n1,2,x\n3,NA,y\n"),
-        CSV,
+        {**CSV, "missing": "error"},
         f"{{dir}}/d.csv line 3 {HEADER_LINE}, column 2 ('b'): 'NA' is not a finite number; "
         + DROP_HINT,
     ),
     case(
         "feature_empty",
         text("d.csv", "a,b,label\n1,2,x\n3, ,y\n"),
-        CSV,
+        {**CSV, "missing": "error"},
         f"{{dir}}/d.csv line 3 {HEADER_LINE}, column 2 ('b') is empty; " + DROP_HINT,
     ),
     case(
         "label_empty",
         text("d.csv", "a,b,label\n1,2,x\n3,4,\n"),
-        CSV,
+        {**CSV, "missing": "error"},
         f"{{dir}}/d.csv line 3 {HEADER_LINE}, column 3 ('label') is empty, but every row needs "
         "a label; " + DROP_HINT,
     ),
@@ -188,7 +194,8 @@ BAD_INPUTS: tuple[BadInput, ...] = (
         "everything_dropped",
         text("d.csv", "a,b,label\n1,,x\n3,nan,y\n"),
         {**CSV, "missing": "drop"},
-        "every row of {dir}/d.csv has a missing value, so `missing: drop` leaves none",
+        "every row of {dir}/d.csv has a missing value, so `missing: drop` leaves none; leave "
+        "`missing:` out to fill the gaps instead, or `ignore:` the columns that are mostly empty",
     ),
     case(
         "target_unknown",
@@ -204,10 +211,10 @@ BAD_INPUTS: tuple[BadInput, ...] = (
     ),
     case(
         "default_target_among_features",
-        text("d.csv", TWO_CLASSES),
+        text("d.csv", "a,b,c,label\n1,2,3,x\n"),
         {**CSV, "features": ["a", "label"]},
-        "column 'label' is the target (the last column, by default) and one of the features; "
-        "name the target with `target:`, or leave it out of `features:`",
+        "features lists column 'label', the last one, which is the target unless `target:` "
+        "names another; name the target with `target:` (one of b, c)",
     ),
     case(
         "no_feature_column",
@@ -294,7 +301,7 @@ BAD_INPUTS: tuple[BadInput, ...] = (
     case(
         "npz_nan",
         arrays("d.npz", X=np.where(X10 == 7, np.nan, X10), y=Y10),
-        {"dataset": "d.npz"},
+        {"dataset": "d.npz", "missing": "error"},
         "X in {dir}/d.npz row 4, column 2 (counting from 1): nan is not a finite number; "
         + DROP_HINT,
     ),
@@ -364,8 +371,8 @@ BAD_INPUTS: tuple[BadInput, ...] = (
         "split_not_three_numbers",
         nothing,
         {"dataset": "iris", "split": [0.8, 0.2]},
-        "data.split: split must be three numbers for train, dev and test: fractions summing to 1 "
-        "like [0.6, 0.2, 0.2], or row counts like [6000, 2000, 2000]; got [0.8, 0.2]",
+        "data: split must be three numbers for train, dev and test (two only with a dev or test "
+        "file), but got [0.8, 0.2]; e.g. split: [0.6, 0.2, 0.2]",
     ),
     case(
         "split_fraction_out_of_range",
@@ -430,8 +437,8 @@ BAD_INPUTS: tuple[BadInput, ...] = (
         "target_among_features",
         nothing,
         {**CSV, "target": "a", "features": ["a", "b"]},
-        "data: column 'a' is both the target and one of the features; a column is either the "
-        "label or a feature",
+        "data: column 'a' is the target and is listed under features; the target is the label, "
+        "not a feature: take it out of features",
     ),
     case(
         "option_of_another_dataset",

@@ -54,8 +54,8 @@ TARGET_INPUTS: tuple[BadInput, ...] = (
         "target_missing_with_missing_error",
         text("d.csv", "a,kind\n1,x\n2,NA\n3,y\n"),
         {**CSV, "missing": "error"},
-        f"{{dir}}/d.csv line 3 {HEADER_LINE}, column 2 ('kind') is 'NA' (a missing value), but "
-        f"every row needs a target; {DROP_HINT}",
+        f"{{dir}}/d.csv line 3 {HEADER_LINE}, column 2 ('kind') is 'NA', but every row needs a "
+        f"label; {DROP_HINT}",
     ),
     case(
         "task_not_the_builtins",

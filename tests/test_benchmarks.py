@@ -100,10 +100,23 @@ def test_the_predict_benchmark_reports_speed_and_memory_of_both_passes():
     run = quick_run("predict.py", timeout=120)
     lines = run.stdout.splitlines()
     assert lines[0] == "`python benchmarks/predict.py --quick`"
-    assert lines[1].startswith("file        20,000 rows × 10 features + label, ")
+    assert lines[1].startswith("file        20,000 rows × 50 numeric columns + label, ")
     for line, name in zip(lines[3:5], ("parse only", "predict"), strict=True):
         assert re.fullmatch(rf"{name} +\d+\.\d\d s, [\d,]+ rows/s, peak RSS \+[\d,]+ MiB", line)
     assert re.fullmatch(r"predict / parse time: \d+\.\d\d", lines[-1])
+
+
+@pytest.mark.slow
+def test_the_load_benchmark_compares_a_mixed_file_with_a_numeric_one():
+    run = quick_run("load_csv.py", timeout=120)
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("numeric: numeric.csv: 20,000 rows × 50 features, 5 classes")
+    mixed = r"mixed: mixed.csv: 20,000 rows × 50 feature columns \(1\d\d inputs\)"
+    assert re.match(mixed, lines[5])
+    assert re.fullmatch(
+        r"mixed / numeric load time: \d+\.\d\d× \(aim: within 2×\); CPU time \d+\.\d\d×", lines[-1]
+    )
+
 @pytest.mark.slow
 def test_quick_halving_benchmark_compares_every_search_and_checks_reproducibility(tmp_path):
     output = tmp_path / "halving.md"

@@ -27,8 +27,8 @@ class _Commands(TyperGroup):
     commands in the order a study uses them."""
 
     ORDER = (
-        "run", "show", "best", "zoom", "plot", "export", "predict", "studies", "remove", "train",
-        "check", "recover", "datasets", "schema",
+        "init", "run", "show", "best", "zoom", "plot", "export", "predict", "studies", "remove",
+        "train", "check", "recover", "datasets", "schema",
     )  # fmt: skip
 
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
@@ -166,6 +166,41 @@ def main(
     ] = False,
 ) -> None:
     """Random, log-scaled, coarse-to-fine hyperparameter search for NumPy neural networks."""
+
+
+@app.command()
+def init(
+    data: Annotated[
+        Path, typer.Argument(metavar="DATA.csv", help="The CSV file, as it is.", show_default=False)
+    ],
+    target: Annotated[
+        str, typer.Option(metavar="COLUMN", help="The column to predict.", show_default=False)
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="The study file to write (default: DATA's name with .yaml)."
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(metavar="NAME", help="The study's name (default: DATA's name).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the study file if it exists.")
+    ] = False,
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
+) -> None:
+    """Write a study file for a CSV file: its columns and what is done with each, the task and
+    metric its target asks for, and a search space in the course's order of importance.
+
+    `hpsearch check` then takes the file as it is. An existing file is never replaced unless
+    --force is given."""
+    from hpsearch.cli.report import render_init
+    from hpsearch.study.init import init_study
+
+    render_init(
+        stdout, init_study(data, target, output=output, name=name, runs_dir=runs_dir, force=force)
+    )
 
 
 @app.command()
@@ -599,7 +634,7 @@ def export(
     ] = "npz",
     runs_dir: RunsDir = Path("runs"),
 ) -> None:
-    """Write a trial's model to one file: weights, standardization, feature and class names.
+    """Write a trial's model to one file: weights, how each column becomes inputs, class names.
 
     `hpsearch predict` and `hpsearch.load_model` read it; with --format onnx, any ONNX runtime."""
     from hpsearch.cli.model_report import render_export
@@ -637,17 +672,29 @@ def predict(
     proba: Annotated[
         bool, typer.Option("--proba", help="Add one probability column per class.")
     ] = False,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLUMN",
+            help="The column of the rows' labels, to score them (default: the name it had in "
+            "the study's data).",
+        ),
+    ] = None,
     runs_dir: RunsDir = Path("runs"),
 ) -> None:
     """Predict the class of every row of a data file with a saved model, as CSV.
 
-    Columns are matched to the model's features by name; rows with labels are scored too."""
+    Columns are matched to the model's by name; a missing cell is filled as the study filled
+    it, a level it never saw counts as "(other)"; rows with labels are scored too. With
+    --output the file is written whole or not at all; to stdout, rows are written as they
+    are read, so a bad line far down stops the output there."""
     import sys
 
     from hpsearch.cli.model_report import render_prediction
     from hpsearch.study.predict import predict_file
 
     done = predict_file(
-        model, str(data), runs_dir=runs_dir, output=output, proba=proba, stream=sys.stdout
-    )
+        model, str(data), runs_dir=runs_dir, output=output, proba=proba, stream=sys.stdout,
+        label=target,
+    )  # fmt: skip
     render_prediction(stdout if output is not None else stderr, done)

@@ -58,8 +58,8 @@ def table_width(table: Table) -> int:
 
 def say(console: Console, text: str, indent: int = 0) -> None:
     """A line of prose, wrapped at spaces to the console's width (every line `indent` spaces
-    in). A command in backticks and a word longer than the width (a path) stay whole: a command
-    is pasted as one line."""
+    in). A command in backticks, a name marked `whole` and a word longer than the width (a path)
+    stay whole: a command is pasted as one line."""
     margin = " " * indent
     lines = [
         wrapped.replace(KEPT_SPACE, " ")
@@ -77,7 +77,12 @@ def say(console: Console, text: str, indent: int = 0) -> None:
     console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
-KEPT_SPACE = "\x00"  # a space inside backticks, where no line may break
+KEPT_SPACE = "\x00"  # a space inside backticks or a `whole` name, where no line may break
+
+
+def whole(name: str) -> str:
+    """`name` (a column, a level) as `say` keeps it: on one line, though it holds spaces."""
+    return name.replace(" ", KEPT_SPACE)
 
 
 def _commands_kept(line: str) -> str:

@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from hpsearch.cli.cells import param_cell
-from hpsearch.cli.output import say, table_width
+from hpsearch.cli.data_report import data_lines, render_columns
+from hpsearch.cli.output import say, table_width, whole
 from hpsearch.cli.show_table import assumed, reading, render_view
 from hpsearch.search.zoom import MIN_WIDTH
 from hpsearch.store.layout import default_runs, quoted
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # only named: importing `study.run` would load the executors 
     from hpsearch.store.test_reads import LoggedRead
     from hpsearch.study.best import Chosen
     from hpsearch.study.check import Checked, Engines
+    from hpsearch.study.init import Initialized
     from hpsearch.study.recover import Recovery
     from hpsearch.study.run import StudyRun
     from hpsearch.study.train import Training
@@ -48,6 +50,11 @@ def render_check(console: Console, checked: Checked) -> None:
     settings = config.model_dump(mode="json", exclude={"hyperparameters"}, exclude_none=True)
     console.print(yaml.safe_dump(settings, sort_keys=False).rstrip(), markup=False)
     say(console, f"data: {dataset.describe()}; {_target(checked)}")
+    report = dataset.report
+    if report is not None and config.data.is_file and report.columns:
+        render_columns(console, report)
+    for line in data_lines(report):
+        say(console, f"data: {line}")
     if checked.balance is not None:
         say(console, checked.balance)
     if config.hyperparameters.root:
@@ -372,3 +379,17 @@ def render_training(console: Console, training: Training) -> None:
         )
     if training.saved is not None:
         console.print(f"saved to {training.saved}", markup=False)
+
+
+def render_init(console: Console, done: Initialized) -> None:
+    """What `hpsearch init` wrote, and the commands that go on from it (whole, with the path:
+    they are pasted); what it found wraps as prose."""
+    dataset = done.dataset
+    console.print(f"wrote {done.path}: study {done.name}", markup=False)
+    say(console, f"data: {dataset.describe()}")
+    say(console, f"target: {done.guess.reason}")
+    for column, why in done.ignored:
+        say(console, f"left out (ignore:) {whole(column)}: {why}")
+    say(console, f"search: {done.budget.trials} trials of {done.budget.epochs} epochs")
+    path = quoted(done.path)
+    console.print(f"next: hpsearch check {path}, then hpsearch run {path}", markup=False)

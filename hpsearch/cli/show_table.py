@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hpsearch.cli.cells import MISSING, duration_cell, param_cell
+from hpsearch.cli.data_report import data_lines
 from hpsearch.cli.output import say
 from hpsearch.search.noise import Gap, Z
 from hpsearch.search.ranking import BINOMIAL_METRICS, GAP_SHARE, gap_floor
@@ -194,6 +195,7 @@ def summary_lines(view: StudyView) -> list[str]:
         lines.append(f"engine: {engines}; numpy and numba give the same results, bit for bit")
     if view.threads != 1:
         lines.append(f"threads: {view.threads} BLAS threads per trial; results depend on the count")
+    lines += [f"data: {line}" for line in data_lines(view.data)]
     return lines
 
 

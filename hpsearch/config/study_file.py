@@ -188,7 +188,7 @@ class StudyConfig(BaseModel):
         paths = set(PATH_KEYS) | ({"dataset"} if self.data.is_file else set())
         identity = {
             "name": self.name,
-            "data": self.data.model_dump(mode="json", exclude=paths | {"task"}),
+            "data": self.data.identity(paths | {"task"}),
             "hyperparameters": self.hyperparameters.to_dict(),
             "method": self.search.method,
             "seed": self.search.seed,

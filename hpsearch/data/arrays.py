@@ -4,29 +4,23 @@ labels). Never with pickle: a data file must not be able to run code."""
 from __future__ import annotations
 
 import zipfile
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from hpsearch.data.files import check_file
-from hpsearch.data.table import (
-    DROP_HINT,
-    Table,
-    drop_rows,
-    from_labels,
-    handle_nonfinite,
-    to_float32,
-)
+from hpsearch.data.table import DROP_HINT, Table, from_labels, to_float32
 from hpsearch.errors import DataError
 
-Missing = Literal["error", "drop"]
 LOAD_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile)
 NOT_NUMPY = "is not a {} file that NumPy can read; write it with numpy.save or numpy.savez"
 PICKLED = "holds Python objects, which hpsearch does not unpickle; save plain numeric arrays"
 
 
-def read_npz(path: str, role: str, missing: Missing) -> Table:
-    """The table of a .npz archive whose arrays X (rows × features) and y (labels) match."""
+def read_npz(path: str, role: str) -> Table:
+    """The table of a .npz archive whose arrays X (rows × features) and y (labels) match;
+    NaN and ±inf in X, and NaN in a float y, are missing values."""
     archive = _load(path, role, ".npz")
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise DataError(f"{role} file '{path}' is a single .npy array; a .npz must hold X and y")
@@ -40,14 +34,14 @@ def read_npz(path: str, role: str, missing: Missing) -> Table:
             X, y = archive["X"], archive["y"]
         except ValueError:
             raise DataError(f"{role} file '{path}' {PICKLED}") from None
-    return _table(X, y, path, (f"X in {path}", f"y in {path}"), missing)
+    return _table(X, y, path, (f"X in {path}", f"y in {path}"))
 
 
-def read_npy_pair(path: str, labels: str, missing: Missing) -> Table:
+def read_npy_pair(path: str, labels: str) -> Table:
     """The table of a .npy features file and the .npy file of its labels."""
     X = _load_npy(path, "dataset")
     y = _load_npy(labels, "labels")
-    return _table(X, y, path, (path, labels), missing)
+    return _table(X, y, path, (path, labels))
 
 
 def _load_npy(path: str, role: str) -> np.ndarray:
@@ -77,7 +71,7 @@ def _load(path: str, role: str, suffix: str) -> Any:
 
 
 def _table(
-    X: np.ndarray, y: np.ndarray, source: str, names: tuple[str, str], missing: Missing
+    X: np.ndarray, y: np.ndarray, source: str, names: tuple[str, str]
 ) -> Table:
     x_name, y_name = names
     y = _label_vector(y, y_name)
@@ -90,11 +84,21 @@ def _table(
         )
     if len(X) == 0:
         raise DataError(f"{x_name} has no rows")
+    raw = X
     X = to_float32(X, x_name, lambda r, c: _cell(x_name, r, c))
-    keep = _complete_rows(X, y, x_name, y_name, missing)
     features = tuple(f"x{i + 1}" for i in range(X.shape[1]))
     table = from_labels(X, y, features, source, "y")
-    return table if keep is None else drop_rows(table, keep)
+
+    def explain(row: int) -> str:
+        if table.codes[row] < 0:
+            return (
+                f"{y_name} row {row + 1} (counting from 1) is {y[row]}, but every row needs a "
+                f"label; {DROP_HINT}"
+            )
+        column = int(np.argmax(np.isnan(X[row])))
+        return f"{_cell(x_name, row, column, raw[row, column])} is not a finite number; {DROP_HINT}"
+
+    return replace(table, explain=explain)
 
 
 def _label_vector(y: np.ndarray, y_name: str) -> np.ndarray:
@@ -105,23 +109,6 @@ def _label_vector(y: np.ndarray, y_name: str) -> np.ndarray:
     if y.dtype.kind not in "biufUS":
         raise DataError(f"{y_name} must hold integers or text, but holds {y.dtype} values")
     return y.astype(str) if y.dtype.kind == "S" else y
-
-
-def _complete_rows(
-    X: np.ndarray, y: np.ndarray, x_name: str, y_name: str, missing: Missing
-) -> np.ndarray | None:
-    """Rows to keep (None: all), with `missing: drop`; otherwise the first gap is an error."""
-    no_label = ~np.isfinite(y) if y.dtype.kind == "f" else np.zeros(len(y), dtype=bool)
-    if no_label.any() and missing == "error":
-        row = int(np.argmax(no_label))
-        raise DataError(
-            f"{y_name} row {row + 1} (counting from 1) is {y[row]}, but every row needs a "
-            f"label; {DROP_HINT}"
-        )
-    keep = handle_nonfinite(X, missing, lambda r, c: _cell(x_name, r, c, X[r, c]))
-    if not no_label.any():
-        return keep
-    return ~no_label if keep is None else keep & ~no_label
 
 
 def _cell(name: str, row: int, column: int, value: object = None) -> str:

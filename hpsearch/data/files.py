@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import mmap
+import os
 from pathlib import Path
 
 from hpsearch.errors import DataError
@@ -23,6 +25,43 @@ def check_file(path: str, role: str) -> None:
         raise DataError(f"{role} file '{path}' cannot be read: {error.strerror}") from None
     if empty:
         raise DataError(f"{role} file '{path}' is empty")
+
+
+LINE_LIMIT = 1 << 24  # bytes in one line of a CSV file, its header included: 16 MiB
+
+
+def check_line_lengths(path: str, role: str) -> None:
+    """Refuses a file with a line longer than LINE_LIMIT before anything reads it whole: a
+    window of half the limit without a newline is looked at closely, so the check touches a
+    few bytes per window of the mapped file, and a file of one 1 GB line costs no memory."""
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size <= LINE_LIMIT:
+            return
+        with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            half = LINE_LIMIT // 2
+            for at in range(0, size, half):
+                if mapped.find(b"\n", at, at + half) != -1:
+                    continue
+                start = mapped.rfind(b"\n", 0, at) + 1
+                end = mapped.find(b"\n", at)
+                if (size if end == -1 else end) - start > LINE_LIMIT:
+                    raise long_line(path, role, _lines_before(mapped, start) + 1)
+
+
+def _lines_before(mapped: mmap.mmap, end: int, chunk: int = 1 << 24) -> int:
+    return sum(mapped[i : min(i + chunk, end)].count(b"\n") for i in range(0, end, chunk))
+
+
+def long_line(path: str, role: str, line: int) -> DataError:
+    return DataError(
+        f"{role} file '{path}' line {line} is longer than {_size(LINE_LIMIT)}, the most a line "
+        "of a CSV file may hold; is it a CSV file, with one record per line?"
+    )
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n:,} bytes"
 
 
 def not_utf8(path: str, role: str) -> DataError:

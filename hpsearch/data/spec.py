@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     StrictFloat,
     StrictInt,
+    StrictStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -38,7 +39,17 @@ PATH_KEYS = ("labels", *PART_FILES)  # always paths; `dataset` is one when it ha
 
 Count = Annotated[StrictInt, Field(ge=0)]
 Share = Annotated[StrictFloat, Field(ge=0, le=1)]
+MIN_LEVEL_COUNT = 5  # a level seen in fewer train rows joins "(other)"
+MAX_LEVEL_SHARE = 0.5  # more distinct levels than this share of the train rows: an id
+Level = StrictStr | StrictInt | StrictFloat  # a level as YAML reads it: 1 is the text "1"
 EXAMPLE_SPLIT = "e.g. split: [0.6, 0.2, 0.2]"
+COLUMN_LISTS = ("features", "categorical", "numeric", "ignore")
+CATEGORICAL_SHAPE = (
+    "categorical lists columns: each a name, or {{name: [its levels]}}, e.g. categorical: "
+    "[island, {{sex: [female, male]}}]; {}"
+)
+# Settings that came after studies were first stored: in a study's identity only when not default.
+LATER_KEYS = ("categorical", "numeric", "ignore", "scaling", "min_level_count", "max_level_share")
 
 
 class DataSpec(BaseModel):
@@ -57,14 +68,46 @@ class DataSpec(BaseModel):
         "to predict); default: a built-in's own, else classification, and a target that looks "
         "like a quantity is refused",
     )
-    features: list[str] | None = Field(None, description="CSV feature columns (default: all)")
-    missing: Literal["error", "drop"] = Field(
-        "error", description="rows with an empty, NaN or infinite feature: refuse, or drop them"
+    features: list[str] | None = Field(
+        None, description="CSV feature columns (default, or []: all but the target and ignore)"
     )
-    split: tuple[Share, Share, Share] | tuple[Count, Count, Count] | None = Field(
+    categorical: list[str | dict[str, list[Level]]] | None = Field(
+        None,
+        description="CSV columns to one-hot, each a name, or {name: [its levels]} (default: "
+        "the columns whose train cells hold text)",
+    )
+    numeric: list[str] | None = Field(
+        None, description="CSV columns read as numbers (default: those whose cells are numbers)"
+    )
+    ignore: list[str] | None = Field(None, description="CSV columns left out")
+    missing: Literal["impute", "drop", "error"] = Field(
+        "impute",
+        description="a missing or infinite feature: impute (numbers: the train median and an "
+        "input that flags it; text: a level of its own), drop its row, or error; rows without "
+        "a label are dropped, except with error",
+    )
+    scaling: Literal["standard", "robust"] = Field(
+        "standard",
+        description="standard: mean and standard deviation of train; robust: median and "
+        "interquartile range, then smooth clipping to about ±3 (RealMLP)",
+    )
+    min_level_count: Annotated[StrictInt, Field(ge=1)] = Field(
+        MIN_LEVEL_COUNT,
+        description="a level seen in fewer train rows joins the level (other)",
+    )
+    max_level_share: Annotated[float, Field(gt=0, le=1)] = Field(
+        MAX_LEVEL_SHARE,
+        description="a text column with more distinct values than this share of its train rows "
+        "reads as an id and is refused",
+    )
+    split: (
+        tuple[Share, Share, Share] | tuple[Count, Count, Count] | tuple[Share, Share]
+        | tuple[Count, Count] | None
+    ) = Field(
         None,
         description="train/dev/test fractions summing to 1, or counts; default 60/20/20, "
-        "and dev = test = 10,000 past 100,000 rows",
+        "and dev = test = 10,000 past 100,000 rows; with a dev or test file, two numbers: "
+        "train and the part cut out with it",
     )
     dev: str | None = Field(None, description="a file of dev examples, instead of a split")
     test: str | None = Field(None, description="a file of test examples, instead of a split")
@@ -96,6 +139,40 @@ class DataSpec(BaseModel):
         """The parts cut out of `dataset`; the others come from the `dev` and `test` files."""
         return tuple(p for p in PARTS if p == "train" or getattr(self, p) is None)
 
+    @property
+    def shares(self) -> dict[str, int | float] | None:
+        """`split` by part: the parts cut out of `dataset` and their share or count."""
+        if self.split is None:
+            return None
+        if len(self.split) == 2:
+            return dict(zip(self.split_parts, self.split, strict=True))
+        return {part: self.split[PARTS.index(part)] for part in self.split_parts}
+
+    @property
+    def categorical_levels(self) -> dict[str, tuple[str, ...] | None]:
+        """`categorical` as name → its levels as listed (None: taken from the train split)."""
+        found: dict[str, tuple[str, ...] | None] = {}
+        for item in self.categorical or ():
+            if isinstance(item, str):
+                found[item] = None
+            else:
+                found.update({name: tuple(map(_level, levels)) for name, levels in item.items()})
+        return found
+
+    def identity(self, exclude: set[str]) -> dict[str, Any]:
+        """What of this section makes a study this study, as JSON (paths in `exclude` left
+        out). Settings that came later appear only when not their default, so that a study
+        stored before them resumes; and `missing: impute` is said as `error` was: both give
+        the same values for every file `error` accepts, and the fingerprint sees the rest."""
+        dumped = self.model_dump(mode="json", exclude=exclude)
+        defaults = DataSpec.model_fields
+        for key in LATER_KEYS:
+            if getattr(self, key) == defaults[key].default:
+                dumped.pop(key, None)
+        if dumped.get("missing") == "impute":
+            dumped["missing"] = "error"
+        return dumped
+
     @field_validator("dataset")
     @classmethod
     def _known_dataset(cls, name: str) -> str:
@@ -119,11 +196,12 @@ class DataSpec(BaseModel):
     def _split_numbers(cls, value: Any) -> Any:
         if value is None:
             return None
-        numbers = isinstance(value, list | tuple) and len(value) == 3
+        numbers = isinstance(value, list | tuple) and len(value) in (2, 3)
         if not numbers or any(isinstance(v, bool) or not isinstance(v, int | float) for v in value):
             raise ValueError(
                 "split must be three numbers for train, dev and test: fractions summing to 1 "
-                f"like [0.6, 0.2, 0.2], or row counts like [6000, 2000, 2000]; got {value!r}"
+                f"like [0.6, 0.2, 0.2], or row counts like [6000, 2000, 2000] (two with a dev "
+                f"or test file); got {value!r}"
             )
         if any(isinstance(v, float) for v in value):
             return _checked_fractions(tuple(float(v) for v in value))
@@ -131,15 +209,92 @@ class DataSpec(BaseModel):
             raise ValueError(f"split counts must be 0 or more, but got {list(value)}")
         return tuple(value)
 
-    @field_validator("features")
+    @field_validator("features", "numeric", "ignore")
     @classmethod
-    def _distinct_features(cls, names: list[str] | None) -> list[str] | None:
-        if names is not None and not names:
-            raise ValueError("features must name at least one column, or be left out for all")
+    def _distinct_names(cls, names: list[str] | None, info: Any) -> list[str] | None:
+        seen: set[str] = set()
         for name in names or ():
-            if names.count(name) > 1:
-                raise ValueError(f"features lists '{name}' twice; name each column once")
+            if name in seen:
+                raise ValueError(f"{info.field_name} lists '{name}' twice; name each column once")
+            seen.add(name)
         return names
+
+    @field_validator("categorical", mode="before")
+    @classmethod
+    def _categorical_shape(cls, items: Any) -> Any:
+        """Each item a column's name, or {name: [its levels]}; levels as the file writes them."""
+        if items is None:
+            return None
+        if not isinstance(items, list):
+            raise ValueError(CATEGORICAL_SHAPE.format(f"got {items!r}"))
+        seen: set[str] = set()
+        for item in items:
+            listed = {item: None} if isinstance(item, str) else item
+            if not isinstance(listed, dict):
+                raise ValueError(CATEGORICAL_SHAPE.format(f"got {item!r}"))
+            for name, levels in listed.items():
+                if not isinstance(name, str):
+                    raise ValueError(CATEGORICAL_SHAPE.format(f"got the name {name!r}"))
+                if name in seen:
+                    raise ValueError(f"categorical lists '{name}' twice; name each column once")
+                seen.add(name)
+                if levels is None and isinstance(item, str):
+                    continue
+                if not isinstance(levels, list) or not levels:
+                    raise ValueError(
+                        f"'{name}' needs a list of its levels, like {{{name}: [a, b]}},"
+                        f" or its name alone to take them from the train split; got {levels!r}"
+                    )
+                for level in levels:
+                    if isinstance(level, bool) or not isinstance(level, str | int | float):
+                        raise ValueError(
+                            f"level {level!r} of '{name}' is not text; quote it as "
+                            "the file writes it, e.g. 'yes' or 'true'"
+                        )
+                texts = [_level(level) for level in levels]
+                twice = next((t for i, t in enumerate(texts) if t in texts[:i]), None)
+                if twice is not None:
+                    raise ValueError(f"'{name}' lists level '{twice}' twice")
+        return items
+
+    @model_validator(mode="after")
+    def _one_list_per_column(self) -> Self:
+        """A column is in one list at most, and never in one and the target."""
+        lists: dict[str, list[str]] = {
+            "features": list(self.features or ()),
+            "categorical": list(self.categorical_levels),
+            "numeric": list(self.numeric or ()),
+            "ignore": list(self.ignore or ()),
+        }
+        where: dict[str, str] = {}
+        for key, names in lists.items():
+            for name in names:
+                if name == self.target:
+                    raise ValueError(
+                        f"column '{name}' is the target and is listed under {key}; the target is "
+                        f"the label, not a feature: take it out of {key}"
+                    )
+                if key == "features":
+                    where[name] = key
+                    continue
+                if where.get(name, "features") != "features" or (
+                    key == "ignore" and name in where
+                ):
+                    first = where[name]
+                    raise ValueError(
+                        f"column '{name}' is listed under both {first} and {key}; a column gets "
+                        "one treatment: keep it in one of them"
+                    )
+                where[name] = key
+        if self.features:
+            for key in ("categorical", "numeric"):
+                for name in lists[key]:
+                    if name not in lists["features"]:
+                        raise ValueError(
+                            f"column '{name}' is listed under {key} but not under features, "
+                            f"which names every column used; add it there, or take it out of {key}"
+                        )
+        return self
 
     @model_validator(mode="after")
     def _options_fit_dataset(self) -> Self:
@@ -178,7 +333,7 @@ class DataSpec(BaseModel):
 
     @model_validator(mode="after")
     def _columns_fit_format(self) -> Self:
-        for option in ("target", "features"):
+        for option in ("target", *COLUMN_LISTS):
             if getattr(self, option) is not None and self.suffix != ".csv":
                 raise ValueError(
                     f"{option} applies only to a .csv dataset, but dataset is '{self.dataset}'; "
@@ -212,13 +367,27 @@ class DataSpec(BaseModel):
     def _split_fits_parts(self) -> Self:
         if self.split is None:
             return self
-        if self.split_parts == ("train",):
+        parts = self.split_parts
+        if parts == ("train",):
             raise ValueError(
                 "split has no effect when dev and test are both files (all of dataset is train); "
                 "remove split"
             )
-        for part in self.split_parts:
-            if self.split[PARTS.index(part)] == 0:
+        if len(parts) == 2 and len(self.split) == 3:
+            given = next(part for part in PART_FILES if part not in parts)
+            example = [self.split[PARTS.index(p)] for p in parts]
+            raise ValueError(
+                f"with a {given} file, split gives only {' and '.join(parts)} (its {given} number "
+                f"would be ignored): write split: [{example[0]!r}, {example[1]!r}], rescaled to "
+                "sum to 1 if they are fractions"
+            )
+        if len(parts) == 3 and len(self.split) == 2:
+            raise ValueError(
+                "split must be three numbers for train, dev and test (two only with a dev or "
+                f"test file), but got {list(self.split)}; {EXAMPLE_SPLIT}"
+            )
+        for part, share in (self.shares or {}).items():
+            if share == 0:
                 raise ValueError(
                     f"split gives {part} no rows, but {part} is cut out of dataset; "
                     f"give it a share, {EXAMPLE_SPLIT}"
@@ -226,7 +395,12 @@ class DataSpec(BaseModel):
         return self
 
 
-def _checked_fractions(shares: tuple[float, float, float]) -> tuple[float, float, float]:
+def _level(value: str | int | float) -> str:
+    """A level as the study file lists it, as a CSV cell writes it: 1 is "1"."""
+    return value if isinstance(value, str) else repr(value)
+
+
+def _checked_fractions(shares: tuple[float, ...]) -> tuple[float, ...]:
     for share in shares:
         if not (math.isfinite(share) and 0 <= share <= 1):
             raise ValueError(

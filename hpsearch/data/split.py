@@ -22,9 +22,8 @@ def part_sizes(n_rows: int, spec: DataSpec, source: str) -> dict[str, int]:
     if spec.split is None and n_rows > SMALL_DATA:
         held = {part: HOLDOUT_ROWS for part in parts if part != "train"}
         return {"train": n_rows - sum(held.values()), **held}
-    split = spec.split or DEFAULT_SHARES
-    asked = {part: split[PARTS.index(part)] for part in parts}
-    if isinstance(split[0], float):
+    asked = spec.shares or {part: DEFAULT_SHARES[PARTS.index(part)] for part in parts}
+    if isinstance(next(iter(asked.values())), float):
         total = sum(asked.values())
         # Shares of the parts that are cut out, renormalised when a file gives the other part.
         held = {p: int(n_rows * share / total + 0.5) for p, share in asked.items() if p != "train"}

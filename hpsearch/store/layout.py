@@ -1,8 +1,8 @@
 """A study's folder: the names of the files in it, in one place.
 
 `<runs>/<name>/` holds `study.db` (the store), `study.lock` (the run lock), `models/` (the weights
-of the best trials), `checkpoints/` (trials paused at a rung, while they may still go on) and
-`test-reads.jsonl` (every look at the test split)."""
+of the best trials), `checkpoints/` (trials paused at a rung, while they may still go on),
+`test-reads.jsonl` (every look at the test split) and `data.json` (what loading did to the data)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ LOCK_NAME = "study.lock"
 MODELS_DIR = "models"
 CHECKPOINTS_DIR = "checkpoints"  # trials paused at a rung of a halving schedule
 TEST_LOG = "test-reads.jsonl"
+DATA_REPORT = "data.json"  # what loading did to the data: rows dropped, gaps filled
 
 
 def model_path(folder: Path, number: int) -> Path:

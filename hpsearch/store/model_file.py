@@ -3,12 +3,16 @@
 A network's own archive (`nn.Network.save`: weights, BatchNorm running statistics, architecture
 and hyperparameters in `meta`) says nothing of the data it was trained on, and applied to raw rows
 it is silently wrong. This file adds what turns raw rows into its inputs and its outputs into
-answers: the train split's per-feature mean and standard deviation (`input_mean`, `input_std`),
-the feature names in input order, the class names in label order (none for a regression, whose
-network carries the target's mean and standard deviation in its own archive and answers in the
-target's units), and in `model` (JSON) the task, the metric it was chosen by, the data
-fingerprint, where it came from and the format's version. It is written without pickle and read
-without it, so a model file, like a data file, cannot run code.
+answers: in `model` (JSON), the data's columns as a user gives them (`features`) and how each
+becomes inputs (`columns`: numeric with the median that fills a gap and whether an input flags
+it, or categorical with its levels), the inputs' names, the class names in label order, the data
+fingerprint, the task and the metric it was chosen by, where it came from and the format's
+version; and per input, the train split's
+centre and scale (`input_mean`, `input_std`) and whether it is smoothly clipped (`input_clip`).
+It is written without pickle and read without it, so a model file, like a data file, cannot run
+code. Format 1 (numeric columns only, one input each, standard scaling, a classifier ranked by
+error) is still read. A regression has no classes: its network carries the target's mean and
+standard deviation in its own archive and answers in the target's units.
 
 This module knows the file's layout only; building a network from it is the study layer's."""
 
@@ -18,7 +22,7 @@ import io
 import json
 import os
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +31,10 @@ from hpsearch import __version__
 from hpsearch.errors import ModelError
 
 FORMAT = "hpsearch-model"
-FORMAT_VERSION = 2  # 2: task and metric (a regression has no classes); 1 is read as a classifier
+FORMAT_VERSION = 2
 INFO_KEY = "model"
 STANDARDIZATION = ("input_mean", "input_std")
+CLIP_KEY = "input_clip"
 REEXPORT = "export it again with `hpsearch export STUDY --trial N --output FILE`"
 
 
@@ -37,7 +42,7 @@ REEXPORT = "export it again with `hpsearch export STUDY --trial N --output FILE`
 class ModelInfo:
     """What a model file says about its network besides the weights."""
 
-    features: tuple[str, ...]  # input columns, in the order the network takes them
+    features: tuple[str, ...]  # the data's columns a user gives, in the order a plain array has
     classes: tuple[str, ...]  # class i's name, i being the network's label; () for a regression
     target: str  # the label column's name in the data, for scoring rows that carry it
     fingerprint: str  # of the data the study was run on
@@ -45,11 +50,20 @@ class ModelInfo:
     round: int | None  # None, with trial, for a network `hpsearch train` trained
     trial: int | None
     dev_error: float | None  # the dev value of `metric`
-    task: str = "classification"
-    metric: str = "error"  # what the study ranked by (tasks.METRICS)
     hpsearch_version: str = __version__
     format: str = FORMAT
     format_version: int = FORMAT_VERSION
+    # how each feature column becomes inputs (`data.columns.Column.to_dict`); () in format 1:
+    # every column a number, one input each, never missing
+    columns: tuple[dict, ...] = ()
+    inputs: tuple[str, ...] = ()  # the network's inputs, in order; () in format 1: `features`
+    scaling: str = "standard"
+    task: str = "classification"
+    metric: str = "error"  # what the study ranked by (tasks.METRICS)
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return self.inputs or self.features
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,18 +71,27 @@ class ModelFile:
     """A model file as read: its info, the input standardization, and the network's archive."""
 
     info: ModelInfo
-    mean: np.ndarray  # float32, per feature
-    std: np.ndarray  # float32, per feature
+    mean: np.ndarray  # float32, per input
+    std: np.ndarray  # float32, per input
     network: bytes  # what `nn.Network.load` reads
+    clip: np.ndarray | None = None  # bool, per input; None: none is clipped
 
 
-def pack_model(network: bytes, info: ModelInfo, mean: np.ndarray, std: np.ndarray) -> bytes:
-    """A network's archive (`Network.save` bytes) with the standardization and `info` added."""
+def pack_model(
+    network: bytes,
+    info: ModelInfo,
+    mean: np.ndarray,
+    std: np.ndarray,
+    clip: np.ndarray | None = None,
+) -> bytes:
+    """A network's archive (`Network.save` bytes) with the scaling and `info` added."""
     with np.load(io.BytesIO(network), allow_pickle=False) as archive:
         arrays = {name: archive[name] for name in archive.files}
     arrays[INFO_KEY] = np.array(json.dumps(asdict(info)))
     arrays[STANDARDIZATION[0]] = np.asarray(mean, np.float32)
     arrays[STANDARDIZATION[1]] = np.asarray(std, np.float32)
+    if clip is not None and np.any(clip):
+        arrays[CLIP_KEY] = np.asarray(clip, np.uint8)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
@@ -115,9 +138,11 @@ def parse_model(data: bytes, path: Path) -> ModelFile:
         raise ModelError(f"{path} is truncated or damaged; {REEXPORT}") from None
     info = _info(arrays, path)
     mean, std = (arrays[name] for name in STANDARDIZATION)
-    if mean.shape != std.shape or mean.shape != (len(info.features),):
-        raise ModelError(f"{path} is damaged (its standardization does not fit); {REEXPORT}")
-    return ModelFile(info, mean, std, data)
+    clip = arrays[CLIP_KEY].astype(bool) if CLIP_KEY in arrays else None
+    width = (len(info.input_names),)
+    if mean.shape != width or std.shape != width or (clip is not None and clip.shape != width):
+        raise ModelError(f"{path} is damaged (its scaling does not fit its inputs); {REEXPORT}")
+    return ModelFile(info, mean, std, data, clip)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -157,5 +182,14 @@ def _info(arrays: dict[str, np.ndarray], path: Path) -> ModelInfo:
     missing = [name for name in ("meta", *STANDARDIZATION) if name not in arrays]
     if missing:
         raise ModelError(f"{path} is damaged (no {', '.join(missing)}); {REEXPORT}")
-    raw["features"], raw["classes"] = tuple(raw["features"]), tuple(raw["classes"])
-    return ModelInfo(**raw)
+    known = {f.name for f in fields(ModelInfo)}
+    try:
+        for key in ("features", "classes", "inputs", "columns"):
+            raw[key] = tuple(raw.get(key, ()))
+        if not all(isinstance(c, dict) for c in raw["columns"]):
+            raise TypeError
+        return ModelInfo(**{key: value for key, value in raw.items() if key in known})
+    except TypeError:
+        raise ModelError(
+            f"{path} is damaged (its '{INFO_KEY}' entry is incomplete); {REEXPORT}"
+        ) from None

@@ -12,6 +12,7 @@ from typing import Any, overload
 
 from hpsearch.config import StudyConfig
 from hpsearch.config.schedule import full_budget, round_search
+from hpsearch.data.report import DataReport
 from hpsearch.errors import ConfigError, StoreError
 from hpsearch.search.halving import Savings
 from hpsearch.search.importance import Importance, importance_of
@@ -83,6 +84,7 @@ class StudyView:
     best_gaps: tuple[Gap, ...] = ()  # the best trial's gaps above the threshold, with their noise
     splits: dict[str, int] = field(default_factory=dict)  # examples per split; {}: not kept
     metric: Metric = field(default_factory=lambda: metric_of(None))  # dev_error holds it
+    data: DataReport | None = None  # what loading did to the data: rows dropped, gaps filled
 
     @property
     def considered(self) -> int:
@@ -170,6 +172,7 @@ def view_study(
         savings=_savings(config, rounds, tallies, budget),
         one_round=len({t.round for t in shown}) <= 1,
         metric=metric,
+        data=snapshot.data_report,
     )
 
 

@@ -1,7 +1,7 @@
 """`hpsearch predict`: a model (a model file, or a study's chosen trial) applied to the rows of a
 file, block by block, written as CSV: the class name of each row, and under `proba` one
 probability column per class; a regression's value in the target's units. Rows that carry the
-target column are scored as well, by the metric the model's study ranked by, from sums kept
+label column are scored as well, by the metric the model's study ranked by, from sums kept
 block by block (`nn.metrics.totals`), so that scoring costs no memory per row.
 
 Output to a file is written aside and renamed at the end, so that a run refused halfway (a bad
@@ -12,13 +12,15 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 
-from hpsearch.data.rows import read_rows
+from hpsearch.data.encode import Filled
+from hpsearch.data.rows import Rows, read_rows
 from hpsearch.data.target import class_name
 from hpsearch.errors import ModelError, StoreError
 from hpsearch.nn.metrics import READS, finish, totals
@@ -26,6 +28,8 @@ from hpsearch.study.best import choose
 from hpsearch.study.find import study_folder
 from hpsearch.study.model import Model, load_model
 from hpsearch.study.snapshot import read_snapshot
+
+PRODUCT_ROWS = 8192  # rows per matrix product, at fixed places in the file (see `aligned`)
 
 
 @dataclass(frozen=True)
@@ -35,13 +39,22 @@ class Prediction:
     model: str  # where the model came from, in words
     rows: int
     ignored: tuple[str, ...]  # columns of the data that the model does not take
-    target: str | None  # the target column, when the data had it
+    target: str | None  # the label column, when the data had it
     output: Path | None
+    labelled: int = 0  # rows scored: with a label (a regression's: a number)
+    filled: tuple[Filled, ...] = ()  # per column: gaps filled, levels sent to (other)
+    label_column: str = ""  # the model's label column, said when the data has none by its name
     metric: str = "error"  # the model's study's metric, which `score` is
-    score: float | None = None  # of the rows that carry a target the model can score
-    scored: int = 0
-    wrong: int | None = None  # a classifier's rows with the wrong class, of those scored
-    unscored: int = 0  # rows whose target cell is empty, or not a class or number it knows
+    score: float | None = None  # of the labelled rows
+    wrong: int | None = None  # a classifier's labelled rows given another class
+
+
+@dataclass(frozen=True, eq=False)
+class Inputs:
+    """Rows as the network takes them, and their labels if the data has them."""
+
+    X: np.ndarray
+    labels: list[str] | None
 
 
 def open_model(target: str, runs_dir: str | Path) -> tuple[Model, str]:
@@ -78,9 +91,11 @@ def predict_file(
     output: Path | None = None,
     proba: bool = False,
     stream: TextIO | None = None,
+    label: str | None = None,
 ) -> Prediction:
     """Predicts every row of `data` with the model `target` names; writes to `output`, or to
-    `stream` when no output file is given."""
+    `stream` when no output file is given. The rows are scored on their label column: the
+    model's (its name in the study's data), or `label`."""
     model, source = open_model(target, runs_dir)
     if proba and model.task == "regression":
         raise ModelError(
@@ -88,58 +103,76 @@ def predict_file(
             "row, not class probabilities; leave --proba out",
             option="proba",
         )
-    rows = read_rows(data, "data", model.features, model.info.target)
-    score = _Score(model)
+    column = label or model.info.target
+    rows = read_rows(data, "data", model.columns, column)
+    if label and not rows.has_labels:
+        raise ModelError(
+            f"--target names column '{label}', which {data} does not have", option="target"
+        )
+    tally = Tally(model)
     if output is None:
-        total = _write(model, rows, stream or io.StringIO(), proba, score)
+        _write(model, rows, stream or io.StringIO(), proba, tally)
     else:
-        total = _write_file(model, rows, output, proba, score)
-    if not rows.has_labels:
-        return Prediction(source, total, rows.ignored, None, output, model.info.metric)
+        _write_file(model, rows, output, proba, tally)
     return Prediction(
         source,
-        total,
+        tally.rows,
         rows.ignored,
-        model.info.target,
+        column if rows.has_labels else None,
         output,
+        tally.labelled,
+        tally.filled(),
+        model.info.target,
         model.info.metric,
-        score.value(),
-        score.scored,
-        score.wrong,
-        score.unscored,
+        tally.score() if rows.has_labels else None,
+        tally.wrong if rows.has_labels and model.task == "classification" else None,
     )
 
 
-class _Score:
-    """The model's metric on the rows that carry a target, kept as sums block by block."""
+class Tally:
+    """What a prediction run counts as it goes: rows, labelled rows, the sums the model's
+    metric is made of (`nn.metrics.totals`), wrong ones, what was filled in each column."""
 
     def __init__(self, model: Model) -> None:
         self.model, self.metric = model, model.info.metric
-        self.regression = model.task == "regression"
-        self.index = {name: i for i, name in enumerate(model.classes)}
+        self.rows = self.labelled = self.wrong = 0
         self.sums: np.ndarray | None = None
-        self.wrong: int | None = None if self.regression else 0
-        self.scored = self.unscored = 0
+        self._filled: dict[str, list[int]] = {}
 
-    def add(self, targets: list[str], logits: np.ndarray) -> None:
-        if self.regression:
-            y = np.array([_number(text) for text in targets], np.float64)
-            known = np.isfinite(y)
-        else:
-            y = np.array([self.index.get(class_name(text), -1) for text in targets], np.int64)
-            known = y >= 0
-        y, logits = y[known], logits[known]
+    def add(self, filled: Iterable[Filled]) -> None:
+        for f in filled:
+            counts = self._filled.setdefault(f.column, [0, 0])
+            counts[0] += f.gaps
+            counts[1] += f.other
+
+    def filled(self) -> tuple[Filled, ...]:
+        return tuple(Filled(name, *counts) for name, counts in self._filled.items())
+
+    def scored(self, labels: list[str], logits: np.ndarray) -> None:
+        """Adds a block's labelled rows to the metric's sums. A regression scores the rows whose
+        label is a number; a classifier those with a label, one it has no class for counting
+        as a class of its own that it never predicts (always wrong)."""
         network = self.model.network
+        if network.n_classes is None:
+            y = np.array([_number(text) for text in labels], np.float64)
+            keep, n_classes = np.isfinite(y), None
+        else:
+            n_classes = network.n_classes
+            index = {name: i for i, name in enumerate(self.model.classes)}
+            y = np.array([index.get(class_name(t), n_classes) for t in labels], np.int64)
+            keep = np.array([t.strip() != "" for t in labels], bool)
+        y, logits = y[keep], logits[keep]
         answers = network.answers(logits, READS[self.metric])
-        block = totals(self.metric, y, answers, network.n_classes)
+        if READS[self.metric] == "probabilities":  # no probability for a class it does not know
+            answers = np.hstack([answers, np.zeros((len(answers), 1))])
+        block = totals(self.metric, y, answers, None if n_classes is None else n_classes + 1)
         self.sums = block if self.sums is None else self.sums + block
-        if self.wrong is not None:
+        if n_classes is not None:
             self.wrong += int(np.count_nonzero(network.answers(logits, "labels") != y))
-        self.scored += len(y)
-        self.unscored += len(known) - len(y)
+        self.labelled += len(y)
 
-    def value(self) -> float | None:
-        return None if self.sums is None or not self.scored else finish(self.metric, self.sums)
+    def score(self) -> float | None:
+        return None if self.sums is None or not self.labelled else finish(self.metric, self.sums)
 
 
 def _number(text: str) -> float:
@@ -149,11 +182,11 @@ def _number(text: str) -> float:
         return np.nan
 
 
-def _write_file(model: Model, rows, output: Path, proba: bool, score: _Score) -> int:
+def _write_file(model: Model, rows: Rows, output: Path, proba: bool, tally: Tally) -> None:
     partial = output.with_name(output.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8", newline="") as stream:
-            total = _write(model, rows, stream, proba, score)
+            _write(model, rows, stream, proba, tally)
         os.replace(partial, output)
     except OSError as error:
         raise ModelError(
@@ -163,19 +196,15 @@ def _write_file(model: Model, rows, output: Path, proba: bool, score: _Score) ->
         ) from None
     finally:
         partial.unlink(missing_ok=True)
-    return total
 
 
-def _write(model: Model, rows, stream: TextIO, proba: bool, score: _Score) -> int:
-    """Writes the header and each block's predictions, scores the blocks that carry a target;
-    returns the rows predicted."""
+def _write(model: Model, rows: Rows, stream: TextIO, proba: bool, tally: Tally) -> None:
+    """Writes the header and each block's predictions, counting as it goes."""
     names = np.array([_quoted(name) for name in model.classes], dtype=object)
     header = ["prediction", *(f"proba_{name}" for name in model.classes if proba)]
     csv.writer(stream, lineterminator="\n").writerow(header)
-    total = 0
-    for block in rows.blocks():
-        inputs = model.inputs(block.X)
-        logits = model.network.logits(inputs)
+    for block in aligned(_encoded(model, rows, tally), PRODUCT_ROWS):
+        logits = model.network.logits(block.X)
         if model.task == "regression":
             lines = _formatted(model.network.answers(logits, "values")[:, None])
         else:
@@ -186,10 +215,42 @@ def _write(model: Model, rows, stream: TextIO, proba: bool, score: _Score) -> in
             lines = lines + "," + _formatted(p)
         if len(lines):
             stream.write("\n".join(lines) + "\n")
-        total += len(lines)
+        tally.rows += len(lines)
         if block.labels is not None:
-            score.add(block.labels, logits)
-    return total
+            tally.scored(block.labels, logits)
+
+
+def _encoded(model: Model, rows: Rows, tally: Tally) -> Iterator[Inputs]:
+    for block in rows.blocks():
+        X, filled = model.encoded(block.table)
+        tally.add(filled)
+        yield Inputs(X, block.labels)
+
+
+def aligned(blocks: Iterable[Inputs], size: int) -> Iterator[Inputs]:
+    """The rows of `blocks` again, in blocks of `size` rows that start at multiples of `size`
+    (the last one shorter). A matrix product rounds a row differently with the number of rows
+    beside it and its place among them, so a row is always computed in the same company: the
+    probabilities are the same bytes whatever size of blocks the file was read in."""
+    waiting: list[Inputs] = []
+    held = 0
+    for block in blocks:
+        waiting.append(block)
+        held += len(block.X)
+        while held >= size:
+            whole = _joined(waiting)
+            yield Inputs(whole.X[:size], None if whole.labels is None else whole.labels[:size])
+            rest = Inputs(whole.X[size:], None if whole.labels is None else whole.labels[size:])
+            waiting, held = [rest], held - size
+    if held:
+        yield _joined(waiting)
+
+
+def _joined(blocks: list[Inputs]) -> Inputs:
+    if len(blocks) == 1:
+        return blocks[0]
+    labels = None if blocks[0].labels is None else [x for b in blocks for x in b.labels or ()]
+    return Inputs(np.concatenate([b.X for b in blocks]), labels)
 
 
 def _formatted(values: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ from hpsearch.execution.objective import run_trial, training_data
 from hpsearch.search.ranking import rank
 from hpsearch.search.sampler import count_trials, plan_trials
 from hpsearch.search.space import SearchSpace
+from hpsearch.store.data_report import keep_data_report
 from hpsearch.store.faults import os_error
 from hpsearch.store.layout import DB_NAME, LOCK_NAME, quoted
 from hpsearch.store.runlock import RunLock
@@ -255,6 +256,7 @@ def _open_for_run(folder: Path, config: StudyConfig, dataset: Dataset) -> Iterat
     with store:
         _check_same_study(store, config, dataset)
         store.keep_splits(split_sizes(dataset))  # a study made before they were kept
+        keep_data_report(folder, dataset.report)
         yield store
 
 

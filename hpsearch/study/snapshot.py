@@ -17,6 +17,7 @@ from hpsearch.config import StudyConfig
 from hpsearch.search.ranking import rank
 from hpsearch.search.space import SearchSpace
 from hpsearch.store import importance_cache, reads
+from hpsearch.store.data_report import data_report
 from hpsearch.store.layout import kept_model
 from hpsearch.store.reads import Tally
 from hpsearch.store.sqlite import RoundRecord
@@ -35,6 +36,7 @@ class Snapshot:
         self.config = StudyConfig.model_validate(self.info.config)  # checked as when made
         self.rounds: list[RoundRecord] = store.rounds()
         self.test_reads: list[LoggedRead] = logged_reads(store.folder)
+        self.data_report = data_report(store.folder)
 
     @cached_property
     def records(self) -> list[TrialRecord]:

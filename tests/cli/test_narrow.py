@@ -5,6 +5,7 @@ trial number, hyperparameter, study and dataset name on one line."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -109,3 +110,47 @@ def test_a_metric_with_a_long_name_fits_80_columns_too(tmp_path, monkeypatch) ->
     listed = narrow("studies")
     assert re.search(r"^iris\s+1\s+3 of 3\s+\d\.\d{4}\s", listed, re.M)
     assert "balanced error" in listed
+
+
+FILES = Path(__file__).resolve().parents[1] / "files"
+PENGUINS = ("island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g",
+            "sex", "year")  # fmt: skip
+LONG = "bill length in millimetres as the field team measured it"  # too long for a table
+
+
+def test_check_of_a_csv_keeps_each_column_and_level_whole(tmp_path, monkeypatch) -> None:
+    """The columns table at 80 columns: each column's name, type and levels whole, what is done
+    with it wrapped; the data lines wrap as prose with each name whole; a name too long for a
+    table puts each column under its name."""
+    monkeypatch.chdir(tmp_path)
+    text = (FILES / "penguins.csv").read_text()
+    (tmp_path / "long.csv").write_text(text.replace("bill_length_mm", LONG, 1))
+    for name, data, target in (("penguins", FILES / "penguins.csv", "species"),
+                               ("diamonds", FILES / "diamonds.csv", "price"),
+                               ("long", "long.csv", "species")):  # fmt: skip
+        narrow("init", str(data), "--target", target, "-o", f"{name}.yaml")
+    checked = narrow("check", "penguins.yaml")
+    rows = re.findall(r"^(\w+) +(numeric|categorical) ", checked, re.M)
+    assert [name for name, _ in rows] == list(PENGUINS), checked
+    for level in ("Biscoe,", "Dream,", "Torgersen", "male,", "female"):  # broken between levels
+        assert re.search(rf"(^| ){level}( |$)", checked, re.M), level
+    assert len(re.findall(r"\bflagged\b", checked)) == 4, "what is done, wrapped, not cut"
+    filled = " ".join(line for line in checked.split("data: gaps filled: ")[1].splitlines()[:3])
+    assert filled.startswith("bill_length_mm 2 (train 1, test 1), bill_depth_mm 2 (train 1,")
+    for name in PENGUINS[1:5]:
+        assert re.search(rf"(^|: |, ){name} 2 \(train", checked, re.M), name
+    diamonds = _checked("diamonds.yaml")  # more levels than shown: "…" is no cut
+    assert re.search(r"^cut +categorical +5 levels: Ideal, Premium, +– +one-hot", diamonds, re.M)
+    assert re.search(r"^ +Very Good, Good, … *$", diamonds, re.M), diamonds
+    long = _checked("long.yaml")
+    assert f"\n{LONG}\n    numeric, 32.1 to 59.6, 0.5% missing → scaled;" in long
+    assert f"\ndata: gaps filled: {LONG} 2\n(train 1, test 1), " in long
+
+
+def _checked(study: str) -> str:
+    """`check` at 80 columns, where only the data's path (whole, as YAML) may be wider."""
+    result = CliRunner().invoke(app, ["check", study], env=NARROW)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("  dataset: ")]
+    assert max(map(len, lines)) <= 80, max(lines, key=len)
+    return result.stdout

@@ -14,7 +14,6 @@ from tests.model_cases import ANIMALS, animal_rows, make_model_study, rewrite_mo
 
 runner = CliRunner()
 REEXPORT = "export it again with `hpsearch export STUDY --trial N --output FILE`"
-COMPLETE = "a model predicts from complete rows only: fill the cell, or remove the row"
 WHERE = "line {line} (counting the header line)"
 
 
@@ -33,8 +32,6 @@ def place(tmp_path_factory):
     write_rows(data / "two-columns.csv", *animal_rows(5, ANIMALS, 2), columns=("weight", "legs"))
     files = {
         "word.csv": "weight,height,legs,wings,kind\n1,2,3,4,cat\n1,abc,3,4,cat\n",
-        "gap.csv": "weight,height,legs,wings\n1,2,3,4\n1,2,,4\n",
-        "nan.csv": "weight,height,legs,wings\n1,2,3,nan\n",
         "short.csv": "weight,height,legs,wings\n1,2,3\n",
         "text.npz": "hello",
     }
@@ -52,11 +49,7 @@ def place(tmp_path_factory):
         ("two-columns.csv", "data file '{d}/two-columns.csv' has no column height, wings, which "
          "the model needs; its columns are: weight, legs, kind"),
         ("word.csv", f"{{d}}/word.csv {WHERE.format(line=3)}, column 2 ('height'): 'abc' is not "
-         "a number; the model's features are numbers"),
-        ("gap.csv", f"{{d}}/gap.csv {WHERE.format(line=3)}, column 3 ('legs') is empty; "
-         f"{COMPLETE}"),
-        ("nan.csv", f"{{d}}/nan.csv {WHERE.format(line=2)}, column 4 ('wings'): 'nan' is not a "
-         f"finite number; {COMPLETE}"),
+         "a number; the model reads this column as numbers"),
         ("short.csv", f"{{d}}/short.csv {WHERE.format(line=2)} has 3 values, but the header "
          "names 4 columns; give every row one value per column"),
         ("missing.csv", "data file '{d}/missing.csv' does not exist; check the path"),
@@ -125,22 +118,23 @@ def test_best_test_refuses_a_model_trained_on_other_data(place, tmp_path) -> Non
     assert not (study / "test-reads.jsonl").exists()
 
 
-def test_npy_rows_are_read_block_by_block_and_checked(place, monkeypatch) -> None:
+def test_npy_rows_are_read_block_by_block_and_their_gaps_filled(place, monkeypatch) -> None:
     monkeypatch.setattr("hpsearch.data.rows.BLOCK_ROWS", 4)
     X, _ = animal_rows(10, ANIMALS, 4)
+    np.save(place / "whole.npy", X)
     X[6, 1] = np.nan
     np.save(place / "gap.npy", X)
     np.save(place / "narrow.npy", X[:, :3])
     model = place / "model.npz"
+    whole = hpsearch_cli("predict", model, place / "whole.npy")
     result = hpsearch_cli("predict", model, place / "gap.npy", "-o", place / "p.csv")
-    assert result.stderr == (
-        f"error: {place}/gap.npy row 7, column 2 (counting from 1): nan is not a finite "
-        f"number; {COMPLETE}\n"
-    )
-    assert list(place.glob("p.csv*")) == []
+    assert result.exit_code == 0, result.output
+    assert "filled 1 missing cells as the study did: height 1" in result.stdout
+    rows = (place / "p.csv").read_text().splitlines()
+    assert rows[:7] + rows[8:] == (whole.stdout.splitlines()[:7] + whole.stdout.splitlines()[8:])
     result = hpsearch_cli("predict", model, place / "narrow.npy")
     assert result.stderr == (
-        f"error: data file '{place}/narrow.npy' has 3 feature columns, but the model takes 4 "
+        f"error: data file '{place}/narrow.npy' has 3 columns, but the model takes 4 "
         "(weight, height, legs, wings), in that order\n"
     )
 

@@ -283,3 +283,15 @@ def test_yaml_punctuation_anywhere_gives_a_config_or_a_config_error(line, junk) 
     lines = VALID.splitlines()
     lines.insert(line, junk + lines[line % len(lines)])
     loads_or_refuses("\n".join(lines))
+
+
+def test_a_study_stored_before_the_column_settings_keeps_its_identity() -> None:
+    """Studies stored before `categorical:`, `scaling:` … and `missing: impute` resume: their
+    data identity is what it was, unless a new setting is given."""
+    identity = parse_config(VALID, "quickstart.yaml").study_identity()["data"]
+    assert identity == {
+        "dataset": "digits", "target": None, "features": None, "missing": "error",
+        "split": None, "seed": 0, "n_samples": None, "noise": None, "classes": None,
+    }  # fmt: skip
+    robust = VALID.replace("dataset: digits", "dataset: digits\n  scaling: robust")
+    assert parse_config(robust, "quickstart.yaml").study_identity()["data"]["scaling"] == "robust"

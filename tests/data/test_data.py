@@ -12,6 +12,7 @@ from hpsearch.data import (
     BUILTIN_DATASETS,
     Dataset,
     DataSpec,
+    csvblock,
     csvfile,
     csvscan,
     load_dataset,
@@ -167,11 +168,11 @@ def test_csv_labels_become_sorted_classes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("gap", "spaces", "reader"),
     [
-        ("nan", "", "parser"),
-        ("inf", "", "parser"),
-        ("NA", "", "converters"),
-        ("", "", "converters"),
-        ("?", "   \n", "scan"),
+        ("nan", "", "whole"),
+        ("inf", "", "careful"),
+        ("NA", "", "fast"),
+        ("", "", "fast"),
+        ("?", "   \n", "careful"),
     ],
 )
 def test_missing_drop_reads_the_same_rows_with_every_reader(
@@ -190,21 +191,29 @@ def test_missing_drop_reads_the_same_rows_with_every_reader(
 
 
 def _spy_on_readers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Records which CSV reader took the file: the last one named is the one that succeeded."""
+    """Records which CSV reader took the file, or its last block: the whole file by NumPy's
+    parser, a block the fast way, or a block record by record."""
     used: list[str] = []
-    parse, scan = csvfile._parse, csvfile.scan_csv
+    whole = csvfile._whole
+    fast, careful = csvblock.BlockReader._fast, csvblock.BlockReader._careful
 
-    def spy_parse(layout: csvscan.Layout, gaps: bool) -> Table:
-        table = parse(layout, gaps)
-        used.append("converters" if gaps else "parser")
+    def spy_whole(layout: csvscan.Layout) -> Table | None:
+        table = whole(layout)
+        used.append("whole" if table is not None else "not whole")
         return table
 
-    def spy_scan(layout: csvscan.Layout, missing: str) -> Table:
-        used.append("scan")
-        return scan(layout, missing)
+    def spy_fast(self, *args):
+        columns = fast(self, *args)
+        used.append("fast" if columns is not None else "not fast")
+        return columns
 
-    monkeypatch.setattr(csvfile, "_parse", spy_parse)
-    monkeypatch.setattr(csvfile, "scan_csv", spy_scan)
+    def spy_careful(self, *args):
+        used.append("careful")
+        return careful(self, *args)
+
+    monkeypatch.setattr(csvfile, "_whole", spy_whole)
+    monkeypatch.setattr(csvblock.BlockReader, "_fast", spy_fast)
+    monkeypatch.setattr(csvblock.BlockReader, "_careful", spy_careful)
     return used
 
 
@@ -237,3 +246,15 @@ def test_describe_sums_up_the_split() -> None:
     assert load_dataset(DataSpec(dataset="wine")).describe() == (
         "wine: 178 rows × 13 features, 3 classes; train 106 / dev 36 / test 36"
     )
+
+
+def test_an_empty_feature_list_takes_every_column_and_a_list_may_leave_the_target_first(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("kind,a,b\n" + "".join(f"{'xy'[i % 2]},{i},{i % 3}\n" for i in range(30)))
+    every = load_dataset(DataSpec(dataset=str(path), target="kind", features=[]))
+    assert every.feature_names == ("a", "b")
+    # the last column is listed as a feature: the one column left out of the list is the target
+    listed = load_dataset(DataSpec(dataset=str(path), features=["a", "b"]))
+    assert listed.target == "kind" and listed.classes == ("x", "y")

@@ -81,7 +81,7 @@ def test_rows_without_a_target_are_dropped_and_counted(tmp_path) -> None:
     cells[3], cells[10], cells[400] = "", "NA", "?"
     path = str(diabetes_csv(tmp_path, cells))
     data = load_dataset(DataSpec(dataset=path, task="regression", missing="drop"))
-    assert data.target_dropped == 2  # the empty cell is dropped by the reader itself
+    assert data.report.dropped[0][1].unlabelled == 3
     assert len(data.y_train) + len(data.y_dev) + len(data.y_test) == 439
 
 

@@ -80,7 +80,7 @@ def test_a_creation_stopped_at_any_step_leaves_no_study_and_a_rerun_makes_it(
     assert run(study, runs).exit_code == 0
     assert table(runs) == whole
     left = sorted(p.name for p in (runs / "iris").iterdir())
-    assert left == ["models", "study.db", "study.lock"], "a partial file was left"
+    assert left == ["data.json", "models", "study.db", "study.lock"], "a partial file was left"
 
 
 def full_after(pages: int | None) -> object:

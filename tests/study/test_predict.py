@@ -71,7 +71,7 @@ def test_an_exported_model_predicts_as_the_network_does_on_its_test_split(place,
     assert result.stdout.startswith("wrote the model of trial ")
     model = hpsearch.load_model(output)
     dataset = load_dataset(read_snapshot(place / "runs" / study).config.data)
-    raw = read_csv(str(place / f"{study}-test.csv"), "test", "kind", None, "error").X
+    raw = read_csv(str(place / f"{study}-test.csv"), "test", "kind").X
     own = Network.load(chosen_weights(place, study)).predict_proba(dataset.X_test)
     assert np.array_equal(model.predict_proba(raw), own)
     assert model.classes == dataset.classes and model.features == FEATURES
@@ -124,7 +124,7 @@ def test_probabilities_are_written_in_full_and_sum_to_one(place) -> None:
     assert rows[0] == ["prediction", "proba_cat", "proba_dog"] and len(rows) == 61
     p = np.array([[float(v) for v in row[1:]] for row in rows[1:]], dtype=np.float32)
     model = hpsearch.load_model(chosen_weights(place, "pets"))
-    raw = read_csv(str(place / "pets-test.csv"), "test", "kind", None, "error").X
+    raw = read_csv(str(place / "pets-test.csv"), "test", "kind").X
     assert np.array_equal(p, model.predict_proba(raw))
     assert [row[0] for row in rows[1:]] == list(model.predict(raw))
 
@@ -228,3 +228,39 @@ def test_onnx_without_its_package_says_how_to_install_it(place, monkeypatch) -> 
     assert result.stderr == (
         "error: --format onnx needs the onnx package: pip install 'hpsearch[onnx]'\n"
     )
+
+
+def test_rows_are_multiplied_in_blocks_at_fixed_places_whatever_the_blocks_read() -> None:
+    from hpsearch.study.predict import Inputs as Block
+    from hpsearch.study.predict import aligned
+
+    X = np.arange(46, dtype=np.float32).reshape(23, 2)
+    labels = [str(i) for i in range(23)]
+
+    def read_in(size: int) -> list[Block]:
+        return [Block(X[i : i + size], labels[i : i + size]) for i in range(0, 23, size)]
+
+    expected = [(X[i : i + 7], labels[i : i + 7]) for i in range(0, 23, 7)]
+    for size in (1, 3, 5, 7, 8, 23, 30):
+        got = list(aligned(read_in(size), 7))
+        assert [len(b.X) for b in got] == [7, 7, 7, 2]
+        for block, (x, y) in zip(got, expected, strict=True):
+            assert np.array_equal(block.X, x) and block.labels == y
+
+
+def test_a_model_file_of_format_1_still_predicts_the_same(place, tmp_path) -> None:
+    """Format 1 had numeric columns only, one input each: read without `columns`, `inputs` and
+    `scaling`, it gives the same probabilities as the file of today."""
+    current = chosen_weights(place, "animals")
+    with np.load(current) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    info = json.loads(str(arrays["model"]))
+    for key in ("columns", "inputs", "scaling"):
+        del info[key]
+    arrays["model"] = np.array(json.dumps({**info, "format_version": 1}))
+    older = tmp_path / "older.npz"
+    np.savez(older, **arrays)
+    X, _ = animal_rows(20, ANIMALS, 5)
+    old, new = hpsearch.load_model(older), hpsearch.load_model(current)
+    assert old.info.format_version == 1 and old.info.columns == ()
+    assert np.array_equal(old.predict_proba(X), new.predict_proba(X))

@@ -1,0 +1,84 @@
+"""The search spaces `hpsearch init` writes: each hyperparameter with its distribution on its
+proper scale and a comment on why, in the course's order of importance (α first; then β, hidden
+units and the mini-batch size; then layers and α's decay), and the budget that fits the data's
+size. A preset is plain data, so a new one (a stronger network, a schedule) is a new entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Searched:
+    """One hyperparameter of a preset: a distribution (a mapping, searched) or a value (fixed),
+    with the comment the study file shows beside it."""
+
+    name: str
+    value: Any
+    comment: str
+    rank: int  # the course's order of importance: 1 tuned first
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How many trials, of how many epochs, for a train split of some size, and why."""
+
+    trials: int
+    epochs: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    hyperparameters: tuple[Searched, ...]
+    fixed: tuple[Searched, ...] = field(default=())
+
+
+def log_uniform(low: float, high: float) -> dict[str, Any]:
+    return {"distribution": "log_uniform", "low": low, "high": high}
+
+
+COURSE = Preset(
+    "course",
+    "the course's order of importance, each hyperparameter on its scale",
+    (
+        Searched("learning_rate", log_uniform(1e-4, 1e-1),
+                 "α, the one that matters most: tune it first, on a log scale", 1),
+        Searched("beta1", {"distribution": "one_minus_log_uniform", "low": 0.8, "high": 0.999},
+                 "Adam's momentum β1: on the log scale of 1 − β", 2),
+        Searched("hidden_units", {"distribution": "int_uniform", "low": 16, "high": 256},
+                 "units per hidden layer", 2),
+        Searched("batch_size", {"distribution": "choice", "choices": [32, 64, 128, 256]},
+                 "mini-batch size: powers of 2", 2),
+        Searched("layers", {"distribution": "int_uniform", "low": 1, "high": 3},
+                 "hidden layers", 3),
+        Searched("learning_rate_decay", log_uniform(1e-3, 1.0),
+                 "α's decay: α0 / (1 + decay · epoch), on a log scale", 3),
+    ),
+    (
+        Searched("optimizer", "adam", "momentum and RMSprop together", 0),
+        Searched("decay_schedule", "inverse_time", "the course's 1 / (1 + decay · epoch)", 0),
+        Searched("batchnorm", True, "Batch Normalization on the hidden layers", 0),
+    ),
+)  # fmt: skip
+
+PRESETS = {preset.name: preset for preset in (COURSE,)}
+
+# (train rows up to, trials, epochs): small data trains fast and needs more passes to learn
+BUDGETS = ((2_000, 40, 60), (20_000, 30, 30), (200_000, 24, 15), (None, 16, 8))
+
+
+def budget(train_rows: int) -> Budget:
+    """The trials and epochs that fit a train split of `train_rows`: more of both where a
+    trial takes seconds, fewer where it takes minutes."""
+    for limit, trials, epochs in BUDGETS:
+        if limit is None or train_rows <= limit:
+            size = f"up to {limit:,}" if limit is not None else f"over {BUDGETS[-2][0]:,}"
+            return Budget(
+                trials, epochs, f"{train_rows:,} train rows ({size}): {trials} trials of {epochs} "
+                "epochs; raise trials for a wider search, or zoom in on the best afterwards",
+            )  # fmt: skip
+    raise AssertionError("the last budget has no limit")
