@@ -59,9 +59,19 @@ def _rdataset(package: str, item: str) -> Callable[[Path], None]:
 
 
 def _diabetes(path: Path) -> None:
+    """scikit-learn's copy, written without pandas, which the quick run (in CI) lacks."""
+    import csv
+
     from sklearn.datasets import load_diabetes
 
-    load_diabetes(scaled=False, as_frame=True).frame.to_csv(path, index=False)
+    data = load_diabetes(scaled=False)
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow([*data.feature_names, "target"])
+        writer.writerows(
+            [*map(repr, map(float, row)), repr(float(y))]
+            for row, y in zip(data.data, data.target, strict=True)
+        )
 
 
 SOURCES = (

@@ -32,6 +32,11 @@ class StoreError(HpsearchError):
     """The study store refuses an operation (missing study, changed config, concurrent run)."""
 
 
+class DamagedStore(StoreError):
+    """A study's store whose bytes are damaged (a page, its header, a truncation):
+    `hpsearch recover` keeps what can still be read."""
+
+
 class ModelError(HpsearchError):
     """A model file cannot be read or applied as asked (not a model, damaged, of another form, or
     data that does not fit it)."""

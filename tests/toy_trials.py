@@ -19,8 +19,9 @@ from hpsearch.trial import TrialResult, TrialSpec, TrialState
 
 
 def scripted(spec: TrialSpec, context: Any, deadline: float | None) -> TrialResult:
-    """params: sleep (s, stopping at the deadline), hang, raise, exit, kill ("once"/"always",
-    once needing context["tmp"]), interrupt, wrong_return, error (the dev error to report)."""
+    """params: sleep (s, stopping at the deadline), hang, sleep_once (s, the first run only,
+    needing context["tmp"]), raise, exit, kill ("once"/"always", once needing context["tmp"]),
+    interrupt, wrong_return, error (the dev error to report)."""
     params, start = spec.params, time.monotonic()
     if "kill" in params and _dies(params["kill"], spec, context):
         os.kill(os.getpid(), signal.SIGKILL)
@@ -32,6 +33,8 @@ def scripted(spec: TrialSpec, context: Any, deadline: float | None) -> TrialResu
         raise KeyboardInterrupt
     if params.get("hang"):
         time.sleep(3600)  # ignores its deadline on purpose
+    if "sleep_once" in params and _first_time(spec, context, "slept"):
+        time.sleep(params["sleep_once"])  # the first run waits to be killed; a rerun goes on
     if params.get("wrong_return"):
         return None  # type: ignore[return-value]
     while time.monotonic() - start < params.get("sleep", 0.0):
@@ -70,9 +73,12 @@ def least_squares(spec: TrialSpec, context: Any, deadline: float | None) -> Tria
 
 def _dies(kill: str, spec: TrialSpec, context: dict[str, Any]) -> bool:
     time.sleep(spec.params.get("sleep_before_kill", 0.0))
-    if kill == "always":
-        return True
-    marker = Path(context["tmp"]) / f"died-{spec.number}"
+    return kill == "always" or _first_time(spec, context, "died")
+
+
+def _first_time(spec: TrialSpec, context: dict[str, Any], what: str) -> bool:
+    """Whether this is the first time the trial gets here (a marker file remembers)."""
+    marker = Path(context["tmp"]) / f"{what}-{spec.number}"
     if marker.exists():
         return False
     marker.touch()

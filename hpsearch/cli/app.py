@@ -286,14 +286,24 @@ def run(
         done = run_study(
             config, runs_dir, execution, new=new, observer=observer, show=ShowOptions(top=top)
         )
-    render_outcome(stdout, done, _again("run", str(path), runs_dir))
+    render_outcome(stdout, done, _again("run", str(path), runs_dir, **given))
     raise typer.Exit(done.exit_code)
 
 
-def _again(command: str, target: str, runs_dir: Path) -> str:
-    """The command that resumes what this one began, as it can be pasted: the runs folder is
-    named unless it is the one the command would find by itself."""
+def _again(command: str, target: str, runs_dir: Path, **given: object) -> str:
+    """The command that resumes what this one began, as it can be pasted: with the options it
+    was `given` (a zoom's --trials, --top, … so that it goes on with the same round; None or
+    False: not given), and the runs folder unless it is the one the command would find by
+    itself."""
     line = f"hpsearch {command} {quoted(target)}"
+    for name, value in given.items():
+        flag = f"--{name.strip('_').replace('_', '-')}"
+        values = value if isinstance(value, list | tuple) else [value]
+        for one in values:
+            if one is True:
+                line += f" {flag}"
+            elif one is not None and one is not False:
+                line += f" {flag} {quoted(str(one))}"
     if runs_dir != default_runs():
         line += f" --runs-dir {quoted(runs_dir)}"
     return line
@@ -513,14 +523,18 @@ def zoom(
         done = zoom_study(folder, request, _execution(workers, backend, scheduler), observer)
     render_zoom(stdout, done)
     if done.run is not None:
-        render_outcome(stdout, done.run, _again("zoom", study, runs_dir))
+        again = _again(
+            "zoom", study, runs_dir, top=top, trials=trials, margin=margin, set_=set_,
+            schedule=schedule, **_execution(workers, backend, scheduler),
+        )  # fmt: skip
+        render_outcome(stdout, done.run, again)
         raise typer.Exit(done.run.exit_code)
 
 
 @app.command()
 def studies(runs_dir: RunsDir = Path(DEFAULT_RUNS)) -> None:
     """List the studies in the runs folder: rounds, trials done of planned, best dev metric,
-    state (running, interrupted, complete) and last change."""
+    state (running, interrupted, complete, damaged) and last change."""
     from hpsearch.cli.studies_table import render_studies
     from hpsearch.study.listing import list_studies
 
@@ -535,9 +549,10 @@ def remove(
         bool, typer.Option("--yes", "-y", metavar="", help="Remove without asking.")
     ] = False,
 ) -> None:
-    """Delete a study: its trials, kept models, plots and test-read log.
+    """Delete a study: its trials, kept models, checkpoints, plots and test-read log.
 
-    Refused while the study runs; asks first unless --yes. Other files in its folder are kept."""
+    A damaged study, or the copy `recover` set aside, too. Refused while the study runs; asks
+    first unless --yes. Other files in its folder are kept."""
     from hpsearch.cli.studies_table import ask_to_remove, render_removed
     from hpsearch.study.find import study_folder
     from hpsearch.study.remove import remove_study

@@ -11,6 +11,8 @@ display needed) and saved with the Agg canvas. Matplotlib is imported only by `h
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +29,11 @@ from hpsearch.errors import StoreError
 from hpsearch.search.ranking import rank, searched_distributions
 from hpsearch.search.space import Choice, SearchSpace
 from hpsearch.store.faults import os_error
+from hpsearch.store.layout import PLOTS_DIR, own_folder
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.tasks import Metric, metric_of
 from hpsearch.trial import TrialRecord, TrialState, is_finite
 
-PLOTS_DIR = "plots"
 DPI = 100
 
 
@@ -63,22 +65,34 @@ def plot_study(snapshot: Snapshot, top: int = 5) -> list[Path]:
     )
     if not study.complete:
         raise StoreError(f"study '{study.name}' has no complete trial yet; nothing to plot")
-    out = snapshot.folder / PLOTS_DIR
     dev = study.dev.replace(" ", "-").lower()
     figures = {
         f"{dev}-by-hyperparameter.png": coarse_to_fine_figure(study),
         "learning-curves.png": learning_curves_figure(study, top),
         "best-so-far.png": best_so_far_figure(study),
     }
+    out = own_folder(snapshot.folder, PLOTS_DIR)  # never a planted link out of the study
     paths = []
     try:
-        out.mkdir(exist_ok=True)
         for filename, figure in figures.items():
-            figure.savefig(out / filename, dpi=DPI)
-            paths.append(out / filename)
+            paths.append(_save(figure, out / filename))
     except OSError as error:
         raise os_error(error, out) from None
     return paths
+
+
+def _save(figure: Figure, path: Path) -> Path:
+    """Writes the figure to a new file beside `path`, then renames it over `path`: a link
+    planted at `path` is replaced, never written through."""
+    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)  # as a plain write makes it, not the temporary file's 0o600
+        with os.fdopen(fd, "wb") as file:
+            figure.savefig(file, dpi=DPI, format="png")
+        os.replace(partial, path)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+    return path
 
 
 def coarse_to_fine_figure(study: StudyData) -> Figure:

@@ -33,7 +33,7 @@ SPARKS = "▁▂▃▄▅▆▇█"
 def progress_for(console: Console, *, quiet: bool) -> Observer:
     """The observer that suits where the output goes."""
     if quiet:
-        return QuietProgress()
+        return QuietProgress(console)
     return BarProgress(console) if console.is_terminal else LineProgress(console)
 
 
@@ -85,6 +85,9 @@ class _Tally(Observer, AbstractContextManager):
     def say(self, line: str) -> None:
         """A line between the trials' lines (none when quiet)."""
 
+    def warn(self, line: str) -> None:
+        self.say(f"warning: {line}")
+
     def summary(self) -> str:
         best = "–" if math.isinf(self.best) else self.metric.cell(self.best)
         return (
@@ -97,7 +100,15 @@ class _Tally(Observer, AbstractContextManager):
 
 
 class QuietProgress(_Tally):
-    """Says nothing while the study runs."""
+    """Says nothing while the study runs but its warnings."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        super().__init__()
+        self.console = console
+
+    def warn(self, line: str) -> None:
+        if self.console is not None:
+            say(self.console, f"warning: {line}")
 
 
 class LineProgress(_Tally):

@@ -199,18 +199,33 @@ def render_recovery(console: Console, recovery: Recovery) -> None:
     lost, kept, trials = len(recovery.lost), len(recovery.kept), recovery.trials
     runs = recovery.folder.parent
     runs_dir = "" if runs == default_runs() else f" --runs-dir {quoted(runs)}"
-    lines = [
-        f"recovered {kept} finished trials of {trials} into {quoted(recovery.folder)}; "
+
+    say(
+        console,
+        f"recovered {kept} finished trials of {trials} into {whole(quoted(recovery.folder))}; "
         f"{lost} could not be read",
-        f"the damaged study is kept in {quoted(recovery.aside)}",
-    ]
-    if kept < trials:
-        lines.append(
-            f"run the study again (`hpsearch run CONFIG{runs_dir}`) to train the other "
-            f"{trials - kept}: the same parameters and seeds, so the same results"
+    )
+    if recovery.missing:
+        partly = ", ".join(
+            f"{whole(f'trial {number}')} ({', '.join(columns)})"
+            for number, columns in sorted(recovery.missing.items())
         )
-    for line in lines:  # whole: each holds a path or a command to paste
-        console.print(line, markup=False, soft_wrap=True)
+        say(console, f"kept without what could not be read back, left empty: {partly}")
+    if recovery.rungs or recovery.paused:
+        say(
+            console,
+            f"kept {recovery.rungs} rung results and {recovery.checkpoints} checkpoints of "
+            f"{len(recovery.paused)} paused trials, which go on from them",
+        )
+    for reason in recovery.unusable:
+        say(console, f"not kept: {reason}")
+    say(console, f"the damaged study is kept in {whole(quoted(recovery.aside))}")
+    if kept < trials:
+        say(
+            console,
+            f"run the study again (`hpsearch run CONFIG{runs_dir}`) to train the other "
+            f"{trials - kept}: the same parameters and seeds, so the same results",
+        )
 
 
 def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None:

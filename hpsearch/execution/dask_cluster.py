@@ -158,13 +158,23 @@ class DaskExecutor(Executor):
             ) from error
 
     def _ship(self) -> Future:
-        """The payload's future: scattered to every worker once, and again if every copy died."""
+        """The payload's future: scattered to every worker once, and again if every copy died
+        (also while it was being shipped: a trial that kills its workers may kill the one that
+        just got it, and the probe is then cancelled for its lost dependency)."""
         if self._payload is not None and self._payload.status == "finished":
             return self._payload
         payload = Payload(self._trial_fn, self._context)
         try:
-            self._payload = self._client.scatter(payload, broadcast=True, hash=False)
-            version = self._client.submit(probe, self._payload, pure=False).result(self._wait)
+            for tries_left in reversed(range(MAX_DEATHS)):
+                self._payload = self._client.scatter(payload, broadcast=True, hash=False)
+                try:
+                    version = self._client.submit(probe, self._payload, pure=False).result(
+                        self._wait
+                    )
+                    break
+                except CancelledError:
+                    if not tries_left:
+                        raise
         except TimeoutError as error:
             raise ExecutorError(
                 f"no Dask worker was ready within {self._wait:g}s; start workers with "

@@ -18,6 +18,7 @@ TIMED_OUT and the others are resubmitted, uncharged. Every new pool gets the con
 from __future__ import annotations
 
 import os
+import queue
 import re
 import shutil
 import tempfile
@@ -156,6 +157,7 @@ class LokyExecutor(Executor):
     def _kill_pool(self) -> None:
         """Kills every worker and waits for them; then no beacon can change any more."""
         if self._pool is not None:
+            _drop_unsent(self._pool)
             self._pool.shutdown(wait=True, kill_workers=True)
             self._pool = None
 
@@ -260,6 +262,20 @@ class LokyExecutor(Executor):
         for future in list(self._running):
             if future in self._running:
                 yield from self._finish(future)
+
+
+def _drop_unsent(pool: ProcessPoolExecutor) -> None:
+    """Takes the tasks not yet handed to a worker out of the pool's queue before it is killed.
+    Shutting down with `kill_workers`, loky's manager thread fails every pending task but
+    leaves its id queued, then looks that id up and dies of a KeyError, printed as a
+    thread's traceback: what a stop just after a submit (SIGTERM mid-run) did. Their futures
+    are failed as lost, as the others are."""
+    queued = getattr(pool, "_work_ids", None)
+    while queued is not None:
+        try:
+            queued.get_nowait()
+        except queue.Empty:
+            return
 
 
 def _is_lost(future: Future) -> bool:

@@ -290,7 +290,12 @@ class Network:
                 hp, meta["n_features"], meta["n_classes"], rng, dtype, engine, scale, prior
             )
             for name, target in {**network.params, **network.running}.items():
-                np.copyto(target, archive[name])
+                value = archive[name]  # bytes when the entry is not in NumPy's format
+                if not isinstance(value, np.ndarray) or value.shape != target.shape or (
+                    value.dtype.kind != "f"
+                ):
+                    raise ValueError(f"its entry {name!r} is not {target.shape} numbers")
+                np.copyto(target, value)
         return network
 
     def _check_features(self, X: np.ndarray) -> np.ndarray:

@@ -11,7 +11,12 @@ from typing import Literal
 
 import numpy as np
 
-from hpsearch.nn.checkpoint import Checkpoint, optimizer_state, restore_optimizer
+from hpsearch.nn.checkpoint import (
+    Checkpoint,
+    check_fits,
+    optimizer_state,
+    restore_optimizer,
+)
 from hpsearch.nn.engine import training_engine
 from hpsearch.nn.hyperparams import HyperParams
 from hpsearch.nn.metrics import decision_prior
@@ -257,6 +262,7 @@ class _Run:
         rng: np.random.Generator,
     ) -> int:
         """Puts back what `checkpoint` kept; returns the epoch it ended."""
+        check_fits(checkpoint, self.network.state())
         self.network.restore(checkpoint.network)
         restore_optimizer(optimizer, checkpoint.optimizer)
         rng.bit_generator.state = checkpoint.rng

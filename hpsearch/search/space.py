@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+from collections import Counter
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
@@ -192,8 +193,9 @@ class Choice(_Distribution):
         if not choices:
             raise ValueError("must not be empty; list at least one value")
         keys = [_key(c) for c in choices]
+        counts = Counter(keys)  # counted once: a choice of 100,000 values is checked at once
         for choice, key in zip(choices, keys, strict=True):
-            if keys.count(key) > 1:
+            if counts[key] > 1:
                 raise ValueError(f"must be distinct, but {_quote(choice)} is listed twice")
         return choices
 

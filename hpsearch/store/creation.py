@@ -53,16 +53,16 @@ def create_database(folder: Path, write_study: Callable[[sqlite3.Connection], No
         finally:
             conn.close()  # a WAL file is checkpointed into the database and removed
         reached("closed")
-        _fsync(partial)
+        synced(partial)
         os.replace(partial, db)
-        _fsync(folder)
+        synced(folder)
     except OSError as error:
         raise os_error(error, db) from None
     reached("renamed")
     return db
 
 
-def _fsync(path: Path) -> None:
+def synced(path: Path) -> None:
     """Makes a file, or a folder's list of names, durable before the next step relies on it."""
     fd = os.open(path, os.O_RDONLY)
     try:

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from hpsearch.data.report import DataReport
+from hpsearch.store.faults import discard
 from hpsearch.store.layout import DATA_REPORT
 
 
@@ -22,7 +23,7 @@ def keep_data_report(folder: Path, report: DataReport | None) -> None:
         partial.write_text(json.dumps(report.to_dict()), encoding="utf-8")
         os.replace(partial, path)
     except OSError:
-        partial.unlink(missing_ok=True)
+        discard(partial)
 
 
 def data_report(folder: Path) -> DataReport | None:

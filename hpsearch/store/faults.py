@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from hpsearch.errors import StoreError
+from hpsearch.errors import DamagedStore, StoreError
 
 _FULL = {sqlite3.SQLITE_FULL}
 _DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
@@ -25,9 +26,9 @@ def _code(error: sqlite3.Error) -> int:
     return getattr(error, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
 
 
-def damaged(db: Path, detail: str) -> StoreError:
+def damaged(db: Path, detail: str) -> DamagedStore:
     """A study database whose bytes no longer make an SQLite file (or one of its pages)."""
-    return StoreError(
+    return DamagedStore(
         f"{db} is damaged ({detail}); nothing was written to it. Keep the trials that can still "
         f"be read with `hpsearch recover {db.parent}` (the damaged file is set aside, and a "
         "rerun of the study trains the lost trials again, to the same results), or start "
@@ -71,6 +72,13 @@ def os_error(error: OSError, path: Path) -> StoreError:
     return StoreError(f"cannot write {path} ({detail}); {KEPT}")
 
 
+def discard(partial: Path) -> None:
+    """Removes what a failed write left aside, if anything: a folder that refuses even that (a
+    read-only one) holds no partial file to remove."""
+    with suppress(OSError):
+        partial.unlink(missing_ok=True)
+
+
 class GuardedCursor(sqlite3.Cursor):
     """A cursor whose errors are `StoreError`s: a damaged page shows while rows are read."""
 
@@ -86,6 +94,14 @@ class GuardedCursor(sqlite3.Cursor):
     def fetchall(self) -> list[Any]:
         with _guard(self.connection):
             return super().fetchall()
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        with _guard(self.connection):
+            return super().fetchmany(self.arraysize if size is None else size)
+
+    def __next__(self) -> Any:
+        with _guard(self.connection):
+            return super().__next__()
 
 
 class GuardedConnection(sqlite3.Connection):

@@ -29,6 +29,7 @@ import numpy as np
 
 from hpsearch import __version__
 from hpsearch.errors import ModelError
+from hpsearch.store.faults import discard
 
 FORMAT = "hpsearch-model"
 FORMAT_VERSION = 2
@@ -105,12 +106,26 @@ def write_model(data: bytes, path: Path, option: str = "output") -> None:
         partial.write_bytes(data)
         os.replace(partial, path)
     except OSError as error:
-        partial.unlink(missing_ok=True)
+        discard(partial)
         raise ModelError(
             f"{option} {path} cannot be written ({error.strerror}); give a file in an existing, "
             "writable folder",
             option=option,
         ) from None
+
+
+def check_origin(info: ModelInfo, path: Path, study: str, trial: int, fingerprint: str) -> None:
+    """Refuses a model file, found where a study keeps trial `trial`'s, that says it is another
+    model: another study's or trial's (a copied file), or trained on other data."""
+    if (info.study, info.trial, info.fingerprint) == (study, trial, fingerprint):
+        return
+    raise ModelError(
+        f"{path} is not the model of trial {trial} of study '{study}': it says it is "
+        f"{'a network hpsearch train trained' if info.trial is None else f'trial {info.trial}'}"
+        f" of study '{info.study}', on data {info.fingerprint[:12]} (the study's: "
+        f"{fingerprint[:12]}); delete it. `hpsearch best STUDY --output chosen.yaml` and "
+        "`hpsearch train chosen.yaml --save FILE` train the chosen trial again, bit for bit"
+    )
 
 
 def is_current(path: Path) -> bool:

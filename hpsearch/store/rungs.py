@@ -4,14 +4,15 @@ checkpoint of every trial that may still go on.
 A rung's row is written after its checkpoint file, and the checkpoint of the rung before is
 deleted only after that row is committed; so a run killed at any moment finds, for every trial,
 the checkpoint its last recorded rung left, and reruns the unrecorded rung from it. Only trials
-paused at their last rung keep a checkpoint: memory and disk stay bounded by those."""
+paused at their last rung keep a checkpoint: memory and disk stay bounded by those. A checkpoint
+is read back only once verified (`store.checkpoints`); one that cannot be used is said so, and
+its trial trains again from its start."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
+from hpsearch.store.checkpoints import Label, Unusable, read_checkpoint, write_checkpoint
 from hpsearch.store.layout import CHECKPOINTS_DIR, checkpoint_path
 from hpsearch.store.sqlite import now
 from hpsearch.store.study_store import StudyStore
@@ -49,7 +50,8 @@ class RungStore:
         """Keeps `checkpoint` (when the trial paused), then the row; then lets go of the
         checkpoint of the rung that ended at `before` epochs."""
         if checkpoint is not None:
-            _write_atomically(checkpoint_path(self.folder, row.trial, row.epochs), checkpoint)
+            path = checkpoint_path(self.folder, row.trial, row.epochs)
+            write_checkpoint(path, checkpoint, self._label(row.trial, row.epochs))
         with self.store._write():
             self.store._conn.execute(
                 "INSERT OR REPLACE INTO rungs VALUES (?, ?, ?, ?, ?)",
@@ -58,9 +60,15 @@ class RungStore:
         if before is not None:
             checkpoint_path(self.folder, row.trial, before).unlink(missing_ok=True)
 
-    def checkpoint(self, trial: int, epochs: int) -> bytes:
-        """The checkpoint trial `trial` left at the rung that ended at `epochs`."""
-        return checkpoint_path(self.folder, trial, epochs).read_bytes()
+    def checkpoint(self, trial: int, epochs: int) -> bytes | Unusable:
+        """The checkpoint trial `trial` left at the rung that ended at `epochs`, verified; or
+        why it cannot be used (missing, empty, truncated, damaged, another trial's)."""
+        path = checkpoint_path(self.folder, trial, epochs)
+        return read_checkpoint(path, self._label(trial, epochs))
+
+    def _label(self, trial: int, epochs: int) -> Label:
+        info = self.store.info
+        return Label(info.name, info.created.isoformat(), trial, epochs)
 
     def stop(self, trial: int, epochs: int, reason: str) -> bool:
         """Trial `trial`, paused at `epochs`, goes no further; False when it was stopped already."""
@@ -74,19 +82,13 @@ class RungStore:
         return cursor.rowcount > 0
 
     def prune(self, keep: set[tuple[int, int]]) -> None:
-        """Deletes every checkpoint but those of (trial, epochs) in `keep`: what a killed run
-        may have left behind."""
-        for path in (self.folder / CHECKPOINTS_DIR).glob("trial-*.pkl*"):
-            if path.suffix == ".pkl":
-                name = path.stem.removeprefix("trial-")
-                trial, _, epochs = name.partition("-epoch-")
-                if (int(trial), int(epochs)) in keep:
-                    continue
-            path.unlink()
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(exist_ok=True)
-    partial = path.with_suffix(".pkl.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+        """Deletes every file of the checkpoints folder but the checkpoints of (trial, epochs) in
+        `keep`: what a killed run may have left behind (a partial file, a checkpoint of an
+        older format)."""
+        folder = self.folder / CHECKPOINTS_DIR
+        if not folder.is_dir():
+            return
+        kept = {checkpoint_path(self.folder, *key).name for key in keep}
+        for path in folder.iterdir():
+            if path.name not in kept and path.is_file():
+                path.unlink()

@@ -135,7 +135,10 @@ def connect(path: Path, mode: str, *, shown: Path | None = None) -> sqlite3.Conn
     conn.db_path = shown or path
     conn.row_factory = sqlite3.Row
     try:
-        conn.execute("PRAGMA query_only = ON" if reader else "PRAGMA journal_mode = WAL")
+        if reader:
+            conn.execute("PRAGMA query_only = ON")
+        elif mode == "rwc":  # a new file of our own; another is checked first (`use_wal`)
+            use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # a damaged header shows
@@ -145,10 +148,24 @@ def connect(path: Path, mode: str, *, shown: Path | None = None) -> sqlite3.Conn
     return conn
 
 
+def use_wal(conn: sqlite3.Connection) -> None:
+    """Write-ahead logging, so that readers never wait for the writer: a change to the file
+    itself, made only once it is known to be a study's store."""
+    conn.execute("PRAGMA journal_mode = WAL")
+
+
 def check_schema(conn: sqlite3.Connection, folder: Path, *, writer: bool = False) -> None:
     """Refuses a store this hpsearch cannot read; a writer brings an older one up to date (a
-    reader reads it as it is: what it lacks takes its default)."""
+    reader reads it as it is: what it lacks takes its default). Nothing is written to a file
+    that is not a study's store."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'study'").fetchone()
+    if version == 0 or not tables[0]:
+        db = getattr(conn, "db_path", folder)
+        raise StoreError(
+            f"{db} is not a study's store (an empty file, or another program's database); "
+            "nothing was written to it: move it away, or give the study another name"
+        )
     if 1 <= version < SCHEMA_VERSION and writer:
         with transaction(conn):
             for step in range(version, SCHEMA_VERSION):

@@ -19,7 +19,7 @@ from typing import Any, Self
 from hpsearch import __version__
 from hpsearch.errors import StoreError
 from hpsearch.store.creation import create_database
-from hpsearch.store.faults import GuardedCursor, os_error
+from hpsearch.store.faults import GuardedCursor, damaged, discard, os_error
 from hpsearch.store.identity import changes
 from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, kept_model, model_path
 from hpsearch.store.runlock import RunLock
@@ -39,6 +39,7 @@ from hpsearch.store.sqlite import (
     transaction,
     trial_record,
     trial_records,
+    use_wal,
 )
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
@@ -111,6 +112,8 @@ class StudyStore:
         try:
             conn = connect(folder / DB_NAME, "rw" if writer else "ro")
             check_schema(conn, folder, writer=writer)
+            if writer:
+                use_wal(conn)
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -234,6 +237,17 @@ class StudyStore:
             )
         return cursor.rowcount
 
+    def restore(self, records: Iterable[TrialRecord]) -> int:
+        """Writes trials as another store recorded them (a study being recovered): their own
+        state, measurements, attempts and times, in one transaction. Returns how many."""
+        columns = f"number, round, params, seed, started, {RESULT_COLUMNS}"
+        marks = ", ".join("?" * len(columns.split(",")))
+        with self._write():
+            cursor = self._conn.executemany(
+                f"INSERT INTO trials ({columns}) VALUES ({marks})", map(_restored_row, records)
+            )
+        return cursor.rowcount
+
     def mark_interrupted(
         self, numbers: Iterable[int], specs: dict[int, TrialSpec] | None = None
     ) -> list[int]:
@@ -280,6 +294,13 @@ class StudyStore:
             raise KeyError(number)
         return trial_record(row)
 
+    def check_whole(self) -> None:
+        """Refuses a store with a damaged page anywhere, not only where a command reads: SQLite's
+        quick check reads every page (0.3 s for 100,000 trials)."""
+        found = self._conn.execute("PRAGMA quick_check").fetchall()
+        if [tuple(row) for row in found] != [("ok",)]:
+            raise damaged(self._conn.db_path, str(found[0][0]) if found else "no answer")
+
     def save_weights(self, number: int, data: bytes) -> Path:
         """Keeps a trained network (.npz bytes); written aside and renamed, so never half a file."""
         self._require_writer()
@@ -290,7 +311,7 @@ class StudyStore:
             partial.write_bytes(data)
             os.replace(partial, path)
         except OSError as error:
-            partial.unlink(missing_ok=True)
+            discard(partial)
             raise os_error(error, path) from None
         return path
 
@@ -342,4 +363,17 @@ def _finished_row(spec: TrialSpec, r: TrialResult, when: str) -> tuple:
         spec.number, spec.round, dumps(spec.params), spec.seed, when, str(r.state), r.dev_error,
         r.train_error, r.dev_cost, r.train_cost, r.epochs, dumps(r.curves), r.duration_s,
         r.worker, r.message, r.traceback, 0, when, r.engine,
+    )  # fmt: skip
+
+
+def _restored_row(r: TrialRecord) -> tuple:
+    """The values of `restore`'s columns for one record, its times as the store writes them."""
+    started, finished = (
+        None if when is None else when.isoformat(timespec="milliseconds")
+        for when in (r.started, r.finished)
+    )
+    return (
+        r.number, r.round, dumps(r.params), r.seed, started, str(r.state), r.dev_error,
+        r.train_error, r.dev_cost, r.train_cost, r.epochs, dumps(r.curves), r.duration_s,
+        r.worker, r.message, r.traceback, r.attempts, finished, r.engine,
     )  # fmt: skip

@@ -16,7 +16,7 @@ import yaml
 
 from hpsearch.config import StudyConfig
 from hpsearch.config.study_file import NAME_LIMIT
-from hpsearch.errors import ConfigError, DataError, ModelError, StoreError
+from hpsearch.errors import ConfigError, DataError, StoreError
 from hpsearch.search.noise import Gap
 from hpsearch.search.ranking import (
     CurveSummary,
@@ -25,6 +25,7 @@ from hpsearch.search.ranking import (
     summarize_curves,
     wide_gaps,
 )
+from hpsearch.store.layout import refuse_study_part
 from hpsearch.store.test_reads import LoggedRead, check_loggable, log_read
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.trial import TrialRecord, TrialState
@@ -45,7 +46,9 @@ class Chosen:
 
 
 def choose(snapshot: Snapshot) -> Chosen:
-    """The best complete trial of the study as it was read (a run may be writing)."""
+    """The best complete trial of the study as it was read (a run may be writing), from a
+    store checked whole: a damaged page elsewhere would leave the choice unsaid otherwise."""
+    snapshot.check_whole()
     config = snapshot.config
     tallies = snapshot.tallies(0)
     complete = sum(t.trials for t in tallies if t.state is TrialState.COMPLETE)
@@ -99,7 +102,9 @@ def reuse_yaml(chosen: Chosen) -> str:
 
 
 def write_reuse_yaml(chosen: Chosen, path: Path) -> None:
-    """Writes `reuse_yaml` to `path`; a path that cannot be written is the user's to fix."""
+    """Writes `reuse_yaml` to `path`; a path that cannot be written is the user's to fix, and
+    a part of a study is refused."""
+    refuse_study_part(path, "output")
     try:
         path.write_text(reuse_yaml(chosen), encoding="utf-8")
     except OSError as error:
@@ -113,7 +118,8 @@ def write_reuse_yaml(chosen: Chosen, path: Path) -> None:
 def evaluate_on_test(folder: Path, chosen: Chosen) -> LoggedRead:
     """Evaluates the chosen trial's saved model once on the test split and logs the read."""
     from hpsearch.data import load_dataset  # heavy: only when the test split is asked for
-    from hpsearch.study.model import load_model
+    from hpsearch.store.model_file import check_origin, read_model
+    from hpsearch.study.model import model_of
 
     record, name = chosen.record, chosen.config.name
     if chosen.weights is None:
@@ -131,13 +137,9 @@ def evaluate_on_test(folder: Path, chosen: Chosen) -> LoggedRead:
             f"{chosen.fingerprint[:12]} → {dataset.fingerprint[:12]}), so its test split is "
             "not the one held out when the trial was chosen; restore the data"
         )
-    model = load_model(chosen.weights)
-    if model.info.fingerprint != chosen.fingerprint:
-        raise ModelError(
-            f"{chosen.weights} was trained on other data than study '{name}' (fingerprint "
-            f"{model.info.fingerprint[:12]}, the study's {chosen.fingerprint[:12]}): it is not "
-            f"this study's model of trial {record.number}; delete it and run the study again"
-        )
+    found = read_model(chosen.weights)
+    check_origin(found.info, chosen.weights, name, record.number, chosen.fingerprint)
+    model = model_of(found, chosen.weights)
     metric = chosen.config.ranked_by.name
     cost, error = model.network.evaluate(dataset.X_test, dataset.y_test, metric)
     read = LoggedRead(datetime.now(UTC), record.number, error, cost, len(dataset.y_test))

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hpsearch.errors import ModelError, StoreError
-from hpsearch.store.model_file import is_current, parse_model, read_model, write_model
+from hpsearch.store.layout import refuse_study_part
+from hpsearch.store.model_file import (
+    check_origin,
+    is_current,
+    parse_model,
+    read_model,
+    write_model,
+)
 from hpsearch.study.best import choose
 from hpsearch.study.model import model_of, pack_trial
 from hpsearch.study.snapshot import Snapshot, read_snapshot
@@ -36,6 +43,7 @@ def export_model(
 ) -> Exported:
     """Writes trial `trial` (default: the chosen one, as `best` names it) of the study in
     `folder` to `output` as a model file or an ONNX graph."""
+    refuse_study_part(output, "output")
     with read_snapshot(folder) as snapshot:
         record = choose(snapshot).record if trial is None else _trial(snapshot, trial)
         data = _model_bytes(snapshot, record)
@@ -73,8 +81,10 @@ def _model_bytes(snapshot: Snapshot, record: TrialRecord) -> bytes:
             "trials it runs next"
         )
     if is_current(path):
-        read_model(path)  # refuses a damaged or newer file before it is copied
-        return path.read_bytes()
+        found = read_model(path)  # refuses a damaged or newer file before it is copied
+        config, info = snapshot.config, snapshot.info
+        check_origin(found.info, path, config.name, record.number, info.fingerprint)
+        return found.network
     return _upgraded(snapshot, record, path)
 
 

@@ -20,6 +20,7 @@ from hpsearch.execution.contract import Executor, TrialFinished, TrialStarted
 from hpsearch.search.halving import Bracket, Step, bracket_step, plan_brackets, rung_epochs
 from hpsearch.search.sampler import plan_trials
 from hpsearch.search.space import SearchSpace
+from hpsearch.store.checkpoints import Unusable
 from hpsearch.store.rungs import RungRow, RungStore
 from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
@@ -160,6 +161,12 @@ class ScheduledRun:
     def _spec(self, plan: Plan, step: Step, number: int) -> TrialSpec:
         self.until[number] = (step.epochs, step.after)
         resume = None if step.after is None else self.rungs_store.checkpoint(number, step.after)
+        if isinstance(resume, Unusable):  # trained from its start: its seed makes it the same
+            self.observer.warn(
+                f"trial {number}: {resume}; it trains again from its first epoch, which its "
+                "seed makes the same training"
+            )
+            resume, self.earlier[number] = None, 0.0
         return replace(plan.specs[number], until=step.epochs, resume=resume)
 
     def _record(self, event: TrialStarted | TrialFinished) -> int | None:

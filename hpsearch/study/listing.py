@@ -1,5 +1,7 @@
 """`hpsearch studies`: every study in a runs folder, with where it stands, so that a study can be
-found again by name (what `optuna studies` or a W&B project page gives)."""
+found again by name (what `optuna studies` or a W&B project page gives). A damaged study is
+listed as damaged, with the command that deals with it, and hides none of the others; a study
+set aside (by `run --new`, or the damaged copy `recover` keeps) is listed as set aside."""
 
 from __future__ import annotations
 
@@ -10,31 +12,36 @@ from pathlib import Path
 from typing import Literal
 
 from hpsearch.config import StudyConfig
-from hpsearch.store.layout import DB_NAME, LOCK_NAME, is_study
+from hpsearch.errors import DamagedStore, StoreError
+from hpsearch.store.layout import DB_NAME, LOCK_NAME, is_study, quoted, set_aside_from
 from hpsearch.store.runlock import is_held
 from hpsearch.store.study_store import StudyStore
 from hpsearch.tasks import Metric
 from hpsearch.trial import TrialState
 
-State = Literal["running", "interrupted", "complete"]
+State = Literal["running", "interrupted", "complete", "damaged", "unreadable"]
 
 
 @dataclass(frozen=True)
 class StudySummary:
     """One study as `hpsearch studies` lists it. `name` is its folder's name, the one the
     commands take; `state` is running (a process holds its run lock), complete (every planned
-    trial finished) or interrupted (trials left to run, and nobody running them)."""
+    trial finished), interrupted (trials left to run, and nobody running them), damaged (its
+    store's bytes are; the counts are then None) or unreadable (by this hpsearch: a newer
+    store, a file that is not a study's). `note` says what else to know of it, with
+    the command that deals with it: why it is damaged, where it was set aside from."""
 
     name: str
     folder: Path
-    rounds: int
-    done: int  # trials finished (complete, diverged, timed out or failed)
-    planned: int
-    complete: int
+    rounds: int | None
+    done: int | None  # trials finished (complete, diverged, timed out or failed)
+    planned: int | None
+    complete: int | None
     best_dev_error: float | None  # of `metric`
     state: State
     changed: datetime  # the last write to the study
-    metric: Metric
+    metric: Metric | None  # None when the store cannot be read
+    note: str = ""
 
 
 def study_names(runs_dir: str | Path) -> list[str]:
@@ -51,10 +58,20 @@ def list_studies(runs_dir: str | Path) -> list[StudySummary]:
 
 
 def summarize(folder: Path) -> StudySummary:
-    """The study in `folder`, read once without the run lock."""
-    with StudyStore.open(folder) as store:
-        rounds, records = store.rounds(), store.trials()
-        metric = StudyConfig.model_validate(store.info.config).ranked_by
+    """The study in `folder`, read once without the run lock; damaged when it cannot be."""
+    try:
+        with StudyStore.open(folder) as store:
+            rounds, records = store.rounds(), store.trials()
+            metric = StudyConfig.model_validate(store.info.config).ranked_by
+    except DamagedStore as error:
+        why = str(error).partition(";")[0]
+        note = _aside_note(folder) or (
+            f"{why}; keep its readable trials with `hpsearch recover {quoted(folder)}`, or "
+            f"delete it with `hpsearch remove {quoted(folder)}`"
+        )
+        return _unread(folder, "damaged", note)
+    except StoreError as error:
+        return _unread(folder, "unreadable", str(error))
     done = sum(r.state.is_finished for r in records)
     planned = sum(r.n_trials for r in rounds)
     complete = [r.dev_error for r in records if r.state is TrialState.COMPLETE]
@@ -73,6 +90,31 @@ def summarize(folder: Path) -> StudySummary:
         state,
         _last_change(folder),
         metric,
+        _aside_note(folder),
+    )
+
+
+def _unread(folder: Path, state: State, note: str) -> StudySummary:
+    return StudySummary(
+        folder.name, folder, None, None, None, None, None, state, _last_change(folder), None, note
+    )
+
+
+def _aside_note(folder: Path) -> str:
+    """What a set-aside study is, and how to delete it; "" for a study's own folder."""
+    aside = set_aside_from(folder)
+    if aside is None:
+        return ""
+    study, damaged = aside
+    remove = f"delete it with `hpsearch remove {quoted(folder)}`"
+    if damaged:
+        return (
+            f"the damaged copy that `hpsearch recover` set aside; its readable trials went into "
+            f"{quoted(folder.with_name(study))}; {remove}"
+        )
+    return (
+        f"set aside when study {study} began anew (`hpsearch run --new`); read it as any "
+        f"study (`hpsearch show {quoted(folder)}`), or {remove}"
     )
 
 

@@ -24,9 +24,12 @@ from hpsearch.data.rows import Rows, read_rows
 from hpsearch.data.target import class_name
 from hpsearch.errors import ModelError, StoreError
 from hpsearch.nn.metrics import READS, finish, totals
+from hpsearch.store.faults import discard
+from hpsearch.store.layout import refuse_study_part
+from hpsearch.store.model_file import check_origin, read_model
 from hpsearch.study.best import choose
 from hpsearch.study.find import study_folder
-from hpsearch.study.model import Model, load_model
+from hpsearch.study.model import Model, load_model, model_of
 from hpsearch.study.snapshot import read_snapshot
 
 PRODUCT_ROWS = 8192  # rows per matrix product, at fixed places in the file (see `aligned`)
@@ -80,7 +83,10 @@ def open_model(target: str, runs_dir: str | Path) -> tuple[Model, str]:
             f"'{chosen.config.name}', was not kept; raise search.keep_models and run the study "
             "again"
         )
-    return load_model(chosen.weights), f"trial {chosen.record.number} of study {folder.name}"
+    found = read_model(chosen.weights)
+    number = chosen.record.number
+    check_origin(found.info, chosen.weights, chosen.config.name, number, chosen.fingerprint)
+    return model_of(found, chosen.weights), f"trial {number} of study {folder.name}"
 
 
 def predict_file(
@@ -96,6 +102,8 @@ def predict_file(
     """Predicts every row of `data` with the model `target` names; writes to `output`, or to
     `stream` when no output file is given. The rows are scored on their label column: the
     model's (its name in the study's data), or `label`."""
+    if output is not None:
+        refuse_study_part(output, "output")
     model, source = open_model(target, runs_dir)
     if proba and model.task == "regression":
         raise ModelError(
@@ -195,7 +203,7 @@ def _write_file(model: Model, rows: Rows, output: Path, proba: bool, tally: Tall
             option="output",
         ) from None
     finally:
-        partial.unlink(missing_ok=True)
+        discard(partial)
 
 
 def _write(model: Model, rows: Rows, stream: TextIO, proba: bool, tally: Tally) -> None:

@@ -8,13 +8,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, TEST_LOG
+from hpsearch.store.creation import PARTIAL_SUFFIX
+from hpsearch.store.layout import (
+    CHECKPOINTS_DIR,
+    DATA_REPORT,
+    DB_NAME,
+    LOCK_NAME,
+    MODELS_DIR,
+    PLOTS_DIR,
+    TEST_LOG,
+)
 from hpsearch.store.runlock import RunLock
 from hpsearch.study.listing import StudySummary, summarize
 
-PLOTS_DIR = "plots"  # written by `hpsearch plot`
-STUDY_FILES = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", TEST_LOG, LOCK_NAME)
-STUDY_DIRS = (MODELS_DIR, PLOTS_DIR)
+STUDY_FILES = (
+    *(f"{DB_NAME}{suffix}" for suffix in ("", "-wal", "-shm", PARTIAL_SUFFIX)),
+    *(f"{DB_NAME}{PARTIAL_SUFFIX}{suffix}" for suffix in ("-wal", "-shm", "-journal")),
+    TEST_LOG,
+    DATA_REPORT,
+    LOCK_NAME,
+)
+STUDY_DIRS = (MODELS_DIR, PLOTS_DIR, CHECKPOINTS_DIR)
 
 
 @dataclass(frozen=True)
@@ -29,7 +43,8 @@ class Removed:
 
 def remove_study(folder: Path, confirm: Callable[[StudySummary], bool]) -> Removed:
     """Removes the study in `folder` when `confirm` agrees, holding its run lock meanwhile (so a
-    run cannot start or be running); the folder goes too when nothing else is in it."""
+    run cannot start or be running); the folder goes too when nothing else is in it. A damaged
+    study, and the damaged copy `recover` sets aside, are removed as any other."""
     study = summarize(folder)
     if not confirm(study):
         return Removed(study, confirmed=False)

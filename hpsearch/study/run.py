@@ -5,6 +5,7 @@ The one place where config, data, sampler, executor and store meet. Progress goe
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -63,6 +64,9 @@ class Observer:
 
     def rung(self, news: RungNews) -> None:
         """A halving schedule's rung is about to run."""
+
+    def warn(self, line: str) -> None:
+        """Something the user should know went otherwise than planned, and what was done."""
 
 
 @dataclass(frozen=True)
@@ -241,6 +245,7 @@ def set_aside(folder: Path) -> Path | None:
 
 @contextmanager
 def _open_for_run(folder: Path, config: StudyConfig, dataset: Dataset) -> Iterator[StudyStore]:
+    reading = False  # a finished study in a folder that cannot be written: read only
     if not (folder / DB_NAME).exists():
         store = StudyStore.create(
             folder,
@@ -251,11 +256,15 @@ def _open_for_run(folder: Path, config: StudyConfig, dataset: Dataset) -> Iterat
             dataset.classes,
             split_sizes(dataset),
         )
-    else:
+    elif os.access(folder, os.W_OK) or not _finished(folder, config):
         store = StudyStore.open(folder, writer=True)
+    else:  # a read-only folder, and a run that will write nothing: read, without the lock
+        store = StudyStore.open(folder)
+        reading = True
     with store:
         _check_same_study(store, config, dataset)
-        store.keep_splits(split_sizes(dataset))  # a study made before they were kept
+        if not reading:
+            store.keep_splits(split_sizes(dataset))  # a study made before they were kept
         keep_data_report(folder, dataset.report)
         yield store
 
@@ -263,6 +272,16 @@ def _open_for_run(folder: Path, config: StudyConfig, dataset: Dataset) -> Iterat
 def split_sizes(dataset: Dataset) -> dict[str, int]:
     """The examples in each split: what the sampling noise of an error measured on it depends on."""
     return {"train": len(dataset.y_train), "dev": len(dataset.y_dev), "test": len(dataset.y_test)}
+
+
+def _finished(folder: Path, config: StudyConfig) -> bool:
+    """Whether the study in `folder` has run every trial `config` asks for."""
+    with StudyStore.open(folder) as store:
+        rounds = store.rounds()
+        wanted = count_trials(config.hyperparameters, config.search.method, config.search.trials)
+        if not rounds or wanted > rounds[0].n_trials:
+            return False
+        return not pending_trials(rounds, store.trials(), config.search.seed)
 
 
 def _check_same_study(store: StudyStore, config: StudyConfig, dataset: Dataset) -> None:

@@ -87,6 +87,10 @@ class Snapshot:
         """The trials among `numbers`, by number."""
         return reads.numbered(self.store, numbers)
 
+    def check_whole(self) -> None:
+        """Refuses a damaged store, wherever the damage lies (`StudyStore.check_whole`)."""
+        self.store.check_whole()
+
     def weights_path(self, number: int) -> Path | None:
         """The saved model of trial `number`, None when it was not kept."""
         return kept_model(self.folder, number)

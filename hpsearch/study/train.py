@@ -17,6 +17,7 @@ from hpsearch.errors import ConfigError
 from hpsearch.execution.objective import train_on, training_data
 from hpsearch.execution.threads import blas_threads
 from hpsearch.nn.hyperparams import HyperParams
+from hpsearch.store.layout import refuse_study_part
 from hpsearch.tasks import Metric, metric_of
 from hpsearch.userinput.messages import one_line
 
@@ -74,6 +75,8 @@ def train_one(
     """Trains on the config's train split, scores on dev, as a trial does; the test split stays
     untouched. `save` writes the trained network there. Without a `seed`, the study file's
     `search.training_seed` (what `best --output` writes), else 0."""
+    if save is not None:
+        refuse_study_part(save, "save")
     if seed is None:
         seed = config.search.training_seed or 0
     dataset = load_study_data(config)

@@ -73,7 +73,7 @@ def test_the_resume_hint_of_an_interrupted_zoom_resumes_the_zoom(spaced, monkeyp
     cut = hpsearch("zoom", "iris", "--runs-dir", runs, "--trials", "4", "--quiet")
     assert cut.exit_code == 130, cut.output
     hint = hint_after(cut.stdout, "interrupted: every finished trial is kept; to resume, run")
-    assert hint == ["zoom", "iris", "--runs-dir", str(runs)]
+    assert hint == ["zoom", "iris", "--trials", "4", "--runs-dir", str(runs)]
     monkeypatch.undo()
     resumed = hpsearch(*hint, "--quiet")
     assert resumed.exit_code == 0, resumed.output

@@ -5,6 +5,7 @@ trial number, hyperparameter, study and dataset name on one line."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,46 @@ def test_studies_keeps_each_name_whole(study) -> None:
     rows = [line.split() for line in listed.splitlines()]
     names = [row[0] for row in rows if len(row) > 1 and row[1].isdigit()]
     assert names == ["iris", aside]
+
+
+def test_studies_keeps_damaged_and_set_aside_studies_whole(study, tmp_path, monkeypatch) -> None:
+    """A damaged study and the copies set aside (by `run --new`, by `recover`) are listed with
+    each name whole: in the table while the names fit it, then each study under its name. Their
+    notes wrap as prose with each command on one line."""
+    _, here = study
+    runs = tmp_path / "runs"
+    shutil.copytree(here / "runs", runs)
+    monkeypatch.chdir(tmp_path)
+    aside = next(p.name for p in runs.iterdir() if p.name.startswith("iris."))
+    shutil.copytree(runs / "iris", runs / "broken")
+    with open(runs / "broken/study.db", "r+b") as file:
+        file.write(b"\xff" * 100)  # a header no SQLite reads
+    listed = narrow("studies")
+    rows = [line.split() for line in listed.splitlines()]
+    assert [row[0] for row in rows if len(row) > 4 and row[1] in "–0123456789"] == [
+        "broken", "iris", aside
+    ]  # fmt: skip
+    assert ["broken", "–", "–", "–", "damaged"] in [row[:5] for row in rows]
+    commands = [f"hpsearch {verb} runs/broken" for verb in ("recover", "remove")]
+    commands += [f"hpsearch {verb} runs/{aside}" for verb in ("show", "remove")]
+    for command in commands:  # each on one line, whole
+        assert any(f"`{command}`" in line for line in listed.splitlines()), command
+    assert re.search(r"^broken: runs/broken/study.db is damaged \(file is not a", listed, re.M)
+    assert re.search(rf"^{re.escape(aside)}: set aside when study iris began anew", listed, re.M)
+
+    long = "iris_as_measured_in_the_field"  # its damaged copy's name is too long for the table
+    shutil.copytree(runs / "iris", runs / long)
+    with open(runs / long / "study.db", "r+b") as file:
+        file.write(bytes(100))
+    narrow("recover", long)
+    [copy] = [p.name for p in runs.iterdir() if p.name.startswith(f"{long}.damaged-")]
+    listed = narrow("studies")
+    for name in ("broken", "iris", aside, long, copy):
+        assert re.search(rf"^{re.escape(name)}\n    \S", listed, re.M), name
+    assert re.search(rf"^{re.escape(copy)}\n    damaged, last change \d{{4}}-", listed, re.M)
+    assert re.search(r"^iris\n    rounds \d+, trials done \d+ of \d+, best dev error", listed, re.M)
+    assert f"`hpsearch remove runs/{copy}`" in listed
+    assert re.search(rf"^{re.escape(copy)}: the damaged copy that\b", listed, re.M)
 
 
 def test_zoom_keeps_each_hyperparameter_name_whole(study) -> None:

@@ -3,7 +3,9 @@ names what is wrong and what to do, exit code 2, and no partial output file."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
+import zipfile
 
 import numpy as np
 import pytest
@@ -109,11 +111,13 @@ def test_best_test_refuses_a_model_trained_on_other_data(place, tmp_path) -> Non
     rewrite_model(weights, fingerprint="0123456789abcdef")
     result = hpsearch_cli("best", study, "--test")
     assert result.exit_code == 2 and "test error" not in result.stdout
-    fingerprint = result.stderr.split("the study's ")[1][:12]
+    fingerprint = result.stderr.split("the study's: ")[1][:12]
+    trial = weights.stem.removeprefix("trial-")
     assert result.stderr == (
-        f"error: {weights} was trained on other data than study 'animals' (fingerprint "
-        f"0123456789ab, the study's {fingerprint}): it is not this study's model of trial "
-        f"{weights.stem.removeprefix('trial-')}; delete it and run the study again\n"
+        f"error: {weights} is not the model of trial {trial} of study 'animals': it says it is "
+        f"trial {trial} of study 'animals', on data 0123456789ab (the study's: {fingerprint}); "
+        "delete it. `hpsearch best STUDY --output chosen.yaml` and `hpsearch train chosen.yaml "
+        "--save FILE` train the chosen trial again, bit for bit\n"
     )
     assert not (study / "test-reads.jsonl").exists()
 
@@ -153,4 +157,69 @@ def test_a_csv_is_read_in_blocks_with_the_lines_counted_across_them(place, monke
     result = hpsearch_cli("predict", place / "model.npz", place / "many.csv")
     assert result.stderr.startswith(
         f"error: {place}/many.csv line 19 (counting the header line), column 2 ('height'): 'x"
+    )
+
+
+def test_a_model_entry_that_is_a_raw_pickle_is_refused_unread(place, tmp_path) -> None:
+    """An .npz member that is not in NumPy's format is bytes to NumPy: refused, never cast."""
+    planted = tmp_path / "ran"
+
+    class Planted:
+        def __reduce__(self):
+            return (open, (str(planted), "w"))
+
+    crafted = tmp_path / "crafted.npz"
+    with zipfile.ZipFile(place / "model.npz") as source, zipfile.ZipFile(crafted, "w") as out:
+        for name in source.namelist():
+            data = pickle.dumps(Planted()) if name == "W1.npy" else source.read(name)
+            out.writestr(name, data)
+    result = hpsearch_cli("predict", crafted, place / "animals-test.csv")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: {crafted} is damaged (its entry 'W1' is not (4, ")
+    assert not planted.exists()
+
+
+def test_export_refuses_a_model_file_of_another_study_in_the_studys_folder(place, tmp_path):
+    """A model file copied into a study's models/ under a kept trial's name is a stranger."""
+    study = tmp_path / "animals"
+    shutil.copytree(place / "runs" / "animals", study)
+    kept = next((study / "models").glob("trial-*.npz"))
+    rewrite_model(kept, study="birds", trial=7)
+    for command in (("export", study, "-o", tmp_path / "x.npz"), ("predict", study, place /
+                    "animals-test.csv"), ("best", study, "--test")):  # fmt: skip
+        result = hpsearch_cli(*command)
+        assert result.exit_code == 2, command
+        trial = kept.stem.removeprefix("trial-")
+        assert result.stderr.startswith(
+            f"error: {kept} is not the model of trial {trial} of study 'animals': it says it is "
+            "trial 7 of study 'birds', on data "
+        ), command
+    assert not (tmp_path / "x.npz").exists()
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """A read-only tmpfs at `tmp_path/ro`; skipped where this machine does not allow mounting."""
+    import subprocess
+
+    point = tmp_path / "ro"
+    point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(point)],
+                             capture_output=True)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    yield point
+    subprocess.run(["umount", "-l", str(point)], check=True)
+
+
+@pytest.mark.parametrize("format", ["npz", "onnx"])
+def test_export_into_a_read_only_folder_is_a_message(place, read_only, format) -> None:
+    output = read_only / f"model.{format}"
+    result = hpsearch_cli(
+        "export", "animals", "--runs-dir", place / "runs", "--format", format, "-o", output
+    )
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: --output {output} cannot be written (Read-only file system); give a file in an "
+        "existing, writable folder\n",
     )

@@ -134,7 +134,7 @@ def test_sigterm_stops_a_run_as_ctrl_c_does_and_exits_143(tmp_path, moment) -> N
         out, err = run.communicate(timeout=120)
         assert run.returncode == 143, err
         assert "Traceback" not in out + err and "Fatal Python error" not in out + err
-        assert not alive_after(processes, 5.0), "a worker outlived the SIGTERM"
+        assert not alive_after(processes, 30.0), "a worker outlived the SIGTERM"
     finally:
         reap([run.pid, *processes])
     with sqlite3.connect(tmp_path / "runs/digits/study.db") as conn:

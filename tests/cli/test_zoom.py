@@ -110,3 +110,36 @@ def test_repeated_zooms_narrow_from_the_best_of_every_round(study) -> None:
         for r in all_rounds
     ]
     assert spans[2] <= spans[0]
+
+
+def test_the_resume_command_of_an_interrupted_zoom_continues_the_same_round(study, monkeypatch):
+    """Its options are the round's: without them a zoom planned before its round was stored
+    would narrow and size another round."""
+    import shlex
+    import shutil
+
+    from tests import study_trials
+
+    unzoomed = study.parent / "unzoomed"
+    shutil.copytree(study, unzoomed / "iris")
+    options = ["--trials", "5", "--top", "4", "--margin", "0.25", "--set", "hidden_units=8:16"]
+    monkeypatch.setattr("hpsearch.study.run.run_trial", study_trials.interrupting_at_trial_12)
+    interrupted = hpsearch("zoom", "iris", *options, runs_dir=study.parent)
+    assert interrupted.exit_code == 130, interrupted.output
+    monkeypatch.undo()
+    hint = interrupted.stdout.split("to resume, run\n  ")[1].splitlines()[0]
+    assert hint == (
+        f"hpsearch zoom iris --top 4 --trials 5 --margin 0.25 --set hidden_units=8:16 "
+        f"--runs-dir {study.parent}"
+    )
+    command = shlex.split(hint)[1:]
+    assert runner.invoke(app, [*command, "--quiet"]).exit_code == 0  # resumes the round
+    where = command.index("--runs-dir") + 1
+    again = runner.invoke(app, [*command[:where], str(unzoomed), "--quiet"])
+    assert again.exit_code == 0, again.output  # the round, as if it had never begun
+    (_, resumed), trials = rounds(study)
+    (_, planned), fresh = rounds(unzoomed / "iris")
+    assert (resumed.space, resumed.n_trials) == (planned.space, planned.n_trials) == (
+        planned.space, 5,
+    )  # fmt: skip
+    assert [(t.params, t.dev_error) for t in trials] == [(t.params, t.dev_error) for t in fresh]

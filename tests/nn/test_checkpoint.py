@@ -1,7 +1,9 @@
 """Training paused at a rung and continued ends bit-identical to training straight on."""
 
 import dataclasses
+import io
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
@@ -53,7 +55,7 @@ def test_rung_by_rung_equals_straight_training(digits, name, engine):
     paused = _train(digits, hp, until=1, engine=engine)
     at_rung_1 = _train(digits, hp.model_copy(update={"epochs": 1}), engine=engine)
     _same(paused, at_rung_1)  # a rung's result is that of training straight to its epochs
-    checkpoint = pickle.loads(pickle.dumps(paused.checkpoint))  # as it travels and waits
+    checkpoint = Checkpoint.from_bytes(paused.checkpoint.to_bytes())  # as it travels and waits
     second = train(
         hp, *digits, n_classes=10, rng=np.random.default_rng(999), engine=engine,
         until=3, resume=checkpoint,
@@ -74,9 +76,53 @@ def test_no_checkpoint_when_patience_or_the_budget_ends_training(digits):
     assert _train(digits, HyperParams(epochs=2), until=1).checkpoint.epoch == 1
 
 
-def test_a_checkpoint_refuses_other_bytes():
-    with pytest.raises(ValueError, match="not a training checkpoint: dict"):
-        Checkpoint.from_bytes(pickle.dumps({}))
+class Payload:
+    """Unpickled, it writes a file: what a crafted checkpoint would do."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (str(self.path), "w"))
+
+
+def test_a_checkpoint_is_an_archive_of_arrays_and_json_and_runs_no_code(digits, tmp_path):
+    paused = _train(digits, HyperParams(epochs=3, batchnorm=True, patience=2), until=1)
+    data = paused.checkpoint.to_bytes()
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:  # no object arrays in it
+        assert {archive[name].dtype.kind for name in archive.files} <= {"f", "U"}
+    planted = tmp_path / "ran"
+    crafted = [
+        pickle.dumps(Payload(planted)),  # the old format: a pickle
+        _npz(header=np.array([Payload(planted)], dtype=object)),  # an object array
+        _npz(header=pickle.dumps(Payload(planted))),  # a raw pickle as an entry
+        b"",
+        data[: len(data) // 2],
+        b"PK\x03\x04" + bytes(100),
+        _npz(header=np.array('{"format": "other"}')),
+    ]
+    for bytes_ in crafted:
+        with pytest.raises(ValueError, match=r"^not a training checkpoint: "):
+            Checkpoint.from_bytes(bytes_)
+    assert not planted.exists(), "reading a checkpoint ran code"
+
+
+def _npz(**entries) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, value in entries.items():
+            if isinstance(value, np.ndarray):
+                member = io.BytesIO()
+                np.save(member, value, allow_pickle=True)
+                value = member.getvalue()
+            archive.writestr(f"{name}.npy", value)
+    return buffer.getvalue()
+
+
+def test_a_checkpoint_of_another_network_is_refused_not_broadcast(digits):
+    small = _train(digits, HyperParams(epochs=3, hidden_units=8), until=1).checkpoint
+    with pytest.raises(ValueError, match="not shaped as this network's"):
+        _train(digits, HyperParams(epochs=3, hidden_units=9), resume=small)
 
 
 def test_the_divergence_check_goes_on_from_the_first_rungs_reference(digits):

@@ -222,3 +222,11 @@ def test_a_sample_is_complete_and_shares_no_list() -> None:
 def test_from_dict_refuses_a_mapping_without_a_known_distribution() -> None:
     with pytest.raises(ValidationError):
         SearchSpace.from_dict({"learning_rate": {"distribution": "loguniform", "low": 1}})
+
+
+@pytest.mark.timeout(60)  # checked pair by pair, 200,000 values took tens of minutes
+def test_a_choice_of_200000_values_is_checked_in_one_pass() -> None:
+    big = Choice(choices=tuple(range(200_000)))
+    assert len(big.choices) == 200_000
+    with pytest.raises(ValidationError, match="must be distinct, but 7 is listed twice"):
+        Choice(choices=(*range(200_000), 7))

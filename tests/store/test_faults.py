@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -132,6 +133,11 @@ def test_a_full_disk_mid_run_keeps_every_finished_trial_and_the_resume_completes
     assert states(db) == {"complete": 40}
 
 
+def flat(text: str) -> str:
+    """`text` with its lines joined: prose wraps to the console's width."""
+    return " ".join(text.split())
+
+
 def damage(db: Path, page: int, data: bytes = b"\xff" * 4096) -> None:
     with open(db, "r+b") as file:
         file.seek(4096 * page)
@@ -165,12 +171,13 @@ def test_a_damaged_page_is_one_message_and_recover_then_run_give_the_study_back(
     [aside] = runs.glob("iris.damaged-*")
     kept = int(recovered.stdout.split()[1])
     assert 0 < kept < 40
-    assert recovered.stdout == (
+    assert flat(recovered.stdout) == flat(
         f"recovered {kept} finished trials of 40 into {runs / 'iris'}; {40 - kept} could not "
         f"be read\nthe damaged study is kept in {aside}\nrun the study again (`hpsearch run "
         f"CONFIG --runs-dir {runs}`) to train the other {40 - kept}: the same parameters and "
         "seeds, so the same results\n"
     )
+    assert f"`hpsearch run CONFIG --runs-dir {runs}`" in recovered.stdout, "a command is whole"
     assert (aside / "study.db").read_bytes() == untouched
     assert run(study, runs).exit_code == 0
     assert table(runs) == whole
@@ -220,6 +227,10 @@ def test_a_read_only_folder_reads_but_refuses_writes_with_what_to_do(study, moun
     assert run(study, mount).exit_code == 0
     remount_read_only(mount)
     assert table(mount) == whole, "a read-only healthy study must show"
+    finished = run(study, mount)  # nothing to run: nothing to write, no lock needed
+    assert (finished.exit_code, finished.stderr) == (0, "")
+    assert "study iris (1 round): 40 trials, 40 complete" in finished.stdout
+    study.write_text(IRIS.replace("trials: 40", "trials: 41"))
     refused = run(study, mount)
     assert (refused.exit_code, refused.stderr) == (
         2,
@@ -267,3 +278,77 @@ def test_the_resume_hint_of_an_interrupted_run_is_a_command_that_resumes_it(
     command = hint.split("\n")[1].split()[1:]  # what follows `hpsearch`
     assert hpsearch(*command, "--quiet").exit_code == 0
     assert table(runs) == whole
+
+
+@pytest.mark.parametrize(
+    ("where", "data"),
+    [("middle", b"\xff" * 4096), ("end", b"\xff" * 4096), ("middle", bytes(4096))],
+    ids=["garbage in the middle", "garbage at the end", "zeroed in the middle"],
+)
+def test_a_damaged_page_anywhere_is_a_message_from_every_command(study, where, data) -> None:
+    """What reads the damaged page says so; `best`, which names the model to use, checks the
+    whole store first. Never a traceback, never exit 0 from a command that read damage."""
+    runs = study.parent / "runs"
+    db = runs / "iris/study.db"
+    assert run(study, runs).exit_code == 0
+    pages = os.path.getsize(db) // 4096
+    damage(db, pages // 2 if where == "middle" else pages - 1, data)
+    for command in (
+        ("show",), ("show", "--all"), ("show", "--format", "csv"), ("zoom", "--dry-run"),
+        ("plot",), ("best",), ("export", "--output", study.parent / "model.npz"),
+    ):  # fmt: skip
+        result = hpsearch(command[0], "iris", *command[1:], "--runs-dir", runs)
+        assert "Traceback" not in result.output and result.exit_code in (0, 2), command
+        if result.exit_code == 2:
+            assert result.stderr.startswith(f"error: {db} is damaged ("), command
+        assert command[0] not in ("best", "export") or result.exit_code == 2, command
+
+
+def test_a_damaged_study_is_listed_as_such_and_hides_no_other(study, tmp_path) -> None:
+    runs = study.parent / "runs"
+    assert run(study, runs).exit_code == 0
+    shutil.copytree(runs / "iris", runs / "broken")
+    damage(runs / "broken/study.db", 0, b"\xff" * 100)
+    listed = hpsearch("studies", "--runs-dir", runs)
+    assert listed.exit_code == 0, listed.output
+    rows = {line.split()[0]: line.split() for line in listed.stdout.splitlines()[3:5]}
+    assert rows["iris"][1:6] == ["1", "40", "of", "40", rows["iris"][5]]
+    assert rows["broken"][1:5] == ["–", "–", "–", "damaged"]
+    broken = runs / "broken"
+    assert flat("\n".join(listed.stdout.splitlines()[5:])) == (
+        f"broken: {broken / 'study.db'} is damaged (file is not a database); keep its readable "
+        f"trials with `hpsearch recover {broken}`, or delete it with `hpsearch remove {broken}`"
+    )
+    (broken / "checkpoints").mkdir()
+    (broken / "checkpoints/trial-1-epoch-1.npz").write_bytes(b"left by a killed run")
+    removed = hpsearch("remove", "broken", "--runs-dir", runs, "--yes")
+    assert removed.exit_code == 0, removed.output
+    assert not broken.exists(), "checkpoints or the damaged store were left behind"
+
+
+@pytest.mark.parametrize("kind", ["empty", "foreign"])
+def test_a_study_db_that_is_not_a_studys_is_refused_before_anything_is_written(
+    study, kind
+) -> None:
+    """An empty file, or another program's SQLite database, where the study's store should be:
+    no command switches it to write-ahead logging (a write) before it refuses it."""
+    runs = study.parent / "runs"
+    db = runs / "iris/study.db"
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"")
+    if kind == "foreign":
+        with sqlite3.connect(db) as conn:
+            conn.execute("CREATE TABLE notes (text TEXT)")
+            conn.execute("PRAGMA user_version = 3")
+    before = db.read_bytes()
+    message = (
+        f"error: {db} is not a study's store (an empty file, or another program's database); "
+        "nothing was written to it: move it away, or give the study another name\n"
+    )
+    for command in (("run", study, "--quiet"), ("show", "iris"), ("best", "iris")):
+        result = hpsearch(*command, "--runs-dir", runs)
+        assert (result.exit_code, result.stderr) == (2, message), command
+        assert db.read_bytes() == before, command
+        assert not (runs / "iris/study.db-wal").exists(), command
+    listed = hpsearch("studies", "--runs-dir", runs)
+    assert listed.stdout.splitlines()[3].split()[1:5] == ["–", "–", "–", "unreadable"]

@@ -57,3 +57,18 @@ def test_nesting_too_deep_names_its_line(tmp_path) -> None:
         f"error: {tmp_path / 'study.yaml'}, line 2: invalid YAML: nested too deeply; a study "
         "file needs a few levels\n",
     )
+
+
+def test_values_written_out_are_no_alias_bomb_however_many(tmp_path) -> None:
+    """Only what aliases add counts against the limit: 100,000 choices written out are read,
+    with an alias beside them too."""
+    values = ", ".join(str(n) for n in range(1, 100_001))
+    text = (
+        "name: wide\ndata: {dataset: iris}\nhyperparameters:\n"
+        f"  hidden_units: {{distribution: choice, choices: [{values}]}}\n"
+        "  epochs: &two 2\nsearch: {trials: *two}\n"
+    )
+    from hpsearch.userinput.yaml_lines import read_yaml
+
+    document = read_yaml(text, "wide.yaml")
+    assert len(document.data["hyperparameters"]["hidden_units"]["choices"]) == 100_000
