@@ -59,13 +59,16 @@ def make_study(
     zoomed: int = 0,
     error: Callable[[Params], float] = learning_rate_decides,
     others: dict[int, TrialState] | None = None,
+    splits: dict[str, int] | None = None,
 ) -> Path:
     """A study of `trials` complete round-0 trials and `zoomed` round-1 ones (train error half
-    the dev error); trials named in `others` end in that state instead, with a reason."""
+    the dev error); trials named in `others` end in that state instead, with a reason; `splits`,
+    the examples of its data's splits (default: not kept, as in a study of before)."""
     config = parse_config(SYNTHETIC, "synthetic.yaml")
     folder = runs / config.name
+    identity = config.study_identity()
     store = StudyStore.create(
-        folder, config.name, config.model_dump(mode="json"), config.study_identity(), "fp", "ab"
+        folder, config.name, config.model_dump(mode="json"), identity, "fp", "ab", splits
     )
     with store:
         rng = np.random.default_rng(0)

@@ -10,17 +10,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
 from hpsearch import __version__
+from hpsearch.cli.output import Output
 from hpsearch.errors import ConfigError, HpsearchError, Terminated
 from hpsearch.store.layout import DEFAULT_RUNS, RUNS_ENV, default_runs, quoted
 
-# No emoji codes: a `:name:` in a study file, a path or an error message is printed as it is.
-stdout = Console(highlight=False, soft_wrap=True, emoji=False)
-stderr = Console(stderr=True, highlight=False, emoji=False)
+stdout = Output()
+stderr = Output(stderr=True)
 
 
 class _Commands(TyperGroup):
@@ -41,7 +40,8 @@ class _Commands(TyperGroup):
         try:
             return super().invoke(ctx)
         except HpsearchError as error:
-            stderr.print(f"[bold red]error:[/] {escape(_said(error))}", soft_wrap=True)
+            said = _said(error, ctx.meta.get(RUNS_FROM))
+            stderr.print(f"[bold red]error:[/] {escape(said)}", soft_wrap=True)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt as stop:  # outside a run's own handling, or a second one
             stderr.print("terminated" if isinstance(stop, Terminated) else "interrupted")
@@ -56,12 +56,30 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated()
 
 
-def _said(error: HpsearchError) -> str:
-    """The library's message, its first word said as the command line's flag (`top` → `--top`)."""
+def _said(error: HpsearchError, runs_from: tuple[typer.Context, Path] | None = None) -> str:
+    """The library's message, its first word said as the command line's flag (`top` → `--top`);
+    the runs folder as the user gave it: --runs-dir, $HPSEARCH_RUNS, or neither."""
     text = str(error)
+    ctx, folder = runs_from or (None, Path())
+    source = getattr(ctx.get_parameter_source("runs_dir"), "name", None) if ctx else None
+    if error.option == "runs_dir" and source in ("ENVIRONMENT", "DEFAULT"):  # click's names
+        shown = quoted(folder.resolve())
+        where = f" (from ${RUNS_ENV})" if source == "ENVIRONMENT" else ""
+        if text.startswith(f"runs_dir {shown}"):
+            return f"the runs folder {shown}{where}{text[len(f'runs_dir {shown}') :]}"
     if error.option and text.startswith(error.option):
         return f"--{error.option.replace('_', '-')}{text[len(error.option) :]}"
     return text
+
+
+RUNS_FROM = "hpsearch.runs_dir"  # in the context's meta: where the runs folder came from
+
+
+def _runs_from(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
+    """Notes whether the runs folder was given with --runs-dir, by $HPSEARCH_RUNS or neither, so
+    that a message can say which."""
+    ctx.meta[RUNS_FROM] = (ctx, value)  # the source is known once the value is processed
+    return value
 
 
 RunsDir = Annotated[
@@ -69,6 +87,7 @@ RunsDir = Annotated[
     typer.Option(
         "--runs-dir",
         envvar=RUNS_ENV,
+        callback=_runs_from,
         metavar="PATH",
         help=f"The folder that holds the studies: ${RUNS_ENV} when set, else {DEFAULT_RUNS}/ "
         "in the working directory (not beside the study file).",
@@ -226,10 +245,10 @@ def schema() -> None:
 @app.command()
 def datasets() -> None:
     """List the built-in datasets: their shape, classes, options and what they are."""
-    from hpsearch.cli.report import datasets_table
+    from hpsearch.cli.datasets_table import render_datasets
     from hpsearch.data import BUILTIN_DATASETS
 
-    stdout.print(datasets_table(BUILTIN_DATASETS))
+    render_datasets(stdout, BUILTIN_DATASETS)
 
 
 @app.command()
@@ -599,7 +618,7 @@ def train(
 ) -> None:
     """Train one network with fixed hyperparameters and print its train and dev metric per
     epoch."""
-    from hpsearch.cli.cells import epoch_line
+    from hpsearch.cli.cells import EpochTable
     from hpsearch.cli.report import render_training
     from hpsearch.study.train import fixed_hyperparameters, study_for, train_one
     from hpsearch.userinput.settings import parse_setting
@@ -608,11 +627,12 @@ def train(
         raise ConfigError(TRAIN_NEEDS)
     config = study_for(path, dataset)
     hyperparameters = fixed_hyperparameters(config, [parse_setting(text) for text in set_ or ()])
+    curve = EpochTable(metric=config.ranked_by)
     training = train_one(
         config,
         hyperparameters,
         seed,
-        lambda epoch, row: stdout.print(epoch_line(epoch, row, config.ranked_by)),
+        lambda epoch, row: stdout.print("\n".join(curve.lines(epoch, row)), markup=False),
         save,
     )
     render_training(stdout, training)

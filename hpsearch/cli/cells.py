@@ -55,13 +55,49 @@ def duration_cell(seconds: float) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}m"
 
 
-def epoch_line(epoch: int, row: dict[str, float], metric: Metric | None = None) -> str:
-    """One epoch of a learning curve, as `hpsearch train` and the panda mode print it: the
-    costs, and the `*_error` values as the metric they hold ("dev RMSE 53.72")."""
-    metric = metric or metric_of(None)
-    return f"epoch {epoch:>3}: " + ", ".join(
-        f"{k.split('_')[0]} {metric.label} {metric.cell(v)}"
-        if k.endswith("_error")
-        else f"{k.replace('_', ' ')} {v:.4f}"
-        for k, v in row.items()
-    )
+class EpochTable:
+    """A learning curve epoch by epoch, as `hpsearch train` and the panda mode print it: a
+    header, then one aligned row per epoch, costs to four significant digits and the `*_error`
+    values as the study's metric they hold (`metric.cell`); about 50 columns, so that a row
+    never wraps on an 80-column terminal. A metric with a long name ("balanced error") puts
+    the splits on a header line of their own, above the quantities."""
+
+    def __init__(self, prefix: str = "", metric: Metric | None = None) -> None:
+        self.prefix = prefix
+        self.metric = metric or metric_of(None)
+        self.titles: dict[str, tuple[str, str]] | None = None  # key: (split, quantity)
+        self.widths: dict[str, int] = {}
+
+    def lines(self, epoch: int, row: dict[str, float]) -> list[str]:
+        """The row of `epoch`, after the header when it is the first."""
+        header = []
+        if self.titles is None:
+            self.titles = {k: self._title(k) for k in row}
+            header = self._header()
+        cells = [str(epoch).rjust(len("epoch"))]
+        cells += [self._cell(k, row.get(k)).rjust(self.widths[k]) for k in self.titles]
+        return [*header, self.prefix + "  ".join(cells)]
+
+    def _title(self, name: str) -> tuple[str, str]:
+        split, _, quantity = name.partition("_")
+        return split, self.metric.label if quantity == "error" else quantity.replace("_", " ")
+
+    def _header(self) -> list[str]:
+        titles = self.titles or {}
+        stacked = any(len(f"{s} {q}") > TITLE_WIDTH for s, q in titles.values())
+        lines: list[list[str]] = [[" " * len("epoch")], ["epoch"]] if stacked else [["epoch"]]
+        for key, (split, quantity) in titles.items():
+            words = [split, quantity] if stacked else [f"{split} {quantity}"]
+            self.widths[key] = max(EPOCH_CELL, *map(len, words))
+            for line, word in zip(lines, words, strict=True):
+                line.append(word.rjust(self.widths[key]))
+        return [(self.prefix + "  ".join(line)).rstrip() for line in lines]
+
+    def _cell(self, name: str, value: float | None) -> str:
+        if value is None:
+            return MISSING
+        return f"{value:.4g}" if name.endswith("cost") else self.metric.cell(value)
+
+
+EPOCH_CELL = 9  # the widest value: a cost as 1.235e+04
+TITLE_WIDTH = 12  # a longer title ("train balanced error") stacks the header on two lines

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from hpsearch.cli.output import say, whole
 from hpsearch.tasks import METRICS
 
 if TYPE_CHECKING:  # the network loads only when a command needs it
@@ -28,38 +29,36 @@ def render_export(console: Console, exported: Exported) -> None:
 
 
 def render_prediction(console: Console, done: Prediction) -> None:
+    """How the rows were read and scored, as prose that wraps at words; a column's name and the
+    model's path stay whole."""
     if done.ignored:
-        console.print(
+        say(
+            console,
             f"ignored {len(done.ignored)} column{'s' if len(done.ignored) > 1 else ''} the model "
-            f"does not take: {', '.join(done.ignored)}",
-            markup=False,
-            soft_wrap=True,
+            f"does not take: {', '.join(map(whole, done.ignored))}",
         )
     where = f" to {done.output}" if done.output is not None else ""
     console.print(f"predicted {done.rows:,} rows with {done.model}{where}", markup=False)
     gaps = [(f.column, f.gaps) for f in done.filled if f.gaps]
     if gaps:
-        console.print(
+        say(
+            console,
             f"filled {sum(n for _, n in gaps):,} missing cells as the study did: "
-            + ", ".join(f"{name} {n:,}" for name, n in gaps),
-            markup=False,
-            soft_wrap=True,
+            + ", ".join(f"{whole(name)} {n:,}" for name, n in gaps),
         )
     other = [(f.column, f.other) for f in done.filled if f.other]
     if other:
-        console.print(
+        say(
+            console,
             f"{sum(n for _, n in other):,} cells held a level the model keeps no input for, and "
-            "count as (other): " + ", ".join(f"{name} {n:,}" for name, n in other),
-            markup=False,
-            soft_wrap=True,
+            "count as (other): " + ", ".join(f"{whole(name)} {n:,}" for name, n in other),
         )
     if done.target is None and done.label_column:
-        console.print(
-            f"no column '{done.label_column}' (the labels' column in the study's data) in these "
-            "rows, so they are not scored; if their labels are in a column of another name, "
-            "add --target COLUMN",
-            markup=False,
-            soft_wrap=True,
+        say(
+            console,
+            f"no column '{whole(done.label_column)}' (the labels' column in the study's data) in "
+            "these rows, so they are not scored; if their labels are in a column of another "
+            "name, add `--target COLUMN`",
         )
     if done.score is not None:
         metric, unscored = METRICS[done.metric], done.rows - done.labelled
@@ -67,9 +66,8 @@ def render_prediction(console: Console, done: Prediction) -> None:
         rows = f"{done.labelled:,} rows"
         if done.metric == "error":
             rows = f"{done.wrong:,} of {done.labelled:,} wrong"
-        console.print(
-            f"{metric.label} on these rows (their '{done.target}' column): "
+        say(
+            console,
+            f"{metric.label} on these rows (their '{whole(done.target)}' column): "
             f"{metric.cell(done.score)} ({rows}{skipped})",
-            markup=False,
-            soft_wrap=True,
         )

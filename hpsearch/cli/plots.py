@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -101,8 +102,13 @@ def coarse_to_fine_figure(study: StudyData) -> Figure:
     names = list(distributions) or ["(nothing searched)"]
     columns = 2 if len(names) in (2, 4) else min(3, len(names))
     rows = math.ceil(len(names) / columns)
-    figure = Figure(figsize=(4.2 * columns, 3.4 * rows + 0.6), layout="constrained")
+    title = f"study {study.name}: {study.dev} against each hyperparameter on its own scale"
+    note = "(shaded: the range each round searched; × at the top: diverged or timed-out trials)"
+    heading = _fitted(title, columns) + "\n" + _fitted(note, columns)
+    top = 0.2 * (heading.count("\n") + 1) + 0.5  # the heading's lines, then a panel's title
+    figure = Figure(figsize=(4.2 * columns, 3.4 * rows + top - 0.2))
     axes = figure.subplots(rows, columns, squeeze=False, sharey=True).ravel()
+    _margins(figure, rows, columns, top=top, between=(0.2, 0.95))
     best = rank(study.complete)[0]
     rng = np.random.default_rng(0)  # the same jitter every time the plot is drawn
     for ax, name in zip(axes, names, strict=False):
@@ -116,10 +122,32 @@ def coarse_to_fine_figure(study: StudyData) -> Figure:
     for ax in axes[::columns]:
         ax.set_ylabel(label)
     axes[0].legend(loc="best", fontsize="small")
-    title = f"study {study.name}: {study.dev} against each hyperparameter on its own scale"
-    note = "(shaded: the range each round searched; × at the top: diverged or timed-out trials)"
-    figure.suptitle(_fitted(title, columns) + "\n" + _fitted(note, columns), fontsize="medium")
+    figure.suptitle(heading, fontsize="medium")
     return figure
+
+
+def _margins(
+    figure: Figure,
+    rows: int,
+    columns: int,
+    *,
+    top: float,
+    between: tuple[float, float],
+    right: float = 0.2,
+) -> None:
+    """The panels placed with margins in inches that leave room for their labels: the left for
+    the y axis's label and ticks, the bottom for the x axis's, `top` for the titles, `between`
+    (across, down) for the inner ones, `right` for a legend beside them. Set once, where a
+    layout engine would measure every label's text twice per figure (a third of `hpsearch
+    plot`'s time)."""
+    width, height = figure.get_size_inches()
+    left, bottom = 0.8, 0.6
+    panel_width = (width - left - right - (columns - 1) * between[0]) / columns
+    panel_height = (height - top - bottom - (rows - 1) * between[1]) / rows
+    figure.subplots_adjust(
+        left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
+        wspace=between[0] / panel_width, hspace=between[1] / panel_height,
+    )  # fmt: skip
 
 
 def _fitted(text: str, columns: int) -> str:
@@ -172,7 +200,7 @@ def _mark_unfinished(ax: Axes, name: str, study: StudyData, distribution, round,
 
 def learning_curves_figure(study: StudyData, top: int = 5) -> Figure:
     """Train (dashed) and dev (solid) metric and cost per epoch of the `top` best trials."""
-    figure = Figure(figsize=(11, 4.2), layout="constrained")
+    figure = Figure(figsize=(11, 4.2))
     error_ax, cost_ax = figure.subplots(1, 2)
     handles = [
         _curves(error_ax, cost_ax, record, place, study)
@@ -189,12 +217,17 @@ def learning_curves_figure(study: StudyData, top: int = 5) -> Figure:
     loss = "cross-entropy" if metric.task == "classification" else "squared error, standardized"
     cost_ax.set_ylabel(f"cost ({loss} + L2 penalty, log scale)")
     cost_ax.set_yscale("log")
+    cost_ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))  # no mathtext
+    cost_ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
     for ax, title in ((error_ax, metric.label), (cost_ax, "cost")):
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"{title}: dev solid, train dashed")
         ax.grid(alpha=0.3)
-    cost_ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    legend = figure.legend(handles=handles, loc="upper right", fontsize="small")
+    beside = legend.get_window_extent(FigureCanvasAgg(figure).get_renderer()).width / figure.dpi
+    _margins(figure, 1, 2, top=0.7, between=(0.9, 0), right=beside + 0.2)
+    legend.set_bbox_to_anchor((1, 1 - 0.7 / figure.get_size_inches()[1]))  # beside the panels
     shown = min(top, len(study.complete))
     figure.suptitle(f"study {study.name}: learning curves of the best {shown} trials")
     return figure
@@ -253,8 +286,9 @@ def _stopped_curves(error_ax: Axes, cost_ax: Axes, records: list[TrialRecord]) -
 def best_so_far_figure(study: StudyData) -> Figure:
     """Each trial's dev metric by trial number, the lowest so far within each round, and the
     lowest so far of the whole study."""
-    figure = Figure(figsize=(8, 4.2), layout="constrained")
+    figure = Figure(figsize=(8, 4.2))
     ax = figure.subplots()
+    _margins(figure, 1, 1, top=0.4, between=(0, 0))
     by_number = sorted(study.complete, key=lambda r: r.number)
     for round in sorted({r.round for r in by_number}):
         trials = [r for r in by_number if r.round == round]

@@ -20,7 +20,8 @@ from rich.progress import (
 from rich.table import Column
 from rich.text import Text
 
-from hpsearch.cli.cells import epoch_line
+from hpsearch.cli.cells import EpochTable, duration_cell
+from hpsearch.cli.output import say
 from hpsearch.cli.report import outlook_line
 from hpsearch.study.recording import Observer, Planned, RungNews
 from hpsearch.tasks import Metric, metric_of
@@ -128,7 +129,7 @@ class QuietProgress(_Tally):
 
     def warn(self, line: str) -> None:
         if self.console is not None:
-            self.console.print(f"warning: {line}", markup=False, highlight=False)
+            say(self.console, f"warning: {line}")
 
 
 class LineProgress(_Tally):
@@ -137,6 +138,7 @@ class LineProgress(_Tally):
     def __init__(self, console: Console) -> None:
         super().__init__()
         self.console = console
+        self.curve: tuple[int, EpochTable] | None = None  # the trial whose epochs are printed
 
     def planned(self, planned: Planned) -> None:
         super().planned(planned)
@@ -153,11 +155,13 @@ class LineProgress(_Tally):
         self.console.print(line, markup=False, highlight=False)
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
-        line = f"  trial {number} {epoch_line(epoch, row, self.metric)}"
-        self.console.print(line, markup=False, highlight=False)
+        if self.curve is None or self.curve[0] != number:
+            self.curve = (number, EpochTable(f"  trial {number}: ", self.metric))
+        for line in self.curve[1].lines(epoch, row):
+            self.console.print(line, markup=False, highlight=False)
 
     def say(self, line: str) -> None:
-        self.console.print(line, markup=False, highlight=False)
+        say(self.console, line)
 
 
 class BarProgress(_Tally):
@@ -219,12 +223,13 @@ class BarProgress(_Tally):
         self._update()
 
     def say(self, line: str) -> None:
-        self.live.console.print(line, markup=False, highlight=False)
+        say(self.live.console, line)
 
     def epoch(self, number: int, epoch: int, row: dict[str, float]) -> None:
         self.curve.append(row.get("dev_error", math.nan))
-        label, line = f"dev {self.metric.label}", epoch_line(epoch, row, self.metric)
-        self.training.plain = f"trial {number} {label} {sparkline(self.curve)}\n{line}"
+        rows = "\n".join(EpochTable("", self.metric).lines(epoch, row))  # header, latest epoch
+        label = f"dev {self.metric.label}"
+        self.training.plain = f"trial {number} {label} {sparkline(self.curve)}\n{rows}"
 
     def _update(self) -> None:
         self.bar.update(self.task, completed=self.done, summary=self.summary())
@@ -251,16 +256,21 @@ def _epochs(epochs: int) -> str:
 
 
 def trial_line(record: TrialRecord, metric: Metric | None = None) -> str:
-    """One line about a finished trial, its values of the study's metric."""
-    head = f"trial {record.number} {record.state.replace('_', ' ')}"
+    """One line about a finished trial, its state unless complete, its values of the study's
+    metric: under 80 columns with the counter in front of it, up to trial 10,000. A metric with
+    a name longer than "error" ("balanced error") names it once, for the dev value."""
+    head = f"trial {record.number}"
+    if record.state is not TrialState.COMPLETE:
+        head += f" {record.state.replace('_', ' ')}"
     if record.dev_error is not None:
         metric = metric or metric_of(None)
+        train = f"train {metric.label}" if len(metric.label) <= len("error") else "train"
         head += (
-            f": dev {metric.label} {metric.cell(record.dev_error)}, train {metric.label} "
+            f": dev {metric.label} {metric.cell(record.dev_error)}, {train} "
             f"{metric.cell(record.train_error)}"
         )
     epochs = f"{record.epochs} epoch{'' if record.epochs == 1 else 's'}"
-    tail = f" ({epochs}, {record.duration_s:.1f} s)"
+    tail = f" ({epochs}, {duration_cell(record.duration_s)})"
     reason = f" — {record.message}" if record.message else ""
     return head + tail + reason
 

@@ -4,33 +4,29 @@ computes; a command hands its answer to one of these functions and prints what c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from hpsearch.cli.cells import param_cell
-from hpsearch.cli.data_report import columns_table, data_lines
+from hpsearch.cli.data_report import data_lines, render_columns
+from hpsearch.cli.output import say, table_width, whole
 from hpsearch.cli.show_table import assumed, reading, render_view
-from hpsearch.search.ranking import diagnose
 from hpsearch.search.zoom import EVIDENCE, MIN_WIDTH
 from hpsearch.store.layout import default_runs, quoted
 from hpsearch.tasks import Metric, significant
 
 if TYPE_CHECKING:  # only named: importing `study.run` would load the executors for `check`
     from hpsearch.config import StudyConfig
-    from hpsearch.data.catalog import BuiltinDataset
     from hpsearch.search.budget import RoundOutlook
     from hpsearch.search.ranking import CurveSummary
     from hpsearch.search.zoom import ZoomRow
     from hpsearch.store.test_reads import LoggedRead
     from hpsearch.study.best import Chosen
-    from hpsearch.study.check import Checked
+    from hpsearch.study.check import Checked, Engines
     from hpsearch.study.init import Initialized
     from hpsearch.study.recording import StudyRun, Utilisation
     from hpsearch.study.recover import Recovery
@@ -38,10 +34,6 @@ if TYPE_CHECKING:  # only named: importing `study.run` would load the executors 
     from hpsearch.study.zoom_plan import ZoomRun
     from hpsearch.trial import TrialSpec
 
-ENGINES = {
-    "numpy": "numpy (install hpsearch[numba] for fused kernels: faster, the same results)",
-    "numba": "numba (fused kernels; the same results as numpy, bit for bit)",
-}
 TRENDS = {
     "falling": "still falling at the end (more epochs may help)",
     "flat": "levelled off at the end",
@@ -59,23 +51,56 @@ def render_check(console: Console, checked: Checked) -> None:
     console.print(f"[green]✓[/] {source} is valid: study [bold]{config.name}[/]")
     settings = config.model_dump(mode="json", exclude={"hyperparameters"}, exclude_none=True)
     console.print(yaml.safe_dump(settings, sort_keys=False).rstrip(), markup=False)
-    console.print(f"data: {dataset.describe()}; {_target(checked)}", markup=False)
+    say(console, f"data: {dataset.describe()}; {_target(checked)}")
     report = dataset.report
     if report is not None and config.data.is_file and report.columns:
-        console.print(columns_table(report))
+        render_columns(console, report)
     for line in data_lines(report):
-        console.print(f"data: {line}", markup=False)
+        say(console, f"data: {line}")
     if checked.balance is not None:
-        console.print(checked.balance, markup=False)
+        say(console, checked.balance)
     if config.hyperparameters.root:
         console.print(space_table(config))
     else:
         console.print("search space: empty, so every hyperparameter keeps its default")
-    if trials:
-        console.print(preview_table(config, trials))
+    for table in preview_tables(config, trials, console.width):
+        console.print(table)
     if checked.outlook is not None and (line := outlook_line(checked.outlook)):
-        console.print(line, markup=False, soft_wrap=True)
-    console.print(f"engine: {ENGINES[checked.engine]}", markup=False)
+        say(console, line)
+    say(console, engine_line(checked.engines))
+
+
+def engine_line(engines: Engines) -> str:
+    """Which engine the trials will train on, and why: HPSEARCH_ENGINE, what is installed, or
+    each trial's size (numba's start-up pays only from FUSED_FROM multiply-adds)."""
+    counts, drawn = engines.counts, engines.drawn
+    trials = f"the first {drawn:,} trials" if drawn < engines.trials else f"all {drawn:,} trials"
+    if drawn == 1:
+        trials = "the one trial"
+    size = f"{engines.fused_from:.0e}".replace("e+", "e")
+    same = "the same results either way, bit for bit"
+    if engines.forced:
+        return f"engine: {engines.forced} for every trial (set by HPSEARCH_ENGINE)"
+    if not engines.numba_installed:
+        return (
+            f"engine: numpy (install hpsearch[numba] for fused kernels, used by trainings of "
+            f"{size} multiply-adds or more: faster, {same})"
+        )
+    if len(counts) == 1:
+        engine = next(iter(counts))
+        why = (
+            f"each trains {size} multiply-adds or more, enough to repay numba's start-up"
+            if engine == "numba"
+            else f"each trains under {size} multiply-adds, too few to repay numba's start-up "
+            f"(numba is installed and takes over from {size})"
+        )
+        return f"engine: {engine} for {trials}: {why}; {same}"
+    fused = counts.get("numba", 0)
+    return (
+        f"engine: numba for {fused:,} of {trials} (those of {size} multiply-adds or more), "
+        f"numpy for the other {counts.get('numpy', 0):,}, too small to repay numba's start-up; "
+        f"{same}"
+    )
 
 
 def _target(checked: Checked) -> str:
@@ -118,8 +143,8 @@ def outlook_line(told: RoundOutlook) -> str | None:
 
 def space_table(config: StudyConfig) -> Table:
     table = Table(title="search space", title_justify="left")
-    for column in ("hyperparameter", "distribution", "bounds", "scale"):
-        table.add_column(column, no_wrap=column != "bounds")  # bounds wrap on a narrow terminal
+    for column in ("hyperparameter", "distribution", "bounds", "scale"):  # bounds wrap
+        table.add_column(column, no_wrap=column != "bounds", overflow="fold")
     space = config.hyperparameters
     for name, distribution in space.searched.items():
         table.add_row(name, distribution.distribution, distribution.describe(), distribution.scale)
@@ -128,16 +153,30 @@ def space_table(config: StudyConfig) -> Table:
     return table
 
 
-def preview_table(config: StudyConfig, trials: list[TrialSpec]) -> Table:
-    """One column per trial, so that many hyperparameters still fit the terminal's width."""
+def preview_tables(config: StudyConfig, trials: list[TrialSpec], width: int) -> list[Table]:
+    """The first trials in as many tables as it takes for each to fit `width` columns."""
+    tables, left = [], list(trials)
+    while left:
+        count = len(left)
+        while count > 1 and table_width(preview_table(config, left[:count])) > width:
+            count -= 1
+        title = None if tables else f"first {len(trials)} trials ({config.search.method})"
+        tables.append(preview_table(config, left[:count], title))
+        left = left[count:]
+    return tables
+
+
+def preview_table(
+    config: StudyConfig, trials: list[TrialSpec], title: str | None = "first trials"
+) -> Table:
+    """One column per trial, so that many hyperparameters still fit the terminal's width; a
+    table without a title goes on with the trials of the one above it."""
     space = config.hyperparameters
     names = list(space.searched) or list(space.fixed)
-    table = Table(
-        title=f"first {len(trials)} trials ({config.search.method})", title_justify="left"
-    )
-    table.add_column("hyperparameter")
+    table = Table(title=title, title_justify="left")
+    table.add_column("hyperparameter", no_wrap=True)
     for trial in trials:
-        table.add_column(f"trial {trial.number}", justify="right")
+        table.add_column(f"trial {trial.number}", justify="right", no_wrap=True)
     for name in names:
         distribution = space.searched.get(name)
         table.add_row(name, *(param_cell(distribution, trial.params[name]) for trial in trials))
@@ -150,36 +189,13 @@ def _cell(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def datasets_table(datasets: Iterable[BuiltinDataset]) -> Table:
-    """The built-in datasets, one row each, for `hpsearch datasets`."""
-    table = Table(title="Built-in datasets", title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("name", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("shape", justify="right", no_wrap=True)
-    table.add_column("classes", justify="right")  # a regression: "–"
-    table.add_column("options", no_wrap=True)
-    table.add_column("description")
-    for info in datasets:
-        rows, features = info.shape
-        table.add_row(
-            f"[bold]{info.name}[/]",
-            info.kind,
-            f"{rows:,} × {features}",
-            str(info.n_classes) if info.task == "classification" else "–",
-            "\n".join(f"{name}={value}" for name, value in info.options) or "–",
-            info.description,
-        )
-    table.caption = "shape = rows × features, with the default options"
-    return table
-
-
 def render_outcome(console: Console, outcome: StudyRun, again: str) -> None:
     """The end of `hpsearch run` or `zoom`: what `hpsearch show` prints, then where the study is
     and, when it is not done, `again`: the command that goes on with it, whole on one line."""
     if outcome.set_aside is not None:
         console.print(f"the old study was set aside in {quoted(outcome.set_aside)}", markup=False)
     if outcome.utilisation is not None:  # before the view, which is what `show` prints
-        console.print(utilisation_line(outcome.utilisation), markup=False, highlight=False)
+        say(console, utilisation_line(outcome.utilisation))
     render_view(console, outcome.overview)
     if outcome.interrupted:
         console.print(
@@ -189,18 +205,15 @@ def render_outcome(console: Console, outcome: StudyRun, again: str) -> None:
     folder = quoted(outcome.folder)
     if not outcome.ran and not outcome.interrupted:
         size = "budget" if outcome.snapshot.config.search.budget is not None else "trials"
-        console.print(
+        say(
+            console,
             f"nothing to run: every planned trial of the study has finished; raise search.{size} "
-            f"in its file, or zoom in for a new round: `hpsearch zoom {folder}`",
-            markup=False,
-            soft_wrap=True,
+            "in its file, or zoom in for a new round:",
         )
+        console.print(f"  hpsearch zoom {folder}", markup=False, soft_wrap=True)
     if outcome.exit_code == 3 and not outcome.interrupted:
-        console.print(
-            "[red]no trial completed[/]: nothing to rank or use; see why with "
-            f"`hpsearch show {escape(folder)} --all`",
-            soft_wrap=True,
-        )
+        console.print("[red]no trial completed[/]: nothing to rank or use; see why with")
+        console.print(f"  hpsearch show {folder} --all", markup=False, soft_wrap=True)
     console.print(f"stored in {folder}", markup=False, soft_wrap=True)
 
 
@@ -224,48 +237,51 @@ def render_recovery(console: Console, recovery: Recovery) -> None:
     lost, kept, trials = len(recovery.lost), len(recovery.kept), recovery.trials
     runs = recovery.folder.parent
     runs_dir = "" if runs == default_runs() else f" --runs-dir {quoted(runs)}"
-    lines = [
-        f"recovered {kept} finished trials of {trials} into {quoted(recovery.folder)}; "
+
+    say(
+        console,
+        f"recovered {kept} finished trials of {trials} into {whole(quoted(recovery.folder))}; "
         f"{lost} could not be read",
-    ]
+    )
     if recovery.missing:
         partly = ", ".join(
-            f"trial {number} ({', '.join(columns)})"
+            f"{whole(f'trial {number}')} ({', '.join(columns)})"
             for number, columns in sorted(recovery.missing.items())
         )
-        lines.append(f"kept without what could not be read back, left empty: {partly}")
+        say(console, f"kept without what could not be read back, left empty: {partly}")
     if recovery.rungs or recovery.paused:
-        lines.append(
+        say(
+            console,
             f"kept {recovery.rungs} rung results and {recovery.checkpoints} checkpoints of "
-            f"{len(recovery.paused)} paused trials, which go on from them"
+            f"{len(recovery.paused)} paused trials, which go on from them",
         )
-    lines += [f"not kept: {reason}" for reason in recovery.unusable]
-    lines.append(f"the damaged study is kept in {quoted(recovery.aside)}")
+    for reason in recovery.unusable:
+        say(console, f"not kept: {reason}")
+    say(console, f"the damaged study is kept in {whole(quoted(recovery.aside))}")
     if kept < trials:
-        lines.append(
+        say(
+            console,
             f"run the study again (`hpsearch run CONFIG{runs_dir}`) to train the other "
-            f"{trials - kept}: the same parameters and seeds, so the same results"
+            f"{trials - kept}: the same parameters and seeds, so the same results",
         )
-    for line in lines:
-        console.print(line, markup=False, soft_wrap=True)
 
 
 def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None:
     """`hpsearch best`: the chosen trial, a summary of its curves, its reusable configuration."""
-    record, metric = chosen.record, chosen.config.ranked_by
-    said = diagnose(record.train_error, record.dev_error, chosen.config.target_error, metric.name)
-    console.print(
+    record, said, metric = chosen.record, chosen.diagnosis, chosen.config.ranked_by
+    say(
+        console,
         f"chosen: trial {record.number} (round {record.round}) of study {chosen.config.name}, "
         f"the best of {chosen.complete} complete trials by dev {metric.label}",
-        markup=False,
     )
-    console.print(
+    say(
+        console,
         f"dev {metric.label} {metric.cell(record.dev_error)}, train {metric.label} "
-        f"{metric.cell(record.train_error)}" + (f" → {reading(said, metric)}" if said else ""),
-        markup=False,
+        f"{metric.cell(record.train_error)}"
+        + (f" → {reading(said, metric, chosen.gaps)}" if said else ""),
     )
     if said in ("bias", "both") and chosen.config.target_error is None:
-        console.print(f"({assumed(metric)})", markup=False, soft_wrap=True)
+        say(console, f"({assumed(metric)})")
     for number, line in enumerate(curve_lines(chosen.curves, metric)):
         console.print(f"{'curves:' if number == 0 else '':7} {line}", markup=False)
     saved = str(chosen.weights) if chosen.weights else "not kept (search.keep_models)"
@@ -276,9 +292,10 @@ def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None
 
         console.print(reuse_yaml(chosen).rstrip(), markup=False, highlight=False)
     else:
-        console.print(
+        say(
+            console,
             f"configuration written to {output}; `hpsearch train {output}` retrains the chosen "
-            "trial exactly"
+            "trial exactly",
         )
 
 
@@ -308,21 +325,23 @@ def render_test_read(
 ) -> None:
     """`hpsearch best --test`: the test value of the study's metric, and how often the test
     split has been read."""
-    console.print(
+    say(
+        console,
         f"test {metric.label} of trial {read.trial}: {metric.cell(read.test_error)} "
         f"(test cost {read.test_cost:.4g}, {read.examples:,} examples)",
-        markup=False,
     )
     if len(reads) <= 1:
-        console.print(
+        say(
+            console,
             "the test split was read for the first time; it estimates the chosen model, and "
-            "nothing ranks by it"
+            "nothing ranks by it",
         )
         return
     first = reads[0].time.strftime("%Y-%m-%d %H:%M UTC")
     console.print(
         f"[yellow]the test split has now been read {len(reads)} times[/] (first {first}): a "
-        "choice made after seeing it tunes on it, and the estimate is no longer unbiased"
+        "choice made after seeing it tunes on it, and the estimate is no longer unbiased",
+        soft_wrap=False,
     )
 
 
@@ -335,24 +354,32 @@ def render_zoom(console: Console, outcome: ZoomRun) -> None:
     table = Table(title="zoom: the region of the best trials", title_justify="left")
     columns = ("hyperparameter", "scale", "before", "after", "kept", "rule", "evidence")
     for column in columns if zoom.weighed else columns[:-1]:
-        table.add_column(column, justify="right" if column == "kept" else "left")
+        table.add_column(  # names whole; ranges and rules wrap at words, and never are cut
+            column,
+            justify="right" if column == "kept" else "left",
+            no_wrap=column in ("hyperparameter", "scale", "kept"),
+            overflow="fold",
+        )
     for row in zoom.rows:
         kept = f"{row.kept:.0%}"
         cells = [row.name, row.scale, row.old.describe(), row.new.describe(), kept, row.how]
         table.add_row(*cells, *([evidence_cell(row)] if zoom.weighed else []))
     console.print(table)
     for line in zoom_notes(outcome):
-        console.print(line, markup=False, soft_wrap=True)
+        say(console, line)
     top = ", ".join(map(str, zoom.top))
-    console.print(
+    say(
+        console,
         f"drawn from the best {len(zoom.top)} trials ({top}); the new space is "
-        f"{zoom.volume_kept:.2%} of the last round's and {zoom.volume_of_first:.2%} of the first's"
+        f"{zoom.volume_kept:.2%} of the last round's and {zoom.volume_of_first:.2%} of the "
+        "first's",
     )
     under = "" if outcome.schedule == "plain" else f" under schedule {outcome.schedule}"
     if outcome.run is None:
-        console.print(
+        say(
+            console,
             f"dry run: nothing was run or stored; the new round would run {outcome.trials} "
-            f"trials{under}. The region as a study file section:"
+            f"trials{under}. The region as a study file section:",
         )
         console.print(outcome.yaml.rstrip(), markup=False)
     else:
@@ -419,28 +446,27 @@ def render_training(console: Console, training: Training) -> None:
     epochs = f"{training.epochs} epoch{'' if training.epochs == 1 else 's'}"
     console.print(f"{training.state} after {epochs}", markup=False)
     if training.message:
-        console.print(training.message, markup=False)
+        say(console, training.message)
     if training.dev_error is not None:
         metric = training.metric
-        console.print(
+        say(
+            console,
             f"train {metric.label} {metric.cell(training.train_error)}, dev {metric.label} "
             f"{metric.cell(training.dev_error)} on {training.data}",
-            markup=False,
         )
     if training.saved is not None:
         console.print(f"saved to {training.saved}", markup=False)
 
 
 def render_init(console: Console, done: Initialized) -> None:
-    """What `hpsearch init` wrote, and the commands that go on from it."""
+    """What `hpsearch init` wrote, and the commands that go on from it (whole, with the path:
+    they are pasted); what it found wraps as prose."""
     dataset = done.dataset
     console.print(f"wrote {done.path}: study {done.name}", markup=False)
-    console.print(f"data: {dataset.describe()}", markup=False)
-    console.print(f"target: {done.guess.reason}", markup=False)
+    say(console, f"data: {dataset.describe()}")
+    say(console, f"target: {done.guess.reason}")
     for column, why in done.ignored:
-        console.print(f"left out (ignore:) {column}: {why}", markup=False)
-    console.print(
-        f"search: {done.budget.trials} trials of {done.budget.epochs} epochs", markup=False
-    )
+        say(console, f"left out (ignore:) {whole(column)}: {why}")
+    say(console, f"search: {done.budget.trials} trials of {done.budget.epochs} epochs")
     path = quoted(done.path)
     console.print(f"next: hpsearch check {path}, then hpsearch run {path}", markup=False)

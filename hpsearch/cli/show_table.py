@@ -8,7 +8,7 @@ shows its state as its diagnosis). Headers break at underscores. docs/results.md
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
@@ -19,7 +19,9 @@ from rich.table import Table
 
 from hpsearch.cli.cells import MISSING, duration_cell, param_cell
 from hpsearch.cli.data_report import data_lines
-from hpsearch.search.ranking import GAP_SHARE, gap_floor
+from hpsearch.cli.output import say
+from hpsearch.search.noise import Gap, Z
+from hpsearch.search.ranking import BINOMIAL_METRICS, GAP_SHARE, gap_floor
 from hpsearch.tasks import Metric
 from hpsearch.trial import TrialRecord, TrialState
 
@@ -31,12 +33,27 @@ READINGS = {
     "variance": "high variance: dev {0} well above train {0}",
     "both": "high bias and high variance",
     "fine": "neither high bias nor high variance",
+    "noise": "within noise",
 }
+GAP_NAMES = {"bias": "train {0} − optimal {0}", "variance": "dev {0} − train {0}"}
 
 
-def reading(diagnosis: str, metric: Metric) -> str:
-    """What a diagnosis says, in the study's metric: "high variance: dev RMSE well above…"."""
-    return READINGS[diagnosis].format(metric.label)
+def reading(diagnosis: str, metric: Metric, gaps: Sequence[Gap] = ()) -> str:
+    """What a diagnosis says, in the study's metric: "high variance: dev RMSE well above…";
+    within noise, which gap, its noise and the examples a reading would need at those values."""
+    if diagnosis != "noise":
+        return READINGS[diagnosis].format(metric.label)
+    told = "; ".join(
+        f"{GAP_NAMES[g.kind].format(metric.label)} ({metric.cell(g.size)}) is within {Z:g} "
+        f"standard errors of the splits' sampling noise ({metric.cell(g.noise)})"
+        for g in gaps
+    )
+    needed: dict[str, int] = {}
+    for g in gaps:
+        for split, count in g.needed.items():
+            needed[split] = max(needed.get(split, 0), count)
+    counts = " and ".join(f"{needed[s]:,} {s}" for s in ("dev", "train") if s in needed)
+    return f"within noise: {told}; a reading would need about {counts} examples"
 
 
 def assumed(metric: Metric) -> str:
@@ -57,6 +74,7 @@ def sort_title(order: str, metric: Metric) -> str:
         "trial": "trial number",
     }
     return titles.get(order, order)
+
 
 GAP = 2  # spaces between columns
 CHUNK = 200  # rows laid out and printed at a time: the first screen comes at once
@@ -80,18 +98,17 @@ class Column(NamedTuple):
 
 def render_view(console: Console, view: StudyView) -> None:
     """The summary lines, the table (or why there is none) and, with --all, each reason. Lines
-    of prose wrap at words on a terminal; in a pipe or a log they stay whole."""
-    whole = not console.is_terminal
+    of prose wrap at words to the width of the terminal, or of `output.UNKNOWN_WIDTH`."""
     for line in summary_lines(view):
-        console.print(line, markup=False, highlight=False, soft_wrap=whole)
+        say(console, line)
     if not view.rows:
-        console.print(_no_rows(view), soft_wrap=whole)
+        say(console, _no_rows(view))
         return
     print_trials(console, view)
     if any(row.diagnosis for row in view.rows):
-        console.print(diagnosis_note(view), markup=False, highlight=False, soft_wrap=whole)
+        say(console, diagnosis_note(view))
     for line in reason_lines(view):
-        console.print(line, markup=False, highlight=False, soft_wrap=whole)
+        say(console, line)
 
 
 def print_trials(console: Console, view: StudyView) -> None:
@@ -149,7 +166,7 @@ def summary_lines(view: StudyView) -> list[str]:
     if view.best is not None:
         best = view.best
         metric = view.metric
-        said = f" → {reading(best.diagnosis, metric)}" if best.diagnosis else ""
+        said = f" → {reading(best.diagnosis, metric, view.best_gaps)}" if best.diagnosis else ""
         if best.diagnosis in ("bias", "both") and view.target_error is None:
             said += f" (if the optimal {metric.label} is 0)"
         lines.append(
@@ -172,7 +189,9 @@ def summary_lines(view: StudyView) -> list[str]:
         fixed = ", ".join(f"{n}={param_cell(None, v)}" for n, v in view.fixed.items())
         lines.append(f"fixed: {fixed}")
     if view.engines:
-        engines = ", ".join(f"{n} ({count} trials)" for n, count in view.engines.items())
+        engines = ", ".join(
+            f"{n} ({count} trial{'s' * (count != 1)})" for n, count in view.engines.items()
+        )
         lines.append(f"engine: {engines}; numpy and numba give the same results, bit for bit")
     if view.threads != 1:
         lines.append(f"threads: {view.threads} BLAS threads per trial; results depend on the count")
@@ -233,9 +252,7 @@ def _laid_out(view: StudyView, layout: Layout) -> Table:
     return _table(view, _columns(view, layout))
 
 
-def _columns(
-    view: StudyView, layout: Layout, item_widths: list[int] | None = None
-) -> list[Column]:
+def _columns(view: StudyView, layout: Layout, item_widths: list[int] | None = None) -> list[Column]:
     """The columns of `layout` for the rows of `view` (`item_widths`: the least width of each
     hyperparameter's item, so that later parts of a table keep the first part's grid)."""
     if layout is None:
@@ -383,6 +400,12 @@ def diagnosis_note(view: StudyView) -> str:
         f"diagnosis: bias if train {m} − optimal {m} ({optimal}) > t, variance if dev "
         f"{m} − train {m} > t, where t = {t}"
     )
+    noisy = view.metric.name in BINOMIAL_METRICS
+    if noisy and view.splits.get("train") and view.splits.get("dev"):
+        rule += (
+            f"; noise if such a gap is within {Z:g} standard errors of the {m}s' sampling "
+            f"noise on {view.splits['train']:,} train and {view.splits['dev']:,} dev examples"
+        )
     return rule if view.target_error is not None else f"{rule}; {assumed(view.metric)}"
 
 

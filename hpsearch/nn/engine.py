@@ -13,10 +13,15 @@ import importlib.util
 import os
 import sys
 import threading
+from itertools import pairwise
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from hpsearch.nn.hyperparams import HyperParams
 
 ENGINES = ("numpy", "numba")
 ENVIRONMENT_VARIABLE = "HPSEARCH_ENGINE"
@@ -48,6 +53,21 @@ def engine_for(multiply_adds: float) -> str:
     if os.environ.get(ENVIRONMENT_VARIABLE, "").strip():
         return engine_name()
     return "numba" if multiply_adds >= FUSED_FROM and numba_installed() else "numpy"
+
+
+def training_engine(hp: HyperParams, shape: tuple[int, ...], n_classes: int | None) -> str:
+    """The engine that trains `hp` on a train split of `shape` (examples × features), for
+    `n_classes` classes (None or 0: a regression)."""
+    return engine_for(multiply_adds(hp, shape, n_classes))
+
+
+def multiply_adds(hp: HyperParams, shape: tuple[int, ...], n_classes: int | None) -> float:
+    """About how many multiply-adds the whole training takes: three matrix products per layer
+    and example (one forward, two backward), every epoch; a regression (`n_classes` None or 0)
+    has one output, sized as two like a binary classifier's."""
+    sizes = (shape[1], *hp.units_per_layer(), max(n_classes or 1, 2))
+    per_example = sum(a * b for a, b in pairwise(sizes))
+    return 3.0 * per_example * shape[0] * hp.epochs
 
 
 def numba_installed() -> bool:

@@ -7,7 +7,6 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -18,7 +17,7 @@ from hpsearch.nn.checkpoint import (
     optimizer_state,
     restore_optimizer,
 )
-from hpsearch.nn.engine import engine_for
+from hpsearch.nn.engine import training_engine
 from hpsearch.nn.hyperparams import HyperParams
 from hpsearch.nn.metrics import decision_prior
 from hpsearch.nn.network import Network, NetworkState, check_targets
@@ -178,7 +177,7 @@ def train(
     X_train, y_train = _checked(X_train, y_train, n_classes, "train", None)
     X_dev, y_dev = _checked(X_dev, y_dev, n_classes, "dev", X_train.shape[1])
     if engine is None:
-        engine = engine_for(_multiply_adds(hp, X_train.shape, n_classes))
+        engine = training_engine(hp, X_train.shape, n_classes)
     init_rng = rng if resume is None else np.random.default_rng(0)  # weights: the checkpoint's
     prior = decision_prior(metric or "", y_train, n_classes)
     network = Network(
@@ -190,14 +189,6 @@ def train(
     with np.errstate(all="ignore"):  # overflow is detected and reported as divergence
         stop, epochs = run.fit(rng, deadline, min(until or hp.epochs, hp.epochs), resume)
         return run.result(stop, epochs)
-
-
-def _multiply_adds(hp: HyperParams, shape: tuple[int, ...], n_classes: int | None) -> float:
-    """About how many multiply-adds the whole training takes: three matrix products per layer
-    and example (one forward, two backward), every epoch."""
-    sizes = (shape[1], *hp.units_per_layer(), max(n_classes or 1, 2))
-    per_example = sum(a * b for a, b in pairwise(sizes))
-    return 3.0 * per_example * shape[0] * hp.epochs
 
 
 Split = tuple[np.ndarray, np.ndarray]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 MIN_TRIALS = 8  # below this two bins of four say little; the summary says so instead of guessing
 ROUGH_TRIALS = 20  # below this a chance correlation can still outweigh a real effect
 SAMPLE = 5_000  # trials the shares are estimated on: a bounded cost, a sampling error of ~1%
+STANDS_OUT = 0.05  # a share below this names no hyperparameter: the variation is elsewhere
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,24 @@ class Importance:
         variation of `quantity` (the study's dev metric, "dev RMSE")."""
         if not self.shares:
             return self.note
+        text = self._shares_told(quantity)
+        if self.trials < ROUGH_TRIALS:
+            return (
+                f"{text} (from {self.trials} complete trials; fewer than {ROUGH_TRIALS} give "
+                "only a rough guide)."
+            )
+        if self.sample is not None:
+            return f"{text} (from a sample of {self.sample:,} of {self.trials:,} complete trials)."
+        return f"{text} (from {self.trials} complete trials)."
+
+    def _shares_told(self, quantity: str) -> str:
         (first, share), *rest = self.shares
+        if share < STANDS_OUT:
+            return (
+                "No hyperparameter stands out: each explains under "
+                f"{STANDS_OUT:.0%} of the variation in {quantity}, which comes from their "
+                "interactions and noise"
+            )
         verb = "explains most of" if share >= 0.5 else "explains the largest share of"
         text = f"{first} {verb} the variation in {quantity} ({_percent(share)})"
         if rest:
@@ -58,14 +76,7 @@ class Importance:
         rest_share = max(0.0, 1.0 - sum(value for _, value in self.shares))
         if len(self.shares) > 1 and rest_share >= 0.005:
             text += f"; interactions and noise {_percent(rest_share)}"
-        if self.trials < ROUGH_TRIALS:
-            return (
-                f"{text} (from {self.trials} complete trials; fewer than {ROUGH_TRIALS} give "
-                "only a rough guide)."
-            )
-        if self.sample is not None:
-            return f"{text} (from a sample of {self.sample:,} of {self.trials:,} complete trials)."
-        return f"{text} (from {self.trials} complete trials)."
+        return text
 
 
 def importance(

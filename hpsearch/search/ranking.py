@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hpsearch.errors import ConfigError
+from hpsearch.search.noise import Gap, gap
 from hpsearch.search.space import Distribution, SearchSpace
 from hpsearch.tasks import METRICS
 from hpsearch.trial import TrialRecord, TrialState, is_finite
@@ -40,8 +41,12 @@ _STATE_ORDER = {
 # gap must be GAP_SHARE of the dev value alone.
 GAP_FLOOR = 0.01
 GAP_SHARE = 0.2
+# The metrics that are a share of examples, whose gaps the binomial noise rule reads
+# (search/noise.py); a balanced error averages shares of classes of their own sizes, log loss
+# and a regression's metrics are no share at all: those gaps are read without a noise test.
+BINOMIAL_METRICS = frozenset({"error"})
 
-Diagnosis = Literal["bias", "variance", "both", "fine"]
+Diagnosis = Literal["bias", "variance", "both", "fine", "noise"]
 Trend = Literal["falling", "flat", "rising", "bouncing", "unknown"]
 SORT_COLUMNS = ("dev_error", "train_error", "duration", "trial")
 
@@ -98,18 +103,43 @@ def diagnose(
     dev_error: float | None,
     target_error: float | None = None,
     metric: str = "error",
+    n_train: int | None = None,
+    n_dev: int | None = None,
 ) -> Diagnosis | None:
     """The course's reading, of `metric` (train and dev in the same units): train well above
     the optimal value (`target_error`, else 0) is high bias; dev well above train is high
-    variance; None without both values."""
+    variance; "noise" when such a gap is within the sampling noise of splits of `n_train` and
+    `n_dev` examples (known, and a metric that is a share of examples); None without both
+    values."""
     if not (is_finite(train_error) and is_finite(dev_error)):
         return None
-    threshold = max(gap_floor(metric), GAP_SHARE * dev_error)
-    bias = train_error - (target_error or 0.0) > threshold
-    variance = dev_error - train_error > threshold
-    if bias and variance:
+    wide = wide_gaps(train_error, dev_error, target_error, metric, n_train, n_dev)
+    read = [g.kind for g in wide if not g.within_noise]
+    if len(read) == 2:
         return "both"
-    return "bias" if bias else "variance" if variance else "fine"
+    return read[0] if read else "noise" if wide else "fine"
+
+
+def wide_gaps(
+    train_error: float,
+    dev_error: float,
+    target_error: float | None = None,
+    metric: str = "error",
+    n_train: int | None = None,
+    n_dev: int | None = None,
+) -> list[Gap]:
+    """The gaps above the threshold max(gap_floor(metric), GAP_SHARE · dev value), each with
+    the binomial noise of its splits where `metric` is a share of examples (BINOMIAL_METRICS);
+    without the split sizes (a study made before they were kept) or for another metric, no
+    noise."""
+    threshold = max(gap_floor(metric), GAP_SHARE * dev_error)
+    bias, variance = train_error - (target_error or 0.0), dev_error - train_error
+    train, dev = ("train", train_error, n_train or 0), ("dev", dev_error, n_dev or 0)
+    wide = [("bias", bias, [train])] if bias > threshold else []
+    wide += [("variance", variance, [dev, train])] if variance > threshold else []
+    if not (n_train and n_dev) or metric not in BINOMIAL_METRICS:
+        return [Gap(kind, size, 0.0, {}) for kind, size, _ in wide]
+    return [gap(kind, size, errors) for kind, size, errors in wide]
 
 
 def searched_distributions(spaces: Iterable[SearchSpace]) -> dict[str, Distribution]:

@@ -37,8 +37,9 @@ class RunLock:
         self._fd: int | None = fd
 
     @classmethod
-    def acquire(cls, path: Path, study: str) -> RunLock:
-        """Takes the lock or refuses with the pid of the process holding it."""
+    def acquire(cls, path: Path, study: str, then: str = "running the study again") -> RunLock:
+        """Takes the lock or refuses with the pid of the process holding it; `then` says what
+        waits for that run (`removing it`)."""
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as error:
@@ -50,7 +51,7 @@ class RunLock:
             os.close(fd)
             raise StoreError(
                 f"study '{study}' is being run by pid {holder}; "
-                "wait for that run to end, or stop it, before running the study again"
+                f"wait for that run to end, or stop it, before {then}"
             ) from None
         try:
             os.ftruncate(fd, 0)

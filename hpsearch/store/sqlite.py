@@ -20,7 +20,7 @@ from hpsearch.store.faults import GuardedConnection, store_error
 from hpsearch.store.lazy_json import LazyJson
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Every column the ranking, the counts and the sample read (`store.reads`), so that they read
 # this index alone and not the rows, whose curves fill a page each.
 RANKING_INDEX = """CREATE INDEX trials_ranking ON trials (
@@ -31,6 +31,8 @@ RUNGS_TABLE = """CREATE TABLE rungs (
     trial INTEGER NOT NULL REFERENCES trials (number), epochs INTEGER NOT NULL,
     dev_error REAL, go_on INTEGER NOT NULL, duration_s REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (trial, epochs))"""
+# The examples in each split, {"train": …, "dev": …, "test": …}: the sampling noise of an error
+SPLITS_COLUMN = "ALTER TABLE study ADD COLUMN splits TEXT NOT NULL DEFAULT '{}'"
 MIGRATIONS = {  # version → the statements that bring a store of that version to the next one
     1: ["ALTER TABLE trials ADD COLUMN engine TEXT NOT NULL DEFAULT ''"],
     2: [RUNGS_TABLE],
@@ -39,13 +41,15 @@ MIGRATIONS = {  # version → the statements that bring a store of that version 
         RANKING_INDEX,
         IMPORTANCE_TABLE,
     ],
+    4: [SPLITS_COLUMN],
 }
 SCHEMA = (
     """
 CREATE TABLE study (
     id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL, config TEXT NOT NULL,
     identity TEXT NOT NULL, fingerprint TEXT NOT NULL, classes TEXT NOT NULL,
-    created TEXT NOT NULL, version TEXT NOT NULL, schema_version INTEGER NOT NULL);
+    created TEXT NOT NULL, version TEXT NOT NULL, schema_version INTEGER NOT NULL,
+    splits TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE rounds (
     number INTEGER PRIMARY KEY, space TEXT NOT NULL, method TEXT NOT NULL,
     n_trials INTEGER NOT NULL, first_trial INTEGER NOT NULL, created TEXT NOT NULL,
@@ -103,6 +107,7 @@ class StudyInfo:
     created: datetime
     version: str
     schema_version: int
+    splits: dict[str, int] = field(default_factory=dict)  # examples per split; {}: not kept
 
 
 @dataclass(frozen=True)
@@ -221,6 +226,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
 
 def read_info(conn: sqlite3.Connection) -> StudyInfo:
     row = conn.execute("SELECT * FROM study").fetchone()
+    columns = row.keys()  # a Row's `in` looks at its values
     return StudyInfo(
         name=row["name"],
         config=json.loads(row["config"]),
@@ -230,6 +236,7 @@ def read_info(conn: sqlite3.Connection) -> StudyInfo:
         created=datetime.fromisoformat(row["created"]),
         version=row["version"],
         schema_version=row["schema_version"],
+        splits=json.loads(row["splits"]) if "splits" in columns else {},  # since version 5
     )
 
 

@@ -12,6 +12,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -70,8 +71,10 @@ class StudyStore:
         identity: dict[str, Any],
         fingerprint: str,
         classes: Iterable[str],
+        splits: dict[str, int] | None = None,
     ) -> StudyStore:
-        """Makes a new study in `folder` and returns it opened for writing."""
+        """Makes a new study in `folder` and returns it opened for writing; `splits`, the
+        examples of each split of its data."""
         folder = Path(folder)
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -87,8 +90,8 @@ class StudyStore:
 
         def write_study(conn: sqlite3.Connection) -> None:
             conn.execute(
-                "INSERT INTO study VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*study, now(), __version__, SCHEMA_VERSION),
+                "INSERT INTO study VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*study, now(), __version__, SCHEMA_VERSION, dumps(splits or {})),
             )
 
         try:
@@ -133,6 +136,13 @@ class StudyStore:
             raise StoreError(
                 f"study '{self.info.name}' was made with another config: {'; '.join(changed)}"
             )
+
+    def keep_splits(self, splits: dict[str, int]) -> None:
+        """Records the examples of each split in a study made before they were kept."""
+        if not self.info.splits:
+            with self._write():
+                self._conn.execute("UPDATE study SET splits = ?", (dumps(splits),))
+            self.info = replace(self.info, splits=dict(splits))
 
     def add_round(
         self,

@@ -17,7 +17,14 @@ import yaml
 from hpsearch.config import StudyConfig
 from hpsearch.config.study_file import NAME_LIMIT
 from hpsearch.errors import ConfigError, DataError, StoreError
-from hpsearch.search.ranking import CurveSummary, summarize_curves
+from hpsearch.search.noise import Gap
+from hpsearch.search.ranking import (
+    CurveSummary,
+    Diagnosis,
+    diagnose,
+    summarize_curves,
+    wide_gaps,
+)
 from hpsearch.store.layout import refuse_study_part
 from hpsearch.store.test_reads import LoggedRead, check_loggable, log_read
 from hpsearch.study.snapshot import Snapshot
@@ -34,6 +41,8 @@ class Chosen:
     curves: CurveSummary
     weights: Path | None  # None when its model was not kept
     fingerprint: str  # of the data the study was run on
+    diagnosis: Diagnosis | None = None  # its bias/variance reading
+    gaps: tuple[Gap, ...] = ()  # the gaps above the threshold, with their sampling noise
 
 
 def choose(snapshot: Snapshot) -> Chosen:
@@ -51,7 +60,11 @@ def choose(snapshot: Snapshot) -> Chosen:
     ((_, best),) = snapshot.ranked(1, states=(TrialState.COMPLETE,))
     curves = summarize_curves(best.curves)
     weights, fingerprint = snapshot.weights_path(best.number), snapshot.info.fingerprint
-    return Chosen(best, config, complete, curves, weights, fingerprint)
+    sizes = (snapshot.info.splits.get("train"), snapshot.info.splits.get("dev"))
+    errors = (best.train_error, best.dev_error, config.target_error, config.ranked_by.name)
+    diagnosis = diagnose(*errors, *sizes)
+    gaps = tuple(wide_gaps(*errors, *sizes)) if diagnosis is not None else ()
+    return Chosen(best, config, complete, curves, weights, fingerprint, diagnosis, gaps)
 
 
 def reuse_config(chosen: Chosen) -> dict[str, Any]:

@@ -74,8 +74,8 @@ def summarize(folder: Path) -> StudySummary:
         return _unread(folder, "unreadable", str(error))
     done = sum(r.state.is_finished for r in records)
     planned = sum(r.n_trials for r in rounds)
-    errors = [r.dev_error for r in records if r.state is TrialState.COMPLETE and r.dev_error]
-    finite = [e for e in errors if math.isfinite(e)]
+    complete = [r.dev_error for r in records if r.state is TrialState.COMPLETE]
+    finite = [e for e in complete if e is not None and math.isfinite(e)]  # 0.0 is the best
     state: State = "complete" if done >= planned else "interrupted"
     if is_held(folder / LOCK_NAME):
         state = "running"

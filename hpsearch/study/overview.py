@@ -16,7 +16,14 @@ from hpsearch.data.report import DataReport
 from hpsearch.errors import ConfigError, StoreError
 from hpsearch.search.halving import Savings
 from hpsearch.search.importance import Importance, importance_of
-from hpsearch.search.ranking import Diagnosis, diagnose, searched_distributions, sort_trials
+from hpsearch.search.noise import Gap
+from hpsearch.search.ranking import (
+    Diagnosis,
+    diagnose,
+    searched_distributions,
+    sort_trials,
+    wide_gaps,
+)
 from hpsearch.search.space import Distribution
 from hpsearch.store.importance_cache import estimated_from, keep
 from hpsearch.store.reads import Tally
@@ -74,6 +81,8 @@ class StudyView:
     threads: int = 1  # BLAS threads per trial: the study's results depend on it
     savings: Savings | None = None  # what a halving schedule saved, of the trials considered
     one_round: bool = True  # all the trials the rows are chosen from are of one round
+    best_gaps: tuple[Gap, ...] = ()  # the best trial's gaps above the threshold, with their noise
+    splits: dict[str, int] = field(default_factory=dict)  # examples per split; {}: not kept
     metric: Metric = field(default_factory=lambda: metric_of(None))  # dev_error holds it
     data: DataReport | None = None  # what loading did to the data: rows dropped, gaps filled
 
@@ -112,6 +121,8 @@ def view_study(
     tallies = [t for t in snapshot.tallies(budget or 0) if options.round in (None, t.round)]
     shown = [t for t in tallies if t.trials and (options.all or t.state is TrialState.COMPLETE)]
 
+    splits = snapshot.info.splits
+    n_train, n_dev = splits.get("train"), splits.get("dev")
     metric = config.ranked_by
     # the names the machine formats give the metric's fields sort as the ranking's own
     named = {f"dev_{metric.name}": "dev_error", f"train_{metric.name}": "train_error"}
@@ -120,7 +131,8 @@ def view_study(
 
     def row(place: int, record: TrialRecord) -> TrialRow:
         params = {name: record.params.get(name) for name in distributions}
-        reading = diagnose(record.train_error, record.dev_error, target, metric.name)
+        errors = (record.train_error, record.dev_error)
+        reading = diagnose(*errors, target, metric.name, n_train, n_dev)
         return TrialRow(place, record, params, reading)
 
     rows: Sequence[TrialRow]
@@ -147,14 +159,14 @@ def view_study(
         counts=_by_state(tallies),
         engines=_engines(tallies),
         best=row(*best[0]) if best else None,
+        best_gaps=_gaps(best[0][1], target, metric, n_train, n_dev) if best else (),
+        splits=dict(splits),
         rounds=len(rounds),
         planned=sum(r.n_trials for r in rounds if options.round in (None, r.number)),
         round=options.round,
         options=options,
         target_error=target,
-        importance=_importance(snapshot, options.round, distributions, metric)
-        if summary
-        else None,
+        importance=_importance(snapshot, options.round, distributions, metric) if summary else None,
         test_reads=tuple(snapshot.test_reads),
         threads=config.search.threads,
         savings=_savings(config, rounds, tallies, budget),
@@ -162,6 +174,19 @@ def view_study(
         metric=metric,
         data=snapshot.data_report,
     )
+
+
+def _gaps(
+    record: TrialRecord,
+    target: float | None,
+    metric: Metric,
+    n_train: int | None,
+    n_dev: int | None,
+) -> tuple[Gap, ...]:
+    if record.train_error is None or record.dev_error is None:
+        return ()
+    errors = (record.train_error, record.dev_error)
+    return tuple(wide_gaps(*errors, target, metric.name, n_train, n_dev))
 
 
 class Rows(Sequence[TrialRow]):

@@ -65,7 +65,7 @@ def recover_study(folder: Path) -> Recovery:
             f"trials are in {quoted(folder.with_name(aside[0]))} already; delete it with "
             f"`hpsearch remove {quoted(folder)}`"
         )
-    lock = RunLock.acquire(folder / LOCK_NAME, folder.name)
+    lock = RunLock.acquire(folder / LOCK_NAME, folder.name, "recovering it")
     try:
         found = salvage(folder / DB_NAME)
         aside_folder = damaged_aside(folder)
@@ -90,7 +90,7 @@ def _rebuild(fresh: Path, damaged: Path, found: Salvage) -> dict:
     finished = [r for r in found.records if r.state.is_finished]
     paused = [r.number for r in found.records if r.state is TrialState.PAUSED]
     store = StudyStore.create(
-        fresh, info.name, info.config, info.identity, info.fingerprint, info.classes
+        fresh, info.name, info.config, info.identity, info.fingerprint, info.classes, info.splits
     )
     checkpoints, unusable = 0, []
     with store:

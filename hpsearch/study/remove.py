@@ -48,7 +48,7 @@ def remove_study(folder: Path, confirm: Callable[[StudySummary], bool]) -> Remov
     study = summarize(folder)
     if not confirm(study):
         return Removed(study, confirmed=False)
-    lock = RunLock.acquire(folder / LOCK_NAME, study.name)  # refuses while the study runs
+    lock = RunLock.acquire(folder / LOCK_NAME, study.name, "removing it")  # not while it runs
     try:
         for name in STUDY_DIRS:
             shutil.rmtree(folder / name, ignore_errors=True)

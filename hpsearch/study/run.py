@@ -135,7 +135,7 @@ def set_aside(folder: Path) -> Path | None:
     if not (folder / DB_NAME).exists():
         return None
     # The lock alone, not the store: a damaged study must be set aside too, unread.
-    lock = RunLock.acquire(folder / LOCK_NAME, folder.name)  # refuses while a process runs it
+    lock = RunLock.acquire(folder / LOCK_NAME, folder.name, "setting it aside")  # not while it runs
     try:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         aside = folder.with_name(f"{folder.name}.{stamp}")
@@ -149,6 +149,7 @@ def set_aside(folder: Path) -> Path | None:
 
 @contextmanager
 def _open_for_run(folder: Path, config: StudyConfig, dataset: Dataset) -> Iterator[StudyStore]:
+    reading = False  # a finished study in a folder that cannot be written: read only
     if not (folder / DB_NAME).exists():
         store = StudyStore.create(
             folder,
@@ -157,15 +158,24 @@ def _open_for_run(folder: Path, config: StudyConfig, dataset: Dataset) -> Iterat
             config.study_identity(),
             dataset.fingerprint,
             dataset.classes,
+            split_sizes(dataset),
         )
     elif os.access(folder, os.W_OK) or not _finished(folder, config):
         store = StudyStore.open(folder, writer=True)
     else:  # a read-only folder, and a run that will write nothing: read, without the lock
         store = StudyStore.open(folder)
+        reading = True
     with store:
         _check_same_study(store, config, dataset)
+        if not reading:
+            store.keep_splits(split_sizes(dataset))  # a study made before they were kept
         keep_data_report(folder, dataset.report)
         yield store
+
+
+def split_sizes(dataset: Dataset) -> dict[str, int]:
+    """The examples in each split: what the sampling noise of an error measured on it depends on."""
+    return {"train": len(dataset.y_train), "dev": len(dataset.y_dev), "test": len(dataset.y_test)}
 
 
 def _finished(folder: Path, config: StudyConfig) -> bool:

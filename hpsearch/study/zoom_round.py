@@ -10,7 +10,7 @@ from hpsearch.search.zoom import zoom_yaml
 from hpsearch.store.study_store import StudyStore
 from hpsearch.study.overview import ShowOptions
 from hpsearch.study.recording import Observer
-from hpsearch.study.run import Execution, check_same_data, run_unfinished
+from hpsearch.study.run import Execution, check_same_data, run_unfinished, split_sizes
 from hpsearch.study.snapshot import Snapshot, snapshot_of
 from hpsearch.study.zoom_plan import (
     ZoomRequest,
@@ -44,6 +44,7 @@ def zoom_study(
             trials = round_size(snapshot, request, schedule)
         dataset = load_dataset(config.data)
         check_same_data(store, config, dataset)
+        store.keep_splits(split_sizes(dataset))  # a study made before they were kept
         if zoom is not None:
             end = last.trial_numbers.stop
             store.add_round(space.to_dict(), config.search.method, trials, end, schedule)

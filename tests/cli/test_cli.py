@@ -83,3 +83,14 @@ def test_datasets_lists_every_builtin_with_shape_and_classes() -> None:
         assert f"{rows:,} × {features}" in row and f" {classes} " in row
         assert info.description in row
     assert "n_samples=600" in result.output and "synthetic" in result.output
+
+
+def test_at_80_columns_each_description_goes_whole_under_its_dataset() -> None:
+    result = runner.invoke(app, ["datasets"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert max(map(len, lines)) <= 80 and "…" not in result.output
+    for info in BUILTIN_DATASETS:
+        at = next(at for at, line in enumerate(lines) if line.split()[:1] == [info.name])
+        below = " ".join(line.strip() for line in lines[at + 1 : at + 5])
+        assert info.description in below, info.name

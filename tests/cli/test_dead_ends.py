@@ -125,6 +125,13 @@ def test_studies_lists_each_study_with_its_state(runs, tmp_path) -> None:
     assert running.stdout.splitlines()[3].split()[6] == "running"
 
 
+def test_studies_lists_a_best_dev_error_of_zero(tmp_path) -> None:
+    runs = tmp_path / "runs"
+    make_study(runs, trials=4, error=lambda p: 0.0 if p["activation"] == "tanh" else 0.25)
+    listed = hpsearch("studies", "--runs-dir", runs, env={"COLUMNS": "120"})
+    assert listed.stdout.splitlines()[3].split()[:6] == ["synthetic", "1", "4", "of", "4", "0.0000"]
+
+
 def test_studies_in_an_empty_folder_says_how_to_start_one(tmp_path) -> None:
     listed = hpsearch("studies", "--runs-dir", tmp_path)
     assert listed.stdout == f"no studies in {tmp_path}; start one with `hpsearch run CONFIG`\n"
@@ -150,6 +157,9 @@ def test_remove_asks_refuses_while_running_and_keeps_other_files(runs) -> None:
         lock.release()
     assert busy.exit_code == 2 and busy.stderr.startswith(
         "error: study 'synthetic' is being run by pid "
+    )
+    assert busy.stderr.endswith("; wait for that run to end, or stop it, before removing it\n"), (
+        busy.stderr
     )
     gone = hpsearch("remove", "synthetic", "--runs-dir", runs, "--yes")
     assert gone.exit_code == 0, gone.output
@@ -193,8 +203,23 @@ def test_the_runs_folder_comes_from_hpsearch_runs_from_any_folder(runs, tmp_path
     empty.mkdir()
     missing = hpsearch("show", "synthetic", env={"HPSEARCH_RUNS": str(empty)})
     assert missing.stderr == (
-        f"error: --runs-dir {empty} holds no study 'synthetic'; it holds no study yet: start "
-        f"one with `hpsearch run CONFIG`. {RUNS_RULE}\n"
+        f"error: the runs folder {empty} (from $HPSEARCH_RUNS) holds no study 'synthetic'; it "
+        f"holds no study yet: start one with `hpsearch run CONFIG`. {RUNS_RULE}\n"
+    )
+
+
+def test_a_missing_study_names_where_the_runs_folder_came_from(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HPSEARCH_RUNS", raising=False)
+    tail = f"; it holds no study yet: start one with `hpsearch run CONFIG`. {RUNS_RULE}\n"
+    by_default = hpsearch("best", "nothere")
+    assert (
+        by_default.stderr
+        == f"error: the runs folder {tmp_path / 'runs'} holds no study 'nothere'{tail}"
+    )
+    given = hpsearch("best", "nothere", "--runs-dir", "elsewhere")
+    assert (
+        given.stderr == f"error: --runs-dir {tmp_path / 'elsewhere'} holds no study 'nothere'{tail}"
     )
     assert "HPSEARCH_RUNS" in hpsearch("show", "--help", env={"COLUMNS": "200"}).stdout
 
@@ -207,11 +232,9 @@ def test_no_completed_trial_exits_3_and_its_hint_shows_why(tmp_path) -> None:
     result = hpsearch("run", tmp_path / "iris.yaml", "--runs-dir", tmp_path, "--quiet")
     assert result.exit_code == 3, result.output
     folder = tmp_path / "iris"
-    line = (
-        f"no trial completed: nothing to rank or use; see why with `hpsearch show {folder} --all`"
-    )
-    assert line in result.stdout.splitlines()
-    shown = hpsearch(*shlex.split(line.split("`")[1])[1:])
+    lead = "no trial completed: nothing to rank or use; see why with"
+    assert hint_after(result.stdout, lead) == ["show", str(folder), "--all"]
+    shown = hpsearch(*hint_after(result.stdout, lead))
     assert shown.exit_code == 0 and "timed out" in shown.stdout
 
 
@@ -226,24 +249,24 @@ def test_a_zoom_that_widens_a_range_says_why_and_what_the_rules_mean(tmp_path) -
     make_study(runs, zoomed=12, error=near_1e_4)  # round 1's region misses the best α
     result = hpsearch("zoom", "synthetic", "--runs-dir", runs, "--dry-run")
     assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())  # prose wraps at words
     assert (
         "wider than round 1: learning_rate (146%), beta1 (155%), hidden_units (161%), activation "
         "(200%). A zoom ranks "
         "the trials of every round; 3 of the best 3 trials are from rounds before round 1, drawn "
         "from wider ranges, and the region spans them (only the first round's range bounds a "
         "zoom). To keep a range narrow, zoom around fewer trials (--top K) or set it (--set "
-        "NAME=LOW:HIGH).\n"
-    ) in result.stdout
-    assert "rule: span = the best trials' range on the hyperparameter's scale, widened" in (
-        result.stdout
-    )
-    assert "minimum width = " in result.stdout and "set = given with --set." in result.stdout
+        "NAME=LOW:HIGH). rule: span"
+    ) in said
+    assert "rule: span = the best trials' range on the hyperparameter's scale, widened" in said
+    assert "minimum width = " in said and "set = given with --set." in said
 
 
 def test_a_bias_reading_without_a_target_error_says_it_assumed_0(runs) -> None:
     shown = hpsearch("show", "synthetic", "--runs-dir", runs)
-    assert shown.stdout.splitlines()[1].endswith("(if the optimal error is 0)")
-    assert shown.stdout.rstrip().endswith(ASSUMED)
+    said = " ".join(shown.stdout.split())  # prose wraps at words
+    assert re.search(r"best: trial \d+ \(round 0\), .* \(if the optimal error is 0\) ", said)
+    assert said.endswith(ASSUMED)
     assert "target_error" in ASSUMED and "--target-error" in ASSUMED
     given = hpsearch("show", "synthetic", "--runs-dir", runs, "--target-error", "0.02")
     assert "assumed" not in given.stdout and "if the optimal error is 0" not in given.stdout

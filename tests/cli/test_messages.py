@@ -36,10 +36,12 @@ def test_a_finished_study_says_so_and_an_unknown_backend_is_refused(iris) -> Non
     assert hpsearch("run", iris, "--runs-dir", runs, "--quiet").exit_code == 0
     again = hpsearch("run", iris, "--runs-dir", runs, "--quiet")
     assert again.exit_code == 0
-    line = next(x for x in again.stdout.splitlines() if x.startswith("nothing to run"))
-    assert line == (
+    lines = again.stdout.splitlines()
+    assert lines[-2:] == [f"  hpsearch zoom {runs / 'iris'}", f"stored in {runs / 'iris'}"]
+    assert " ".join(again.stdout.split()).endswith(
         "nothing to run: every planned trial of the study has finished; raise search.trials in "
-        f"its file, or zoom in for a new round: `hpsearch zoom {runs / 'iris'}`"
+        f"its file, or zoom in for a new round: hpsearch zoom {runs / 'iris'} stored in "
+        f"{runs / 'iris'}"
     )
     unknown = hpsearch("run", iris, "--runs-dir", runs, "--backend", "ray")
     assert unknown.exit_code == 2

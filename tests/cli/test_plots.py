@@ -1,4 +1,5 @@
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from hpsearch.cli.plot_axes import position, spans
@@ -90,9 +91,36 @@ def test_learning_curves_show_train_and_dev_of_the_top_trials(study) -> None:
     assert {line.get_linestyle() for line in error_ax.lines} == {"-", "--"}
     assert (error_ax.get_xlabel(), cost_ax.get_yscale()) == ("epoch", "log")
     assert error_ax.get_ylabel() == "error (fraction misclassified)"
-    legend = [t.get_text() for t in cost_ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in figure.legends[0].get_texts()]
     assert legend[0].startswith("#1: trial ") and legend[-2:] == ["dev", "train"]
     assert "best 3 trials" in figure.get_suptitle()
+
+
+@pytest.mark.parametrize(
+    "draw", [coarse_to_fine_figure, learning_curves_figure, best_so_far_figure]
+)
+def test_each_figure_is_laid_out_once_and_nothing_falls_off_it_or_overlaps(study, draw) -> None:
+    figure = draw(study)
+    assert figure.get_layout_engine() is None, "a layout engine measures every label twice"
+    FigureCanvasAgg(figure).draw()
+    renderer, page = figure.canvas.get_renderer(), figure.bbox
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    whole = [ax.get_tightbbox(renderer) for ax in panels] + [
+        legend.get_window_extent(renderer) for legend in figure.legends
+    ]
+    for box in whole:  # labels, ticks and titles inside the page
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+    title = figure._suptitle.get_window_extent(renderer) if figure._suptitle else None
+    for at, ax in enumerate(panels):
+        drawn = ax.get_window_extent(renderer)  # the plotting area alone
+        for other in panels[at + 1 :]:
+            assert not drawn.overlaps(other.get_tightbbox(renderer))
+        for legend in figure.legends:
+            assert not drawn.overlaps(legend.get_window_extent(renderer))
+        if title is not None:
+            assert not ax.title.get_window_extent(renderer).overlaps(title)
+    texts = [t.get_text() for ax in panels for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    assert not any("$" in text for text in texts), "log axes labelled without mathtext"
 
 
 def test_best_so_far_never_rises_within_a_round(study) -> None:
@@ -153,6 +181,8 @@ def test_a_narrow_log_axis_labels_its_minor_ticks(tmp_path) -> None:
     rendered(figure)
     labels = [t.get_text() for t in ax.get_xticklabels(minor=True) if t.get_text()]
     assert len(labels) >= 3, labels
+
+
 def test_stopped_trials_are_drawn_apart_with_their_rungs(tmp_path) -> None:
     from dataclasses import replace
 
@@ -168,5 +198,5 @@ def test_stopped_trials_are_drawn_apart_with_their_rungs(tmp_path) -> None:
     assert sorted(len(line.get_xdata()) for line in grey) == [1, 1, 3]
     rungs = [line.get_xdata()[0] for line in error_ax.lines if line.get_linestyle() == ":"]
     assert rungs == [1, 3]
-    legend = [t.get_text() for t in figure.axes[1].get_legend().get_texts()]
+    legend = [t.get_text() for t in figure.legends[0].get_texts()]
     assert legend[-2:] == ["3 stopped at a rung", "rungs"]

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from hpsearch.cli.progress import BarProgress, LineProgress, QuietProgress, progress_for, sparkline
 from hpsearch.study.recording import Planned
+from hpsearch.tasks import METRICS
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
 
 
@@ -36,10 +37,13 @@ def test_lines_count_trials_and_say_why_one_failed() -> None:
             TrialRecord(1, 0, {}, 0, TrialState.FAILED, message="ValueError: no", duration_s=0.5)
         )
         progress.epoch(2, 1, {"train_cost": 0.5, "dev_error": 0.25})
+        progress.epoch(2, 2, {"train_cost": 0.25, "dev_error": 0.125})
     assert out.getvalue().splitlines() == [
         "resuming: 2 of 3 trials to run (1 finished are kept)",
-        "[2/3] trial 1 failed (0 epochs, 0.5 s) — ValueError: no",
-        "  trial 2 epoch   1: train cost 0.5000, dev error 0.2500",
+        "[2/3] trial 1 failed (0 epochs, 0.5s) — ValueError: no",
+        "  trial 2: epoch  train cost  dev error",
+        "  trial 2:     1         0.5     0.2500",
+        "  trial 2:     2        0.25     0.1250",
     ]
     assert progress.summary() == "running 0 · failed 1 · best dev error 0.1000"
 
@@ -52,10 +56,12 @@ def test_the_bar_shows_the_running_trials_curve_and_clears_it() -> None:
         progress.started(TrialSpec(0, 0, {}, 0), "host:1")
         for epoch, dev in enumerate([0.9, 0.5, 0.2], start=1):
             progress.epoch(0, epoch, {"dev_error": dev})
-        assert progress.training.plain.startswith("trial 0 dev error █▄▁\nepoch   3:")
+        assert progress.training.plain == (
+            "trial 0 dev error █▄▁\nepoch  dev error\n    3     0.2000"
+        )
         progress.finished(record(0, dev=0.2))
         assert progress.training.plain == ""
-    assert "trial 0 complete: dev error 0.2000, train error 0.0500" in out.getvalue()
+    assert "trial 0: dev error 0.2000, train error 0.0500 (3 epochs, 1.2s)" in out.getvalue()
 
 
 def test_a_sparkline_samples_a_long_curve_evenly() -> None:
@@ -76,6 +82,40 @@ def test_at_80_columns_the_bar_keeps_its_elapsed_time_and_eta() -> None:
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
     line = next(line for line in plain.splitlines() if "trials" in line)
     assert len(line) <= 80 and re.search(r"1/40 +\d:\d\d:\d\d eta [-\d:]+", line), line
+
+
+def test_at_80_columns_the_live_epoch_line_is_whole() -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=80)
+    progress = BarProgress(console)
+    progress.planned([TrialSpec(0, 0, {}, 0)], [])
+    row = {"train_cost": 12345.678, "train_error": 0.5, "dev_cost": 0.4245, "dev_error": 0.0251}
+    progress.epoch(123, 100, row)
+    console.print(progress.training)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue()).splitlines()
+    assert plain[-2:] == [
+        "epoch  train cost  train error   dev cost  dev error",
+        "  100   1.235e+04       0.5000     0.4245     0.0251",
+    ]
+
+
+def test_epoch_lines_name_the_studys_metric_and_a_long_name_stacks_the_header() -> None:
+    out = io.StringIO()
+    progress = LineProgress(Console(file=out, width=80))
+    progress.scored_by(METRICS["balanced_error"], None)
+    row = {"train_cost": 12345.678, "train_error": 0.5, "dev_cost": 0.4245, "dev_error": 0.0251}
+    progress.epoch(1234, 100, row)
+    progress.epoch(1234, 101, row)
+    progress.scored_by(METRICS["rmse"], None)
+    progress.epoch(7, 1, {**row, "train_error": 12345.6, "dev_error": 53.7249})
+    assert out.getvalue().splitlines() == [
+        "  trial 1234:            train           train        dev             dev",
+        "  trial 1234: epoch       cost  balanced error       cost  balanced error",
+        "  trial 1234:   100  1.235e+04          0.5000     0.4245          0.0251",
+        "  trial 1234:   101  1.235e+04          0.5000     0.4245          0.0251",
+        "  trial 7: epoch  train cost  train RMSE   dev cost   dev RMSE",
+        "  trial 7:     1   1.235e+04      12,346     0.4245      53.72",
+    ]
 
 
 def test_a_new_zoom_round_is_not_called_a_resume() -> None:

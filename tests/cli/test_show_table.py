@@ -45,12 +45,18 @@ def test_the_table_fits_the_width_and_cuts_no_value(study, width) -> None:
             assert param_cell(distribution, row.params[name]) in text
 
 
-def test_in_a_pipe_the_table_fits_and_each_line_of_prose_stays_whole(study) -> None:
-    text = shown(study, 80, terminal=False, top=None, all=True)
+@pytest.mark.parametrize("terminal", [True, False])
+def test_the_table_fits_and_prose_wraps_at_words_on_a_terminal_and_in_a_pipe(
+    study, terminal
+) -> None:
+    text = shown(study, 80, terminal=terminal, top=None, all=True)
     lines = text.splitlines()
-    note = next(line for line in lines if line.startswith("diagnosis: bias if"))
-    assert note.endswith("or read the trials against one with `show --target-error`")
-    assert all(len(line.rstrip()) <= 80 for line in lines if re.match(r"\s*\d+\s+\d+\s", line))
+    assert max(len(line) for line in lines) <= 80
+    note = next(at for at, line in enumerate(lines) if line.startswith("diagnosis: bias if"))
+    assert " ".join(lines[note:]).startswith(
+        "diagnosis: bias if train error − optimal error (0) > t, variance if dev error − train "
+        "error > t, where t = max(0.01, 0.2 · dev error); the optimal error is assumed to be 0"
+    )
 
 
 def test_a_wide_terminal_has_a_column_per_hyperparameter(study) -> None:
@@ -124,6 +130,45 @@ def test_the_summary_counts_names_the_best_and_says_what_matters(study) -> None:
     )
     assert lines[2].startswith("learning_rate explains the largest share of the variation in")
     assert lines[3] == "fixed: epochs=5"
+
+
+def test_the_engine_line_counts_one_trial_as_one(study) -> None:
+    from dataclasses import replace
+
+    view = replace(view_study(read_snapshot(study), ShowOptions()), engines={"numpy": 1})
+    assert "engine: numpy (1 trial); numpy and numba give the same results, bit for bit" in (
+        summary_lines(view)
+    )
+    view = replace(view, engines={"numba": 3, "numpy": 1})
+    assert any(
+        line.startswith("engine: numba (3 trials), numpy (1 trial);")
+        for line in summary_lines(view)
+    )
+
+
+def test_a_reading_within_the_splits_noise_says_so_and_what_a_reading_needs(tmp_path) -> None:
+    splits = {"train": 206, "dev": 68, "test": 68}
+    folder = make_study(tmp_path, trials=8, error=lambda p: 2 / 68, splits=splits)
+    text = shown(folder, 100)
+    said = " ".join(text.split())
+    # 2·√(p(1 − p)/n): bias √(1/68 · 67/68 / 206); variance adds 2/68 · 66/68 / 68 under it
+    assert (
+        "dev error 0.0294, train error 0.0147 → within noise: train error − optimal error "
+        "(0.0147) is within 2 standard errors of the splits' sampling noise (0.0168); dev error "
+        "− train error (0.0147) is within 2 standard errors of the splits' sampling noise "
+        "(0.0443); a reading would need about 617 dev and 1,868 train examples"
+    ) in said
+    assert all(row[4] == "noise" for row in table_rows(text))
+    assert (
+        "; noise if such a gap is within 2 standard errors of the errors' sampling noise on "
+        "206 train and 68 dev examples" in said
+    )
+    from hpsearch.cli.report import render_chosen
+    from hpsearch.study.best import choose
+
+    console = Console(width=300, file=io.StringIO(), record=True)
+    render_chosen(console, choose(read_snapshot(folder)), tmp_path / "chosen.yaml")
+    assert "train error 0.0147 → within noise: train error − optimal error" in console.export_text()
 
 
 def test_a_study_without_complete_trials_says_so(tmp_path) -> None:

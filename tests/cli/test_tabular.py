@@ -123,9 +123,10 @@ def test_predict_on_the_study_s_test_rows_scores_as_best_test(penguins) -> None:
 
 def test_show_says_the_gaps_the_study_filled(penguins) -> None:
     shown = cli("show", "penguins", "--runs-dir", penguins / "runs")
-    line = next(line for line in shown.stdout.splitlines() if line.startswith("data: gaps"))
-    assert line.startswith("data: gaps filled: bill_length_mm 2 (train 2), bill_depth_mm 2 ")
-    assert line.endswith("sex 11 (train 6, dev 2, test 3)")
+    lines = shown.stdout.split("\ndata: gaps filled: ")[1].splitlines()
+    said = " ".join(lines[: next(i for i, line in enumerate(lines) if "sex 11" in line) + 1])
+    assert said.startswith("bill_length_mm 2 (train 2), bill_depth_mm 2 ")  # prose, wrapped
+    assert said.endswith("sex 11 (train 6, dev 2, test 3)")
 
 
 RAW = {
@@ -193,8 +194,8 @@ def test_predict_says_when_the_label_column_has_another_name(penguins) -> None:
     assert silent.exit_code == 0
     assert (
         "no column 'species' (the labels' column in the study's data) in these rows, so they are "
-        "not scored; if their labels are in a column of another name, add --target COLUMN"
-    ) in silent.stderr
+        "not scored; if their labels are in a column of another name, add `--target COLUMN`"
+    ) in " ".join(silent.stderr.split())  # prose, wrapped at words
     assert "ignored 1 column the model does not take: class" in silent.stderr
     scored = cli("predict", "penguins", renamed, "--runs-dir", runs, "--target", "class")
     same = cli("predict", "penguins", penguins / "penguins-test.csv", "--runs-dir", runs)
@@ -290,11 +291,10 @@ def test_check_counts_the_rows_of_each_file_and_the_rows_dropped(tmp_path) -> No
     )
     checked = cli("check", study)
     assert checked.exit_code == 0, checked.output
-    data = next(line for line in checked.stdout.splitlines() if line.startswith("data: d.csv"))
-    assert data.startswith(
+    assert (
         "data: d.csv: 61 rows (and a test file of 33) × 2 features, 2 classes; 1 row dropped; "
-        "train 45 / dev 15 / test 33"
-    )
+        "train 45 / dev 15 / test 33;"
+    ) in " ".join(checked.stdout.split())  # prose, wrapped at words
     assert (
         "data: rows dropped from the dataset file: 1 with a missing value (missing: drop; "
         "colour 1)\n"

@@ -55,9 +55,10 @@ def regression(tmp_path_factory) -> Path:
 
 def test_a_regression_study_reads_in_rmse_never_in_error(regression) -> None:
     out = (regression / "run.out").read_text()
+    flat = " ".join(out.split())  # the prose as read, wrapped at any width
     assert re.search(r"^best: trial \d+ \(round 0\), dev RMSE \d+\.\d\d, train RMSE", out, re.M)
-    assert "by dev RMSE" in out and "t = 0.2 · dev RMSE" in out
-    assert "the variation in dev RMSE" in out or "Too few complete trials" in out
+    assert "by dev RMSE" in flat and "t = 0.2 · dev RMSE" in flat
+    assert "the variation in dev RMSE" in flat or "Too few complete trials" in flat
     assert "error" not in out.replace("target_error", "").replace("--target-error", "")
     shown = hpsearch_cli("show", "diabetes", "--runs-dir", regression / "runs", "--format", "csv")
     assert shown.stdout.startswith("rank,trial,round,state,dev_rmse,train_rmse,dev_cost")
@@ -171,7 +172,9 @@ def test_hpsearch_train_prints_a_regressions_curve_in_its_metric(regression) -> 
         "hidden_units=16",
     )  # fmt: skip
     assert done.exit_code == 0, done.output
-    assert re.search(r"^epoch   6: train cost \d\.\d{4}, train MAE \d+\.\d\d", done.stdout, re.M)
+    lines = done.stdout.splitlines()  # a table of epochs, under the metric's name
+    assert lines[0] == "epoch  train cost  train MAE   dev cost    dev MAE"
+    assert re.search(r"^ +6 +\d\.\d+ +\d+\.\d\d +\d\.\d+ +\d+\.\d\d$", done.stdout, re.M)
     assert re.search(r"^train MAE \d+\.\d\d, dev MAE \d+\.\d\d on diabetes.csv", done.stdout, re.M)
 
 
@@ -187,12 +190,18 @@ def test_a_classification_ranks_by_its_metric_and_names_it(tmp_path, metric) -> 
     assert done.exit_code == 0, done.output
     label = metric.replace("_", " ")
     assert f"by dev {label}" in done.stdout and "best: trial" in done.stdout
-    first = rf"^\[1/5\] trial \d complete: dev {label} \d\.\d{{4}}, train"
+    first = rf"^\[1/5\] trial \d: dev {label} \d\.\d{{4}}, train \d\.\d{{4}} \("  # named once
     assert re.search(first, done.stdout, re.M)
     assert "dev error" not in done.stdout
-    # one worker trains in this process, and says each epoch in the metric
-    epoch = rf"^  trial \d epoch   3: train cost \d\.\d{{4}}, train {label} \d\.\d{{4}}, dev cost"
+    # one worker trains in this process, and prints each epoch under the metric's name: a
+    # name this long puts the splits on a header line of their own
+    lines = done.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if re.match(r"  trial \d: +epoch ", line))
+    assert lines[at - 1].split()[2:] == ["train", "train", "dev", "dev"]
+    assert lines[at].split()[2:] == ["epoch", "cost", *label.split(), "cost", *label.split()]
+    epoch = r"^  trial \d: +3 +\d\.\d+ +\d\.\d{4} +\d\.\d+ +\d\.\d{4}$"
     assert re.search(epoch, done.stdout, re.M)
+    assert max(map(len, lines[at - 1 : at + 4])) <= 80
     rows = hpsearch_cli("show", "iris", "--runs-dir", tmp_path / "runs", "--format", "json")
     assert f'"dev_{metric}":' in rows.stdout and '"dev_error"' not in rows.stdout
     snapshot = read_snapshot(tmp_path / "runs" / "iris")
@@ -216,13 +225,14 @@ def test_caravans_imbalance_is_said_at_check_and_at_the_start_of_a_run(tmp_path)
     )
     checked = hpsearch_cli("check", study)
     assert checked.exit_code == 0, checked.output
-    assert note in checked.stdout.splitlines()
+    assert note in " ".join(checked.stdout.split())  # a sentence, wrapped at words
     ran = hpsearch_cli("run", study, "--runs-dir", tmp_path / "runs")
-    assert ran.stdout.splitlines()[0] == note
+    assert " ".join(ran.stdout.split()).startswith(note)
     study.write_text(study.read_text() + "metric: balanced_error\n")
     balanced = hpsearch_cli("check", study)
-    assert "ranked by dev balanced error (1 − the mean over the classes" in balanced.stdout
-    assert balanced.stdout.count("imbalanced classes: No 92.6%, Yes 7.4%; ranked by balanced") == 1
+    flat = " ".join(balanced.stdout.split())
+    assert "ranked by dev balanced error (1 − the mean over the classes" in flat
+    assert flat.count("imbalanced classes: No 92.6%, Yes 7.4%; ranked by balanced") == 1
 
 
 def test_a_study_ranked_by_balanced_error_finds_caravans_buyers(tmp_path) -> None:

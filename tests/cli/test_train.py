@@ -19,10 +19,12 @@ def test_train_prints_each_epoch_and_saves_the_network(tmp_path) -> None:
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert [line[:10] for line in lines[:3]] == ["epoch   1:", "epoch   2:", "epoch   3:"]
-    assert "train cost" in lines[0] and "dev error" in lines[0]
-    assert lines[3] == "complete after 3 epochs"
-    dev_error = float(lines[4].split("dev error ")[1].split()[0])
+    assert lines[0] == "epoch  train cost  train error   dev cost  dev error"
+    assert [line.split()[0] for line in lines[1:4]] == ["1", "2", "3"]
+    assert max(map(len, lines[:4])) <= 52, "an epoch's row fits 80 columns with room to spare"
+    assert lines[4] == "complete after 3 epochs"
+    assert float(lines[3].split()[4]) == float(lines[5].split("dev error ")[1].split()[0])
+    dev_error = float(lines[5].split("dev error ")[1].split()[0])
     iris = load_dataset(DataSpec(dataset="iris"))
     network = Network.load(saved)
     assert np.isclose(network.error(iris.X_dev, iris.y_dev), dev_error, atol=5e-5)

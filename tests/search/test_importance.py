@@ -80,6 +80,16 @@ def test_the_sentence_lists_every_parameter_and_what_is_left() -> None:
     )
 
 
+def test_when_no_share_stands_out_the_sentence_says_so_and_names_none() -> None:
+    shares = (("learning_rate", 0.003), ("beta1", 0.001), ("activation", 0.0))
+    assert Importance(shares, 24).sentence() == (
+        "No hyperparameter stands out: each explains under 5% of the variation in dev error, "
+        "which comes from their interactions and noise (from 24 complete trials)."
+    )
+    assert Importance((("beta1", 0.049),), 30).sentence().startswith("No hyperparameter stands")
+    assert Importance((("beta1", 0.05),), 30).sentence().startswith("beta1 explains the largest")
+
+
 def test_nan_and_diverged_trials_are_left_out(tmp_path) -> None:
     others = {0: TrialState.DIVERGED, 1: TrialState.RUNNING}
     records, distributions = read(make_study(tmp_path, trials=12, others=others))

@@ -9,6 +9,7 @@ from hpsearch.search.ranking import (
     searched_distributions,
     sort_trials,
     summarize_curves,
+    wide_gaps,
 )
 from hpsearch.search.space import SearchSpace
 from hpsearch.trial import TrialRecord, TrialState
@@ -34,6 +35,54 @@ def record(number: int, dev: float | None, state=TrialState.COMPLETE, **fields) 
 )
 def test_diagnose_reads_bias_and_variance_as_the_course_does(train, dev, target, expected):
     assert diagnose(train, dev, target) == expected
+
+
+@pytest.mark.parametrize(
+    ("train", "dev", "n_train", "n_dev", "expected"),
+    [
+        (0 / 206, 1 / 68, 206, 68, "noise"),  # one wrong dev example of 68 is no variance
+        (3 / 206, 3 / 68, 206, 68, "noise"),  # nor 3 of 206 train examples bias
+        (0 / 1079, 9 / 359, 1079, 359, "variance"),  # the quickstart's best: 3 standard errors
+        (3 / 206, 3 / 68, None, None, "both"),  # a study made before the sizes were kept
+        (0.10, 0.30, 1000, 20, "bias"),  # bias is read; the variance gap is within noise
+        (0.002, 0.008, 1000, 1000, "fine"),  # under the threshold: noise is not asked
+    ],
+)
+def test_a_gap_within_the_splits_sampling_noise_is_no_reading(
+    train, dev, n_train, n_dev, expected
+) -> None:
+    assert diagnose(train, dev, None, "error", n_train, n_dev) == expected
+
+
+@pytest.mark.parametrize(
+    ("train", "dev", "metric", "expected"),
+    [
+        (3 / 206, 3 / 68, "error", "noise"),  # a share of examples: binomial noise is read
+        (3 / 206, 3 / 68, "balanced_error", "both"),  # a mean of shares of classes: no noise
+        (0.10, 0.40, "log_loss", "both"),  # nats, no share of anything
+        (40.0, 60.0, "rmse", "both"),  # the target's units, on the same small splits
+        (0.001, 0.006, "rmse", "variance"),  # no floor in a target's units: 0.005 > 0.0012
+        (0.001, 0.006, "error", "fine"),  # the error rate's floor of one point
+    ],
+)
+def test_the_noise_rule_and_the_floor_read_only_the_metrics_they_fit(
+    train, dev, metric, expected
+) -> None:
+    assert diagnose(train, dev, None, metric, 206, 68) == expected
+    gaps = wide_gaps(train, dev, None, metric, 206, 68)
+    assert all(g.noise == 0 and g.needed == {} for g in gaps) == (metric != "error" or not gaps)
+
+
+def test_a_gap_within_noise_says_its_noise_and_the_examples_a_reading_needs() -> None:
+    (variance,) = wide_gaps(0.0, 1 / 68, None, "error", 206, 68)
+    assert variance.kind == "variance" and variance.within_noise
+    assert variance.noise == pytest.approx(2 * math.sqrt((1 / 68) * (67 / 68) / 68))
+    # the gap 1/68 exceeds 2·√(p(1 − p)/n) once n > 4(1 − p)/p = 268 dev examples; the train
+    # split grows with it: 206 · 268/68 = 811.8
+    assert variance.needed == {"dev": 268, "train": 812}
+    (bias,) = wide_gaps(0.05, 0.055, 0.0, "error", 100, 100)
+    assert bias.kind == "bias" and not bias.within_noise  # 5 of 100 wrong is 2.3 errors from 0
+    assert bias.needed == {"train": 76}  # 4 · 0.95 / 0.05: fewer than the 100 it has
 
 
 @pytest.mark.parametrize(("train", "dev"), [(None, 0.1), (0.1, None), (math.nan, 0.1)])

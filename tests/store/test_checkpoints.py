@@ -157,7 +157,9 @@ def test_an_unusable_checkpoint_trains_its_trial_again_to_the_same_table(
     spoil(paths, how, tmp_path / "ran")
     for path in paths:
         path.with_suffix(".keep").unlink()
-    resumed = hpsearch("run", config_file, "--runs-dir", runs, "--quiet")
+    command = ["run", str(config_file), "--runs-dir", str(runs), "--quiet"]
+    wide = {"COLUMNS": "1000"}  # each warning on one line (prose wraps to the width)
+    resumed = runner.invoke(app, command, env=wide)
     assert resumed.exit_code == 0, resumed.output
     assert "Traceback" not in resumed.output
     warned = [line for line in resumed.stdout.splitlines() if line.startswith("warning: ")]

@@ -133,6 +133,11 @@ def test_a_full_disk_mid_run_keeps_every_finished_trial_and_the_resume_completes
     assert states(db) == {"complete": 40}
 
 
+def flat(text: str) -> str:
+    """`text` with its lines joined: prose wraps to the console's width."""
+    return " ".join(text.split())
+
+
 def damage(db: Path, page: int, data: bytes = b"\xff" * 4096) -> None:
     with open(db, "r+b") as file:
         file.seek(4096 * page)
@@ -166,12 +171,13 @@ def test_a_damaged_page_is_one_message_and_recover_then_run_give_the_study_back(
     [aside] = runs.glob("iris.damaged-*")
     kept = int(recovered.stdout.split()[1])
     assert 0 < kept < 40
-    assert recovered.stdout == (
+    assert flat(recovered.stdout) == flat(
         f"recovered {kept} finished trials of 40 into {runs / 'iris'}; {40 - kept} could not "
         f"be read\nthe damaged study is kept in {aside}\nrun the study again (`hpsearch run "
         f"CONFIG --runs-dir {runs}`) to train the other {40 - kept}: the same parameters and "
         "seeds, so the same results\n"
     )
+    assert f"`hpsearch run CONFIG --runs-dir {runs}`" in recovered.stdout, "a command is whole"
     assert (aside / "study.db").read_bytes() == untouched
     assert run(study, runs).exit_code == 0
     assert table(runs) == whole
@@ -309,7 +315,7 @@ def test_a_damaged_study_is_listed_as_such_and_hides_no_other(study, tmp_path) -
     assert rows["iris"][1:6] == ["1", "40", "of", "40", rows["iris"][5]]
     assert rows["broken"][1:5] == ["–", "–", "–", "damaged"]
     broken = runs / "broken"
-    assert listed.stdout.splitlines()[5] == (
+    assert flat("\n".join(listed.stdout.splitlines()[5:])) == (
         f"broken: {broken / 'study.db'} is damaged (file is not a database); keep its readable "
         f"trials with `hpsearch recover {broken}`, or delete it with `hpsearch remove {broken}`"
     )

@@ -237,14 +237,38 @@ def test_a_store_of_version_3_reads_as_it_is_and_a_writer_brings_it_up_to_date(
         conn.execute("ALTER TABLE rounds DROP COLUMN schedule")
         conn.execute("DROP INDEX trials_ranking")
         conn.execute("DROP TABLE importance")
+        conn.execute("ALTER TABLE study DROP COLUMN splits")
         conn.execute("PRAGMA user_version = 3")
         conn.execute("UPDATE study SET schema_version = 3")
     with StudyStore.open(tmp_path / "demo") as store:
         assert store.rounds()[0].schedule == {} and store.info.schema_version == 3
+        assert store.info.splits == {}
     with StudyStore.open(tmp_path / "demo", writer=True) as store:
         store.add_round({"x": 2}, "random", 2, 2, {"schedule": "plain"})
         assert [r.schedule for r in store.rounds()] == [{}, {"schedule": "plain"}]
-        assert store.info.schema_version == SCHEMA_VERSION == 4
+        assert store.info.schema_version == SCHEMA_VERSION == 5
+        store.keep_splits({"train": 90, "dev": 30, "test": 30})
+        store.keep_splits({"train": 1, "dev": 1, "test": 1})  # kept once: the first stays
+    with StudyStore.open(tmp_path / "demo") as store:
+        assert store.info.splits == {"train": 90, "dev": 30, "test": 30}
+
+
+def test_a_store_of_version_4_keeps_its_trials_and_gains_the_split_sizes(tmp_path: Path) -> None:
+    """Version 4, the last without the split sizes: a writer adds them, and nothing else changes."""
+    with new_store(tmp_path) as store:
+        store.add_round({"x": 1}, "random", 2, 0, {"schedule": "plain"})
+    with sqlite3.connect(tmp_path / "demo" / "study.db") as conn:  # as version 4 left it
+        conn.execute("ALTER TABLE study DROP COLUMN splits")
+        conn.execute("PRAGMA user_version = 4")
+        conn.execute("UPDATE study SET schema_version = 4")
+    with StudyStore.open(tmp_path / "demo") as store:
+        assert (store.info.schema_version, store.info.splits) == (4, {})
+    with StudyStore.open(tmp_path / "demo", writer=True) as store:
+        assert store.info.schema_version == SCHEMA_VERSION == 5
+        store.keep_splits({"train": 265, "dev": 89, "test": 88})
+        assert [r.schedule for r in store.rounds()] == [{"schedule": "plain"}]
+    with StudyStore.open(tmp_path / "demo") as store:
+        assert store.info.splits == {"train": 265, "dev": 89, "test": 88}
 
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:

@@ -50,6 +50,17 @@ def test_a_study_runs_every_trial_and_keeps_the_best_models(tmp_path) -> None:
     assert saved == best
 
 
+def test_a_study_keeps_its_split_sizes_and_a_resume_adds_them_to_an_older_one(tmp_path) -> None:
+    run(tmp_path, trials=2)
+    with StudyStore.open(tmp_path / "iris") as store:
+        assert store.info.splits == {"train": 90, "dev": 30, "test": 30}  # iris: 60/20/20
+    with sqlite3.connect(tmp_path / "iris" / "study.db") as conn:  # as a study of before
+        conn.execute("UPDATE study SET splits = '{}'")
+    run(tmp_path, trials=3)
+    with StudyStore.open(tmp_path / "iris") as store:
+        assert store.info.splits == {"train": 90, "dev": 30, "test": 30}
+
+
 def test_the_same_seed_gives_the_same_trials_on_one_or_two_workers(tmp_path) -> None:
     alone = run(tmp_path / "one", workers=1)
     together = run(tmp_path / "two", workers=2)
