@@ -88,7 +88,7 @@ def test_at_80_columns_the_live_epoch_line_is_whole() -> None:
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=80)
     progress = BarProgress(console)
-    progress.planned([TrialSpec(0, 0, {}, 0)], [])
+    progress.planned(Planned(total=1, done=0))
     row = {"train_cost": 12345.678, "train_error": 0.5, "dev_cost": 0.4245, "dev_error": 0.0251}
     progress.epoch(123, 100, row)
     console.print(progress.training)
