@@ -22,7 +22,7 @@ from hpsearch.nn.layers import (
     dropout_threshold,
     piecewise_slopes,
 )
-from hpsearch.nn.optimizers import Adam, GradientDescent, Momentum, RMSprop
+from hpsearch.nn.optimizers import Adam, AdamW, GradientDescent, Momentum, RMSprop
 
 _NO_DROPOUT = np.zeros((0, 0), np.uint32)  # an empty `bits`: the kernels' "no mask"
 _DROPPED = np.uint32(2**32 - 1)  # bits that no threshold keeps
@@ -146,9 +146,25 @@ class FusedAdam(_Fused, Adam):
         )  # fmt: skip
 
 
+class FusedAdamW(_Fused, AdamW):
+    def step(self, params: np.ndarray, grads: np.ndarray, learning_rate: float) -> None:
+        if self.m is None or self.v is None:
+            self.m, self.v = np.zeros_like(params), np.zeros_like(params)
+        self.t += 1
+        cast = params.dtype.type
+        step_size, epsilon = self.folded(learning_rate)
+        decayed = params.size if self.decayed is None else self.decayed
+        decayed = decayed if self.weight_decay else 0
+        self.kernels(params).adamw(
+            params, grads, self.m, self.v, cast(self.beta1), cast(self.beta2),
+            cast(step_size), cast(epsilon), cast(self.shrink(learning_rate)), decayed,
+        )  # fmt: skip
+
+
 OPTIMIZERS = {
     "gd": FusedGradientDescent,
     "momentum": FusedMomentum,
     "rmsprop": FusedRMSprop,
     "adam": FusedAdam,
+    "adamw": FusedAdamW,
 }

@@ -229,7 +229,7 @@ class _Run:
         until: int,
         resume: Checkpoint | None,
     ) -> tuple[Stop | None, int]:
-        optimizer = make_optimizer(self.hp, self.network.engine)
+        optimizer = make_optimizer(self.hp, self.network.engine, self.network.n_weights)
         X, y = self.train_split
         fitted = self.network.standardized(y) if self.network.is_regression else y
         batches = Batches(X, fitted, self.hp.batch_size)
@@ -299,11 +299,14 @@ class _Run:
         return patience is not None and self.best is not None and epoch - self.best[0] >= patience
 
     def result(self, stop: Stop | None, epochs: int) -> TrainResult:
-        """Restores the best epoch's weights with early stopping, or after a divergence."""
+        """Restores the best epoch's weights with `keep_best_epoch` or early stopping, or after
+        a divergence. A paused run restores them too, for its result: the checkpoint has kept
+        the last epoch's, to go on from."""
         state: State = "complete" if stop is None else stop.state
         messages = [] if stop is None else [stop.message]
         best_epoch = None if self.best is None else self.best[0]
-        if self.best is not None and (self.hp.patience is not None or state == "diverged"):
+        kept = self.hp.keep_best_epoch or self.hp.patience is not None
+        if self.best is not None and (kept or state == "diverged"):
             self.network.restore(self.best[2])
             if best_epoch != epochs or state != "complete":
                 messages.append(f"returned the weights of epoch {best_epoch}")

@@ -159,3 +159,24 @@ def test_inputs_are_checked(digits):
         train(
             HyperParams(), X_train, y_train, X_dev, y_dev, n_classes=2, rng=np.random.default_rng(0)
         )
+
+
+def test_keep_best_epoch_returns_the_best_epochs_weights_all_epochs_trained(digits):
+    fields = dict(epochs=12, learning_rate=0.05)
+    kept, last = _train(digits, keep_best_epoch=True, **fields), _train(digits, **fields)
+    dev = kept.curves["dev_error"]
+    best = int(np.argmin(dev)) + 1
+    assert dev[-1] > dev[best - 1]  # the last epoch is worse than an earlier one
+    assert kept.curves == last.curves and kept.epochs == last.epochs == 12  # the same training
+    assert kept.best_epoch == last.best_epoch == best and kept.state == "complete"
+    assert kept.dev_error == dev[best - 1] == kept.network.error(*digits[2:])
+    assert kept.message == f"returned the weights of epoch {best}"
+    assert last.dev_error == dev[-1] and last.message == ""
+
+
+def test_cosine_adamw_and_smoothing_train_digits(digits):
+    result = _train(
+        digits, optimizer="adamw", weight_decay=0.05, decay_schedule="cosine", warmup_epochs=2,
+        label_smoothing=0.1, learning_rate=0.01, epochs=10,
+    )  # fmt: skip
+    assert result.state == "complete" and result.dev_error < 0.06
