@@ -51,6 +51,7 @@ class TrainResult:
     dev_cost: float | None
     message: str = ""  # why training stopped early, and which epoch's weights were returned
     checkpoint: Checkpoint | None = None  # paused at `until` before `hp.epochs`: how to go on
+    kept_epoch: int | None = None  # the epoch whose weights `network` holds, if not the last
 
 
 @dataclass(frozen=True)
@@ -305,8 +306,9 @@ class _Run:
         state: State = "complete" if stop is None else stop.state
         messages = [] if stop is None else [stop.message]
         best_epoch = None if self.best is None else self.best[0]
-        kept = self.hp.keep_best_epoch or self.hp.patience is not None
-        if self.best is not None and (kept or state == "diverged"):
+        kept = self.hp.keep_best_epoch or self.hp.patience is not None or state == "diverged"
+        kept_epoch = best_epoch if kept else None
+        if self.best is not None and kept:
             self.network.restore(self.best[2])
             if best_epoch != epochs or state != "complete":
                 messages.append(f"returned the weights of epoch {best_epoch}")
@@ -319,6 +321,7 @@ class _Run:
             *self._final_metrics(diverged_at_once=state == "diverged" and best_epoch is None),
             message="; ".join(messages),
             checkpoint=self.checkpoint,
+            kept_epoch=kept_epoch,
         )
 
     def _final_metrics(

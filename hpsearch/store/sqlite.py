@@ -20,7 +20,7 @@ from hpsearch.store.faults import GuardedConnection, store_error
 from hpsearch.store.lazy_json import LazyJson
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Every column the ranking, the counts and the sample read (`store.reads`), so that they read
 # this index alone and not the rows, whose curves fill a page each.
 RANKING_INDEX = """CREATE INDEX trials_ranking ON trials (
@@ -31,6 +31,11 @@ RUNGS_TABLE = """CREATE TABLE rungs (
     trial INTEGER NOT NULL REFERENCES trials (number), epochs INTEGER NOT NULL,
     dev_error REAL, go_on INTEGER NOT NULL, duration_s REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (trial, epochs))"""
+# The yardstick beside the trials: models fitted on the train split when the study was made,
+# scored on dev with the study's metric (`study.baselines`); never ranked among the trials.
+BASELINES_TABLE = """CREATE TABLE baselines (
+    name TEXT PRIMARY KEY, model TEXT NOT NULL, dev_error REAL, rows INTEGER NOT NULL,
+    train_rows INTEGER NOT NULL, duration_s REAL NOT NULL, message TEXT NOT NULL DEFAULT '')"""
 MIGRATIONS = {  # version → the statements that bring a store of that version to the next one
     1: ["ALTER TABLE trials ADD COLUMN engine TEXT NOT NULL DEFAULT ''"],
     2: [RUNGS_TABLE],
@@ -39,6 +44,7 @@ MIGRATIONS = {  # version → the statements that bring a store of that version 
         RANKING_INDEX,
         IMPORTANCE_TABLE,
     ],
+    4: ["ALTER TABLE trials ADD COLUMN best_epoch INTEGER", BASELINES_TABLE],
 }
 SCHEMA = (
     """
@@ -58,7 +64,7 @@ CREATE TABLE trials (
     duration_s REAL NOT NULL DEFAULT 0, worker TEXT NOT NULL DEFAULT '',
     message TEXT NOT NULL DEFAULT '', traceback TEXT NOT NULL DEFAULT '',
     attempts INTEGER NOT NULL DEFAULT 0, started TEXT, finished TEXT,
-    engine TEXT NOT NULL DEFAULT '');
+    engine TEXT NOT NULL DEFAULT '', best_epoch INTEGER);
 CREATE INDEX trials_by_round ON trials (round);
 """
     + RANKING_INDEX
@@ -67,12 +73,14 @@ CREATE INDEX trials_by_round ON trials (round);
     + ";\n"
     + RUNGS_TABLE
     + ";\n"
+    + BASELINES_TABLE
+    + ";\n"
 )
 STATES = {str(state): state for state in TrialState}
 RECORD_DEFAULTS = {f.name: f.default for f in fields(TrialRecord) if f.default is not MISSING}
 RESULT_COLUMNS = (
     "state, dev_error, train_error, dev_cost, train_cost, epochs, curves, duration_s, worker, "
-    "message, traceback, attempts, finished, engine"
+    "message, traceback, attempts, finished, engine, best_epoch"
 )
 
 
@@ -88,6 +96,21 @@ class StudyInfo:
     created: datetime
     version: str
     schema_version: int
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A model fitted on the study's train split (on `rows` of its `train_rows` rows, when it
+    had more) and scored on its dev split with the study's metric; `dev_error` None, with a
+    `message`, when it could not be fitted."""
+
+    name: str  # what the tables call it: "gradient boosting", "logistic", "ridge"
+    model: str  # the estimator as constructed, e.g. "HistGradientBoostingClassifier()"
+    dev_error: float | None
+    rows: int
+    train_rows: int
+    duration_s: float
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -216,6 +239,16 @@ def read_info(conn: sqlite3.Connection) -> StudyInfo:
         version=row["version"],
         schema_version=row["schema_version"],
     )
+
+
+def read_baselines(conn: sqlite3.Connection) -> list[Baseline]:
+    """The study's baselines in the order they were fitted; none in a store made before schema
+    version 5, read as it is."""
+    tables = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'baselines'"
+    if conn.execute(tables).fetchone() is None:
+        return []
+    rows = conn.execute("SELECT * FROM baselines ORDER BY rowid").fetchall()
+    return [Baseline(**dict(row)) for row in rows]
 
 
 def round_record(row: sqlite3.Row) -> RoundRecord:

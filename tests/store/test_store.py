@@ -16,7 +16,7 @@ import pytest
 
 from hpsearch import __version__
 from hpsearch.errors import StoreError
-from hpsearch.store.study_store import SCHEMA_VERSION, StudyStore
+from hpsearch.store.study_store import SCHEMA_VERSION, Baseline, StudyStore
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -220,6 +220,8 @@ def test_a_store_of_version_3_reads_as_it_is_and_a_writer_brings_it_up_to_date(
     with new_store(tmp_path) as store:
         store.add_round({"x": 1}, "random", 2, 0)
     with sqlite3.connect(tmp_path / "demo" / "study.db") as conn:  # as version 3 left it
+        conn.execute("ALTER TABLE trials DROP COLUMN best_epoch")
+        conn.execute("DROP TABLE baselines")
         conn.execute("ALTER TABLE rounds DROP COLUMN schedule")
         conn.execute("DROP INDEX trials_ranking")
         conn.execute("DROP TABLE importance")
@@ -230,7 +232,41 @@ def test_a_store_of_version_3_reads_as_it_is_and_a_writer_brings_it_up_to_date(
     with StudyStore.open(tmp_path / "demo", writer=True) as store:
         store.add_round({"x": 2}, "random", 2, 2, {"schedule": "plain"})
         assert [r.schedule for r in store.rounds()] == [{}, {"schedule": "plain"}]
-        assert store.info.schema_version == SCHEMA_VERSION == 4
+        assert store.info.schema_version == SCHEMA_VERSION == 5
+        assert store.baselines() == []
+
+
+def test_a_store_of_version_4_reads_without_baselines_and_best_epochs_and_is_brought_up(
+    tmp_path: Path,
+) -> None:
+    with new_store(tmp_path) as store:
+        store.add_round({"x": 1}, "random", 2, 0)
+        spec = TrialSpec(0, 0, {"x": 1}, 5)
+        store.mark_running(spec, "w")
+        store.record(TrialResult(0, 0, TrialState.COMPLETE, dev_error=0.1, epochs=3))
+    with sqlite3.connect(tmp_path / "demo" / "study.db") as conn:  # as version 4 left it
+        conn.execute("ALTER TABLE trials DROP COLUMN best_epoch")
+        conn.execute("DROP TABLE baselines")
+        conn.execute("PRAGMA user_version = 4")
+        conn.execute("UPDATE study SET schema_version = 4")
+    with StudyStore.open(tmp_path / "demo") as store:  # a reader reads it as it is
+        assert store.baselines() == [] and store.trial(0).best_epoch is None
+    with StudyStore.open(tmp_path / "demo", writer=True) as store:
+        store.mark_running(TrialSpec(1, 0, {"x": 1}, 6), "w")
+        store.record(TrialResult(1, 0, TrialState.COMPLETE, dev_error=0.2, epochs=3, best_epoch=2))
+        assert [t.best_epoch for t in store.trials()] == [None, 2]
+        assert store.info.schema_version == 5 and store.baselines() == []
+
+
+def test_baselines_are_written_with_the_study_and_read_in_their_order(tmp_path: Path) -> None:
+    made = [
+        Baseline("gradient boosting", "HistGradientBoostingClassifier()", 0.04, 900, 1000, 1.5),
+        Baseline("logistic", "LogisticRegression()", None, 1000, 1000, 0.1, "ValueError: bad"),
+    ]
+    with StudyStore.create(tmp_path / "s", "s", {}, {}, "fp", ["a", "b"], made) as store:
+        assert store.baselines() == made
+    with StudyStore.open(tmp_path / "s") as store:
+        assert store.baselines() == made
 
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
