@@ -414,7 +414,8 @@ def best(
     render_chosen(stdout, chosen, output)
     if test:
         read = evaluate_on_test(snapshot.folder, chosen)
-        render_test_read(stdout, read, [*snapshot.test_reads, read], chosen.config.ranked_by)
+        reads, metric = [*snapshot.test_reads, read], chosen.config.ranked_by
+        render_test_read(stdout, read, reads, metric, chosen.baselines)
 
 
 @app.command()

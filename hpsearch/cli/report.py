@@ -4,7 +4,7 @@ computes; a command hands its answer to one of these functions and prints what c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ from rich.table import Table
 
 from hpsearch.cli.cells import param_cell
 from hpsearch.cli.data_report import columns_table, data_lines
-from hpsearch.cli.show_table import assumed, reading, render_view
+from hpsearch.cli.show_table import assumed, baseline_line, reading, render_view
 from hpsearch.search.ranking import diagnose
 from hpsearch.search.zoom import MIN_WIDTH
 from hpsearch.store.layout import default_runs, quoted
@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # only named: importing `study.run` would load the executors 
     from hpsearch.config import StudyConfig
     from hpsearch.data.catalog import BuiltinDataset
     from hpsearch.search.ranking import CurveSummary
+    from hpsearch.store.sqlite import Baseline
     from hpsearch.store.test_reads import LoggedRead
     from hpsearch.study.best import Chosen
     from hpsearch.study.check import Checked
@@ -232,6 +233,8 @@ def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None
     for number, line in enumerate(curve_lines(chosen.curves, metric)):
         console.print(f"{'curves:' if number == 0 else '':7} {line}", markup=False)
     saved = str(chosen.weights) if chosen.weights else "not kept (search.keep_models)"
+    if record.best_epoch is not None:
+        saved += f" (the weights of epoch {record.best_epoch}, its best on dev)"
     console.print(f"model: {saved}", markup=False)
     if output is None:
         console.print()
@@ -267,15 +270,22 @@ def curve_lines(curves: CurveSummary, metric: Metric) -> list[str]:
 
 
 def render_test_read(
-    console: Console, read: LoggedRead, reads: list[LoggedRead], metric: Metric
+    console: Console,
+    read: LoggedRead,
+    reads: list[LoggedRead],
+    metric: Metric,
+    baselines: Sequence[Baseline] = (),
 ) -> None:
-    """`hpsearch best --test`: the test value of the study's metric, and how often the test
-    split has been read."""
+    """`hpsearch best --test`: the test value of the study's metric (and its baselines'), and
+    how often the test split has been read."""
     console.print(
         f"test {metric.label} of trial {read.trial}: {metric.cell(read.test_error)} "
         f"(test cost {read.test_cost:.4g}, {read.examples:,} examples)",
         markup=False,
     )
+    if read.baselines and baselines:
+        values = [read.baselines.get(b.name) for b in baselines]
+        console.print(baseline_line(baselines, metric, "test", values), markup=False)
     if len(reads) <= 1:
         console.print(
             "the test split was read for the first time; it estimates the chosen model, and "

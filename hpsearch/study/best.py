@@ -10,18 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from hpsearch.config import StudyConfig
+from hpsearch.config.study_defaults import trained_with
 from hpsearch.config.study_file import NAME_LIMIT
 from hpsearch.errors import ConfigError, DataError, StoreError
 from hpsearch.search.ranking import CurveSummary, summarize_curves
 from hpsearch.store.layout import refuse_study_part
+from hpsearch.store.sqlite import Baseline
 from hpsearch.store.test_reads import LoggedRead, check_loggable, log_read
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.trial import TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from hpsearch.data import Dataset
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class Chosen:
     curves: CurveSummary
     weights: Path | None  # None when its model was not kept
     fingerprint: str  # of the data the study was run on
+    baselines: tuple[Baseline, ...] = ()  # the study's, fitted on train when it was made
 
 
 def choose(snapshot: Snapshot) -> Chosen:
@@ -51,7 +57,7 @@ def choose(snapshot: Snapshot) -> Chosen:
     ((_, best),) = snapshot.ranked(1, states=(TrialState.COMPLETE,))
     curves = summarize_curves(best.curves)
     weights, fingerprint = snapshot.weights_path(best.number), snapshot.info.fingerprint
-    return Chosen(best, config, complete, curves, weights, fingerprint)
+    return Chosen(best, config, complete, curves, weights, fingerprint, tuple(snapshot.baselines))
 
 
 def reuse_config(chosen: Chosen) -> dict[str, Any]:
@@ -65,7 +71,7 @@ def reuse_config(chosen: Chosen) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "name": config.name[: NAME_LIMIT - len(suffix)] + suffix,
         "data": config.data.model_dump(mode="json", exclude_none=True),
-        "hyperparameters": dict(record.params),
+        "hyperparameters": trained_with(record.params),
         "search": {"trials": 1, **search, "training_seed": record.seed},
     }
     if config.metric is not None:
@@ -129,6 +135,20 @@ def evaluate_on_test(folder: Path, chosen: Chosen) -> LoggedRead:
     model = model_of(found, chosen.weights)
     metric = chosen.config.ranked_by.name
     cost, error = model.network.evaluate(dataset.X_test, dataset.y_test, metric)
-    read = LoggedRead(datetime.now(UTC), record.number, error, cost, len(dataset.y_test))
+    baselines = _baselines_on_test(chosen, dataset, metric)
+    examples = len(dataset.y_test)
+    read = LoggedRead(datetime.now(UTC), record.number, error, cost, examples, baselines)
     log_read(folder, read)
     return read
+
+
+def _baselines_on_test(chosen: Chosen, dataset: Dataset, metric: str) -> dict[str, float | None]:
+    """The study's baselines fitted again on its train split (the same rows and settings, so
+    the same models as when the study was made) and scored on the test split, in the same read
+    as the chosen trial's; none for a study made without them."""
+    if not chosen.baselines:
+        return {}
+    from hpsearch.study.baselines import fit_baselines  # loads scikit-learn
+
+    fitted = fit_baselines(dataset, metric, parts=("test",))
+    return {f.baseline.name: f.scores["test"] for f in fitted}

@@ -17,10 +17,10 @@ from hpsearch.errors import ConfigError, StoreError
 from hpsearch.search.halving import Savings
 from hpsearch.search.importance import Importance, importance_of
 from hpsearch.search.ranking import Diagnosis, diagnose, searched_distributions, sort_trials
-from hpsearch.search.space import Distribution
+from hpsearch.search.space import Distribution, SearchSpace
 from hpsearch.store.importance_cache import estimated_from, keep
 from hpsearch.store.reads import Tally
-from hpsearch.store.sqlite import RoundRecord
+from hpsearch.store.sqlite import Baseline, RoundRecord
 from hpsearch.store.study_store import StudyStore
 from hpsearch.store.test_reads import LoggedRead
 from hpsearch.study.snapshot import Snapshot
@@ -76,6 +76,8 @@ class StudyView:
     one_round: bool = True  # all the trials the rows are chosen from are of one round
     metric: Metric = field(default_factory=lambda: metric_of(None))  # dev_error holds it
     data: DataReport | None = None  # what loading did to the data: rows dropped, gaps filled
+    baselines: tuple[Baseline, ...] = ()  # fitted when the study was made; never ranked
+    keeps_best: bool = False  # some round's trials keep their best epoch's weights
 
     @property
     def considered(self) -> int:
@@ -161,7 +163,16 @@ def view_study(
         one_round=len({t.round for t in shown}) <= 1,
         metric=metric,
         data=snapshot.data_report,
+        baselines=tuple(snapshot.baselines),
+        keeps_best=any(keeps_best_epoch(space) for space in spaces),
     )
+
+
+def keeps_best_epoch(space: SearchSpace) -> bool:
+    """Whether trials of `space` may keep their best epoch's weights rather than their last's:
+    with keep_best_epoch (fixed true, or searched) or patience."""
+    kept, patience = space.root.get("keep_best_epoch"), space.root.get("patience")
+    return kept not in (None, False) or patience is not None
 
 
 class Rows(Sequence[TrialRow]):

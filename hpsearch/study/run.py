@@ -33,6 +33,7 @@ from hpsearch.store.layout import DB_NAME, LOCK_NAME, quoted
 from hpsearch.store.runlock import RunLock
 from hpsearch.store.sqlite import RoundRecord
 from hpsearch.store.study_store import StudyStore
+from hpsearch.study.baselines import baselines_for
 from hpsearch.study.halving_run import RungNews, is_scheduled, run_scheduled
 from hpsearch.study.model import pack_trial
 from hpsearch.study.overview import ShowOptions, StudyView, keep_importance, view_study
@@ -253,6 +254,7 @@ def _open_for_run(folder: Path, config: StudyConfig, dataset: Dataset) -> Iterat
             config.study_identity(),
             dataset.fingerprint,
             dataset.classes,
+            baselines_for(dataset, config.ranked_by.name) if config.baseline else (),
         )
     elif os.access(folder, os.W_OK) or not _finished(folder, config):
         store = StudyStore.open(folder, writer=True)
@@ -276,7 +278,7 @@ def _finished(folder: Path, config: StudyConfig) -> bool:
 
 def _check_same_study(store: StudyStore, config: StudyConfig, dataset: Dataset) -> None:
     try:
-        store.check_identity(config.study_identity())
+        store.check_identity(config.as_made(store.info.identity).study_identity())
     except StoreError as error:
         raise StoreError(
             f"{error}. To run the changed config, {_afresh(config)} (the old study is kept, "
