@@ -169,6 +169,14 @@ def init(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the study file if it exists.")
     ] = False,
+    preset: Annotated[
+        str,
+        typer.Option(
+            metavar="strong|course",
+            help="The search space: strong (the course's with AdamW, a cosine schedule, label "
+            "smoothing and the best epoch kept) or course (the course's alone).",
+        ),
+    ] = "strong",
     runs_dir: RunsDir = Path(DEFAULT_RUNS),
 ) -> None:
     """Write a study file for a CSV file: its columns and what is done with each, the task and
@@ -179,9 +187,10 @@ def init(
     from hpsearch.cli.report import render_init
     from hpsearch.study.init import init_study
 
-    render_init(
-        stdout, init_study(data, target, output=output, name=name, runs_dir=runs_dir, force=force)
+    done = init_study(
+        data, target, output=output, name=name, runs_dir=runs_dir, force=force, preset=preset
     )
+    render_init(stdout, done)
 
 
 @app.command()

@@ -389,7 +389,9 @@ def render_init(console: Console, done: Initialized) -> None:
     for column, why in done.ignored:
         console.print(f"left out (ignore:) {column}: {why}", markup=False)
     console.print(
-        f"search: {done.budget.trials} trials of {done.budget.epochs} epochs", markup=False
+        f"search: {done.budget.trials} trials of {done.budget.epochs} epochs, the {done.preset} "
+        "space (--preset)",
+        markup=False,
     )
     path = quoted(done.path)
     console.print(f"next: hpsearch check {path}, then hpsearch run {path}", markup=False)
