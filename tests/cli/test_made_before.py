@@ -61,7 +61,8 @@ def test_a_study_made_before_resumes_with_the_last_epochs_weights(tmp_path: Path
     shown = hpsearch("show", "old", "--runs-dir", runs).stdout
     assert "keep_best_epoch" not in shown and "baselines" not in shown and "best" in shown
     assert "epoch\n" not in shown.split("by dev error")[1].split("\n")[1]  # no best-epoch column
-    assert hpsearch("best", "old", "--runs-dir", runs, "--output", tmp_path / "c.yaml").exit_code == 0
+    best = hpsearch("best", "old", "--runs-dir", runs, "--output", tmp_path / "c.yaml")
+    assert best.exit_code == 0, best.output
     chosen = yaml.safe_load((tmp_path / "c.yaml").read_text())
     assert chosen["hyperparameters"]["keep_best_epoch"] is False  # as the trial trained
 

@@ -55,7 +55,10 @@ def regression(tmp_path_factory) -> Path:
 
 def test_a_regression_study_reads_in_rmse_never_in_error(regression) -> None:
     out = (regression / "run.out").read_text()
-    assert re.search(r"^best: trial \d+ \(round 0\), dev RMSE \d+\.\d\d, train RMSE", out, re.M)
+    best = r"^best: trial \d+ \(round 0\), dev RMSE \d+\.\d\d at epoch \d+ of \d+, train RMSE"
+    assert re.search(best, out, re.M)
+    baselines = r"^baselines on the same dev split: gradient boosting \d+\.\d+, ridge \d"
+    assert re.search(baselines, out, re.M)
     assert "by dev RMSE" in out and "t = 0.2 · dev RMSE" in out
     assert "the variation in dev RMSE" in out or "Too few complete trials" in out
     assert "error" not in out.replace("target_error", "").replace("--target-error", "")
