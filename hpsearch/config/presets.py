@@ -7,7 +7,9 @@ size. A preset is plain data, so a new one (a stronger network, a schedule) is a
 (Kadra et al. 2021, Gorishniy et al. 2021, Holzmüller et al. 2024): AdamW's decoupled weight
 decay, searched; a cosine schedule after a one-epoch warm-up in place of α's decay; label
 smoothing 0.1 for a classifier; and each trial's best epoch on dev kept. The rest of the space is
-the course's, so that the two compare at the same budget (benchmarks/real_data.py)."""
+the course's, so that the two compare at the same budget (benchmarks/real_data.py); `course`
+writes `keep_best_epoch: false`, the network as the course trains it (a new study's default is
+true)."""
 
 from __future__ import annotations
 
@@ -69,6 +71,7 @@ COURSE = Preset(
         Searched("optimizer", "adam", "momentum and RMSprop together", 0),
         Searched("decay_schedule", "inverse_time", "the course's 1 / (1 + decay · epoch)", 0),
         Searched("batchnorm", True, "Batch Normalization on the hidden layers", 0),
+        Searched("keep_best_epoch", False, "each trial keeps its last epoch's weights", 0),
     ),
 )  # fmt: skip
 

@@ -66,6 +66,7 @@ def test_init_says_the_task_and_leaves_out_ids_and_names_with_the_reason(tmp_pat
     assert made.exit_code == 0, made.output
     assert "learning_rate_decay: {distribution: log_uniform" in course.read_text()
     assert "adamw" not in course.read_text() and "smoothing" not in course.read_text()
+    assert "\n  keep_best_epoch: false\n" in course.read_text()  # the course's network as it was
     wrong = cli("init", FILES / "titanic.csv", "--target", "Survived", "--preset", "fancy")
     assert wrong.exit_code == 2 and "--preset must be one of strong, course" in wrong.output
     caravan = cli("init", FILES / "caravan.csv", "--target", "Purchase", "-o", tmp_path / "c.yaml")
