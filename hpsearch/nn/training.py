@@ -43,7 +43,7 @@ class TrainResult:
     network: Network
     state: State
     epochs: int  # epochs run, the interrupted one included
-    best_epoch: int | None  # the epoch (from 1) with the lowest dev metric
+    best_epoch: int | None  # the epoch (from 1) with the lowest dev metric (see `_better`)
     curves: dict[str, list[float]]
     train_error: float | None
     dev_error: float | None
@@ -289,11 +289,22 @@ class _Run:
         values = dict(zip(CURVES, (train_cost, train_error, dev_cost, dev_error), strict=True))
         for name in CURVES:
             self.curves[name].append(values[name])
-        if self.best is None or dev_error < self.best[1]:
+        if self._better(dev_error, dev_cost):
             self.best = (epoch, dev_error, self.network.state())
         if self.on_epoch is not None:
             self.on_epoch(epoch, values)
         return None
+
+    def _better(self, dev_error: float, dev_cost: float) -> bool:
+        """Whether this epoch beats the best so far: a strictly lower dev metric; with
+        `keep_best_epoch` also an equal one at a lower dev cost, the trials' own ranking rule
+        (a metric that counts rows often ties between epochs). Patience alone keeps the strict
+        rule, as every study made before `keep_best_epoch` trained."""
+        if self.best is None or dev_error < self.best[1]:
+            return True
+        if not self.hp.keep_best_epoch or dev_error != self.best[1]:
+            return False
+        return dev_cost < self.curves["dev_cost"][self.best[0] - 1]
 
     def _patience_ran_out(self, epoch: int) -> bool:
         patience = self.hp.patience

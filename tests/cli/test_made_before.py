@@ -78,7 +78,7 @@ def test_the_same_file_as_a_new_study_keeps_each_trials_best_epoch(tmp_path: Pat
         trials = store.trials()
     assert all(t.params["keep_best_epoch"] is True for t in trials)
     for trial in trials:
-        curve = trial.curves["dev_error"]
+        curve, cost = trial.curves["dev_error"], trial.curves["dev_cost"]
         assert trial.dev_error == min(curve)
-        assert trial.best_epoch == curve.index(min(curve)) + 1
+        assert trial.best_epoch == min(range(1, 13), key=lambda e: (curve[e - 1], cost[e - 1]))
     assert trials[4].dev_error < BEFORE[4][0] and trials[4].best_epoch == 2
