@@ -1,6 +1,8 @@
 """Training speed of hpsearch's network, on both engines (NumPy, and numba's fused kernels),
 against PyTorch (CPU) on the same network and data, with scikit-learn's MLPClassifier (no batch
-normalization, no dropout) as a reference, and the bound the matrix products alone set.
+normalization, no dropout) as a reference, and the bound the matrix products alone set; and on
+each engine the same epoch with what the tabular-network recipes add (AdamW, the cosine's α,
+label smoothing 0.1), as a ratio to Adam alone.
 
     python benchmarks/network_speed.py            # 60,000 × 784 examples, 5 rounds
     python benchmarks/network_speed.py --quick    # a smoke run: 6,000 examples, 2 rounds
@@ -39,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from hpsearch.nn import HyperParams, Network
 from hpsearch.nn.optimizers import make_optimizer
+from hpsearch.nn.schedules import learning_rate
 from hpsearch.nn.training import Batches, train_epoch
 
 N_FEATURES, N_CLASSES, KEEP_PROB, LEARNING_RATE = 784, 10, 0.8, 1e-3
@@ -66,21 +69,35 @@ class Case:
 CASES = (Case((256, 128), 128), Case((64, 64), 64))
 
 
-def hpsearch_epoch(case: Case, X: np.ndarray, y: np.ndarray, engine: str) -> Callable[[], None]:
+# What the tabular-network recipes add (`init --preset strong`), used together.
+ADDITIONS = dict(
+    optimizer="adamw", weight_decay=0.01, decay_schedule="cosine", warmup_epochs=1, epochs=20,
+    label_smoothing=0.1,
+)  # fmt: skip
+
+
+def hpsearch_epoch(
+    case: Case, X: np.ndarray, y: np.ndarray, engine: str, additions: bool = False
+) -> Callable[[], None]:
+    """One epoch of `train_epoch`; with `additions`, AdamW, the cosine's α for the epoch and
+    label smoothing (the best epoch kept costs nothing in an epoch: the copy is patience's)."""
     hp = HyperParams(
         layers=len(case.hidden),
         hidden_units=case.hidden,
         keep_prob=KEEP_PROB,
         batch_size=case.batch_size,
         learning_rate=LEARNING_RATE,
+        **(ADDITIONS if additions else {}),
     )
     rng = np.random.default_rng(0)
     network = Network(hp, N_FEATURES, N_CLASSES, rng, engine=engine)
-    optimizer = make_optimizer(hp, engine)
+    optimizer = make_optimizer(hp, engine, network.n_weights)
     batches = Batches(X, y, case.batch_size)
+    count = iter(range(10**9))
 
     def epoch() -> None:
-        train_epoch(network, optimizer, batches, epoch=1, learning_rate=LEARNING_RATE, rng=rng)
+        rate = learning_rate(hp, next(count) % hp.epochs)
+        train_epoch(network, optimizer, batches, epoch=1, learning_rate=rate, rng=rng)
 
     return epoch
 
@@ -167,9 +184,12 @@ def products_epoch(case: Case, X: np.ndarray, y: np.ndarray) -> Callable[[], Non
     return epoch
 
 
+ADDED = " + AdamW, cosine, smoothing"
 ENGINES = {
     "hpsearch, NumPy": partial(hpsearch_epoch, engine="numpy"),
     "hpsearch, numba": partial(hpsearch_epoch, engine="numba"),
+    f"NumPy{ADDED}": partial(hpsearch_epoch, engine="numpy", additions=True),
+    f"numba{ADDED}": partial(hpsearch_epoch, engine="numba", additions=True),
     "matrix products only": products_epoch,
 }
 FRAMEWORKS = {
@@ -211,12 +231,19 @@ def report(case: Case, rates: dict[str, float], gflops: float) -> None:
     """samples/s, the ratio to the NumPy engine, and the rate of the matrix products (the
     step's GFLOP/s) as a share of the GEMM rate."""
     print(f"\n{case.name}, ReLU, batch norm, keep_prob {KEEP_PROB}, Adam, 1 thread")
-    print(f"  {'':<22}{'samples/s':>10}{'vs NumPy':>10}{'of GEMM rate':>14}")
+    print(f"  {'':<36}{'samples/s':>10}{'vs NumPy':>10}{'of GEMM rate':>14}")
     numpy_rate = rates["hpsearch, NumPy"]
     for name, rate in rates.items():
         share = case.step_flops() / case.batch_size * rate / 1e9 / gflops
-        print(f"  {name:<22}{rate:>10,.0f}{rate / numpy_rate:>9.2f}×{share:>14.0%}")
+        print(f"  {name:<36}{rate:>10,.0f}{rate / numpy_rate:>9.2f}×{share:>14.0%}")
     print(f"  GEMM rate: {gflops:.0f} GFLOP/s (2048² float32 matrix product)")
+    costs = [
+        f"{engine} {rates[f'{engine}{ADDED}'] / rates[f'hpsearch, {engine}']:.3f}×"
+        for engine in ("NumPy", "numba")
+        if f"{engine}{ADDED}" in rates
+    ]
+    if costs:
+        print(f"  AdamW, cosine and label smoothing against Adam alone: {', '.join(costs)}")
 
 
 THREAD_COUNTS = (1, 2)
@@ -230,7 +257,7 @@ def threads_section(X: np.ndarray, y: np.ndarray, rounds: int) -> None:
     print(f"\nOne trial, {case.name}, on 1 and {THREAD_COUNTS[-1]} BLAS threads (search.threads)")
     print(f"  {'':<22}" + "".join(f"{f'{t} thread' + 's' * (t > 1):>12}" for t in THREAD_COUNTS))
     for name, make in ENGINES.items():
-        if name.startswith("matrix"):
+        if not name.startswith("hpsearch"):
             continue
         rates = []
         for threads in THREAD_COUNTS:

@@ -56,6 +56,9 @@ class Measurements:
     duration_s: float = 0.0
     worker: str = ""
     engine: str = ""  # "numpy" or "numba": the network engine that trained it
+    # The epoch whose weights and dev metric the trial reports, when it kept its best epoch's
+    # (keep_best_epoch, patience, or after a divergence); None: its last epoch's.
+    best_epoch: int | None = None
     message: str = ""
     traceback: str = ""
 

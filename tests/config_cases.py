@@ -44,8 +44,8 @@ def _dataset_message(name: str) -> str:
 
 KNOWN = (
     "layers, hidden_units, activation, init, batchnorm, bn_momentum, keep_prob, l2, optimizer, "
-    "learning_rate, beta1, beta2, epsilon, decay_schedule, learning_rate_decay, decay_every, "
-    "batch_size, epochs, patience"
+    "weight_decay, learning_rate, beta1, beta2, epsilon, decay_schedule, learning_rate_decay, "
+    "decay_every, warmup_epochs, label_smoothing, keep_best_epoch, batch_size, epochs, patience"
 )
 Q = "quickstart.yaml"
 

@@ -98,6 +98,7 @@ def _result(number: int, round: int, state: TrialState, dev: float) -> TrialResu
         )  # fmt: skip
     return TrialResult(
         number, round, state, dev_error=dev, train_error=dev / 2, dev_cost=3 * dev,
-        train_cost=dev, epochs=5, curves=curves_for(dev, dev / 2), duration_s=1 + number / 10,
+        train_cost=dev, epochs=5, best_epoch=5, curves=curves_for(dev, dev / 2),
+        duration_s=1 + number / 10,
         worker=worker, message="deadline reached" if state is TrialState.TIMED_OUT else "",
     )  # fmt: skip

@@ -157,27 +157,22 @@ def test_quick_continuation_overhead_runs(tmp_path):
     )
 
 
-def _has_init() -> bool:
-    from hpsearch.cli.app import app
-
-    return any(
-        (command.name or command.callback.__name__) == "init" for command in app.registered_commands
-    )
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not _has_init(), reason="`hpsearch init` writes the study files it runs")
-def test_the_real_data_quick_run_sets_the_chosen_model_beside_the_baselines():
-    run = quick_run("real_data.py", timeout=240)
+def test_the_real_data_quick_run_sets_both_recipes_beside_the_baselines():
+    run = quick_run("real_data.py", timeout=300)
     lines = run.stdout.splitlines()
     assert lines[0] == "`python benchmarks/real_data.py --quick`: lower is better in every " + (
         "column of figures"
     )
+    value = r"(\d+\.\d\d)"
     row = (
-        r"^\| diabetes \(scikit-learn\) \| 442 × 11 \| regression, RMSE \| 2 × 3 \| "
-        r"(\d+\.\d\d) \| (\d+\.\d\d) \| (\d+\.\d\d) \(ridge\) \| \d+\.\d \| \d+\.\d \|$"
+        rf"^\| diabetes \(scikit-learn\) \| 442 × 11 \| regression, RMSE \| 2 × 3 \| {value} "
+        rf"\| {value} \| \d / \d / \d \| {value} \| {value} \(ridge\) \| {value} \| {value} \| "
+        r"\d+\.\d \| \d+\.\d \| \d+\.\d \|$"
     )
     found = re.search(row, run.stdout, re.M)
     assert found, run.stdout
     # the diabetes target's spread is 77: every model here does better than a constant guess
     assert all(30 < float(value) < 77 for value in found.groups())
+    claim = "the strong space's pick has a lower test metric than the course's"
+    assert re.search(rf"^\| {claim} \| (holds|not shown|does not hold)", run.stdout, re.M)

@@ -188,6 +188,14 @@ def init(
     force: Annotated[
         bool, typer.Option("--force", help="Replace the study file if it exists.")
     ] = False,
+    preset: Annotated[
+        str,
+        typer.Option(
+            metavar="strong|course",
+            help="The search space: strong (the course's with AdamW, a cosine schedule, label "
+            "smoothing and the best epoch kept) or course (the course's alone).",
+        ),
+    ] = "strong",
     runs_dir: RunsDir = Path(DEFAULT_RUNS),
 ) -> None:
     """Write a study file for a CSV file: its columns and what is done with each, the task and
@@ -198,9 +206,10 @@ def init(
     from hpsearch.cli.report import render_init
     from hpsearch.study.init import init_study
 
-    render_init(
-        stdout, init_study(data, target, output=output, name=name, runs_dir=runs_dir, force=force)
+    done = init_study(
+        data, target, output=output, name=name, runs_dir=runs_dir, force=force, preset=preset
     )
+    render_init(stdout, done)
 
 
 @app.command()
@@ -433,7 +442,8 @@ def best(
     render_chosen(stdout, chosen, output)
     if test:
         read = evaluate_on_test(snapshot.folder, chosen)
-        render_test_read(stdout, read, [*snapshot.test_reads, read], chosen.config.ranked_by)
+        reads, metric = [*snapshot.test_reads, read], chosen.config.ranked_by
+        render_test_read(stdout, read, reads, metric, chosen.baselines)
 
 
 @app.command()

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 FIELDS = (
     "rank", "trial", "round", "state", "dev_error", "train_error", "dev_cost", "train_cost",
-    "diagnosis", "epochs", "duration_s", "worker", "message",
+    "diagnosis", "epochs", "best_epoch", "duration_s", "worker", "message",
 )  # fmt: skip
 
 
@@ -48,7 +48,8 @@ def _fields(row: TrialRow) -> tuple:
     return (
         row.rank, record.number, record.round, str(record.state), _number(record.dev_error),
         _number(record.train_error), _number(record.dev_cost), _number(record.train_cost),
-        row.diagnosis, record.epochs, record.duration_s, record.worker, record.message,
+        row.diagnosis, record.epochs, record.best_epoch, record.duration_s, record.worker,
+        record.message,
     )  # fmt: skip
 
 
@@ -101,6 +102,8 @@ def _markdown_columns(view: StudyView) -> Iterator[tuple[str, bool, Callable[[Tr
             distribution.scale != "categorical",
             lambda row, name=name, d=distribution: param_cell(d, row.params[name]),
         )
+    if view.keeps_best:
+        yield "best epoch", True, lambda row: str(row.record.best_epoch or MISSING)
     yield "epochs", True, lambda row: str(row.record.epochs)
     yield "time", True, lambda row: duration_cell(row.record.duration_s)
 

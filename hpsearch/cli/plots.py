@@ -30,6 +30,7 @@ from hpsearch.search.ranking import rank, searched_distributions
 from hpsearch.search.space import Choice, SearchSpace
 from hpsearch.store.faults import os_error
 from hpsearch.store.layout import PLOTS_DIR, own_folder
+from hpsearch.store.sqlite import Baseline
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.tasks import Metric, metric_of
 from hpsearch.trial import TrialRecord, TrialState, is_finite
@@ -46,6 +47,7 @@ class StudyData:
     spaces: list[SearchSpace]
     records: list[TrialRecord]
     metric: Metric = field(default_factory=lambda: metric_of(None))
+    baselines: list[Baseline] = field(default_factory=list)  # reference lines, never ranked
 
     @property
     def dev(self) -> str:
@@ -61,8 +63,9 @@ class StudyData:
 def plot_study(snapshot: Snapshot, top: int = 5) -> list[Path]:
     """Writes the three figures of the study in `<its folder>/plots/`; returns their paths."""
     study = StudyData(
-        snapshot.info.name, snapshot.spaces, snapshot.records, snapshot.config.ranked_by
-    )
+        snapshot.info.name, snapshot.spaces, snapshot.records, snapshot.config.ranked_by,
+        snapshot.baselines,
+    )  # fmt: skip
     if not study.complete:
         raise StoreError(f"study '{study.name}' has no complete trial yet; nothing to plot")
     dev = study.dev.replace(" ", "-").lower()
@@ -103,7 +106,8 @@ def coarse_to_fine_figure(study: StudyData) -> Figure:
     columns = 2 if len(names) in (2, 4) else min(3, len(names))
     rows = math.ceil(len(names) / columns)
     title = f"study {study.name}: {study.dev} against each hyperparameter on its own scale"
-    note = "(shaded: the range each round searched; × at the top: diverged or timed-out trials)"
+    note = "(shaded: the range each round searched; × at the top: diverged or timed-out trials"
+    note += "; grey lines: the baselines on the same dev split)" if study.baselines else ")"
     heading = _fitted(title, columns) + "\n" + _fitted(note, columns)
     top = 0.2 * (heading.count("\n") + 1) + 0.5  # the heading's lines, then a panel's title
     figure = Figure(figsize=(4.2 * columns, 3.4 * rows + top - 0.2))
@@ -116,6 +120,7 @@ def coarse_to_fine_figure(study: StudyData) -> Figure:
             ax.text(0.5, 0.5, "nothing is searched", ha="center", transform=ax.transAxes)
             continue
         _panel(ax, name, study, distributions[name], best, rng)
+        _baseline_lines(ax, study)
     for ax in axes[len(names) :]:
         ax.set_visible(False)
     label = _error_scale(axes[0], [r.dev_error for r in study.complete], study)
@@ -214,6 +219,7 @@ def learning_curves_figure(study: StudyData, top: int = 5) -> Figure:
     metric = study.metric
     error_ax.set_ylabel(f"{metric.label} ({metric.unit})")
     _past_the_first_epoch(error_ax, rank(study.complete)[:top])
+    handles += _baseline_lines(error_ax, study)
     loss = "cross-entropy" if metric.task == "classification" else "squared error, standardized"
     cost_ax.set_ylabel(f"cost ({loss} + L2 penalty, log scale)")
     cost_ax.set_yscale("log")
@@ -301,6 +307,7 @@ def best_so_far_figure(study: StudyData) -> Figure:
         numbers, errors = [r.number for r in by_number], [r.dev_error for r in by_number]
         ax.step(numbers, np.minimum.accumulate(errors), where="post", color="black", lw=1,
                 ls=":", label="all rounds")  # fmt: skip
+    _baseline_lines(ax, study)
     ax.set_xlabel("trial number")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(_error_scale(ax, [r.dev_error for r in by_number], study, "best "))
@@ -310,6 +317,23 @@ def best_so_far_figure(study: StudyData) -> Figure:
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right", fontsize="small")
     return figure
+
+
+BASELINE_STYLES = ("-.", ":")  # gradient boosting, then the linear model
+
+
+def _baseline_lines(ax: Axes, study: StudyData) -> list[Line2D]:
+    """Each baseline's dev metric as a grey horizontal line across `ax`, labelled (never a
+    point among the trials); their legend entries."""
+    drawn = []
+    for baseline, style in zip(study.baselines, BASELINE_STYLES, strict=False):
+        if baseline.dev_error is None or not math.isfinite(baseline.dev_error):
+            continue
+        label = f"{baseline.name} (baseline) {study.metric.cell(baseline.dev_error)}"
+        drawn.append(
+            ax.axhline(baseline.dev_error, color="0.35", ls=style, lw=1.2, zorder=1, label=label)
+        )
+    return drawn
 
 
 def _error_scale(ax: Axes, errors: list[float], study: StudyData, prefix: str = "") -> str:

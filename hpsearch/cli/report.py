@@ -4,6 +4,7 @@ computes; a command hands its answer to one of these functions and prints what c
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from rich.table import Table
 from hpsearch.cli.cells import param_cell
 from hpsearch.cli.data_report import data_lines, render_columns
 from hpsearch.cli.output import say, table_width, whole
-from hpsearch.cli.show_table import assumed, reading, render_view
+from hpsearch.cli.show_table import assumed, baseline_line, reading, render_view
 from hpsearch.search.zoom import EVIDENCE, MIN_WIDTH
 from hpsearch.store.layout import default_runs, quoted
 from hpsearch.tasks import Metric, significant
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # only named: importing `study.run` would load the executors 
     from hpsearch.search.budget import RoundOutlook
     from hpsearch.search.ranking import CurveSummary
     from hpsearch.search.zoom import ZoomRow
+    from hpsearch.store.sqlite import Baseline
     from hpsearch.store.test_reads import LoggedRead
     from hpsearch.study.best import Chosen
     from hpsearch.study.check import Checked, Engines
@@ -285,6 +287,8 @@ def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None
     for number, line in enumerate(curve_lines(chosen.curves, metric)):
         console.print(f"{'curves:' if number == 0 else '':7} {line}", markup=False)
     saved = str(chosen.weights) if chosen.weights else "not kept (search.keep_models)"
+    if record.best_epoch is not None:
+        saved += f" (the weights of epoch {record.best_epoch}, its best on dev)"
     console.print(f"model: {saved}", markup=False)
     if output is None:
         console.print()
@@ -321,15 +325,22 @@ def curve_lines(curves: CurveSummary, metric: Metric) -> list[str]:
 
 
 def render_test_read(
-    console: Console, read: LoggedRead, reads: list[LoggedRead], metric: Metric
+    console: Console,
+    read: LoggedRead,
+    reads: list[LoggedRead],
+    metric: Metric,
+    baselines: Sequence[Baseline] = (),
 ) -> None:
-    """`hpsearch best --test`: the test value of the study's metric, and how often the test
-    split has been read."""
+    """`hpsearch best --test`: the test value of the study's metric (and its baselines'), and
+    how often the test split has been read."""
     say(
         console,
         f"test {metric.label} of trial {read.trial}: {metric.cell(read.test_error)} "
         f"(test cost {read.test_cost:.4g}, {read.examples:,} examples)",
     )
+    if read.baselines and baselines:
+        values = [read.baselines.get(b.name) for b in baselines]
+        console.print(baseline_line(baselines, metric, "test", values), markup=False)
     if len(reads) <= 1:
         say(
             console,
@@ -467,6 +478,10 @@ def render_init(console: Console, done: Initialized) -> None:
     say(console, f"target: {done.guess.reason}")
     for column, why in done.ignored:
         say(console, f"left out (ignore:) {whole(column)}: {why}")
-    say(console, f"search: {done.budget.trials} trials of {done.budget.epochs} epochs")
+    say(
+        console,
+        f"search: {done.budget.trials} trials of {done.budget.epochs} epochs, the {done.preset} "
+        "space (--preset)",
+    )
     path = quoted(done.path)
     console.print(f"next: hpsearch check {path}, then hpsearch run {path}", markup=False)

@@ -26,6 +26,7 @@ from hpsearch.tasks import Metric
 from hpsearch.trial import TrialRecord, TrialState
 
 if TYPE_CHECKING:
+    from hpsearch.store.sqlite import Baseline
     from hpsearch.study.overview import StudyView, TrialRow
 
 READINGS = {
@@ -171,9 +172,11 @@ def summary_lines(view: StudyView) -> list[str]:
             said += f" (if the optimal {metric.label} is 0)"
         lines.append(
             f"best: trial {best.record.number} (round {best.record.round}), dev {metric.label} "
-            f"{metric.cell(best.record.dev_error)}, train {metric.label} "
-            f"{metric.cell(best.record.train_error)}{said}"
+            f"{metric.cell(best.record.dev_error)}{_kept_epoch(best.record)}, train "
+            f"{metric.label} {metric.cell(best.record.train_error)}{said}"
         )
+    if view.baselines:
+        lines.append(baseline_line(view.baselines, view.metric))
     if view.importance is not None:
         lines.append(view.importance.sentence(f"dev {view.metric.label}"))
     if view.savings is not None:
@@ -239,7 +242,7 @@ def choose_layout(view: StudyView, width: int, one_round: bool | None = None) ->
     for with_round, with_state, with_tail in FOLDED_LAYOUTS:
         if (not with_round and not one_round) or (not with_state and not view.options.all):
             continue
-        lead, tail = _lead_columns(view, with_round, with_state), _tail_columns(with_tail)
+        lead, tail = _lead_columns(view, with_round, with_state), _tail_columns(view, with_tail)
         room = width - _width(_table(view, lead + tail)) - GAP
         lines = _pack(items, room)
         last = (with_round, with_state, with_tail, room)
@@ -258,14 +261,14 @@ def _columns(view: StudyView, layout: Layout, item_widths: list[int] | None = No
     if layout is None:
         return _wide_columns(view)
     with_round, with_state, with_tail, room = layout
-    lead, tail = _lead_columns(view, with_round, with_state), _tail_columns(with_tail)
+    lead, tail = _lead_columns(view, with_round, with_state), _tail_columns(view, with_tail)
     items = _items(view, item_widths)
     folded = Column("hyperparameters", _folded(view, items, _pack(items, room)), left=True)
     return [*lead, folded, *tail]
 
 
 def _wide_columns(view: StudyView) -> list[Column]:
-    return _lead_columns(view, True, True) + _param_columns(view) + _tail_columns(True)
+    return _lead_columns(view, True, True) + _param_columns(view) + _tail_columns(view, True)
 
 
 def _lead_columns(view: StudyView, with_round: bool, with_state: bool) -> list[Column]:
@@ -306,13 +309,20 @@ def _complete(row: TrialRow) -> bool:
     return row.record.state is TrialState.COMPLETE
 
 
-def _tail_columns(with_tail: bool) -> list[Column]:
+def _tail_columns(view: StudyView, with_tail: bool) -> list[Column]:
     if not with_tail:
         return []
+    kept = [Column("best\nepoch", _best_epoch)] if view.keeps_best else []
     return [
+        *kept,
         Column("epochs trained", lambda r: str(r.record.epochs)),
         Column("time", lambda r: duration_cell(r.record.duration_s)),
     ]
+
+
+def _best_epoch(row: TrialRow) -> str:
+    """The epoch whose weights the trial kept, when it keeps its best's."""
+    return MISSING if row.record.best_epoch is None else str(row.record.best_epoch)
 
 
 def _param_columns(view: StudyView) -> list[Column]:
@@ -412,6 +422,34 @@ def diagnosis_note(view: StudyView) -> str:
 def _width(table: Table) -> int:
     console = Console(width=10_000, file=None, emoji=False)  # as the CLI prints
     return console.measure(table).maximum
+
+
+def _kept_epoch(record: TrialRecord) -> str:
+    """Which epoch's weights a trial kept, when its best and not simply its last."""
+    if record.best_epoch is None:
+        return ""
+    return f" at epoch {record.best_epoch} of {record.epochs}"
+
+
+def baseline_line(
+    baselines: Sequence[Baseline],
+    metric: Metric,
+    part: str = "dev",
+    values: Sequence[float | None] | None = None,
+) -> str:
+    """"baselines on the same dev split: gradient boosting 0.0412, logistic 0.0710", with the
+    rows they were fitted on when fewer than the train split's; `values` (one per baseline)
+    in place of their dev figures."""
+    values = [b.dev_error for b in baselines] if values is None else values
+    said = [
+        f"{b.name} {metric.cell(value)}" if value is not None else f"{b.name} none ({b.message})"
+        for b, value in zip(baselines, values, strict=True)
+    ]
+    line = f"baselines on the same {part} split: {', '.join(said)}"
+    fewer = [b for b in baselines if b.rows < b.train_rows]
+    if fewer:
+        line += f" (fitted on {fewer[0].rows:,} of the {fewer[0].train_rows:,} train rows)"
+    return line
 
 
 def _tally(view: StudyView) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from hpsearch.config.study_defaults import NEW_STUDY
 from hpsearch.nn.hyperparams import HyperParams
 from hpsearch.search.space import Distribution
 
@@ -21,6 +22,8 @@ def hyperparameters_schema(schema: dict[str, Any]) -> dict[str, Any]:
     defs.pop("SearchSpace", None)
     defs.update(distributions.pop("$defs", {}) | fields.pop("$defs", {}))
     defs["Distribution"] = distributions
+    for name, value in NEW_STUDY.items():  # what a study file means where it is silent
+        fields["properties"][name]["default"] = value
     searched = {"$ref": "#/$defs/Distribution"}
     schema["properties"]["hyperparameters"] = {
         "type": "object",

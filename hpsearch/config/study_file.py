@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
@@ -30,6 +31,7 @@ from hpsearch.config.execution import check_execution
 from hpsearch.config.hyperparameters import check_space
 from hpsearch.config.schedule import schedule_identity, schedule_problems, settled_search
 from hpsearch.config.schema import hyperparameters_schema
+from hpsearch.config.study_defaults import with_study_defaults, without
 from hpsearch.data.spec import PATH_KEYS, DataSpec
 from hpsearch.errors import ConfigError
 from hpsearch.search.space import SearchSpace
@@ -139,8 +141,14 @@ class StudyConfig(BaseModel):
         description="an estimate of the optimal (Bayes, human) value of the metric, in its "
         "units, for the bias/variance reading",
     )
+    baseline: StrictBool = Field(
+        True,
+        description="when the study is made, fit gradient boosting and a linear model on its "
+        "train split and score them on dev, as a yardstick beside the trials; false: none",
+    )
     _path: Path | None = PrivateAttr(None)
     _data_lines: dict[str, int] = PrivateAttr(default_factory=dict)  # `data:` key → its line
+    _added: frozenset[str] = PrivateAttr(frozenset())  # new-study defaults the file left out
 
     @model_validator(mode="after")
     def _settle_schedule(self) -> Self:
@@ -195,6 +203,18 @@ class StudyConfig(BaseModel):
     def path(self) -> Path | None:
         """The file this config was read from, if any."""
         return self._path
+
+    def as_made(self, identity: dict[str, Any]) -> StudyConfig:
+        """This config as the study of the stored `identity` was made: a new-study default
+        (`study_defaults`) that the file leaves out and the study was made without is left
+        out again, so that a study made before the default resumes as it was made."""
+        made = identity.get("hyperparameters", {})
+        older = [name for name in self._added if name not in made]
+        if not older:
+            return self
+        config = self.model_copy(update={"hyperparameters": without(self.hyperparameters, older)})
+        config._added = self._added - set(older)
+        return config
 
     def data_line(self, key: str) -> int | None:
         """The line of `data.<key>` in the study file, None when it was not written there."""
@@ -274,7 +294,11 @@ def parse_config(
     problems = document.problems + problems
     if problems or config is None:
         raise ConfigError(document.render(problems, source_name))
-    config = config.model_copy(update={"data": _resolve_paths(config.data, folder)})
+    space, added = with_study_defaults(config.hyperparameters)
+    config = config.model_copy(
+        update={"data": _resolve_paths(config.data, folder), "hyperparameters": space}
+    )
+    config._added = added
     config._data_lines = {
         location[1]: line
         for location, line in document.lines.items()
@@ -301,7 +325,8 @@ def _validate(raw: dict[str, Any], stem: str) -> tuple[StudyConfig | None, list[
         config = StudyConfig.model_validate(raw)
     except ValidationError as error:
         return None, problems + problems_from(error.errors(), raw, StudyConfig)
-    return config, problems + _grid_problems(config) + schedule_problems(config)
+    found = _grid_problems(config) + schedule_problems(config) + _smoothing_problems(config)
+    return config, problems + found
 
 
 def _unnamed(stem: str) -> str:
@@ -323,6 +348,20 @@ def _grid_problems(config: StudyConfig) -> list[Problem]:
     except ValueError as error:
         return [Problem(("search", "trials"), str(error))]
     return []
+
+
+def _smoothing_problems(config: StudyConfig) -> list[Problem]:
+    """Label smoothing smooths class labels: a regression has none to smooth."""
+    value = config.hyperparameters.root.get("label_smoothing")
+    if config.data.target_task != "regression" or value in (None, 0, 0.0):
+        return []
+    return [
+        Problem(
+            ("hyperparameters", "label_smoothing"),
+            "label smoothing smooths class labels, but this study is a regression, which has "
+            "none; remove label_smoothing (or set it to 0)",
+        )
+    ]
 
 
 def _resolve_paths(data: DataSpec, folder: Path | None) -> DataSpec:

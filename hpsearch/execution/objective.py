@@ -128,6 +128,7 @@ def _result(spec: TrialSpec, outcome: TrainResult, duration_s: float) -> TrialRe
         duration_s=duration_s,
         message=outcome.message,
         engine=outcome.network.engine,
+        best_epoch=outcome.kept_epoch,
         weights=_weights(outcome) if outcome.state == "complete" and not paused else None,
         checkpoint=outcome.checkpoint.to_bytes() if paused else None,
     )

@@ -22,7 +22,7 @@ from hpsearch.nn.layers import (
     dropout_threshold,
     piecewise_slopes,
 )
-from hpsearch.nn.optimizers import Adam, GradientDescent, Momentum, RMSprop
+from hpsearch.nn.optimizers import Adam, AdamW, GradientDescent, Momentum, RMSprop
 
 _NO_DROPOUT = np.zeros((0, 0), np.uint32)  # an empty `bits`: the kernels' "no mask"
 _DROPPED = np.uint32(2**32 - 1)  # bits that no threshold keeps
@@ -135,14 +135,28 @@ class FusedRMSprop(_Fused, RMSprop):
 
 class FusedAdam(_Fused, Adam):
     def step(self, params: np.ndarray, grads: np.ndarray, learning_rate: float) -> None:
+        self.kernels(params).adam(*self._arguments(params, grads, learning_rate))
+
+    def _arguments(self, params: np.ndarray, grads: np.ndarray, learning_rate: float) -> tuple:
+        """Step t's arguments of the kernel, its moments made at the first step."""
         if self.m is None or self.v is None:
             self.m, self.v = np.zeros_like(params), np.zeros_like(params)
         self.t += 1
         cast = params.dtype.type
         step_size, epsilon = self.folded(learning_rate)
-        self.kernels(params).adam(
+        return (
             params, grads, self.m, self.v,
             cast(self.beta1), cast(self.beta2), cast(step_size), cast(epsilon),
+        )  # fmt: skip
+
+
+class FusedAdamW(FusedAdam, AdamW):
+    def step(self, params: np.ndarray, grads: np.ndarray, learning_rate: float) -> None:
+        decayed = params.size if self.decayed is None else self.decayed
+        shrink = params.dtype.type(self.shrink(learning_rate))
+        self.kernels(params).adamw(
+            *self._arguments(params, grads, learning_rate), shrink,
+            decayed if self.weight_decay else 0,
         )  # fmt: skip
 
 
@@ -151,4 +165,5 @@ OPTIMIZERS = {
     "momentum": FusedMomentum,
     "rmsprop": FusedRMSprop,
     "adam": FusedAdam,
+    "adamw": FusedAdamW,
 }

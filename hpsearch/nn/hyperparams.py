@@ -45,18 +45,44 @@ class HyperParams(BaseModel):
         1.0, description="inverted dropout keep probability, one value or one per hidden layer"
     )
     l2: Annotated[Float, Field(ge=0, description="L2 regularization strength λ")] = 0.0
-    optimizer: Literal["gd", "momentum", "rmsprop", "adam"] = "adam"
+    optimizer: Literal["gd", "momentum", "rmsprop", "adam", "adamw"] = Field(
+        "adam", description="gd, momentum, rmsprop, adam, or adamw (Adam with weight_decay)"
+    )
+    weight_decay: Annotated[Float, Field(ge=0)] = Field(
+        0.01,
+        description="adamw only: decoupled weight decay λ_w, every step W −= α·λ_w·W before "
+        "Adam's update (torch.optim.AdamW's weight_decay, default 0.01); W's only, as l2",
+    )
     learning_rate: Annotated[Float, Field(gt=0, description="α (α0 when decayed)")] = 1e-3
     beta1: Annotated[Float, Field(ge=0, lt=1, description="momentum β, Adam β1")] = 0.9
     beta2: Annotated[Float, Field(ge=0, lt=1, description="RMSprop β, Adam β2")] = 0.999
     epsilon: Annotated[Float, Field(gt=0)] = 1e-8
-    decay_schedule: Literal["none", "inverse_time", "exponential", "staircase"] = "none"
+    decay_schedule: Literal["none", "inverse_time", "exponential", "staircase", "cosine"] = Field(
+        "none",
+        description="α per epoch: none, inverse_time, exponential, staircase (with "
+        "learning_rate_decay), or cosine: α0·(1 + cos(π·epoch/epochs))/2, after warmup_epochs",
+    )
     learning_rate_decay: Annotated[Float, Field(ge=0)] = Field(
         0.0,
         description="inverse_time: α0/(1+decay·epoch); exponential: α0·decay^epoch; "
         "staircase: α0·decay^⌊epoch/decay_every⌋",
     )
     decay_every: Annotated[StrictInt, Field(ge=1, description="epochs per staircase step")] = 10
+    warmup_epochs: Annotated[StrictInt, Field(ge=0)] = Field(
+        0,
+        description="cosine only: epochs whose α rises linearly, α0·(epoch + 1)/(warmup_epochs "
+        "+ 1), before the cosine runs over the remaining epochs",
+    )
+    label_smoothing: Annotated[Float, Field(ge=0, lt=1)] = Field(
+        0.0,
+        description="a classifier's targets become (1 − s)·one-hot + s/classes (PyTorch's "
+        "CrossEntropyLoss(label_smoothing=s)); a regression has none",
+    )
+    keep_best_epoch: StrictBool = Field(
+        False,
+        description="report, save and export the weights of the epoch with the lowest dev "
+        "metric, not the last epoch's (a study file's default: true)",
+    )
     batch_size: Annotated[StrictInt, Field(ge=1)] = 64
     epochs: Annotated[StrictInt, Field(ge=1)] = 20
     patience: Annotated[StrictInt, Field(ge=1)] | None = Field(
@@ -81,6 +107,20 @@ class HyperParams(BaseModel):
             raise ValueError(
                 f"learning_rate_decay must be in (0, 1] with decay_schedule={self.decay_schedule} "
                 f"(α = α0·decay^epoch), but got {self.learning_rate_decay}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _warmup_fits_schedule(self) -> Self:
+        if self.warmup_epochs and self.decay_schedule != "cosine":
+            raise ValueError(
+                f"warmup_epochs applies to decay_schedule: cosine, but decay_schedule is "
+                f"{self.decay_schedule}; set warmup_epochs: 0, or decay_schedule: cosine"
+            )
+        if self.warmup_epochs >= self.epochs:
+            raise ValueError(
+                f"warmup_epochs must be below epochs, so that the cosine has an epoch to run, "
+                f"but got warmup_epochs={self.warmup_epochs}, epochs={self.epochs}"
             )
         return self
 

@@ -60,6 +60,20 @@ def adam(params, grads, m, v, beta1, beta2, step_size, epsilon):
 
 
 @_jit
+def adamw(params, grads, m, v, beta1, beta2, step_size, epsilon, shrink, decayed):
+    """`adam`, with the first `decayed` parameters multiplied by `shrink` (1 − α·λ_w) before
+    the step, as AdamW's NumPy path does in a pass of its own."""
+    for i in range(params.size):
+        g = grads[i]
+        mi = m[i] * beta1 + g
+        vi = v[i] * beta2 + g * g
+        m[i] = mi
+        v[i] = vi
+        p = params[i] * shrink if i < decayed else params[i]
+        params[i] = p - mi / (np.sqrt(vi) + epsilon) * step_size
+
+
+@_jit
 def batchnorm_statistics(z, gamma, inv_std, scale, running_mean, running_var, constants):
     """Centers `z` in place and writes 1/√(σ² + ε) to `inv_std` and γ/√(σ² + ε) to `scale`.
 
@@ -170,6 +184,7 @@ def warm_up(dtype: np.dtype) -> None:
     momentum(vector.copy(), vector, vector.copy(), s, s)
     rmsprop(vector.copy(), vector, vector.copy(), s, s, s)
     adam(vector.copy(), vector, vector.copy(), vector.copy(), s, s, s, s)
+    adamw(vector.copy(), vector, vector.copy(), vector.copy(), s, s, s, s, s, 1)
     constants = np.array([0.5, 1e-5, 0.9, 0.1, 1], dtype)
     batchnorm_statistics(
         matrix.copy(), vector, vector.copy(), vector.copy(), vector.copy(), vector.copy(), constants

@@ -1,6 +1,6 @@
 """The output layer's cost: softmax + cross-entropy for 3+ classes, sigmoid + binary cross-entropy
-for 2, both on logits, so no exp overflows and no log(0) is ever taken; and for a regression one
-linear unit with the squared error."""
+for 2, both on logits, so no exp overflows and no log(0) is ever taken, both with optional label
+smoothing; and for a regression one linear unit with the squared error."""
 
 from __future__ import annotations
 
@@ -30,7 +30,13 @@ class OutputLoss(Protocol):
 
 
 class SoftmaxCrossEntropy:
-    """C outputs; loss −log ŷ_y, gradient ŷ − Y (the course's dZ[L] = Ŷ − Y)."""
+    """C outputs; loss −log ŷ_y, gradient ŷ − Y (the course's dZ[L] = Ŷ − Y).
+
+    With label smoothing s the target is q = (1 − s)·Y + s/C, the loss −Σ_c q_c·log ŷ_c and the
+    gradient ŷ − q, as PyTorch's `CrossEntropyLoss(label_smoothing=s)`."""
+
+    def __init__(self, smoothing: float = 0.0) -> None:
+        self.smoothing = smoothing
 
     def n_outputs(self, n_classes: int | None) -> int:
         return n_classes or 0
@@ -40,18 +46,32 @@ class SoftmaxCrossEntropy:
         rows = np.arange(n)
         # log-sum-exp: shifting by the row maximum makes every exponent ≤ 0 and every sum ≥ 1.
         np.subtract(z, z.max(axis=1, keepdims=True), out=dz)
-        picked = dz[rows, y].sum(dtype=np.float64)
+        picked = self._picked(dz, y)
         np.exp(dz, out=dz)
         sums = np.add.reduce(dz, axis=1, keepdims=True)
         loss = (np.log(sums).sum(dtype=np.float64) - picked) / n
         dz *= 1.0 / (n * sums)  # (Ŷ − Y)/n, the first term
-        dz[rows, y] -= 1.0 / n
+        if not self.smoothing:
+            dz[rows, y] -= 1.0 / n
+            return float(loss)
+        dz[rows, y] -= (1.0 - self.smoothing) / n  # (Ŷ − q)/n
+        dz -= self.smoothing / (z.shape[1] * n)
         return float(loss)
 
     def loss_sum(self, z: np.ndarray, y: np.ndarray) -> float:
         shifted = z - z.max(axis=1, keepdims=True)
         log_sums = np.log(np.exp(shifted).sum(axis=1))
-        return float(log_sums.sum(dtype=np.float64) - shifted[np.arange(len(y)), y].sum())
+        if not self.smoothing:
+            return float(log_sums.sum(dtype=np.float64) - shifted[np.arange(len(y)), y].sum())
+        return float(log_sums.sum(dtype=np.float64) - self._picked(shifted, y))
+
+    def _picked(self, shifted: np.ndarray, y: np.ndarray) -> float:
+        """Σ_rows Σ_c q_c·(z_c − max z): the shifted logits the targets pick, in float64."""
+        picked = shifted[np.arange(len(y)), y].sum(dtype=np.float64)
+        if not self.smoothing:
+            return picked
+        spread = shifted.sum(dtype=np.float64) / shifted.shape[1]
+        return (1.0 - self.smoothing) * picked + self.smoothing * spread
 
     def probabilities(self, z: np.ndarray) -> np.ndarray:
         p = np.exp(z - z.max(axis=1, keepdims=True))
@@ -63,19 +83,36 @@ class SoftmaxCrossEntropy:
 
 
 class SigmoidCrossEntropy:
-    """One output unit p = σ(z) = P(y = 1); loss −y·log p − (1−y)·log(1−p), gradient p − y."""
+    """One output unit p = σ(z) = P(y = 1); loss −y·log p − (1−y)·log(1−p), gradient p − y.
+
+    With label smoothing s the target is y·(1 − s) + s/2: the two classes' smoothed targets of
+    a softmax, since σ(z) is the softmax of the logits (0, z); the loss is then PyTorch's
+    `CrossEntropyLoss(label_smoothing=s)` on (0, z), and `BCEWithLogitsLoss` of the smoothed
+    target."""
+
+    def __init__(self, smoothing: float = 0.0) -> None:
+        self.smoothing = smoothing
 
     def n_outputs(self, n_classes: int | None) -> int:
         return 1
 
     def loss_and_gradient(self, z: np.ndarray, y: np.ndarray, dz: np.ndarray) -> float:
         n = z.shape[0]
-        loss = self.loss_sum(z, y) / n
+        y = self._targets(y)
+        loss = self._loss_sum(z, y) / n
         np.subtract(_sigmoid(z), y[:, None], out=dz)
         dz *= 1.0 / n
         return loss
 
     def loss_sum(self, z: np.ndarray, y: np.ndarray) -> float:
+        return self._loss_sum(z, self._targets(y))
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        if not self.smoothing:
+            return y
+        return y * (1.0 - self.smoothing) + self.smoothing / 2
+
+    def _loss_sum(self, z: np.ndarray, y: np.ndarray) -> float:
         # −log σ(z) = softplus(−z) and −log(1 − σ(z)) = softplus(z), with
         # softplus(z) = max(z, 0) + log(1 + e^−|z|): the exponent is never positive.
         z = z[:, 0]
@@ -121,9 +158,14 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1, e) / (1 + e)
 
 
-def output_loss(n_classes: int | None) -> OutputLoss:
+def output_loss(n_classes: int | None, smoothing: float = 0.0) -> OutputLoss:
     """Sigmoid for two classes (one unit), softmax for more; None (no classes: a regression)
-    takes the squared error of one linear unit."""
+    takes the squared error of one linear unit, which has no labels to smooth."""
     if n_classes is None:
+        if smoothing:
+            raise ValueError(
+                f"label_smoothing smooths class labels, but a regression has none: set "
+                f"label_smoothing: 0 (got {smoothing})"
+            )
         return SquaredError()
-    return SigmoidCrossEntropy() if n_classes == 2 else SoftmaxCrossEntropy()
+    return SigmoidCrossEntropy(smoothing) if n_classes == 2 else SoftmaxCrossEntropy(smoothing)

@@ -69,7 +69,7 @@ class Network:
         self.class_prior = None if class_prior is None else np.asarray(class_prior, np.float64)
         self.dtype = np.dtype(dtype)
         self.engine = resolve(engine)
-        self.loss = output_loss(n_classes)
+        self.loss = output_loss(n_classes, hp.label_smoothing)
         self.sizes = (n_features, *hp.units_per_layer(), self.loss.n_outputs(n_classes))
         shapes = _parameter_shapes(self.sizes, hp.batchnorm)
         total = sum(int(np.prod(s)) for s in shapes.values())

@@ -1,4 +1,4 @@
-"""Update rules: gradient descent, momentum, RMSprop and Adam (the course's week 2).
+"""Update rules: gradient descent, momentum, RMSprop and Adam (the course's week 2), and AdamW.
 
 Each rule updates one flat parameter vector in place from the matching flat gradient vector, so a
 step is a handful of NumPy passes over all parameters at once instead of a handful per tensor.
@@ -116,6 +116,36 @@ class Adam:
         return step_size * correction2 / root, self.epsilon * correction2 / root
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter 2019; `torch.optim.AdamW`): each
+    step first shrinks the weights, W −= α·λ_w·W, then takes Adam's step, which the decay
+    leaves out of the moments (unlike `l2`, which adds λ·W to the gradient that Adam then
+    rescales). Only the first `decayed` entries of the flat vector decay: the network lays its
+    W's out first, so biases, γ and β are left alone, as `l2` leaves them."""
+
+    def __init__(
+        self,
+        beta1: float,
+        beta2: float,
+        epsilon: float,
+        weight_decay: float,
+        decayed: int | None = None,
+    ) -> None:
+        super().__init__(beta1, beta2, epsilon)
+        self.weight_decay = weight_decay
+        self.decayed = decayed  # None: every entry
+
+    def step(self, params: np.ndarray, grads: np.ndarray, learning_rate: float) -> None:
+        if self.weight_decay:
+            weights = params[: self.decayed]
+            weights *= self.shrink(learning_rate)
+        super().step(params, grads, learning_rate)
+
+    def shrink(self, learning_rate: float) -> float:
+        """1 − α·λ_w: what the weights are multiplied by before the step."""
+        return 1.0 - learning_rate * self.weight_decay
+
+
 def _apply(
     params: np.ndarray,
     numerator: np.ndarray,
@@ -137,12 +167,16 @@ _OPTIMIZERS: dict[str, type] = {
     "momentum": Momentum,
     "rmsprop": RMSprop,
     "adam": Adam,
+    "adamw": AdamW,
 }
 
 
-def make_optimizer(hp: HyperParams, engine: str | None = None) -> Optimizer:
+def make_optimizer(
+    hp: HyperParams, engine: str | None = None, weights: int | None = None
+) -> Optimizer:
     """The update rule that `hp.optimizer` names, with its β's and ε, for `engine` ("numpy" or
-    "numba"; None: this process's engine)."""
+    "numba"; None: this process's engine). `weights`: how many leading entries of the flat
+    parameter vector are weights, which AdamW's decay shrinks (None: all of them)."""
     if resolve(engine) == "numba":
         from hpsearch.nn.fused import OPTIMIZERS as classes
     else:
@@ -156,4 +190,6 @@ def make_optimizer(hp: HyperParams, engine: str | None = None) -> Optimizer:
             return classes["rmsprop"](hp.beta2, hp.epsilon)
         case "adam":
             return classes["adam"](hp.beta1, hp.beta2, hp.epsilon)
+        case "adamw":
+            return classes["adamw"](hp.beta1, hp.beta2, hp.epsilon, hp.weight_decay, weights)
     raise ValueError(f"unknown optimizer {hp.optimizer!r}")

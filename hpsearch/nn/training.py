@@ -42,7 +42,7 @@ class TrainResult:
     network: Network
     state: State
     epochs: int  # epochs run, the interrupted one included
-    best_epoch: int | None  # the epoch (from 1) with the lowest dev metric
+    best_epoch: int | None  # the epoch (from 1) with the lowest dev metric (see `_better`)
     curves: dict[str, list[float]]
     train_error: float | None
     dev_error: float | None
@@ -50,6 +50,7 @@ class TrainResult:
     dev_cost: float | None
     message: str = ""  # why training stopped early, and which epoch's weights were returned
     checkpoint: Checkpoint | None = None  # paused at `until` before `hp.epochs`: how to go on
+    kept_epoch: int | None = None  # the epoch whose weights `network` holds, if not the last
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ class _Run:
         until: int,
         resume: Checkpoint | None,
     ) -> tuple[Stop | None, int]:
-        optimizer = make_optimizer(self.hp, self.network.engine)
+        optimizer = make_optimizer(self.hp, self.network.engine, self.network.n_weights)
         X, y = self.train_split
         fitted = self.network.standardized(y) if self.network.is_regression else y
         batches = Batches(X, fitted, self.hp.batch_size)
@@ -279,22 +280,37 @@ class _Run:
         values = dict(zip(CURVES, (train_cost, train_error, dev_cost, dev_error), strict=True))
         for name in CURVES:
             self.curves[name].append(values[name])
-        if self.best is None or dev_error < self.best[1]:
+        if self._better(dev_error, dev_cost):
             self.best = (epoch, dev_error, self.network.state())
         if self.on_epoch is not None:
             self.on_epoch(epoch, values)
         return None
+
+    def _better(self, dev_error: float, dev_cost: float) -> bool:
+        """Whether this epoch beats the best so far: a strictly lower dev metric; with
+        `keep_best_epoch` also an equal one at a lower dev cost, the trials' own ranking rule
+        (a metric that counts rows often ties between epochs). Patience alone keeps the strict
+        rule, as every study made before `keep_best_epoch` trained."""
+        if self.best is None or dev_error < self.best[1]:
+            return True
+        if not self.hp.keep_best_epoch or dev_error != self.best[1]:
+            return False
+        return dev_cost < self.curves["dev_cost"][self.best[0] - 1]
 
     def _patience_ran_out(self, epoch: int) -> bool:
         patience = self.hp.patience
         return patience is not None and self.best is not None and epoch - self.best[0] >= patience
 
     def result(self, stop: Stop | None, epochs: int) -> TrainResult:
-        """Restores the best epoch's weights with early stopping, or after a divergence."""
+        """Restores the best epoch's weights with `keep_best_epoch` or early stopping, or after
+        a divergence. A paused run restores them too, for its result: the checkpoint has kept
+        the last epoch's, to go on from."""
         state: State = "complete" if stop is None else stop.state
         messages = [] if stop is None else [stop.message]
         best_epoch = None if self.best is None else self.best[0]
-        if self.best is not None and (self.hp.patience is not None or state == "diverged"):
+        kept = self.hp.keep_best_epoch or self.hp.patience is not None or state == "diverged"
+        kept_epoch = best_epoch if kept else None
+        if self.best is not None and kept:
             self.network.restore(self.best[2])
             if best_epoch != epochs or state != "complete":
                 messages.append(f"returned the weights of epoch {best_epoch}")
@@ -307,6 +323,7 @@ class _Run:
             *self._final_metrics(diverged_at_once=state == "diverged" and best_epoch is None),
             message="; ".join(messages),
             checkpoint=self.checkpoint,
+            kept_epoch=kept_epoch,
         )
 
     def _final_metrics(

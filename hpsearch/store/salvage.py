@@ -20,7 +20,7 @@ import struct
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,10 +32,12 @@ from hpsearch.store.rungs import RungRow
 from hpsearch.store.sqlite import (
     SCHEMA_VERSION,
     STATES,
+    Baseline,
     RoundRecord,
     StudyInfo,
     connect,
     loads,
+    read_baselines,
     read_info,
     round_record,
 )
@@ -61,6 +63,7 @@ class Salvage:
     unreadable: list[int]  # trial numbers whose rows could not be read
     missing: dict[int, tuple[str, ...]]  # trial → the columns kept at their default
     rungs: list[RungRow]
+    baselines: list[Baseline] = field(default_factory=list)  # none where unreadable
 
 
 def salvage(db: Path) -> Salvage:
@@ -106,7 +109,16 @@ def _trials(
     records = [_record(values) for values, _ in kept.values()]
     missing = {number: lost for number, (_, lost) in kept.items() if lost}
     rungs = _rungs(conn, sorted(kept), scan)
-    return Salvage(info, rounds, records, unreadable, missing, rungs)
+    return Salvage(info, rounds, records, unreadable, missing, rungs, _baselines(conn))
+
+
+def _baselines(conn: sqlite3.Connection) -> list[Baseline]:
+    """The study's baselines, or none where their table cannot be read: the study goes on
+    without its yardstick."""
+    try:
+        return read_baselines(conn)
+    except (StoreError, TypeError, ValueError):
+        return []
 
 
 LOST = "lost"
@@ -267,6 +279,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "dev_cost": _number,
     "train_cost": _number,
     "epochs": _integer,
+    "best_epoch": lambda value: None if value is None else _integer(value),
     "curves": _curves,
     "duration_s": lambda value: _number(value) or 0.0,
     "attempts": _integer,

@@ -33,6 +33,11 @@ RUNGS_TABLE = """CREATE TABLE rungs (
     PRIMARY KEY (trial, epochs))"""
 # The examples in each split, {"train": …, "dev": …, "test": …}: the sampling noise of an error
 SPLITS_COLUMN = "ALTER TABLE study ADD COLUMN splits TEXT NOT NULL DEFAULT '{}'"
+# The yardstick beside the trials: models fitted on the train split when the study was made,
+# scored on dev with the study's metric (`study.baselines`); never ranked among the trials.
+BASELINES_TABLE = """CREATE TABLE baselines (
+    name TEXT PRIMARY KEY, model TEXT NOT NULL, dev_error REAL, rows INTEGER NOT NULL,
+    train_rows INTEGER NOT NULL, duration_s REAL NOT NULL, message TEXT NOT NULL DEFAULT '')"""
 MIGRATIONS = {  # version → the statements that bring a store of that version to the next one
     1: ["ALTER TABLE trials ADD COLUMN engine TEXT NOT NULL DEFAULT ''"],
     2: [RUNGS_TABLE],
@@ -41,7 +46,7 @@ MIGRATIONS = {  # version → the statements that bring a store of that version 
         RANKING_INDEX,
         IMPORTANCE_TABLE,
     ],
-    4: [SPLITS_COLUMN],
+    4: [SPLITS_COLUMN, "ALTER TABLE trials ADD COLUMN best_epoch INTEGER", BASELINES_TABLE],
 }
 SCHEMA = (
     """
@@ -62,7 +67,7 @@ CREATE TABLE trials (
     duration_s REAL NOT NULL DEFAULT 0, worker TEXT NOT NULL DEFAULT '',
     message TEXT NOT NULL DEFAULT '', traceback TEXT NOT NULL DEFAULT '',
     attempts INTEGER NOT NULL DEFAULT 0, started TEXT, finished TEXT,
-    engine TEXT NOT NULL DEFAULT '');
+    engine TEXT NOT NULL DEFAULT '', best_epoch INTEGER);
 CREATE INDEX trials_by_round ON trials (round);
 """
     + RANKING_INDEX
@@ -71,12 +76,14 @@ CREATE INDEX trials_by_round ON trials (round);
     + ";\n"
     + RUNGS_TABLE
     + ";\n"
+    + BASELINES_TABLE
+    + ";\n"
 )
 STATES = {str(state): state for state in TrialState}
 RECORD_DEFAULTS = {f.name: f.default for f in fields(TrialRecord) if f.default is not MISSING}
 RESULT_COLUMNS = (
     "state, dev_error, train_error, dev_cost, train_cost, epochs, curves, duration_s, worker, "
-    "message, traceback, attempts, finished, engine"
+    "message, traceback, attempts, finished, engine, best_epoch"
 )
 
 
@@ -108,6 +115,21 @@ class StudyInfo:
     version: str
     schema_version: int
     splits: dict[str, int] = field(default_factory=dict)  # examples per split; {}: not kept
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A model fitted on the study's train split (on `rows` of its `train_rows` rows, when it
+    had more) and scored on its dev split with the study's metric; `dev_error` None, with a
+    `message`, when it could not be fitted."""
+
+    name: str  # what the tables call it: "gradient boosting", "logistic", "ridge"
+    model: str  # the estimator as constructed, e.g. "HistGradientBoostingClassifier()"
+    dev_error: float | None
+    rows: int
+    train_rows: int
+    duration_s: float
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -238,6 +260,16 @@ def read_info(conn: sqlite3.Connection) -> StudyInfo:
         schema_version=row["schema_version"],
         splits=json.loads(row["splits"]) if "splits" in columns else {},  # since version 5
     )
+
+
+def read_baselines(conn: sqlite3.Connection) -> list[Baseline]:
+    """The study's baselines in the order they were fitted; none in a store made before schema
+    version 5, read as it is."""
+    tables = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'baselines'"
+    if conn.execute(tables).fetchone() is None:
+        return []
+    rows = conn.execute("SELECT * FROM baselines ORDER BY rowid").fetchall()
+    return [Baseline(**dict(row)) for row in rows]
 
 
 def round_record(row: sqlite3.Row) -> RoundRecord:

@@ -27,6 +27,7 @@ from hpsearch.store.sqlite import (
     RESULT_COLUMNS,
     SCHEMA_VERSION,
     UNFINISHED,
+    Baseline,
     RoundRecord,
     RungRow,
     StudyInfo,
@@ -35,6 +36,7 @@ from hpsearch.store.sqlite import (
     connect,
     dumps,
     now,
+    read_baselines,
     read_info,
     record_of,
     round_record,
@@ -45,7 +47,7 @@ from hpsearch.store.sqlite import (
 )
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 
-__all__ = ["SCHEMA_VERSION", "RoundRecord", "StudyInfo", "StudyStore"]
+__all__ = ["SCHEMA_VERSION", "Baseline", "RoundRecord", "StudyInfo", "StudyStore"]
 
 
 class StudyStore:
@@ -72,9 +74,11 @@ class StudyStore:
         fingerprint: str,
         classes: Iterable[str],
         splits: dict[str, int] | None = None,
+        baselines: Iterable[Baseline] = (),
     ) -> StudyStore:
         """Makes a new study in `folder` and returns it opened for writing; `splits`, the
-        examples of each split of its data."""
+        examples of each split of its data; its `baselines` are written with it, in the same
+        transaction."""
         folder = Path(folder)
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -87,12 +91,17 @@ class StudyStore:
                 f"a study already exists in {folder}; open it to resume it, or choose another name"
             )
         study = (name, dumps(config), dumps(identity), fingerprint, dumps(list(classes)))
+        yardsticks = [
+            (b.name, b.model, b.dev_error, b.rows, b.train_rows, b.duration_s, b.message)
+            for b in baselines
+        ]
 
         def write_study(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "INSERT INTO study VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*study, now(), __version__, SCHEMA_VERSION, dumps(splits or {})),
             )
+            conn.executemany("INSERT INTO baselines VALUES (?, ?, ?, ?, ?, ?, ?)", yardsticks)
 
         try:
             conn = connect(create_database(folder, write_study), "rw")
@@ -143,6 +152,11 @@ class StudyStore:
             with self._write():
                 self._conn.execute("UPDATE study SET splits = ?", (dumps(splits),))
             self.info = replace(self.info, splits=dict(splits))
+
+    def baselines(self) -> list[Baseline]:
+        """The baselines the study was made with, in the order they were fitted; none for a
+        study made without them (`baseline: false`, or before store schema 5)."""
+        return read_baselines(self._conn)
 
     def add_round(
         self,
@@ -201,7 +215,7 @@ class StudyStore:
                 "round = excluded.round, params = excluded.params, seed = excluded.seed, "
                 "state = 'running', dev_error = NULL, train_error = NULL, dev_cost = NULL, "
                 "train_cost = NULL, epochs = 0, curves = '{}', duration_s = 0, message = '', "
-                "traceback = '', attempts = 0, worker = excluded.worker, "
+                "traceback = '', attempts = 0, best_epoch = NULL, worker = excluded.worker, "
                 f"started = excluded.started, finished = NULL WHERE trials.state IN ({unfinished})",
                 (spec.number, spec.round, dumps(spec.params), spec.seed, worker, started),
             )
@@ -221,6 +235,7 @@ class StudyStore:
             str(result.state), result.dev_error, result.train_error, result.dev_cost,
             result.train_cost, result.epochs, dumps(result.curves), result.duration_s,
             result.worker, result.message, result.traceback, attempts, finished, result.engine,
+            result.best_epoch,
         )  # fmt: skip
         assignments = ", ".join(f"{column.strip()} = ?" for column in RESULT_COLUMNS.split(","))
         with self._write():
@@ -386,7 +401,7 @@ def _finished_row(spec: TrialSpec, r: TrialResult, when: str) -> tuple:
     return (
         spec.number, spec.round, dumps(spec.params), spec.seed, when, str(r.state), r.dev_error,
         r.train_error, r.dev_cost, r.train_cost, r.epochs, dumps(r.curves), r.duration_s,
-        r.worker, r.message, r.traceback, 0, when, r.engine,
+        r.worker, r.message, r.traceback, 0, when, r.engine, r.best_epoch,
     )  # fmt: skip
 
 
@@ -399,5 +414,5 @@ def _restored_row(r: TrialRecord) -> tuple:
     return (
         r.number, r.round, dumps(r.params), r.seed, started, str(r.state), r.dev_error,
         r.train_error, r.dev_cost, r.train_cost, r.epochs, dumps(r.curves), r.duration_s,
-        r.worker, r.message, r.traceback, r.attempts, finished, r.engine,
+        r.worker, r.message, r.traceback, r.attempts, finished, r.engine, r.best_epoch,
     )  # fmt: skip

@@ -4,7 +4,7 @@ ranking never depends on it."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +21,7 @@ class LoggedRead:
     test_error: float
     test_cost: float
     examples: int
+    baselines: dict[str, float | None] = field(default_factory=dict)  # name → test metric
 
 
 def logged_reads(folder: Path) -> list[LoggedRead]:

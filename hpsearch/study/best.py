@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from hpsearch.config import StudyConfig
+from hpsearch.config.study_defaults import trained_with
 from hpsearch.config.study_file import NAME_LIMIT
 from hpsearch.errors import ConfigError, DataError, StoreError
 from hpsearch.search.noise import Gap
@@ -26,9 +27,13 @@ from hpsearch.search.ranking import (
     wide_gaps,
 )
 from hpsearch.store.layout import refuse_study_part
+from hpsearch.store.sqlite import Baseline
 from hpsearch.store.test_reads import LoggedRead, check_loggable, log_read
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.trial import TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from hpsearch.data import Dataset
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Chosen:
     fingerprint: str  # of the data the study was run on
     diagnosis: Diagnosis | None = None  # its bias/variance reading
     gaps: tuple[Gap, ...] = ()  # the gaps above the threshold, with their sampling noise
+    baselines: tuple[Baseline, ...] = ()  # the study's, fitted on train when it was made
 
 
 def choose(snapshot: Snapshot) -> Chosen:
@@ -64,7 +70,10 @@ def choose(snapshot: Snapshot) -> Chosen:
     errors = (best.train_error, best.dev_error, config.target_error, config.ranked_by.name)
     diagnosis = diagnose(*errors, *sizes)
     gaps = tuple(wide_gaps(*errors, *sizes)) if diagnosis is not None else ()
-    return Chosen(best, config, complete, curves, weights, fingerprint, diagnosis, gaps)
+    return Chosen(
+        best, config, complete, curves, weights, fingerprint, diagnosis, gaps,
+        tuple(snapshot.baselines),
+    )  # fmt: skip
 
 
 def reuse_config(chosen: Chosen) -> dict[str, Any]:
@@ -78,7 +87,7 @@ def reuse_config(chosen: Chosen) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "name": config.name[: NAME_LIMIT - len(suffix)] + suffix,
         "data": config.data.model_dump(mode="json", exclude_none=True),
-        "hyperparameters": dict(record.params),
+        "hyperparameters": trained_with(record.params),
         "search": {"trials": 1, **search, "training_seed": record.seed},
     }
     if config.metric is not None:
@@ -142,6 +151,20 @@ def evaluate_on_test(folder: Path, chosen: Chosen) -> LoggedRead:
     model = model_of(found, chosen.weights)
     metric = chosen.config.ranked_by.name
     cost, error = model.network.evaluate(dataset.X_test, dataset.y_test, metric)
-    read = LoggedRead(datetime.now(UTC), record.number, error, cost, len(dataset.y_test))
+    baselines = _baselines_on_test(chosen, dataset, metric)
+    examples = len(dataset.y_test)
+    read = LoggedRead(datetime.now(UTC), record.number, error, cost, examples, baselines)
     log_read(folder, read)
     return read
+
+
+def _baselines_on_test(chosen: Chosen, dataset: Dataset, metric: str) -> dict[str, float | None]:
+    """The study's baselines fitted again on its train split (the same rows and settings, so
+    the same models as when the study was made) and scored on the test split, in the same read
+    as the chosen trial's; none for a study made without them."""
+    if not chosen.baselines:
+        return {}
+    from hpsearch.study.baselines import fit_baselines  # loads scikit-learn
+
+    fitted = fit_baselines(dataset, metric, parts=("test",))
+    return {f.baseline.name: f.scores["test"] for f in fitted}

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from hpsearch.config.presets import COURSE, Budget, Preset, budget
+from hpsearch.config.presets import DEFAULT_PRESET, PRESETS, Budget, Preset, budget
 from hpsearch.config.study_file import NAME, StudyConfig
 from hpsearch.data import DataSpec, load_dataset
 from hpsearch.data.columns import ColumnsRefused, Summary, column_values, looks_like_id
@@ -40,6 +40,7 @@ class Initialized:
     dataset: Dataset
     ignored: tuple[tuple[str, str], ...]  # (column, why it is left out)
     budget: Budget
+    preset: str = DEFAULT_PRESET  # the search space's (`config.presets`)
 
 
 def init_study(
@@ -50,9 +51,14 @@ def init_study(
     name: str | None = None,
     runs_dir: Path = Path("runs"),
     force: bool = False,
-    preset: Preset = COURSE,
+    preset: str = DEFAULT_PRESET,
 ) -> Initialized:
-    """Writes a study file for the CSV file `data` whose labels are in column `target`."""
+    """Writes a study file for the CSV file `data` whose labels are in column `target`, with
+    the search space of `preset` (`config.presets.PRESETS`)."""
+    if preset not in PRESETS:
+        raise ConfigError(
+            f"--preset must be one of {', '.join(PRESETS)}, but got '{preset}'", option="preset"
+        )
     data = Path(data)
     if data.suffix.lower() != ".csv":
         raise ConfigError(f"init reads a .csv file, but got '{data}'", option="data")
@@ -88,10 +94,11 @@ def init_study(
         raise DataError(f"{data}: no column is left that a study can use")
     fits = budget(len(dataset.y_train))
     text = study_text(
-        name, _path_from(output, data), target, guess, dataset, tuple(ignored), fits, preset
-    )
+        name, _path_from(output, data), target, guess, dataset, tuple(ignored), fits,
+        PRESETS[preset],
+    )  # fmt: skip
     _write(output, text, force)
-    return Initialized(output, name, guess, dataset, tuple(ignored), fits)
+    return Initialized(output, name, guess, dataset, tuple(ignored), fits, preset)
 
 
 def _path_from(output: Path, data: Path) -> str:
@@ -191,6 +198,8 @@ def study_text(
         "hyperparameters:",
     ]
     for entry in (*sorted(preset.hyperparameters, key=lambda e: e.rank), *preset.fixed):
+        if entry.task not in (None, guess.task):
+            continue
         lines += _comment(entry.comment, "  # ")
         lines.append(f"  {entry.name}: {_flow(entry.value)}")
     lines.append(f"  epochs: {fits.epochs}")

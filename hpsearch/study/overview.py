@@ -24,10 +24,10 @@ from hpsearch.search.ranking import (
     sort_trials,
     wide_gaps,
 )
-from hpsearch.search.space import Distribution
+from hpsearch.search.space import Distribution, SearchSpace
 from hpsearch.store.importance_cache import estimated_from, keep
 from hpsearch.store.reads import Tally
-from hpsearch.store.sqlite import RoundRecord
+from hpsearch.store.sqlite import Baseline, RoundRecord
 from hpsearch.store.study_store import StudyStore
 from hpsearch.store.test_reads import LoggedRead
 from hpsearch.study.snapshot import Snapshot
@@ -85,6 +85,8 @@ class StudyView:
     splits: dict[str, int] = field(default_factory=dict)  # examples per split; {}: not kept
     metric: Metric = field(default_factory=lambda: metric_of(None))  # dev_error holds it
     data: DataReport | None = None  # what loading did to the data: rows dropped, gaps filled
+    baselines: tuple[Baseline, ...] = ()  # fitted when the study was made; never ranked
+    keeps_best: bool = False  # some round's trials keep their best epoch's weights
 
     @property
     def considered(self) -> int:
@@ -173,6 +175,8 @@ def view_study(
         one_round=len({t.round for t in shown}) <= 1,
         metric=metric,
         data=snapshot.data_report,
+        baselines=tuple(snapshot.baselines),
+        keeps_best=any(keeps_best_epoch(space) for space in spaces),
     )
 
 
@@ -187,6 +191,13 @@ def _gaps(
         return ()
     errors = (record.train_error, record.dev_error)
     return tuple(wide_gaps(*errors, target, metric.name, n_train, n_dev))
+
+
+def keeps_best_epoch(space: SearchSpace) -> bool:
+    """Whether trials of `space` may keep their best epoch's weights rather than their last's:
+    with keep_best_epoch (fixed true, or searched) or patience."""
+    kept, patience = space.root.get("keep_best_epoch"), space.root.get("patience")
+    return kept not in (None, False) or patience is not None
 
 
 class Rows(Sequence[TrialRow]):

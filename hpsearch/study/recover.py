@@ -90,8 +90,9 @@ def _rebuild(fresh: Path, damaged: Path, found: Salvage) -> dict:
     finished = [r for r in found.records if r.state.is_finished]
     paused = [r.number for r in found.records if r.state is TrialState.PAUSED]
     store = StudyStore.create(
-        fresh, info.name, info.config, info.identity, info.fingerprint, info.classes, info.splits
-    )
+        fresh, info.name, info.config, info.identity, info.fingerprint, info.classes,
+        info.splits, found.baselines,
+    )  # fmt: skip
     checkpoints, unusable = 0, []
     with store:
         for round in found.rounds:

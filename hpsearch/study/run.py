@@ -30,6 +30,7 @@ from hpsearch.store.layout import DB_NAME, LOCK_NAME, quoted
 from hpsearch.store.rungs import RungStore
 from hpsearch.store.runlock import RunLock
 from hpsearch.store.study_store import StudyStore
+from hpsearch.study.baselines import baselines_for
 from hpsearch.study.driver import Driver
 from hpsearch.study.model import pack_trial
 from hpsearch.study.overview import ShowOptions, keep_importance, view_study
@@ -159,6 +160,7 @@ def _open_for_run(folder: Path, config: StudyConfig, dataset: Dataset) -> Iterat
             dataset.fingerprint,
             dataset.classes,
             split_sizes(dataset),
+            baselines_for(dataset, config.ranked_by.name) if config.baseline else (),
         )
     elif os.access(folder, os.W_OK) or not _finished(folder, config):
         store = StudyStore.open(folder, writer=True)
@@ -191,7 +193,7 @@ def _finished(folder: Path, config: StudyConfig) -> bool:
 
 def _check_same_study(store: StudyStore, config: StudyConfig, dataset: Dataset) -> None:
     try:
-        store.check_identity(config.study_identity())
+        store.check_identity(config.as_made(store.info.identity).study_identity())
     except StoreError as error:
         defaults = f" ({CHANGED_DEFAULTS})" if _by_defaults(str(error)) else ""
         raise StoreError(

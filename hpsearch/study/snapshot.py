@@ -20,7 +20,7 @@ from hpsearch.store import importance_cache, reads
 from hpsearch.store.data_report import data_report
 from hpsearch.store.layout import kept_model
 from hpsearch.store.reads import Tally
-from hpsearch.store.sqlite import RoundRecord
+from hpsearch.store.sqlite import Baseline, RoundRecord
 from hpsearch.store.study_store import StudyStore
 from hpsearch.store.test_reads import LoggedRead, logged_reads
 from hpsearch.trial import TrialRecord, TrialState
@@ -37,6 +37,7 @@ class Snapshot:
         self.rounds: list[RoundRecord] = store.rounds()
         self.test_reads: list[LoggedRead] = logged_reads(store.folder)
         self.data_report = data_report(store.folder)
+        self.baselines: list[Baseline] = store.baselines()
 
     @cached_property
     def records(self) -> list[TrialRecord]:

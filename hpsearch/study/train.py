@@ -12,11 +12,13 @@ from pydantic import ValidationError
 
 from hpsearch.config import StudyConfig, load_config
 from hpsearch.config.study_data import load_study_data
+from hpsearch.config.study_defaults import with_study_defaults
 from hpsearch.data import parse_spec
 from hpsearch.errors import ConfigError
 from hpsearch.execution.objective import train_on, training_data
 from hpsearch.execution.threads import blas_threads
 from hpsearch.nn.hyperparams import HyperParams
+from hpsearch.search.space import SearchSpace
 from hpsearch.store.layout import refuse_study_part
 from hpsearch.tasks import Metric, metric_of
 from hpsearch.userinput.messages import one_line
@@ -28,7 +30,9 @@ def study_for(path: Path | None, dataset: str | None) -> StudyConfig:
         raise ConfigError("give a study file or --dataset, not both (the file names its data)")
     if path is not None:
         return load_config(path)
-    return StudyConfig(name="train", data=parse_spec({"dataset": dataset or "digits"}))
+    space, _ = with_study_defaults(SearchSpace())
+    data = parse_spec({"dataset": dataset or "digits"})
+    return StudyConfig(name="train", data=data, hyperparameters=space)
 
 
 def fixed_hyperparameters(config: StudyConfig, settings: Iterable[tuple[str, Any]]) -> HyperParams:

@@ -33,9 +33,10 @@ def test_json_parses_back_to_the_stored_numbers(study, stored) -> None:
     assert len(trials) == 12
     for trial in trials:
         record = stored[trial["trial"]]
-        assert trial["params"] == {k: v for k, v in record.params.items() if k != "epochs"}
+        assert trial["params"] == {k: v for k, v in record.params.items() if k not in view.fixed}
         assert (trial["dev_error"], trial["train_error"]) == (record.dev_error, record.train_error)
         assert (trial["duration_s"], trial["epochs"]) == (record.duration_s, record.epochs)
+        assert trial["best_epoch"] == record.best_epoch
         assert (trial["round"], trial["state"], trial["worker"], trial["message"]) == (
             record.round, str(record.state), record.worker, record.message,
         )  # fmt: skip
@@ -63,9 +64,9 @@ def test_markdown_is_a_table_with_the_terminal_formatting(study) -> None:
     lines = to_markdown(view).splitlines()
     assert lines[0] == (
         "| # | trial | round | dev error | train error | diagnosis | learning_rate | beta1 | "
-        "hidden_units | activation | epochs | time |"
-    )
-    assert lines[1] == "|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---:|---:|"
+        "hidden_units | activation | best epoch | epochs | time |"
+    )  # the study's trials keep their best epoch: a new study's default
+    assert lines[1] == "|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|"
     first = view.rows[0]
     assert lines[2].startswith(
         f"| 1 | {first.record.number} | {first.record.round} | {first.record.dev_error:.4f} | "

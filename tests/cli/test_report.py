@@ -35,12 +35,15 @@ def test_the_space_table_has_a_row_per_hyperparameter() -> None:
         ["learning_rate", "log_uniform", "0.0001 to 0.1", "log"],
         ["activation", "choice", "relu (70%), tanh (30%)", "categorical"],
         ["epochs", "fixed", "20", ""],
+        ["keep_best_epoch", "fixed", "true", ""],  # a new study's default, written in
     ]
 
 
 def test_an_empty_space_says_that_defaults_are_used() -> None:
-    config = parse_config("hyperparameters:\n", "q.yaml")
+    config = StudyConfig.model_validate({"name": "q", "hyperparameters": {}})
     assert "search space: empty, so every hyperparameter keeps its default" in text_of(config)
+    written = parse_config("hyperparameters:\n", "q.yaml")  # a new study file: the default shown
+    assert rows(text_of(space_table(written))) == [["keep_best_epoch", "fixed", "true", ""]]
 
 
 def test_the_trials_table_has_a_column_per_trial() -> None:

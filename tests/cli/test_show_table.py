@@ -64,7 +64,8 @@ def test_a_wide_terminal_has_a_column_per_hyperparameter(study) -> None:
     header = header_lines(text)
     assert "learning" in header[0] and "hidden" in header[0]
     assert re.search(r"#\s+trial\s+round\s+error\s+error\s+diagnosis\s+rate\s+beta1\s+units\s+"
-                     r"activation\s+epochs trained\s+time", header[1])  # fmt: skip
+                     r"activation\s+epoch\s+epochs trained\s+time", header[1])  # fmt: skip
+    assert re.search(r"hidden\s+best\s*$", header[0])  # the epoch each trial kept
     view = view_study(read_snapshot(study), ShowOptions(), summary=False)
     rows = table_rows(text)
     assert [int(cells[1]) for cells in rows] == [row.record.number for row in view.rows]
@@ -114,7 +115,7 @@ def test_failed_trials_show_only_with_all_with_their_reason_and_worker(study) ->
     assert "trial 2 failed on host:0: RuntimeError: broke" in with_all
     assert "trial 3 diverged on host:1: dev cost not finite at epoch 2" in with_all
     assert "trial 7 interrupted on host:1: the run was stopped" in with_all
-    assert re.search(r"\n\s*19\s+2\s+0\s+–\s+–\s+–\s+failed\s", with_all)
+    assert re.search(r"\n\s*19\s+2\s+0\s+–\s+–\s+(–\s+)?failed\s", with_all)
 
 
 def test_the_summary_counts_names_the_best_and_says_what_matters(study) -> None:
@@ -125,11 +126,11 @@ def test_the_summary_counts_names_the_best_and_says_what_matters(study) -> None:
     )
     best = view.best.record
     assert lines[1].startswith(
-        f"best: trial {best.number} (round {best.round}), dev error {best.dev_error:.4f}, "
-        f"train error {best.train_error:.4f} → "
+        f"best: trial {best.number} (round {best.round}), dev error {best.dev_error:.4f} at "
+        f"epoch 5 of 5, train error {best.train_error:.4f} → "
     )
     assert lines[2].startswith("learning_rate explains the largest share of the variation in")
-    assert lines[3] == "fixed: epochs=5"
+    assert lines[3] == "fixed: epochs=5, keep_best_epoch=true"
 
 
 def test_the_engine_line_counts_one_trial_as_one(study) -> None:

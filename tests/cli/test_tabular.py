@@ -54,8 +54,21 @@ def test_init_says_the_task_and_leaves_out_ids_and_names_with_the_reason(tmp_pat
     space = [line.split(":")[0].strip() for line in text.split("hyperparameters:")[1].split(
         "\n")[1:] if re.match(r"  \w+: \{distribution", line)]  # fmt: skip
     assert space == [
-        "learning_rate", "beta1", "hidden_units", "batch_size", "layers", "learning_rate_decay",
-    ]  # fmt: skip
+        "learning_rate", "beta1", "hidden_units", "batch_size", "layers", "weight_decay",
+    ]  # fmt: skip  init's default: the course's space with the tabular-network recipes' additions
+    for line in ("optimizer: adamw", "decay_schedule: cosine", "warmup_epochs: 1",
+                 "label_smoothing: 0.1", "keep_best_epoch: true"):  # fmt: skip
+        assert f"\n  {line}\n" in text
+    assert "search: 40 trials of 60 epochs, the strong space (--preset)" in made.stdout
+    course = tmp_path / "course.yaml"
+    made = cli("init", FILES / "titanic.csv", "--target", "Survived", "-o", course, "--preset",
+               "course", "--name", "course")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert "learning_rate_decay: {distribution: log_uniform" in course.read_text()
+    assert "adamw" not in course.read_text() and "smoothing" not in course.read_text()
+    assert "\n  keep_best_epoch: false\n" in course.read_text()  # the course's network as it was
+    wrong = cli("init", FILES / "titanic.csv", "--target", "Survived", "--preset", "fancy")
+    assert wrong.exit_code == 2 and "--preset must be one of strong, course" in wrong.output
     caravan = cli("init", FILES / "caravan.csv", "--target", "Purchase", "-o", tmp_path / "c.yaml")
     assert "ranked by balanced error" in caravan.stdout
 
@@ -66,6 +79,8 @@ def test_init_makes_a_regression_of_a_price(tmp_path) -> None:
     made = cli("init", FILES / "diamonds.csv", "--target", "price", "-o", study)
     assert made.exit_code == 0, made.output
     assert "task: regression" in study.read_text()
+    assert "label_smoothing" not in study.read_text()  # a regression has no labels to smooth
+    assert "optimizer: adamw" in study.read_text()
     assert cli("check", study).exit_code == 0
 
 
@@ -100,7 +115,7 @@ def penguins(tmp_path_factory):
     assert made.exit_code == 0, made.output
     text = (folder / "s.yaml").read_text()
     text = text.replace("  target: species\n", "  target: species\n  test: penguins-test.csv\n")
-    text = re.sub(r"trials: \d+", "trials: 3", re.sub(r"epochs: \d+", "epochs: 15", text))
+    text = re.sub(r"trials: \d+", "trials: 3", re.sub(r"(?m)^  epochs: \d+", "  epochs: 15", text))
     (folder / "s.yaml").write_text(text)
     robust = text.replace("name: penguins", "name: robust").replace("standard", "robust")
     (folder / "robust.yaml").write_text(robust.replace("trials: 3", "trials: 1"))

@@ -56,7 +56,10 @@ def regression(tmp_path_factory) -> Path:
 def test_a_regression_study_reads_in_rmse_never_in_error(regression) -> None:
     out = (regression / "run.out").read_text()
     flat = " ".join(out.split())  # the prose as read, wrapped at any width
-    assert re.search(r"^best: trial \d+ \(round 0\), dev RMSE \d+\.\d\d, train RMSE", out, re.M)
+    best = r"^best: trial \d+ \(round 0\), dev RMSE \d+\.\d\d at epoch \d+ of \d+, train RMSE"
+    assert re.search(best, out, re.M)
+    baselines = r"^baselines on the same dev split: gradient boosting \d+\.\d+, ridge \d"
+    assert re.search(baselines, out, re.M)
     assert "by dev RMSE" in flat and "t = 0.2 · dev RMSE" in flat
     assert "the variation in dev RMSE" in flat or "Too few complete trials" in flat
     assert "error" not in out.replace("target_error", "").replace("--target-error", "")

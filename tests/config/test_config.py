@@ -41,7 +41,7 @@ def test_the_valid_example_loads_as_written() -> None:
     space = config.hyperparameters
     assert space.searched["learning_rate"] == LogUniform(low=1e-4, high=0.1)
     assert space.searched["beta1"] == OneMinusLogUniform(low=0.9, high=0.999)
-    assert space.fixed == {"epochs": 20}
+    assert space.fixed == {"epochs": 20, "keep_best_epoch": True}  # a new study's default
     assert config.search == SearchSettings(method="random", trials=20, seed=0, workers=2)
     assert config.data == DataSpec(dataset="digits")
 
@@ -295,3 +295,51 @@ def test_a_study_stored_before_the_column_settings_keeps_its_identity() -> None:
     }  # fmt: skip
     robust = VALID.replace("dataset: digits", "dataset: digits\n  scaling: robust")
     assert parse_config(robust, "quickstart.yaml").study_identity()["data"]["scaling"] == "robust"
+
+
+def test_a_new_study_keeps_each_trials_best_epoch_unless_its_file_says_not() -> None:
+    config = parse_config(VALID, "quickstart.yaml")
+    assert config.hyperparameters.fixed["keep_best_epoch"] is True
+    assert config.study_identity()["hyperparameters"]["keep_best_epoch"] is True
+    said = VALID.replace("  epochs: 20\n", "  epochs: 20\n  keep_best_epoch: false\n")
+    assert parse_config(said, "q.yaml").hyperparameters.fixed["keep_best_epoch"] is False
+    assert list(StudyConfig.model_validate({"name": "x"}).hyperparameters.root) == []
+
+
+def test_a_study_made_before_keep_best_epoch_resumes_without_it() -> None:
+    """The identity stored by a study made before the default has no keep_best_epoch: the same
+    file then means what it meant when the study was made; written out, it is a change."""
+    made = StudyConfig.model_validate(
+        {"name": "quickstart", "hyperparameters": {"learning_rate": 0.01, "epochs": 20}}
+    ).study_identity()
+    text = "hyperparameters:\n  learning_rate: 0.01\n  epochs: 20\n"
+    config = parse_config(text, "quickstart.yaml")
+    assert config.study_identity() != made
+    resumed = config.as_made(made)
+    assert resumed.study_identity() == made
+    assert "keep_best_epoch" not in resumed.hyperparameters.root
+    assert config.as_made(config.study_identity()) is config  # made with it: as it is
+    written = parse_config(text + "  keep_best_epoch: true\n", "quickstart.yaml")
+    assert written.as_made(made).study_identity() != made  # asked for: refused on resume
+
+
+def test_label_smoothing_is_refused_for_a_regression_at_its_line() -> None:
+    text = (
+        "data: {dataset: diabetes}\nhyperparameters:\n"
+        "  label_smoothing: {distribution: uniform, low: 0.0, high: 0.2}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "d.yaml")
+    assert str(caught.value) == (
+        "d.yaml, line 3: hyperparameters.label_smoothing: label smoothing smooths class labels, "
+        "but this study is a regression, which has none; remove label_smoothing (or set it to 0)"
+    )
+    parse_config("data: {dataset: diabetes}\nhyperparameters: {label_smoothing: 0.0}\n", "d")
+    parse_config("hyperparameters: {label_smoothing: 0.1}\n", "digits.yaml")
+
+
+def test_baselines_are_on_by_default_and_not_part_of_the_identity() -> None:
+    config = parse_config(VALID, "quickstart.yaml")
+    off = parse_config(VALID + "baseline: false\n", "quickstart.yaml")
+    assert config.baseline is True and off.baseline is False
+    assert off.study_identity() == config.study_identity()

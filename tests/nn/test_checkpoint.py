@@ -136,3 +136,24 @@ def test_the_divergence_check_goes_on_from_the_first_rungs_reference(digits):
     assert result.state == "diverged"
     assert "(1e-06 → " in result.message and "in epoch 2, batch 1" in result.message
     assert _train(digits, hp, resume=paused.checkpoint).state == "complete"
+
+
+@each_engine
+def test_the_best_epochs_weights_survive_a_pause_under_cosine_and_adamw(digits, engine):
+    """A trial that keeps its best epoch, paused at rungs and continued, ends with the weights,
+    dev metric and curves of the same trial trained straight on; the cosine's α at each epoch
+    is that of the full budget, whatever the rungs."""
+    hp = HyperParams(
+        epochs=9, optimizer="adamw", weight_decay=0.1, decay_schedule="cosine", warmup_epochs=1,
+        learning_rate=0.08, label_smoothing=0.1, keep_prob=0.9, keep_best_epoch=True,
+    )  # fmt: skip
+    straight = _train(digits, hp, engine=engine)
+    dev = straight.curves["dev_error"]
+    assert straight.best_epoch < 9 and dev[-1] > min(dev)  # the best weights are not the last
+    checkpoint = None
+    for until in (1, 3, 9):
+        paused = _train(digits, hp, engine=engine, until=until, resume=checkpoint)
+        assert paused.dev_error == min(dev[:until])  # the best so far, at each rung
+        checkpoint = paused.checkpoint and Checkpoint.from_bytes(paused.checkpoint.to_bytes())
+    _same(paused, straight)
+    assert paused.dev_error == min(dev) and paused.best_epoch == straight.best_epoch

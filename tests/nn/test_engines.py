@@ -17,7 +17,7 @@ pytestmark = needs_numba
 STEPS, N_FEATURES, N_CLASSES = 50, 6, 3
 COMBINATIONS = list(
     itertools.product(
-        ("gd", "momentum", "rmsprop", "adam"),
+        ("gd", "momentum", "rmsprop", "adam", "adamw"),
         ("relu", "leaky_relu", "tanh", "sigmoid"),
         (False, True),  # batchnorm
         (1.0, 0.7),  # keep_prob
@@ -36,7 +36,7 @@ def _steps(hp: HyperParams, engine: str, dtype=np.float32, batch=16, n_classes=N
 
     rng = np.random.default_rng(11)
     network = Network(hp, N_FEATURES, n_classes, rng, dtype=dtype, engine=engine)
-    optimizer = make_optimizer(hp, engine)
+    optimizer = make_optimizer(hp, engine, network.n_weights)
     X = rng.standard_normal((STEPS, batch, N_FEATURES)) * rng.uniform(0.1, 10, N_FEATURES)
     if n_classes is None:  # a regression's standardized target
         y = rng.standard_normal((STEPS, batch)).astype(dtype)
@@ -103,6 +103,10 @@ def test_a_one_unit_layer_trains_with_the_numpy_step():
         dict(batchnorm=True, keep_prob=0.8, patience=2, batch_size=50, epochs=6),
         dict(activation="tanh", optimizer="rmsprop", l2=0.5, batch_size=64, epochs=4),
         dict(learning_rate=30.0, batch_size=32, epochs=5),  # diverges
+        dict(
+            optimizer="adamw", weight_decay=0.3, decay_schedule="cosine", warmup_epochs=1,
+            label_smoothing=0.1, keep_best_epoch=True, keep_prob=0.9, epochs=5,
+        ),
     ],
 )
 def test_training_gives_the_same_curves_errors_and_weights(settings, digits_split):

@@ -27,10 +27,12 @@ def _network(
     layers: int,
     seed: int,
     engine: str = "numpy",
+    label_smoothing: float = 0.0,
 ):
     hp = HyperParams(
-        layers=layers, hidden_units=N_UNITS, activation=activation, batchnorm=batchnorm, l2=l2
-    )
+        layers=layers, hidden_units=N_UNITS, activation=activation, batchnorm=batchnorm, l2=l2,
+        label_smoothing=label_smoothing,
+    )  # fmt: skip
     rng = np.random.default_rng(seed)
     network = Network(hp, N_FEATURES, n_classes, rng, dtype=np.float64, engine=engine)
     # Biases, γ and β away from their initial 0 and 1, so that their gradients are exercised too.
@@ -71,6 +73,14 @@ def test_backprop_matches_two_sided_differences(
     network, X, y = _network(n_classes, activation, batchnorm, l2, layers, seed, engine)
     # Away from the kinks of ReLU and leaky ReLU, where the function has no derivative.
     assert all(np.abs(z).min() > 1e-4 for z in _hidden_pre_activations(network, X))
+    assert check_gradients(network, X, y, epsilon=1e-7) < 1e-7
+
+
+@each_engine
+@pytest.mark.parametrize("batchnorm", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_label_smoothing_gradients_match_two_sided_differences(n_classes, batchnorm, engine):
+    network, X, y = _network(n_classes, "tanh", batchnorm, 0.3, 2, 5, engine, 0.15)
     assert check_gradients(network, X, y, epsilon=1e-7) < 1e-7
 
 

@@ -109,3 +109,22 @@ def test_batchnorm_needs_batches_of_two():
 def test_json_round_trip():
     hp = HyperParams(layers=2, hidden_units=(8, 4), keep_prob=0.5, patience=3, learning_rate=1)
     assert HyperParams.model_validate_json(hp.model_dump_json()) == hp
+
+
+def test_the_additions_default_to_off():
+    hp = HyperParams()
+    assert (hp.weight_decay, hp.warmup_epochs, hp.label_smoothing) == (0.01, 0, 0.0)
+    assert hp.keep_best_epoch is False  # a study file's default is true (config.study_file)
+
+
+def test_a_warm_up_belongs_to_the_cosine_and_leaves_it_an_epoch():
+    assert "warmup_epochs applies to decay_schedule: cosine" in _error(warmup_epochs=2)
+    assert "warmup_epochs must be below epochs" in _error(
+        decay_schedule="cosine", warmup_epochs=5, epochs=5
+    )
+    HyperParams(decay_schedule="cosine", warmup_epochs=4, epochs=5)
+
+
+@pytest.mark.parametrize(("field", "value"), [("label_smoothing", 1.0), ("weight_decay", -0.1)])
+def test_smoothing_below_one_and_decay_not_negative(field, value):
+    assert field in _error(**{field: value})

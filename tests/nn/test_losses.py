@@ -50,3 +50,32 @@ def test_extreme_logits_give_finite_costs_without_warnings(loss):
     assert cost == pytest.approx(1e4, rel=1e-6)  # finite, not inf
     assert np.isfinite(dz).all() and np.isfinite(loss.probabilities(z)).all()
     np.testing.assert_allclose(loss.probabilities(z).sum(1), 1, rtol=1e-6)
+
+
+def test_label_smoothing_spreads_s_over_the_classes():
+    """q = (1 − s)·Y + s/C: the loss −Σ q·log ŷ and the gradient ŷ − q, averaged."""
+    rng = np.random.default_rng(1)
+    z, y, s = rng.standard_normal((6, 4)), np.array([0, 1, 2, 3, 0, 1]), 0.2
+    _, p = _naive_softmax_loss(z, y)
+    q = (1 - s) * np.eye(4)[y] + s / 4
+    dz = np.empty_like(z)
+    loss = SoftmaxCrossEntropy(s).loss_and_gradient(z, y, dz)
+    assert loss == pytest.approx(-(q * np.log(p)).sum(1).mean(), rel=1e-12)
+    np.testing.assert_allclose(dz, (p - q) / 6, rtol=1e-12)
+    assert SoftmaxCrossEntropy(s).loss_sum(z, y) == pytest.approx(6 * loss, rel=1e-12)
+
+
+def test_a_sigmoids_smoothed_target_is_the_two_class_softmaxs():
+    z, y, s = np.array([[-2.0], [0.5], [3.0]]), np.array([0, 1, 0]), 0.1
+    pair = np.c_[np.zeros(3), z[:, 0]]  # σ(z) is the softmax of (0, z)
+    softmax_dz, sigmoid_dz = np.empty_like(pair), np.empty_like(z)
+    expected = SoftmaxCrossEntropy(s).loss_and_gradient(pair, y, softmax_dz)
+    assert SigmoidCrossEntropy(s).loss_and_gradient(z, y, sigmoid_dz) == pytest.approx(expected)
+    np.testing.assert_allclose(sigmoid_dz[:, 0], softmax_dz[:, 1], rtol=1e-12)
+    assert SigmoidCrossEntropy(s).loss_sum(z, y) == pytest.approx(3 * expected)
+
+
+def test_a_regression_has_no_labels_to_smooth():
+    with pytest.raises(ValueError, match="a regression has none: set label_smoothing: 0"):
+        output_loss(None, 0.1)
+    assert output_loss(None, 0.0).n_outputs(None) == 1

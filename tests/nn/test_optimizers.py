@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from hpsearch.nn import HyperParams
-from hpsearch.nn.optimizers import Adam, GradientDescent, Momentum, RMSprop, make_optimizer
+from hpsearch.nn.optimizers import (
+    Adam,
+    AdamW,
+    GradientDescent,
+    Momentum,
+    RMSprop,
+    make_optimizer,
+)
 
 STEPS, ALPHA = 5, 0.05
 
@@ -50,6 +57,27 @@ def test_update_rules_follow_the_course(rule, optimizer):
     np.testing.assert_allclose(W, expected, rtol=1e-12)
 
 
+def test_adamw_decays_the_weights_apart_from_adams_step():
+    """Loshchilov & Hutter's rule: W ← W − α·λ·W, then Adam's step from moments that never see
+    the decay; the entries past `decayed` (biases, γ, β) do not decay."""
+    W, m, v, lam, decayed = np.linspace(-1, 1, 7), np.zeros(7), np.zeros(7), 0.3, 4
+    ours = W.copy()
+    optimizer = AdamW(0.8, 0.95, 1e-3, lam, decayed)
+    for t, g in enumerate(_gradients(), start=1):
+        optimizer.step(ours, g.copy(), ALPHA)
+        W[:decayed] -= ALPHA * lam * W[:decayed]
+        m = 0.8 * m + 0.2 * g
+        v = 0.95 * v + 0.05 * g**2
+        W = W - ALPHA * (m / (1 - 0.8**t)) / (np.sqrt(v / (1 - 0.95**t)) + 1e-3)
+    np.testing.assert_allclose(ours, W, rtol=1e-12)
+    without = np.linspace(-1, 1, 7)
+    adam = Adam(0.8, 0.95, 1e-3)
+    for g in _gradients():
+        adam.step(without, g.copy(), ALPHA)
+    np.testing.assert_array_equal(ours[decayed:], without[decayed:])
+    assert not np.allclose(ours[:decayed], without[:decayed])
+
+
 def test_adams_first_step_is_alpha_times_the_sign():
     """Bias correction makes the first step α·g/(|g| + ε), whatever β1 and β2 are."""
     W, g = np.zeros(3), np.array([0.5, -2.0, 1e-3])
@@ -70,3 +98,5 @@ def test_make_optimizer_uses_the_hyperparameters():
     assert make_optimizer(HyperParams(optimizer="momentum", beta1=0.7)).beta == 0.7
     assert make_optimizer(HyperParams(optimizer="rmsprop", beta2=0.8)).beta == 0.8
     assert isinstance(make_optimizer(HyperParams(optimizer="gd")), GradientDescent)
+    adamw = make_optimizer(HyperParams(optimizer="adamw", weight_decay=0.2), weights=12)
+    assert isinstance(adamw, AdamW) and (adamw.weight_decay, adamw.decayed) == (0.2, 12)

@@ -2,7 +2,10 @@
 
 The mapping (docs/network.md): BatchNorm1d's momentum is 1 − bn_momentum and its running variance
 is unbiased; SGD's momentum buffer has no (1 − β) factor, so its lr is α·(1 − β); RMSprop's alpha
-is β2; the L2 term is added to PyTorch's loss by hand (weight_decay would also decay γ, β and b)."""
+is β2; the L2 term is added to PyTorch's loss by hand (weight_decay would also decay γ, β and b);
+AdamW decays the Linear layers' weights only (a parameter group of their own); label smoothing is
+CrossEntropyLoss's, and for one sigmoid unit BCEWithLogitsLoss of the smoothed target; the cosine
+schedule is SequentialLR of LinearLR and CosineAnnealingLR."""
 
 import numpy as np
 import pytest
@@ -39,6 +42,12 @@ CONFIGS = {
         layers=2, hidden_units=(6, 4), activation="tanh", keep_prob=0.8, l2=0.2
     ),
     "regression": dict(layers=1, hidden_units=5, activation="relu", batchnorm=False),
+    "softmax-smoothing-bn": dict(
+        layers=2, hidden_units=(7, 5), activation="relu", keep_prob=0.8, label_smoothing=0.1
+    ),
+    "sigmoid-smoothing": dict(
+        layers=1, hidden_units=6, activation="tanh", batchnorm=False, label_smoothing=0.2
+    ),
 }
 # None: a regression, one linear output with nn.MSELoss
 N_CLASSES = {
@@ -47,12 +56,15 @@ N_CLASSES = {
     "sigmoid-bn": 2,
     "regression-bn-dropout-l2": None,
     "regression": None,
+    "softmax-smoothing-bn": 4,
+    "sigmoid-smoothing": 2,
 }
 OPTIMIZERS = {
     "gd": dict(learning_rate=0.1),
     "momentum": dict(learning_rate=0.1, beta1=0.8),
     "rmsprop": dict(learning_rate=0.01, beta2=0.9, epsilon=1e-6),
     "adam": dict(learning_rate=0.01, beta1=0.8, beta2=0.95, epsilon=1e-6),
+    "adamw": dict(learning_rate=0.01, beta1=0.8, beta2=0.95, epsilon=1e-6, weight_decay=0.5),
 }
 
 
@@ -106,13 +118,17 @@ def _set(parameter, values: np.ndarray) -> None:
 
 
 def _torch_loss(model: nn.Sequential, network: Network, X, y) -> "torch.Tensor":
-    z = model(X)
+    z, smoothing = model(X), network.hp.label_smoothing
     if network.n_classes is None:
         loss = nn.MSELoss()(z[:, 0], y)
     elif network.n_classes == 2:
-        loss = nn.BCEWithLogitsLoss()(z[:, 0], y.double())
+        loss = nn.BCEWithLogitsLoss()(z[:, 0], y.double() * (1 - smoothing) + smoothing / 2)
+        # the same as a softmax over the logits (0, z) with CrossEntropyLoss's smoothing
+        pair = torch.stack([torch.zeros_like(z[:, 0]), z[:, 0]], dim=1)
+        softmax = nn.CrossEntropyLoss(label_smoothing=smoothing)(pair, y)
+        assert torch.allclose(loss, softmax, rtol=1e-12, atol=0)
     else:
-        loss = nn.CrossEntropyLoss()(z, y)
+        loss = nn.CrossEntropyLoss(label_smoothing=smoothing)(z, y)
     weights = [m.weight for m in model if isinstance(m, nn.Linear)]
     return loss + network.hp.l2 / (2 * len(y)) * sum((w**2).sum() for w in weights)
 
@@ -153,6 +169,22 @@ def _torch_optimizer(hp: HyperParams, parameters):
             return torch.optim.Adam(
                 parameters, lr=hp.learning_rate, betas=(hp.beta1, hp.beta2), eps=hp.epsilon
             )
+        case "adamw":  # the Linear layers' weights decay; biases, γ and β do not
+            return torch.optim.AdamW(
+                parameters, lr=hp.learning_rate, betas=(hp.beta1, hp.beta2), eps=hp.epsilon
+            )
+
+
+def _groups(model: nn.Sequential, hp: HyperParams):
+    """AdamW's two parameter groups, the weights decayed and the rest not; one group else."""
+    if hp.optimizer != "adamw":
+        return model.parameters()
+    weights = [m.weight for m in model if isinstance(m, nn.Linear)]
+    others = [p for p in model.parameters() if all(p is not w for w in weights)]
+    return [
+        {"params": weights, "weight_decay": hp.weight_decay},
+        {"params": others, "weight_decay": 0.0},
+    ]
 
 
 def _torch_values(model: nn.Sequential, network: Network, attribute: str) -> dict[str, np.ndarray]:
@@ -197,7 +229,8 @@ def test_matches_pytorch(config: str, optimizer: str, engine: str) -> None:
             values += rng.uniform(-0.3, 0.3, values.shape)
     model, dropouts = _mirror(network)
     recorder = _MaskRecorder(dropouts)
-    ours_opt, theirs_opt = make_optimizer(hp, engine), _torch_optimizer(hp, model.parameters())
+    ours_opt = make_optimizer(hp, engine, network.n_weights)
+    theirs_opt = _torch_optimizer(hp, _groups(model, hp))
     X = rng.standard_normal((STEPS, BATCH, N_FEATURES))
     if n_classes is None:  # the standardized target of a regression
         y = rng.standard_normal((STEPS, BATCH))
@@ -244,3 +277,32 @@ def test_matches_pytorch(config: str, optimizer: str, engine: str) -> None:
     model.eval()
     with torch.no_grad():
         _assert_close(network.logits(X[0]), model(torch.from_numpy(X[0])).numpy(), "trained")
+
+
+@pytest.mark.parametrize(("epochs", "warmup"), [(10, 0), (10, 3), (7, 1), (2, 1), (1, 0)])
+def test_the_cosine_schedule_is_pytorchs_epoch_by_epoch(epochs, warmup):
+    """α per epoch equals SequentialLR(LinearLR, CosineAnnealingLR), stepped once per epoch
+    (CosineAnnealingLR alone without a warm-up)."""
+    from torch.optim import lr_scheduler
+
+    from hpsearch.nn.schedules import learning_rate
+
+    alpha = 0.3
+    hp = HyperParams(
+        learning_rate=alpha, decay_schedule="cosine", epochs=epochs, warmup_epochs=warmup
+    )
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=alpha)
+    scheduler = lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs - warmup)
+    if warmup:
+        linear = lr_scheduler.LinearLR(
+            optimizer, start_factor=1 / (warmup + 1), end_factor=1.0, total_iters=warmup
+        )
+        scheduler = lr_scheduler.SequentialLR(optimizer, [linear, scheduler], milestones=[warmup])
+    theirs = []
+    for _ in range(epochs):
+        theirs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    ours = [learning_rate(hp, epoch) for epoch in range(epochs)]
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    assert ours[-1] > 0  # the last epoch still trains

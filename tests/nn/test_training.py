@@ -159,3 +159,37 @@ def test_inputs_are_checked(digits):
         train(
             HyperParams(), X_train, y_train, X_dev, y_dev, n_classes=2, rng=np.random.default_rng(0)
         )
+
+
+def test_keep_best_epoch_returns_the_best_epochs_weights_all_epochs_trained(digits):
+    fields = dict(epochs=12, learning_rate=0.05)
+    kept, last = _train(digits, keep_best_epoch=True, **fields), _train(digits, **fields)
+    dev, cost = kept.curves["dev_error"], kept.curves["dev_cost"]
+    best = min(range(1, 13), key=lambda e: (dev[e - 1], cost[e - 1]))  # the ranking's order
+    assert dev[-1] > dev[best - 1]  # the last epoch is worse than an earlier one
+    assert kept.curves == last.curves and kept.epochs == last.epochs == 12  # the same training
+    assert kept.best_epoch == best and kept.state == "complete"
+    assert last.best_epoch == int(np.argmin(dev)) + 1  # without it: the first of the lowest
+    assert kept.dev_error == dev[best - 1] == kept.network.error(*digits[2:])
+    assert kept.message == f"returned the weights of epoch {best}"
+    assert last.dev_error == dev[-1] and last.message == ""
+
+
+def test_cosine_adamw_and_smoothing_train_digits(digits):
+    result = _train(
+        digits, optimizer="adamw", weight_decay=0.05, decay_schedule="cosine", warmup_epochs=2,
+        label_smoothing=0.1, learning_rate=0.01, epochs=10,
+    )  # fmt: skip
+    assert result.state == "complete" and result.dev_error < 0.06
+
+
+def test_epochs_of_one_dev_error_are_told_apart_by_their_dev_cost(digits):
+    """Kept by the ranking's own rule: of two epochs with the same dev error, the one at the
+    lower dev cost; patience alone keeps the first, as before."""
+    fields = dict(epochs=12, learning_rate=0.01, hidden_units=32)
+    kept, first = _train(digits, keep_best_epoch=True, **fields), _train(digits, **fields)
+    dev, cost = kept.curves["dev_error"], kept.curves["dev_cost"]
+    lowest = [e for e in range(1, 13) if dev[e - 1] == min(dev)]
+    assert len(lowest) > 1  # epochs tie on the dev error
+    assert kept.best_epoch == min(lowest, key=lambda e: cost[e - 1]) != lowest[0]
+    assert first.best_epoch == lowest[0]

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hpsearch.config import parse_config
+from hpsearch.config.study_defaults import with_study_defaults
 from hpsearch.errors import ConfigError
 from hpsearch.search.sampler import plan_trials
 from hpsearch.search.space import (
@@ -273,7 +274,7 @@ def test_zoom_yaml_is_a_hyperparameters_section_that_parses_back() -> None:
     text = zoom_yaml(space)
     assert text.startswith("hyperparameters:\n  learning_rate: {distribution: log_uniform, low: ")
     assert "\n  epochs: 5\n" in text and "null" not in text
-    assert parse_config(text, "zoomed.yaml").hyperparameters == space
+    assert parse_config(text, "zoomed.yaml").hyperparameters == with_study_defaults(space)[0]
 
 
 def test_zoom_yaml_keeps_weights_lists_and_fixed_nulls() -> None:
@@ -291,7 +292,8 @@ def test_zoom_yaml_keeps_weights_lists_and_fixed_nulls() -> None:
         "  layers: 2\n"
         "  patience: null\n"
     )
-    assert parse_config(zoom_yaml(space), "zoomed.yaml").hyperparameters == space
+    parsed = parse_config(zoom_yaml(space), "zoomed.yaml").hyperparameters
+    assert parsed == with_study_defaults(space)[0]  # a new study file's defaults added
 
 
 def test_the_evidence_a_bound_needs_falls_with_the_share_of_best_trials():

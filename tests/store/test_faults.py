@@ -144,6 +144,27 @@ def damage(db: Path, page: int, data: bytes = b"\xff" * 4096) -> None:
         file.write(data)
 
 
+def page_of_trial(db: Path, number: int) -> int:
+    """The offset, in pages, of the trials table's leaf page that holds trial `number`'s row:
+    the one whose damage makes that row unreadable."""
+    with sqlite3.connect(db) as conn:
+        leaves = [row[0] for row in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'trials' AND pagetype = 'leaf'"
+        )]  # fmt: skip
+    for page in leaves:
+        copy = db.with_name("probe.db")
+        copy.write_bytes(db.read_bytes())
+        damage(copy, page - 1)
+        try:
+            with sqlite3.connect(copy) as conn:
+                conn.execute("SELECT * FROM trials WHERE number = ?", (number,)).fetchall()
+        except sqlite3.DatabaseError:
+            return page - 1
+        finally:
+            copy.unlink()
+    raise AssertionError(f"no leaf page holds trial {number}")
+
+
 def damaged_message(db: Path, detail: str = "database disk image is malformed") -> str:
     return (
         f"error: {db} is damaged ({detail}); nothing was written to it. Keep the trials that "
@@ -159,8 +180,7 @@ def test_a_damaged_page_is_one_message_and_recover_then_run_give_the_study_back(
     runs = study.parent / "runs"
     db = runs / "iris/study.db"
     assert run(study, runs).exit_code == 0
-    pages = os.path.getsize(db) // 4096
-    damage(db, pages - 2)
+    damage(db, page_of_trial(db, int(whole[0]["trial"])))  # the chosen trial's: `best` reads it
     untouched = db.read_bytes()
     for command in (("show", "iris"), ("best", "iris"), ("run", study)):
         result = hpsearch(*command, "--runs-dir", runs)

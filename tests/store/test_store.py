@@ -16,7 +16,7 @@ import pytest
 
 from hpsearch import __version__
 from hpsearch.errors import StoreError
-from hpsearch.store.study_store import SCHEMA_VERSION, StudyStore
+from hpsearch.store.study_store import SCHEMA_VERSION, Baseline, StudyStore
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -234,6 +234,8 @@ def test_a_store_of_version_3_reads_as_it_is_and_a_writer_brings_it_up_to_date(
     with new_store(tmp_path) as store:
         store.add_round({"x": 1}, "random", 2, 0)
     with sqlite3.connect(tmp_path / "demo" / "study.db") as conn:  # as version 3 left it
+        conn.execute("ALTER TABLE trials DROP COLUMN best_epoch")
+        conn.execute("DROP TABLE baselines")
         conn.execute("ALTER TABLE rounds DROP COLUMN schedule")
         conn.execute("DROP INDEX trials_ranking")
         conn.execute("DROP TABLE importance")
@@ -247,28 +249,52 @@ def test_a_store_of_version_3_reads_as_it_is_and_a_writer_brings_it_up_to_date(
         store.add_round({"x": 2}, "random", 2, 2, {"schedule": "plain"})
         assert [r.schedule for r in store.rounds()] == [{}, {"schedule": "plain"}]
         assert store.info.schema_version == SCHEMA_VERSION == 5
+        assert store.baselines() == []
         store.keep_splits({"train": 90, "dev": 30, "test": 30})
         store.keep_splits({"train": 1, "dev": 1, "test": 1})  # kept once: the first stays
     with StudyStore.open(tmp_path / "demo") as store:
         assert store.info.splits == {"train": 90, "dev": 30, "test": 30}
 
 
-def test_a_store_of_version_4_keeps_its_trials_and_gains_the_split_sizes(tmp_path: Path) -> None:
-    """Version 4, the last without the split sizes: a writer adds them, and nothing else changes."""
+def test_a_store_of_version_4_reads_as_it_is_and_a_writer_brings_it_up_to_date(
+    tmp_path: Path,
+) -> None:
+    """Version 4, the last without split sizes, baselines and best epochs: a reader reads it as
+    it is; a writer adds them, and nothing else changes."""
     with new_store(tmp_path) as store:
         store.add_round({"x": 1}, "random", 2, 0, {"schedule": "plain"})
+        store.mark_running(TrialSpec(0, 0, {"x": 1}, 5), "w")
+        store.record(TrialResult(0, 0, TrialState.COMPLETE, dev_error=0.1, epochs=3))
     with sqlite3.connect(tmp_path / "demo" / "study.db") as conn:  # as version 4 left it
+        conn.execute("ALTER TABLE trials DROP COLUMN best_epoch")
+        conn.execute("DROP TABLE baselines")
         conn.execute("ALTER TABLE study DROP COLUMN splits")
         conn.execute("PRAGMA user_version = 4")
         conn.execute("UPDATE study SET schema_version = 4")
-    with StudyStore.open(tmp_path / "demo") as store:
+    with StudyStore.open(tmp_path / "demo") as store:  # a reader reads it as it is
         assert (store.info.schema_version, store.info.splits) == (4, {})
+        assert store.baselines() == [] and store.trial(0).best_epoch is None
     with StudyStore.open(tmp_path / "demo", writer=True) as store:
         assert store.info.schema_version == SCHEMA_VERSION == 5
         store.keep_splits({"train": 265, "dev": 89, "test": 88})
+        store.mark_running(TrialSpec(1, 0, {"x": 1}, 6), "w")
+        store.record(TrialResult(1, 0, TrialState.COMPLETE, dev_error=0.2, epochs=3, best_epoch=2))
+        assert [t.best_epoch for t in store.trials()] == [None, 2]
         assert [r.schedule for r in store.rounds()] == [{"schedule": "plain"}]
+        assert store.baselines() == []
     with StudyStore.open(tmp_path / "demo") as store:
         assert store.info.splits == {"train": 265, "dev": 89, "test": 88}
+
+
+def test_baselines_are_written_with_the_study_and_read_in_their_order(tmp_path: Path) -> None:
+    made = [
+        Baseline("gradient boosting", "HistGradientBoostingClassifier()", 0.04, 900, 1000, 1.5),
+        Baseline("logistic", "LogisticRegression()", None, 1000, 1000, 0.1, "ValueError: bad"),
+    ]
+    with StudyStore.create(tmp_path / "s", "s", {}, {}, "fp", ["a", "b"], baselines=made) as store:
+        assert store.baselines() == made
+    with StudyStore.open(tmp_path / "s") as store:
+        assert store.baselines() == made
 
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:

@@ -30,7 +30,8 @@ def test_rows_are_the_complete_trials_in_rank_order(study) -> None:
     assert [row.rank for row in view.rows] == list(range(1, 12))
     assert view.best is not None and view.best.record.number == ranked[0]
     assert list(view.rows[0].params) == ["learning_rate", "beta1", "hidden_units", "activation"]
-    assert view.fixed == {"epochs": 5} and view.rounds == 2 and view.importance is None
+    assert view.fixed == {"epochs": 5, "keep_best_epoch": True} and view.rounds == 2
+    assert view.importance is None
 
 
 def test_all_adds_every_other_state_after_the_complete_ones(study) -> None:
