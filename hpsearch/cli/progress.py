@@ -257,7 +257,8 @@ def _epochs(epochs: int) -> str:
 
 def trial_line(record: TrialRecord, metric: Metric | None = None) -> str:
     """One line about a finished trial, its state unless complete, its values of the study's
-    metric: under 80 columns with the counter in front of it, up to trial 10,000. A metric with
+    metric: under 80 columns with the counter in front of it, up to trial 10,000 (a kept best
+    epoch, "epoch 9/20", takes the place of the epochs and may pass them). A metric with
     a name longer than "error" ("balanced error") names it once, for the dev value."""
     head = f"trial {record.number}"
     if record.state is not TrialState.COMPLETE:
@@ -270,8 +271,13 @@ def trial_line(record: TrialRecord, metric: Metric | None = None) -> str:
             f"{metric.cell(record.train_error)}"
         )
     epochs = f"{record.epochs} epoch{'' if record.epochs == 1 else 's'}"
+    message = record.message
+    kept = f"returned the weights of epoch {record.best_epoch}"
+    if record.best_epoch is not None and kept in message:  # said in the parentheses instead
+        epochs = f"epoch {record.best_epoch}/{record.epochs}"
+        message = "; ".join(part for part in message.split("; ") if part != kept)
     tail = f" ({epochs}, {duration_cell(record.duration_s)})"
-    reason = f" — {record.message}" if record.message else ""
+    reason = f" — {message}" if message else ""
     return head + tail + reason
 
 

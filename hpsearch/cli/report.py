@@ -4,7 +4,7 @@ computes; a command hands its answer to one of these functions and prints what c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 

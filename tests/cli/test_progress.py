@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 
 from rich.console import Console
 
-from hpsearch.cli.progress import BarProgress, LineProgress, QuietProgress, progress_for, sparkline
+from hpsearch.cli.progress import (
+    BarProgress,
+    LineProgress,
+    QuietProgress,
+    progress_for,
+    sparkline,
+    trial_line,
+)
 from hpsearch.study.recording import Planned
 from hpsearch.tasks import METRICS
 from hpsearch.trial import TrialRecord, TrialSpec, TrialState
@@ -124,3 +132,23 @@ def test_a_new_zoom_round_is_not_called_a_resume() -> None:
     with progress:
         progress.planned(Planned(total=26, done=24, resumes=False))
     assert "resuming" not in out.getvalue()
+
+
+def test_a_kept_best_epoch_is_said_in_place_of_the_epochs_and_other_reasons_stay() -> None:
+    """`returned the weights of epoch 9` at the end of a line passed 80 columns; and a trial
+    that kept its last epoch, or diverged after its best, says what it did."""
+    kept = TrialRecord(
+        123, 0, {}, 0, TrialState.COMPLETE, dev_error=0.0306, train_error=0.0, epochs=20,
+        duration_s=1.4, best_epoch=9, message="returned the weights of epoch 9",
+    )  # fmt: skip
+    line = f"[1000/1000] {trial_line(kept)}"
+    said = "trial 123: dev error 0.0306, train error 0.0000 (epoch 9/20, 1.4s)"
+    assert line == f"[1000/1000] {said}"
+    assert len(line) <= 80
+    last = replace(kept, best_epoch=20, message="")
+    assert trial_line(last).endswith("(20 epochs, 1.4s)")
+    diverged = replace(
+        kept, state=TrialState.DIVERGED,
+        message="cost is nan at epoch 12; returned the weights of epoch 9",
+    )  # fmt: skip
+    assert trial_line(diverged).endswith("(epoch 9/20, 1.4s) — cost is nan at epoch 12")
