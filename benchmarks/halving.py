@@ -55,6 +55,7 @@ name: %(name)s
 data: %(data)s
 hyperparameters:
 %(space)s  epochs: %(epochs)d
+  keep_best_epoch: false  # each trial's last epoch, as Optuna's pruned trials report theirs
 search: {budget: %(budget)d, seed: %(seed)d, schedule: %(schedule)s, workers: %(workers)d,
          keep_models: 1%(rungs)s}
 """
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> str:
     quick = args.quick
     seeds, problems = (1, ["spirals"]) if quick else (args.seeds, args.problems)
     variants = OPTUNA_VARIANTS[:1] if quick else OPTUNA_VARIANTS
-    command = "python benchmarks/halving.py" + (" --quick" if quick else "")
+    command = " ".join(["python benchmarks/halving.py", *_settings(argv)])
     tasks = [(p, s, quick, variants) for s in range(seeds) for p in problems]  # seed by seed
     start = time.perf_counter()
     if args.report:  # what has run so far: the seeds every problem has
@@ -209,6 +210,18 @@ def main(argv: list[str] | None = None) -> str:
     if args.output:
         args.output.write_text(text)
     return text
+
+
+def _settings(argv: list[str] | None) -> list[str]:
+    """The command line's arguments that decide what the report holds (not where it goes)."""
+    given, kept = list(sys.argv[1:] if argv is None else argv), []
+    while given:
+        argument = given.pop(0)
+        if argument in ("--output", "--figure", "--runs"):
+            given = given[1:]
+        elif not argument.startswith(("--output=", "--figure=", "--runs=")):
+            kept.append(argument)
+    return kept
 
 
 def _run(tasks, runs: Path, jobs: int, quick: bool) -> dict[tuple[str, int], dict[str, Outcome]]:

@@ -35,10 +35,13 @@ def report(
 ) -> str:
     problems = list(dict.fromkeys(problem for problem, _ in outcomes))
     seeds = sorted({seed for _, seed in outcomes})
+    searched = sum(o.wall_s for runs in outcomes.values() for o in runs.values())
     lines = [
-        f"`{command}`: {len(seeds)} seeds per problem, {len(problems)} problems, budgets "
+        f"`{command}`: {len(seeds)} seed{'s' * (len(seeds) != 1)} per problem, "
+        f"{len(problems)} problems, budgets "
         + ", ".join(f"{label} = {epochs:,} epochs" for label, epochs in budgets.items())
-        + f"; {seconds / 60:.0f} minutes with {jobs} search{'es' * (jobs > 1)} at a time.",
+        + f"; the searches took {searched / 60:.0f} minutes, one at a time"
+        + (f" ({jobs} at once: {seconds / 60:.0f} minutes)." if jobs > 1 else "."),
         "",
     ]
     lines += [f"- {problem}: {DESCRIBED[problem]}" for problem in problems]
