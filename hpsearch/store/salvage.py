@@ -49,7 +49,6 @@ PAGE_SIZES = (4096, 1024, 2048, 8192, 16384, 32768, 65536, 512)  # SQLite's defa
 ESSENTIAL = (
     "params", "seed", "state", "dev_error", "train_error", "dev_cost", "train_cost", "epochs",
 )  # fmt: skip
-KEPT_STATES = {state for state in TrialState if state.is_finished} | {TrialState.PAUSED}
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ def _trials(
     if unreadable:
         found |= _scanned(scan, columns, set(unreadable))
         unreadable = [number for number in unreadable if number not in found]
-    kept = {n: cells for n, cells in sorted(found.items()) if cells[0]["state"] in KEPT_STATES}
+    kept = dict(sorted(found.items()))  # unfinished too: a trial cut short past a rung goes on
     records = [_record(values) for values, _ in kept.values()]
     missing = {number: lost for number, (_, lost) in kept.items() if lost}
     rungs = _rungs(conn, sorted(kept), scan)

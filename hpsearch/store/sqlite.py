@@ -48,6 +48,8 @@ MIGRATIONS = {  # version → the statements that bring a store of that version 
     ],
     4: [SPLITS_COLUMN, "ALTER TABLE trials ADD COLUMN best_epoch INTEGER", BASELINES_TABLE],
 }
+# A trial's long values, its curves and traceback, come last: a row whose overflow pages are
+# lost keeps every other value.
 SCHEMA = (
     """
 CREATE TABLE study (
@@ -63,11 +65,11 @@ CREATE TABLE trials (
     number INTEGER PRIMARY KEY, round INTEGER NOT NULL REFERENCES rounds (number),
     params TEXT NOT NULL, seed INTEGER NOT NULL, state TEXT NOT NULL,
     dev_error REAL, train_error REAL, dev_cost REAL, train_cost REAL,
-    epochs INTEGER NOT NULL DEFAULT 0, curves TEXT NOT NULL DEFAULT '{}',
-    duration_s REAL NOT NULL DEFAULT 0, worker TEXT NOT NULL DEFAULT '',
-    message TEXT NOT NULL DEFAULT '', traceback TEXT NOT NULL DEFAULT '',
+    epochs INTEGER NOT NULL DEFAULT 0, best_epoch INTEGER, duration_s REAL NOT NULL DEFAULT 0,
+    worker TEXT NOT NULL DEFAULT '', message TEXT NOT NULL DEFAULT '',
     attempts INTEGER NOT NULL DEFAULT 0, started TEXT, finished TEXT,
-    engine TEXT NOT NULL DEFAULT '', best_epoch INTEGER);
+    engine TEXT NOT NULL DEFAULT '', curves TEXT NOT NULL DEFAULT '{}',
+    traceback TEXT NOT NULL DEFAULT '');
 CREATE INDEX trials_by_round ON trials (round);
 """
     + RANKING_INDEX

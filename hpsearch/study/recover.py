@@ -1,7 +1,7 @@
 """`hpsearch recover`: a damaged study made whole again from what can still be read.
 
-The readable finished trials (and the paused trials of a halving schedule, with their rung
-results and the checkpoints that verify) are written into a new database, built in a folder
+The readable trials (a halving schedule's with their rung results, and the checkpoints that
+verify of those that go on from a rung) are written into a new database, built in a folder
 beside the study's and swapped in by two renames; the damaged study is kept, renamed, never
 deleted. The trials that were lost (and those that had not finished) are planned again by the
 next run from the study's seed, so they train to the very results they had: a recovered study,
@@ -34,7 +34,6 @@ from hpsearch.store.rungs import RungStore
 from hpsearch.store.runlock import RunLock
 from hpsearch.store.salvage import Salvage, salvage
 from hpsearch.store.study_store import StudyStore
-from hpsearch.trial import TrialState
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,9 @@ def _rebuild(fresh: Path, damaged: Path, found: Salvage) -> dict:
     checkpoints of the trials kept, their kept models, the test-read log and the data's report."""
     info = found.info
     finished = [r for r in found.records if r.state.is_finished]
-    paused = [r.number for r in found.records if r.state is TrialState.PAUSED]
+    unfinished = {r.number for r in found.records if not r.state.is_finished}
+    # paused at a rung, or promoted and cut short: each goes on from its last rung's checkpoint
+    paused = sorted({row.trial for row in found.rungs if row.go_on and row.trial in unfinished})
     store = StudyStore.create(
         fresh, info.name, info.config, info.identity, info.fingerprint, info.classes,
         info.splits, found.baselines,
@@ -103,7 +104,7 @@ def _rebuild(fresh: Path, damaged: Path, found: Salvage) -> dict:
         for row in found.rungs:
             last[row.trial] = max(row.epochs, last.get(row.trial, 0))
         for row in sorted(found.rungs, key=lambda row: (row.trial, row.epochs)):
-            data = None  # a paused trial goes on from its last rung's checkpoint
+            data = None
             if row.go_on and row.trial in paused and row.epochs == last[row.trial]:
                 label = Label(info.name, info.created.isoformat(), row.trial, row.epochs)
                 data = read_checkpoint(checkpoint_path(damaged, row.trial, row.epochs), label)
