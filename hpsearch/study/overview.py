@@ -252,7 +252,7 @@ def _importance(
 def keep_importance(store: StudyStore, view: StudyView) -> None:
     """Keeps the view's importance estimate in the study (a writer's store), for `show`; a
     cache: a full disk or a read-only copy of the study only costs the next `show` the time."""
-    if view.importance is not None:
+    if view.importance is not None and store.writer:
         with suppress(StoreError):
             keep(store, view.round, estimated_from(store, view.round), asdict(view.importance))
 
