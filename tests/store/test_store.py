@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -423,20 +424,31 @@ def test_many_finished_trials_are_written_at_once_as_one_by_one(tmp_path: Path) 
     assert at_once[3].curves == {"dev_cost": [1.0, math.inf]}  # read when looked at
 
 
-def test_a_study_of_20000_trials_reads_in_well_under_a_second(tmp_path: Path) -> None:
+def test_a_study_of_20000_trials_reads_without_a_cycle_collection(tmp_path: Path) -> None:
+    """A cycle collection per few thousand records made reading 20,000 trials take seconds
+    (`benchmarks/scale.py` times it); counted, not timed: a loaded machine cannot fail it."""
     specs = [TrialSpec(n, 0, {"learning_rate": 0.1, "hidden": 64}, n) for n in range(20_000)]
     curves = {"dev_error": [0.5] * 20, "train_error": [0.4] * 20}
     results = [
         TrialResult(n, 0, TrialState.COMPLETE, dev_error=0.1, curves=curves) for n in range(20_000)
     ]
+    collections = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
     with new_store(tmp_path) as store:
         store.add_round(SPACE, "random", 20_000, 0)
         store.add_finished(zip(specs, results, strict=True))
-        started = time.perf_counter()
-        records = store.trials()
-        seconds = time.perf_counter() - started
+        gc.collect()
+        gc.callbacks.append(count)
+        try:
+            records = store.trials()
+        finally:
+            gc.callbacks.remove(count)
     assert len(records) == 20_000 and records[-1].curves["dev_error"] == [0.5] * 20
-    assert seconds < 0.8  # a cycle collection per few thousand records made it seconds
+    assert len(collections) < 5 and gc.isenabled(), collections  # hundreds, unpaused
 
 
 def test_a_trial_stopped_before_its_start_was_recorded_is_named_interrupted(tmp_path: Path) -> None:
