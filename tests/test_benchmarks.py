@@ -57,7 +57,9 @@ def test_quick_run_writes_every_table(tmp_path):
             ("β", "linear"),
         ):
             assert re.search(rf"^\| {dataset} \| {symbol} \| {scale} \| \d+\.\d% \(", text, re.M)
-        assert re.search(rf"^\| {dataset} \| \d+\.\d% \(.*\| \d / \d / \d \|$", text, re.M)
+        for zoom in ("on evidence", "before"):
+            counts = r"\| \d / \d / \d \| \d+, \d+ \| \d+% \|$"  # seed by seed; narrowed; share
+            assert re.search(rf"^\| {dataset} \| {zoom} \| \d+\.\d% \(.*{counts}", text, re.M)
     for claim in CLAIMS:
         row = re.search(rf"^\| {re.escape(claim)} \| (.*) \| (.*) \|$", text, re.M)
         assert row is not None, claim

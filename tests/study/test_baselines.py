@@ -113,10 +113,14 @@ def test_a_study_is_made_with_its_baselines_shown_above_the_ranking(tmp_path: Pa
     assert [b.name for b in stored] == ["gradient boosting", "logistic"]
     assert [b.dev_error for b in stored] == expected
     lines = hpsearch("show", "iris", "--runs-dir", runs).stdout.splitlines()
-    assert lines[2] == (
+    best = next(i for i, line in enumerate(lines) if line.startswith("best: "))
+    said = next(line for line in lines[best:] if line.startswith("baselines on "))
+    assert said == (
         f"baselines on the same dev split: gradient boosting {expected[0]:.4f}, "
         f"logistic {expected[1]:.4f}"
     )
+    header = next(i for i, line in enumerate(lines) if line.lstrip().startswith("#"))
+    assert lines.index(said) < header  # above the ranking
     tested = hpsearch("best", "iris", "--runs-dir", runs, "--test")
     assert tested.exit_code == 0, tested.output
     on_test = [f.scores["test"] for f in fit_baselines(data, "error", parts=("test",))]
