@@ -212,7 +212,8 @@ def _test(name: str, folder: Path) -> float:
     read = re.search(r"^test (.+) of trial \d+: ([-\d.,]+) \(test cost", best, re.M)
     if read is None:
         raise RuntimeError(f"no test metric in the output of best --test:\n{best}")
-    return float(read[2].replace(",", ""))
+    log = (folder / "runs" / name / "test-reads.jsonl").read_text().splitlines()
+    return float(json.loads(log[-1])["test_error"])  # exact: the printed value is rounded
 
 
 def _shape(path: Path) -> str:
