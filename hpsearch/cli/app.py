@@ -27,7 +27,8 @@ class _Commands(TyperGroup):
     commands in the order a study uses them."""
 
     ORDER = (
-        "init", "run", "show", "best", "zoom", "plot", "export", "predict", "studies", "remove",
+        "init", "run", "show", "best", "zoom", "plot", "dashboard", "export", "predict", "studies",
+        "remove",
         "train", "check", "recover", "datasets", "schema",
     )  # fmt: skip
 
@@ -283,18 +284,11 @@ def run(
     Run it again to resume: finished trials are kept, the others run again."""
     from hpsearch.cli.progress import progress_for
     from hpsearch.cli.report import render_outcome
-    from hpsearch.config import load_config
-    from hpsearch.config.execution import Execution
-    from hpsearch.study.overview import ShowOptions
-    from hpsearch.study.run import run_study
+    from hpsearch.study.launch import run_config
 
-    config = load_config(path)
     given = _execution(workers, backend, scheduler)
-    execution = Execution.of(config.search, **given)
     with progress_for(stdout, quiet=quiet) as observer:
-        done = run_study(
-            config, runs_dir, execution, new=new, observer=observer, show=ShowOptions(top=top)
-        )
+        done = run_config(path, runs_dir, given, new=new, observer=observer, top=top)
     render_outcome(stdout, done, _again("run", str(path), runs_dir, **given))
     raise typer.Exit(done.exit_code)
 
