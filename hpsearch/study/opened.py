@@ -94,7 +94,7 @@ class Study:
         pd = _pandas()
         with self._snapshot() as snapshot:
             records = snapshot.records
-            rungs = _last_rungs(snapshot)
+            rungs = RungStore(snapshot.store).last_rungs()
             distributions = searched_distributions(snapshot.spaces)
         metric, target = self.metric, self.config.target_error
         rows = [
@@ -153,13 +153,6 @@ def _trial(record: TrialRecord, model: Path | None) -> Trial:
         record.train_error, record.epochs, record.seed, model, record,
     )  # fmt: skip
 
-
-def _last_rungs(snapshot: Snapshot) -> dict[int, int]:
-    """Each scheduled trial's last decided rung, by its epochs."""
-    last: dict[int, int] = {}
-    for trial, epochs in RungStore(snapshot.store).rows():
-        last[trial] = max(epochs, last.get(trial, 0))
-    return last
 
 
 def _last(snapshot: Snapshot) -> int:
