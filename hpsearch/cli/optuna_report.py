@@ -16,37 +16,34 @@ if TYPE_CHECKING:
 
 def render_optuna_export(console: Console, export: OptunaExport) -> None:
     console.print(export_lines(export), markup=False)
+    console.print(
+        f"open it with `optuna-dashboard {quoted(export.path)}`, or optuna.load_study "
+        f"(study_name={export.study!r}) with a JournalStorage of it",
+        markup=False,
+    )
 
 
 def export_lines(export: OptunaExport) -> str:
-    """`wrote 24 trials …` and, for a study read while it ran, what was left for next time."""
+    """What the file holds now, how far the study had run when it was read, and what was left
+    for the next export."""
     added = "no new trial" if not export.added else _trials(export.added, "new")
-    kept = f" (it holds {export.trials} of study {export.study})" if export.kept else ""
-    if not export.kept:
-        kept = f" (study {export.study}, through trial {export.last})" if export.added else ""
     when = export.read_at.strftime("%H:%M:%S")
-    lines = [f"wrote {added} to {export.path}{kept}, as the study stood at {when}"]
+    lines = [
+        f"wrote {added} to {export.path}",
+        f"it holds {_trials(export.trials, 'finished')} of study {export.study}, as the study "
+        f"stood at {when}",
+    ]
     if export.left:
         lines.append(
-            f"{_trials(export.left, 'unfinished')} (running, paused or interrupted) left out; "
+            f"left out {_trials(export.left, 'unfinished')} (running, paused or interrupted); "
             "export again once they finish to add them"
         )
-    lines.append(
-        f"open it with optuna.load_study(study_name={export.study!r}, storage="
-        f"optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend("
-        f"{str(export.path)!r}))) or `optuna-dashboard {quoted(export.path)}`"
-    )
     return "\n".join(lines)
 
 
 def render_dashboard(console: Console, dashboard: Dashboard) -> None:
-    console.print(export_lines(dashboard.export).splitlines()[0], markup=False)
-    if dashboard.export.left:
-        console.print(
-            f"{_trials(dashboard.export.left, 'unfinished')} left out; open the dashboard again "
-            "once they finish",
-            markup=False,
-        )
+    said = export_lines(dashboard.export).replace("export again", "open the dashboard again")
+    console.print(said, markup=False)
     console.print(f"optuna-dashboard serves it at {dashboard.url}", markup=False)
     console.print("press Ctrl-C to stop it", markup=False)
 

@@ -8,7 +8,7 @@ when a frame is."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,7 @@ class Trial:
     epochs: int
     seed: int
     model: Path | None
-    record: TrialRecord  # everything the store keeps of it, curves included
+    record: TrialRecord = field(repr=False)  # all the store keeps of it, curves included
 
 
 class Study:

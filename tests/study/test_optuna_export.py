@@ -92,7 +92,10 @@ def test_optunas_load_study_reads_what_show_lists(runs, tmp_path, name):
     study = load(tmp_path / "study.journal", name)
     rows = show_json(runs, name)
     same_as_show(study, rows)
-    assert said.startswith(f"wrote {len(rows)} new trials to {tmp_path / 'study.journal'}")
+    assert said.startswith(
+        f"wrote {len(rows)} new trials to {tmp_path / 'study.journal'}\n"
+        f"it holds {len(rows)} finished trials of study {name}, as the study stood at "
+    )
     assert study.direction.name == "MINIMIZE"
     assert [t.number for t in study.trials] == sorted(r["trial"] for r in rows)
 
@@ -127,11 +130,11 @@ def test_a_re_export_adds_only_the_trials_finished_since(tmp_path):
     before = output.read_bytes()
     hpsearch.run(IRIS, runs_dir=runs)  # grows to 5 trials
     said = export(runs, "iris", output)
-    assert said.startswith(f"wrote 2 new trials to {output} (it holds 5 of study iris)")
+    assert said.startswith(f"wrote 2 new trials to {output}\nit holds 5 finished trials of ")
     assert output.read_bytes().startswith(before), "what the first export wrote is untouched"
     same_as_show(load(output, "iris"), show_json(runs, "iris"))
     again = export(runs, "iris", output)
-    assert again.startswith(f"wrote no new trial to {output} (it holds 5 of study iris)")
+    assert again.startswith(f"wrote no new trial to {output}\nit holds 5 finished trials of ")
     assert len(load(output, "iris").trials) == 5
 
 
@@ -143,7 +146,7 @@ def test_a_running_trial_is_left_for_the_next_export(tmp_path):
         store.extend_round(0, 4)
         store.mark_running(TrialSpec(3, 0, {"learning_rate": 0.01}, 7), "elsewhere")
     said = export(runs, "iris", output)
-    assert "1 unfinished trial (running, paused or interrupted) left out" in said
+    assert "\nleft out 1 unfinished trial (running, paused or interrupted); export again" in said
     assert sorted(t.user_attrs["trial"] for t in load(output, "iris").trials) == [0, 1, 2]
 
 
