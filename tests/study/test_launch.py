@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 import hpsearch
 from hpsearch.cli.app import app
 from hpsearch.errors import ConfigError
+from hpsearch.study.recording import Observer
 
 runner = CliRunner()
 
@@ -121,3 +122,26 @@ def test_a_dict_that_cannot_be_a_study_says_what_to_change(config, message, tmp_
     with pytest.raises(ConfigError) as raised:
         hpsearch.run(config, runs_dir=tmp_path)
     assert str(raised.value).startswith(message)
+
+
+class _CtrlC(Observer):
+    """Ctrl-C as the second trial finishes."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def finished(self, record) -> None:
+        self.count += 1
+        if self.count == 2:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_stops_the_python_run_too_and_a_rerun_resumes_it(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        hpsearch.run(IRIS, runs_dir=tmp_path / "python", observer=_CtrlC())
+    kept = hpsearch.open_study("iris", runs_dir=tmp_path / "python").trials_frame()
+    assert (kept["state"] == "complete").sum() == 2, "every finished trial is kept"
+    resumed = hpsearch.run(IRIS, runs_dir=tmp_path / "python")
+    assert resumed.outcome.exit_code == 0 and resumed.outcome.ran == 3
+    hpsearch.run(IRIS, runs_dir=tmp_path / "straight")
+    assert shown(tmp_path / "python") == shown(tmp_path / "straight")
