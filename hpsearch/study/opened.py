@@ -95,32 +95,29 @@ class Study:
         with self._snapshot() as snapshot:
             records = snapshot.records
             rungs = RungStore(snapshot.store).last_rungs()
-            distributions = searched_distributions(snapshot.spaces)
+            distributions = searched_distributions(snapshot.spaces or [self.config.hyperparameters])
         metric, target = self.metric, self.config.target_error
-        rows = [
-            {
-                "number": r.number,
-                "round": r.round,
-                "state": str(r.state),
-                **{f"params_{name}": r.params.get(name) for name in distributions},
-                f"dev_{metric}": r.dev_error,
-                f"train_{metric}": r.train_error,
-                "dev_cost": r.dev_cost,
-                "train_cost": r.train_cost,
-                "diagnosis": diagnose(r.train_error, r.dev_error, target, metric),
-                "epochs": r.epochs,
-                "rung": rungs.get(r.number),
-                "duration_s": r.duration_s,
-                "datetime_start": r.started,
-                "datetime_complete": r.finished,
-                "seed": r.seed,
-                "message": r.message,
-            }
-            for r in records
-        ]
-        frame = pd.DataFrame(rows, columns=list(rows[0]) if rows else None)
-        frame["rung"] = frame["rung"].astype("Int64")  # empty where no schedule decided
-        frame["diagnosis"] = frame["diagnosis"].map(lambda d: d and str(d), na_action="ignore")
+        columns: dict[str, list[Any]] = {
+            "number": [r.number for r in records],
+            "round": [r.round for r in records],
+            "state": [str(r.state) for r in records],
+            **{f"params_{n}": [r.params.get(n) for r in records] for n in distributions},
+            f"dev_{metric}": [r.dev_error for r in records],
+            f"train_{metric}": [r.train_error for r in records],
+            "dev_cost": [r.dev_cost for r in records],
+            "train_cost": [r.train_cost for r in records],
+            "diagnosis": [
+                _text(diagnose(r.train_error, r.dev_error, target, metric)) for r in records
+            ],
+            "epochs": [r.epochs for r in records],
+            "rung": pd.array([rungs.get(r.number) for r in records], dtype="Int64"),
+            "duration_s": [r.duration_s for r in records],
+            "datetime_start": [r.started for r in records],
+            "datetime_complete": [r.finished for r in records],
+            "seed": [r.seed for r in records],
+            "message": [r.message for r in records],
+        }
+        frame = pd.DataFrame(columns)
         return frame
 
     def curves(self, trial: int | Trial) -> pd.DataFrame:
@@ -153,6 +150,10 @@ def _trial(record: TrialRecord, model: Path | None) -> Trial:
         record.train_error, record.epochs, record.seed, model, record,
     )  # fmt: skip
 
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _last(snapshot: Snapshot) -> int:

@@ -88,3 +88,18 @@ def test_without_pandas_a_frame_says_how_to_install_it(runs, monkeypatch):
     with pytest.raises(ConfigError, match=r"pip install pandas"):
         study.trials_frame()
     assert study.best.number == show_json(runs, "iris")[0]["trial"], "the rest needs no pandas"
+
+
+def test_a_study_with_no_trial_yet_has_an_empty_frame_with_every_column(runs, tmp_path):
+    from hpsearch.store.study_store import StudyStore
+
+    full = hpsearch.open_study("iris", runs_dir=runs).trials_frame()
+    config = hpsearch.open_study("iris", runs_dir=runs).config
+    StudyStore.create(
+        tmp_path / "iris", "iris", config.model_dump(mode="json"), config.study_identity(),
+        "fp", "abc",
+    ).close()  # fmt: skip
+    empty = hpsearch.open_study(tmp_path / "iris").trials_frame()
+    assert len(empty) == 0 and list(empty.columns) == list(full.columns)
+    with pytest.raises(StoreError, match="has no complete trial yet"):
+        hpsearch.open_study(tmp_path / "iris").best  # noqa: B018
