@@ -8,6 +8,7 @@ before anything else is said, so that a taken port is a message, not a traceback
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -15,8 +16,8 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from hpsearch.errors import ConfigError
-from hpsearch.store.layout import DASHBOARD_DIR
+from hpsearch.errors import ConfigError, StoreError
+from hpsearch.store.layout import DASHBOARD_DIR, own_folder, quoted
 from hpsearch.study.optuna_export import OptunaExport, export_optuna
 
 HOST = "127.0.0.1"  # never another machine's: the dashboard can change what it shows
@@ -42,7 +43,7 @@ def serve_dashboard(folder: Path, port: int, ready: Callable[[Dashboard], None])
     telling `ready` where, until Ctrl-C or SIGTERM, which end it without an error."""
     optuna_dashboard = _optuna_dashboard()
     with _bound(port) as server:  # the port first: taken, nothing else is done
-        export = export_optuna(folder, folder / DASHBOARD_DIR / JOURNAL)
+        export = export_optuna(folder, _journal(folder))
         import optuna
 
         storage = optuna.storages.JournalStorage(
@@ -54,6 +55,18 @@ def serve_dashboard(folder: Path, port: int, ready: Callable[[Dashboard], None])
         ready(Dashboard(url, export))
         with suppress(KeyboardInterrupt):  # Ctrl-C, or SIGTERM: how a dashboard is meant to end
             server.serve_forever()
+
+
+def _journal(folder: Path) -> Path:
+    """The storage in the study's own `dashboard/` folder; a link there is refused, as it would
+    write elsewhere."""
+    path = own_folder(folder, DASHBOARD_DIR) / JOURNAL
+    if path.is_symlink():
+        raise StoreError(
+            f"{path} is a link to {os.path.realpath(path)}: hpsearch writes a study's files only "
+            f"inside its folder; remove the link (`rm {quoted(path)}`) and run the command again"
+        )
+    return path
 
 
 class _Quiet(WSGIRequestHandler):

@@ -118,3 +118,15 @@ def test_without_optuna_dashboard_the_message_says_what_to_install(runs, monkeyp
         "error: hpsearch dashboard needs optuna-dashboard; install it with "
         "`pip install optuna-dashboard`"
     )
+
+
+def test_a_link_planted_for_the_dashboards_storage_is_refused(runs, tmp_path):
+    shutil.rmtree(runs / "iris" / "dashboard", ignore_errors=True)
+    (runs / "iris" / "dashboard").symlink_to(tmp_path)
+    try:
+        done = runner.invoke(app, ["dashboard", "iris", "--port", "0", "--runs-dir", str(runs)])
+    finally:
+        (runs / "iris" / "dashboard").unlink()
+    assert done.exit_code == 2
+    assert "hpsearch writes a study's files only inside its folder" in done.stderr
+    assert not list(tmp_path.iterdir())
