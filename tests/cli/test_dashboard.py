@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 import hpsearch
 from hpsearch.cli.app import app
-from tests.study.test_launch import IRIS
+from tests.api_cases import IRIS, show_json
 
 pytest.importorskip("optuna_dashboard")
 runner = CliRunner()
@@ -73,9 +73,7 @@ def test_the_dashboard_serves_the_study_that_show_lists(runs):
         (summary,) = get(f"{base}/api/studies")["study_summaries"]
         assert summary["study_name"] == "iris"
         detail = get(f"{base}/api/studies/{study_id}")
-        rows = json.loads(
-            runner.invoke(app, ["show", "iris", "--format", "json", "--runs-dir", str(runs)]).stdout
-        )
+        rows = show_json(runs, "iris")
         assert len(detail["trials"]) == len(rows) == 5
         (best,) = detail["best_trials"]
         assert best["values"] == [rows[0]["dev_error"]]

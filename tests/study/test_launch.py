@@ -15,21 +15,9 @@ import hpsearch
 from hpsearch.cli.app import app
 from hpsearch.errors import ConfigError
 from hpsearch.study.recording import Observer
+from tests.api_cases import IRIS
 
 runner = CliRunner()
-
-IRIS = {
-    "name": "iris",
-    "data": {"dataset": "iris"},
-    "hyperparameters": {
-        "learning_rate": {"distribution": "log_uniform", "low": 1e-3, "high": 1e-1},
-        "hidden_units": {"distribution": "int_uniform", "low": 4, "high": 16},
-        "beta1": {"distribution": "one_minus_log_uniform", "low": 0.9, "high": 0.999},
-        "activation": {"distribution": "choice", "choices": ["relu", "tanh"]},
-        "epochs": 3,
-    },
-    "search": {"trials": 5, "seed": 3, "workers": 1},
-}
 
 
 def shown(runs_dir) -> list[list[str]]:

@@ -3,16 +3,14 @@ pandas DataFrame shaped like Optuna's."""
 
 from __future__ import annotations
 
-import json
 import sys
 
 import pytest
 from typer.testing import CliRunner
 
 import hpsearch
-from hpsearch.cli.app import app
 from hpsearch.errors import ConfigError, StoreError
-from tests.study.test_launch import IRIS
+from tests.api_cases import IRIS, show_json
 
 pd = pytest.importorskip("pandas")
 runner = CliRunner()
@@ -31,12 +29,6 @@ def runs(tmp_path_factory):
     hpsearch.run(IRIS, runs_dir=runs)
     hpsearch.run(HALVING, runs_dir=runs)
     return runs
-
-
-def show_json(runs, name: str) -> list[dict]:
-    done = runner.invoke(app, ["show", name, "--format", "json", "--all", "--runs-dir", str(runs)])
-    assert done.exit_code == 0, done.output
-    return json.loads(done.stdout)
 
 
 def test_the_frame_has_one_row_per_trial_as_show_lists_them(runs):

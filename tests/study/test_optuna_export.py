@@ -13,7 +13,7 @@ import hpsearch
 from hpsearch.cli.app import app
 from hpsearch.store.study_store import StudyStore
 from hpsearch.trial import TrialSpec
-from tests.study.test_launch import IRIS
+from tests.api_cases import IRIS, show_json
 
 optuna = pytest.importorskip("optuna")
 runner = CliRunner()
@@ -43,12 +43,6 @@ def export(runs, name: str, output) -> str:
 def load(path, name: str):
     storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(path)))
     return optuna.load_study(study_name=name, storage=storage)
-
-
-def show_json(runs, name: str) -> list[dict]:
-    done = runner.invoke(app, ["show", name, "--format", "json", "--all", "--runs-dir", str(runs)])
-    assert done.exit_code == 0, done.output
-    return json.loads(done.stdout)
 
 
 def same_as_show(study, rows: list[dict]) -> None:
