@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from hpsearch.cli.output import say
 from hpsearch.store.layout import quoted
 
 if TYPE_CHECKING:
@@ -15,11 +16,11 @@ if TYPE_CHECKING:
 
 
 def render_optuna_export(console: Console, export: OptunaExport) -> None:
-    console.print(export_lines(export), markup=False)
-    console.print(
-        f"open it with `optuna-dashboard {quoted(export.path)}`, or optuna.load_study "
-        f"(study_name={export.study!r}) with a JournalStorage of it",
-        markup=False,
+    say(console, export_lines(export))
+    say(
+        console,
+        f"open it with `optuna-dashboard {quoted(export.path)}`, or with optuna.load_study "
+        f"(study_name={export.study!r}) and a JournalStorage of it",
     )
 
 
@@ -42,8 +43,7 @@ def export_lines(export: OptunaExport) -> str:
 
 
 def render_dashboard(console: Console, dashboard: Dashboard) -> None:
-    said = export_lines(dashboard.export).replace("export again", "open the dashboard again")
-    console.print(said, markup=False)
+    say(console, export_lines(dashboard.export).replace("export again", "open the dashboard again"))
     console.print(f"optuna-dashboard serves it at {dashboard.url}", markup=False)
     console.print("press Ctrl-C to stop it", markup=False)
 

@@ -89,7 +89,8 @@ class Study:
     def trials_frame(self) -> pd.DataFrame:
         """One row per trial, by number: number, round, state, each searched hyperparameter as
         `params_<name>`, the dev and train metric (`dev_error`, `train_rmse`, ...) and costs,
-        the bias/variance reading, epochs, the rung a halving schedule last decided it at (its
+        the bias/variance reading, epochs and the epoch whose dev metric it kept (empty: its
+        last), the rung a halving schedule last decided it at (its
         epochs; empty in a plain round), the time it took and when it ran."""
         pd = _pandas()
         with self._snapshot() as snapshot:
@@ -110,6 +111,7 @@ class Study:
                 _text(diagnose(r.train_error, r.dev_error, target, metric)) for r in records
             ],
             "epochs": [r.epochs for r in records],
+            "best_epoch": pd.array([r.best_epoch for r in records], dtype="Int64"),
             "rung": pd.array([rungs.get(r.number) for r in records], dtype="Int64"),
             "duration_s": [r.duration_s for r in records],
             "datetime_start": [r.started for r in records],

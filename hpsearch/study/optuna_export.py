@@ -158,6 +158,8 @@ class _Converter:
             "seed": record.seed,
             "duration_s": record.duration_s,
         }
+        if record.best_epoch is not None:  # the epoch whose dev metric is the value
+            attributes["best_epoch"] = record.best_epoch
         if rung is not None:
             attributes["rung"] = rung
         if record.message:

@@ -41,6 +41,7 @@ def test_the_frame_has_one_row_per_trial_as_show_lists_them(runs):
         assert (trial.round, trial.state, trial.epochs) == (row["round"], row["state"], 3)
         assert (trial.dev_error, trial.train_error) == (row["dev_error"], row["train_error"])
         assert trial.diagnosis == row["diagnosis"]
+        assert (None if pd.isna(trial.best_epoch) else trial.best_epoch) == row["best_epoch"]
         params = {name: getattr(trial, f"params_{name}") for name in row["params"]}
         assert params == row["params"]
     assert frame["rung"].isna().all(), "a plain round has no rung"
@@ -55,7 +56,7 @@ def test_best_is_the_trial_best_chooses_and_curves_are_its_epochs(runs):
     assert best.model is not None and best.model.is_file()
     curves = study.curves(best)
     assert list(curves.index) == [1, 2, 3] and curves.index.name == "epoch"
-    assert curves["dev_error"].iloc[-1] == best.value
+    assert curves["dev_error"][best.record.best_epoch or 3] == best.value
     assert curves.equals(study.curves(best.number))
 
 

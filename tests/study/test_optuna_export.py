@@ -63,7 +63,9 @@ def same_as_show(study, rows: list[dict]) -> None:
         assert trial.user_attrs["train_error"] == row["train_error"]
         curve = trial.intermediate_values
         assert sorted(curve) == list(range(1, row["epochs"] + 1))
-        assert curve[row["epochs"]] == row["dev_error"] or row["state"] != "complete"
+        kept = row["best_epoch"] or row["epochs"]
+        assert trial.user_attrs.get("best_epoch") == row["best_epoch"]
+        assert curve[kept] == row["dev_error"] or row["state"] != "complete"
     complete = [row["dev_error"] for row in rows if row["state"] == "complete"]
     assert study.best_value == min(complete)
     best = study.best_trial.user_attrs["trial"]
@@ -185,3 +187,16 @@ def test_without_optuna_the_export_says_how_to_install_it(runs, tmp_path, monkey
     assert done.exit_code == 2
     assert "--format optuna needs the optuna package; install it with" in done.stderr
     assert not (tmp_path / "x.journal").exists()
+
+
+def test_at_80_columns_the_export_says_it_in_lines_that_fit(runs, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    done = runner.invoke(
+        app,
+        ["export", "iris", "--format", "optuna", "-o", "iris.journal", "--runs-dir", str(runs)],
+        env={"COLUMNS": "80"},
+    )
+    assert done.exit_code == 0, done.output
+    lines = done.stdout.splitlines()
+    assert lines[0] == "wrote 5 new trials to iris.journal"
+    assert max(map(len, lines)) <= 80 and "`optuna-dashboard iris.journal`" in done.stdout
