@@ -1,17 +1,27 @@
 """hpsearch: random, log-scaled, coarse-to-fine hyperparameter search for NumPy neural networks.
 
-`hpsearch.load_model(path)` loads on first use (PEP 562), so that `hpsearch --help` stays free of
+From Python: `hpsearch.run(config)` runs a study (a study file's path or a dict of its
+settings) and `hpsearch.zoom(study)` narrows it, as the command line does; `hpsearch.open_study`
+opens one read-only (`trials_frame()`, `best`, `curves(trial)`); `hpsearch.load_model(path)`
+loads a saved model. Each loads on first use (PEP 562), so that `hpsearch --help` stays free of
 NumPy."""
 
+from importlib import import_module
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "load_model"]
+__all__ = ["Study", "__version__", "load_model", "open_study", "run", "zoom"]
+
+_WHERE = {
+    "load_model": "hpsearch.study.model",
+    "open_study": "hpsearch.study.opened",
+    "Study": "hpsearch.study.opened",
+    "run": "hpsearch.study.launch",
+    "zoom": "hpsearch.study.launch",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "load_model":
-        from hpsearch.study.model import load_model
-
-        return load_model
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'hpsearch' has no attribute {name!r}")

@@ -27,7 +27,8 @@ class _Commands(TyperGroup):
     commands in the order a study uses them."""
 
     ORDER = (
-        "init", "run", "show", "best", "zoom", "plot", "export", "predict", "studies", "remove",
+        "init", "run", "show", "best", "zoom", "plot", "dashboard", "export", "predict", "studies",
+        "remove",
         "train", "check", "recover", "datasets", "schema",
     )  # fmt: skip
 
@@ -283,18 +284,11 @@ def run(
     Run it again to resume: finished trials are kept, the others run again."""
     from hpsearch.cli.progress import progress_for
     from hpsearch.cli.report import render_outcome
-    from hpsearch.config import load_config
-    from hpsearch.config.execution import Execution
-    from hpsearch.study.overview import ShowOptions
-    from hpsearch.study.run import run_study
+    from hpsearch.study.launch import run_config
 
-    config = load_config(path)
     given = _execution(workers, backend, scheduler)
-    execution = Execution.of(config.search, **given)
     with progress_for(stdout, quiet=quiet) as observer:
-        done = run_study(
-            config, runs_dir, execution, new=new, observer=observer, show=ShowOptions(top=top)
-        )
+        done = run_config(path, runs_dir, given, new=new, observer=observer, top=top)
     render_outcome(stdout, done, _again("run", str(path), runs_dir, **given))
     raise typer.Exit(done.exit_code)
 
@@ -320,9 +314,9 @@ def _again(command: str, target: str, runs_dir: Path, **given: object) -> str:
 
 def _execution(workers: int | None, backend: str | None, scheduler: str | None) -> dict:
     """The execution settings given on the command line; a scheduler means the dask backend."""
-    if scheduler is not None and backend is None:
-        backend = "dask"
-    return {"workers": workers, "backend": backend, "scheduler": scheduler}
+    from hpsearch.study.launch import given_execution
+
+    return given_execution(workers, backend, scheduler)
 
 
 FORMATS = {
@@ -650,6 +644,11 @@ def train(
 
 
 MODEL_FORMATS = ("npz", "onnx")
+EXPORT_FORMATS = {
+    "npz": "the model file",
+    "onnx": "an ONNX graph",
+    "optuna": "the whole study as an Optuna storage, a JournalStorage file",
+}
 
 
 @app.command()
@@ -665,24 +664,63 @@ def export(
     format: Annotated[
         str,
         typer.Option(
-            metavar="|".join(MODEL_FORMATS), help="npz: the model file; onnx: an ONNX graph."
+            metavar="|".join(EXPORT_FORMATS),
+            help="npz: the model file; onnx: an ONNX graph; optuna: the study's trials as an "
+            "Optuna storage (optuna.load_study, optuna-dashboard).",
         ),
     ] = "npz",
     runs_dir: RunsDir = Path("runs"),
 ) -> None:
     """Write a trial's model to one file: weights, how each column becomes inputs, class names.
 
-    `hpsearch predict` and `hpsearch.load_model` read it; with --format onnx, any ONNX runtime."""
-    from hpsearch.cli.model_report import render_export
-    from hpsearch.study.export import export_model
+    `hpsearch predict` and `hpsearch.load_model` read it; with --format onnx, any ONNX runtime.
+    With --format optuna, the study's finished trials go to an Optuna JournalStorage file;
+    exporting again to the same file adds the trials finished since."""
     from hpsearch.study.find import study_folder
 
     folder = study_folder(study, runs_dir)
-    if format not in MODEL_FORMATS:
-        raise ConfigError(
-            f"--format must be npz (the model file) or onnx (an ONNX graph), but got '{format}'"
-        )
+    if format not in EXPORT_FORMATS:
+        listed = ", ".join(f"{name} ({what})" for name, what in EXPORT_FORMATS.items())
+        raise ConfigError(f"--format must be one of: {listed}; but got '{format}'")
+    if format == "optuna":
+        from hpsearch.cli.optuna_report import render_optuna_export
+        from hpsearch.study.optuna_export import export_optuna
+
+        if trial is not None:
+            raise ConfigError(
+                "--trial picks a model; --format optuna writes every trial, so leave it out"
+            )
+        render_optuna_export(stdout, export_optuna(folder, output))
+        return
+    from hpsearch.cli.model_report import render_export
+    from hpsearch.study.export import export_model
+
     render_export(stdout, export_model(folder, output, trial, format))
+
+
+@app.command()
+def dashboard(
+    study: Study,
+    port: Annotated[
+        int,
+        typer.Option(
+            min=0, max=65535, metavar="N", help="The port on 127.0.0.1 (0: any free one)."
+        ),
+    ] = 8080,
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
+) -> None:
+    """Open the study in optuna-dashboard: history, learning curves, importance, parallel
+    coordinates, slice and contour plots, the trial table.
+
+    The study is written as an Optuna storage in its folder (again: only the trials finished
+    since) and served on 127.0.0.1 until Ctrl-C. Needs optuna-dashboard (pip install
+    'hpsearch[dashboard]')."""
+    from hpsearch.cli.optuna_report import render_dashboard
+    from hpsearch.study.dashboard import serve_dashboard
+    from hpsearch.study.find import study_folder
+
+    serve_dashboard(study_folder(study, runs_dir), port, lambda d: render_dashboard(stdout, d))
+    stdout.print("dashboard stopped")
 
 
 @app.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
@@ -37,12 +38,13 @@ from hpsearch.errors import ConfigError
 from hpsearch.search.space import SearchSpace
 from hpsearch.tasks import Metric, MetricName, default_metric, metric_of, metrics_of
 from hpsearch.userinput.messages import problems_from, show
-from hpsearch.userinput.yaml_lines import Problem, read_yaml
+from hpsearch.userinput.yaml_lines import Document, Problem, dotted, read_yaml
 
 BOTH_SIZES = (
     "is given with search.trials, and both size the first round; keep one: budget (the epochs "
     "it trains in all) or trials (how many configurations)"
 )
+MAPPING = "must be a mapping of settings (name:, data:, hyperparameters:, search:)"
 NAME_LIMIT = 100  # characters of a study name: it names a folder
 NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{NAME_LIMIT - 1}}}")
 
@@ -284,13 +286,43 @@ def parse_config(
     """Validate the text of a study file. `source_name` names it in messages and gives the default
     study name; relative data paths are resolved against `folder` when given."""
     document = read_yaml(text, source_name)
+    return _checked(document, source_name, folder, Path(source_name).stem)
+
+
+def config_from_mapping(
+    settings: Any, source_name: str = "config", *, folder: Path | None = None
+) -> StudyConfig:
+    """Validate a study file's settings given as Python data (`hpsearch.run(dict)`): checked as
+    the file is, every problem at once, each at its key path (`search.trials`) where a file's
+    would be at its line. A dict has no file name, so it needs its `name:`; relative data
+    paths are taken from `folder` (default: the working folder)."""
+    if not isinstance(settings, Mapping):
+        raise ConfigError(f"{source_name}: {MAPPING}, but got {show(settings)}")
+    document = Document(data=_plain(settings, (), source_name))
+    return _checked(document, source_name, Path.cwd() if folder is None else folder, "<dict>")
+
+
+def _plain(value: Any, location: tuple, source_name: str) -> Any:
+    """Python data as YAML would have given it: mappings with text keys, lists for tuples."""
+    if isinstance(value, Mapping):
+        for key in value:
+            if not isinstance(key, str):
+                where = f"{dotted(location)}: " if location else ""
+                raise ConfigError(
+                    f"{source_name}: {where}a key must be text, but got {show(key)}; quote it"
+                )
+        return {key: _plain(item, (*location, key), source_name) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item, (*location, i), source_name) for i, item in enumerate(value)]
+    return value
+
+
+def _checked(
+    document: Document, source_name: str, folder: Path | None, stem: str
+) -> StudyConfig:
     if not isinstance(document.data, dict):
-        settings = "name:, data:, hyperparameters:, search:"
-        raise ConfigError(
-            f"{source_name}: the file must be a mapping of settings ({settings}), "
-            f"but got {show(document.data)}"
-        )
-    config, problems = _validate(document.data, Path(source_name).stem)
+        raise ConfigError(f"{source_name}: the file {MAPPING}, but got {show(document.data)}")
+    config, problems = _validate(document.data, stem)
     problems = document.problems + problems
     if problems or config is None:
         raise ConfigError(document.render(problems, source_name))

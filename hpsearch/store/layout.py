@@ -2,7 +2,8 @@
 
 `<runs>/<name>/` holds `study.db` (the store), `study.lock` (the run lock), `models/` (the weights
 of the best trials), `checkpoints/` (trials paused at a rung, while they may still go on),
-`test-reads.jsonl` (every look at the test split) and `data.json` (what loading did to the data)."""
+`test-reads.jsonl` (every look at the test split) and `data.json` (what loading did to the data);
+`plots/` and `dashboard/` hold what `hpsearch plot` and `hpsearch dashboard` wrote."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ CHECKPOINTS_DIR = "checkpoints"  # trials paused at a rung of a halving schedule
 TEST_LOG = "test-reads.jsonl"
 DATA_REPORT = "data.json"  # what loading did to the data: rows dropped, gaps filled
 PLOTS_DIR = "plots"  # written by `hpsearch plot`
+DASHBOARD_DIR = "dashboard"  # the Optuna storage `hpsearch dashboard` serves, kept to add to
 # What a study is made of, that no output may overwrite; the store with its WAL, shared-memory
 # and partial files (`study.db…`), what each is called in a message.
 STUDY_PARTS = {

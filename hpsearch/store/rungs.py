@@ -50,6 +50,11 @@ class RungStore:
         ]
         return {(row.trial, row.epochs): row for row in found}
 
+    def last_rungs(self) -> dict[int, int]:
+        """Each scheduled trial's last decided rung, by its epochs: how far a schedule let it go."""
+        rows = self.store._conn.execute("SELECT trial, MAX(epochs) FROM rungs GROUP BY trial")
+        return dict(rows.fetchall())
+
     def unrecorded(self, numbers: Iterable[range]) -> list[Unrecorded]:
         """The finished trials among `numbers` (blocks of trial numbers) that ended without
         their last rung row: none ended by a stop, whose row follows from its rung's."""

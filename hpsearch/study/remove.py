@@ -11,6 +11,7 @@ from pathlib import Path
 from hpsearch.store.creation import PARTIAL_SUFFIX
 from hpsearch.store.layout import (
     CHECKPOINTS_DIR,
+    DASHBOARD_DIR,
     DATA_REPORT,
     DB_NAME,
     LOCK_NAME,
@@ -28,7 +29,7 @@ STUDY_FILES = (
     DATA_REPORT,
     LOCK_NAME,
 )
-STUDY_DIRS = (MODELS_DIR, PLOTS_DIR, CHECKPOINTS_DIR)
+STUDY_DIRS = (MODELS_DIR, PLOTS_DIR, CHECKPOINTS_DIR, DASHBOARD_DIR)
 
 
 @dataclass(frozen=True)
