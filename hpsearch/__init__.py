@@ -5,7 +5,8 @@ NumPy."""
 
 from typing import Any
 
-__version__ = "0.1.0"
+from hpsearch.version import __version__
+
 __all__ = ["__version__", "load_model"]
 
 

@@ -13,10 +13,10 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from hpsearch import __version__
 from hpsearch.cli.output import Output
 from hpsearch.errors import ConfigError, HpsearchError, Terminated
 from hpsearch.store.layout import DEFAULT_RUNS, RUNS_ENV, default_runs, quoted
+from hpsearch.version import __version__
 
 stdout = Output()
 stderr = Output(stderr=True)

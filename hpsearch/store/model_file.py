@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hpsearch import __version__
 from hpsearch.errors import ModelError
 from hpsearch.store.faults import discard
+from hpsearch.version import __version__
 
 FORMAT = "hpsearch-model"
 FORMAT_VERSION = 2

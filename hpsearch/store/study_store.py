@@ -16,7 +16,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
-from hpsearch import __version__
 from hpsearch.errors import StoreError
 from hpsearch.store.creation import create_database
 from hpsearch.store.faults import GuardedCursor, damaged, discard, os_error
@@ -46,6 +45,7 @@ from hpsearch.store.sqlite import (
     use_wal,
 )
 from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
+from hpsearch.version import __version__
 
 __all__ = ["SCHEMA_VERSION", "Baseline", "RoundRecord", "StudyInfo", "StudyStore"]
 
