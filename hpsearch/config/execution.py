@@ -5,14 +5,27 @@ line alike."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from hpsearch.errors import ConfigError
 
-if TYPE_CHECKING:
-    from hpsearch.config.study_file import SearchSettings
-
 BACKENDS = ("local", "dask")
+
+
+class ExecutionSettings(Protocol):
+    """What `Execution.of` reads: the study file's `search:` section (`SearchSettings`), which
+    checks itself with `check_execution` below and so is named here by its shape."""
+
+    @property
+    def workers(self) -> int | None: ...
+    @property
+    def backend(self) -> Literal["local", "dask"]: ...
+    @property
+    def scheduler(self) -> str | None: ...
+    @property
+    def trial_timeout(self) -> float | None: ...
+    @property
+    def threads(self) -> int: ...
 
 
 def available_cores() -> int:
@@ -73,7 +86,7 @@ class Execution:
     threads: int = 1  # BLAS threads per trial: the study's, never overridden (its identity)
 
     @classmethod
-    def of(cls, search: SearchSettings, **given: object) -> Execution:
+    def of(cls, search: ExecutionSettings, **given: object) -> Execution:
         """The settings of `search`, with every override that is not None taking precedence."""
         chosen = {
             "workers": search.workers,  # None: as many as the cores hold, below
