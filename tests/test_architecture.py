@@ -182,3 +182,66 @@ def test_help_loads_neither_numpy_nor_the_libraries_of_a_command() -> None:
     )
     heavy = ("numpy", "sklearn", "matplotlib", "hpsearch.nn", "pydantic", "yaml")
     assert [m for m in loaded if _matches(m, heavy)] == []
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """module → the hpsearch modules it names in any import: at its top, inside a function, or
+    under `if TYPE_CHECKING:`. `from hpsearch.store import rungs` names `hpsearch.store.rungs`."""
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        edges = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in modules:
+                subs = {f"{node.module}.{alias.name}" for alias in node.names}
+                edges |= (subs & modules.keys()) or {node.module}
+            elif isinstance(node, ast.Import):
+                edges |= {alias.name for alias in node.names} & modules.keys()
+        graph[name] = edges - {name}
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for after in sorted(graph[node]):
+            if after not in index:
+                visit(after)
+                low[node] = min(low[node], low[after])
+            elif after in stack:
+                low[node] = min(low[node], index[after])
+        if low[node] == index[node]:
+            component = []
+            while not component or component[-1] != node:
+                component.append(stack.pop())
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_circle_finder_finds_a_circle_inside_one_package() -> None:
+    graph = {"a.x": {"a.y"}, "a.y": {"a.z"}, "a.z": {"a.x"}, "a.w": {"a.x"}}
+    assert _circles(graph) == [["a.x", "a.y", "a.z"]]
+
+
+def test_no_import_circle_anywhere() -> None:
+    """Not between packages (the floors rule those out), nor inside one, nor through an import
+    made only for type checking or inside a function: a circle is two modules that can only be
+    understood, and changed, together. A package's own `__init__` running first is Python's
+    order of loading, not an import, and is not counted."""
+    assert _circles(_import_graph()) == []
