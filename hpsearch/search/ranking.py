@@ -72,7 +72,7 @@ def _finite_sql(column: str) -> str:
 
 
 # `rank_key` as an SQL ORDER BY over the trials table, for the reads that want only the best
-# few of 100,000 trials; tests/search/test_ranking.py keeps the two the same.
+# few of 100,000 trials; tests/store/test_reads.py keeps the two the same.
 RANK_ORDER_SQL = ", ".join(
     [
         "CASE state "
