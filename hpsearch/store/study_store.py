@@ -44,7 +44,7 @@ from hpsearch.store.sqlite import (
     trial_records,
     use_wal,
 )
-from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
+from hpsearch.trial import TrialRecord, TrialResult, TrialSpec
 from hpsearch.version import __version__
 
 __all__ = ["SCHEMA_VERSION", "Baseline", "RoundRecord", "StudyInfo", "StudyStore"]
@@ -305,10 +305,6 @@ class StudyStore:
                     )
                 marked += [number] * cursor.rowcount
         return sorted(marked)
-
-    def orphans(self) -> list[TrialRecord]:
-        """Trials left `running` by a driver that died; the holder of the run lock reruns them."""
-        return [trial for trial in self.trials() if trial.state is TrialState.RUNNING]
 
     def trials(self, round: int | None = None) -> list[TrialRecord]:
         """Every trial (of one round, if given) by number: one consistent snapshot."""
