@@ -17,7 +17,7 @@ from distributed import Worker, WorkerPlugin, get_worker
 from distributed.core import Status
 
 from hpsearch.execution.contract import overran_message
-from hpsearch.execution.threads import one_blas_thread
+from hpsearch.execution.threads import blas_threads
 from hpsearch.execution.worker import TrialFn, aligned_arrays, call_trial_safely, unfinished
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 from hpsearch.version import __version__
@@ -98,7 +98,7 @@ class IgnoreInterrupts(WorkerPlugin):
 
 def _limited_call(payload: Payload, spec: TrialSpec, deadline: float | None) -> TrialResult:
     # In the thread that runs the trial: an OpenMP limit holds for the thread that sets it.
-    with one_blas_thread():
+    with blas_threads():
         return call_trial_safely(payload.trial_fn, spec, payload.context, deadline)
 
 
