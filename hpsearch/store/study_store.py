@@ -16,9 +16,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
+from hpsearch.durable import written_aside
 from hpsearch.errors import StoreError
 from hpsearch.store.creation import create_database
-from hpsearch.store.faults import GuardedCursor, damaged, discard, os_error
+from hpsearch.store.faults import GuardedCursor, damaged, os_error
 from hpsearch.store.identity import changes
 from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, kept_model, model_path
 from hpsearch.store.runlock import RunLock
@@ -335,13 +336,11 @@ class StudyStore:
         """Keeps a trained network (.npz bytes); written aside and renamed, so never half a file."""
         self._require_writer()
         path = model_path(self.folder, number)
-        partial = path.with_suffix(".npz.partial")
         try:
             path.parent.mkdir(exist_ok=True)
-            partial.write_bytes(data)
-            os.replace(partial, path)
+            with written_aside(path) as file:
+                file.write(data)
         except OSError as error:
-            discard(partial)
             raise os_error(error, path) from None
         return path
 

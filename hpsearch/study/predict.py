@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +21,9 @@ import numpy as np
 from hpsearch.data.encode import Filled
 from hpsearch.data.rows import Rows, read_rows
 from hpsearch.data.target import class_name
+from hpsearch.durable import written_aside
 from hpsearch.errors import ModelError, StoreError
 from hpsearch.nn.metrics import READS, finish, totals
-from hpsearch.store.faults import discard
 from hpsearch.store.layout import refuse_study_part
 from hpsearch.store.model_file import check_origin, read_model
 from hpsearch.study.best import choose
@@ -191,19 +190,15 @@ def _number(text: str) -> float:
 
 
 def _write_file(model: Model, rows: Rows, output: Path, proba: bool, tally: Tally) -> None:
-    partial = output.with_name(output.name + ".partial")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as stream:
+        with written_aside(output, "w", encoding="utf-8", newline="") as stream:
             _write(model, rows, stream, proba, tally)
-        os.replace(partial, output)
     except OSError as error:
         raise ModelError(
             f"output {output} cannot be written ({error.strerror}); give a file in an existing, "
             "writable folder",
             option="output",
         ) from None
-    finally:
-        discard(partial)
 
 
 def _write(model: Model, rows: Rows, stream: TextIO, proba: bool, tally: Tally) -> None:
