@@ -35,6 +35,12 @@ def available_cores() -> int:
     return cpu_count()
 
 
+def default_workers(threads: int = 1) -> int:
+    """Trials at once where none are asked for: as many as the cores hold, at `threads` BLAS
+    threads each. The one rule, for a study, `make_executor` and a local Dask cluster alike."""
+    return max(1, available_cores() // threads)
+
+
 def check_execution(
     workers: int | None,
     trial_timeout: float | None,
@@ -97,7 +103,7 @@ class Execution:
         }
         chosen.update({k: v for k, v in given.items() if v is not None})
         if chosen["workers"] is None:
-            chosen["workers"] = max(1, available_cores() // search.threads)
+            chosen["workers"] = default_workers(search.threads)
         return cls(**chosen)
 
     def __post_init__(self) -> None:

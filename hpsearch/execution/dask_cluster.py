@@ -31,7 +31,7 @@ except ImportError as error:  # the optional extra
         'the README does, or `pip install "hpsearch[dask]"`'
     ) from error
 
-from hpsearch.config import available_cores
+from hpsearch.config.execution import default_workers
 from hpsearch.execution.contract import (
     DEFAULT_GRACE_S,
     MAX_DEATHS,
@@ -86,7 +86,7 @@ class DaskExecutor(Executor):
         self._timeout, self._grace, self._wait = trial_timeout, grace_s, connect_timeout
         self._cluster = None
         if scheduler is None:
-            self._cluster = start_local_cluster(workers or available_cores(), dashboard_address)
+            self._cluster = start_local_cluster(workers or default_workers(), dashboard_address)
         self._client = self._connect(scheduler)
         self.workers = sum(self._client.nthreads().values())  # worker threads, as of now
         # (scheduler time, a task's event) from the topic, or (None, future) when one is done
