@@ -668,7 +668,7 @@ def export(
             metavar="|".join(MODEL_FORMATS), help="npz: the model file; onnx: an ONNX graph."
         ),
     ] = "npz",
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
 ) -> None:
     """Write a trial's model to one file: weights, how each column becomes inputs, class names.
 
@@ -716,7 +716,7 @@ def predict(
             "the study's data).",
         ),
     ] = None,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
 ) -> None:
     """Predict the class of every row of a data file with a saved model, as CSV.
 

@@ -26,7 +26,7 @@ from hpsearch.data.table import Table
 from hpsearch.data.target import TargetGuess, infer_target
 from hpsearch.durable import written_aside
 from hpsearch.errors import ConfigError, DataError
-from hpsearch.store.layout import is_study, quoted
+from hpsearch.store.layout import DEFAULT_RUNS, is_study, quoted
 
 MAX_ROUNDS = 5  # loads of the data, each leaving out the columns the one before refused
 
@@ -50,7 +50,7 @@ def init_study(
     *,
     output: Path | None = None,
     name: str | None = None,
-    runs_dir: Path = Path("runs"),
+    runs_dir: Path = Path(DEFAULT_RUNS),
     force: bool = False,
     preset: str = DEFAULT_PRESET,
 ) -> Initialized:

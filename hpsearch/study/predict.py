@@ -24,7 +24,7 @@ from hpsearch.data.target import class_name
 from hpsearch.durable import written_aside
 from hpsearch.errors import ModelError, StoreError
 from hpsearch.nn.metrics import READS, finish, totals
-from hpsearch.store.layout import refuse_study_part
+from hpsearch.store.layout import DEFAULT_RUNS, refuse_study_part
 from hpsearch.store.model_file import check_origin, read_model
 from hpsearch.study.best import choose
 from hpsearch.study.find import study_folder
@@ -92,7 +92,7 @@ def predict_file(
     target: str,
     data: str,
     *,
-    runs_dir: str | Path = "runs",
+    runs_dir: str | Path = DEFAULT_RUNS,
     output: Path | None = None,
     proba: bool = False,
     stream: TextIO | None = None,
