@@ -630,7 +630,7 @@ def train(
     epoch."""
     from hpsearch.cli.cells import EpochTable
     from hpsearch.cli.report import render_training
-    from hpsearch.study.train import fixed_hyperparameters, study_for, train_one
+    from hpsearch.study.train import fixed_hyperparameters, study_for, train_fixed
     from hpsearch.userinput.settings import parse_setting
 
     if path is None and dataset is None and not set_:
@@ -638,7 +638,7 @@ def train(
     config = study_for(path, dataset)
     hyperparameters = fixed_hyperparameters(config, [parse_setting(text) for text in set_ or ()])
     curve = EpochTable(metric=config.ranked_by)
-    training = train_one(
+    training = train_fixed(
         config,
         hyperparameters,
         seed,
