@@ -332,6 +332,11 @@ class StudyStore:
         if [tuple(row) for row in found] != [("ok",)]:
             raise damaged(self._conn.db_path, str(found[0][0]) if found else "no answer")
 
+    def begin_read(self) -> None:
+        """Holds one read transaction until the store is closed: every read after this sees the
+        same moment, whatever a run writes meanwhile."""
+        self._conn.execute("BEGIN")
+
     def save_weights(self, number: int, data: bytes) -> Path:
         """Keeps a trained network (.npz bytes); written aside and renamed, so never half a file."""
         self._require_writer()

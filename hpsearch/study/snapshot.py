@@ -120,7 +120,7 @@ def read_snapshot(folder: Path) -> Snapshot:
     transaction, held until the snapshot is closed (or goes away); use it in a `with`."""
     store = StudyStore.open(folder)
     try:
-        store._conn.execute("BEGIN")  # every read after this sees the same moment
+        store.begin_read()  # every read after this sees the same moment
         return Snapshot(store, owned=True)
     except BaseException:
         store.close()
