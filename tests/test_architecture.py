@@ -245,3 +245,22 @@ def test_no_import_circle_anywhere() -> None:
     understood, and changed, together. A package's own `__init__` running first is Python's
     order of loading, not an import, and is not counted."""
     assert _circles(_import_graph()) == []
+
+
+def test_sql_stays_in_the_store() -> None:
+    """Other packages read and write a study through `StudyStore`'s public methods: none imports
+    sqlite3 or reaches into a store's connection or its write transaction."""
+    reaching = []
+    for path in _modules():
+        if path.parent.name == "store":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Attribute) and node.attr in ("_conn", "_write"):
+                names = [node.attr]
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                modules = [node.module] if isinstance(node, ast.ImportFrom) else []
+                modules += [alias.name for alias in getattr(node, "names", [])]
+                names = [m for m in modules if m and m.split(".")[0] == "sqlite3"]
+            reaching += [f"{path.relative_to(PACKAGE)}:{node.lineno}: {n}" for n in names]
+    assert reaching == []
