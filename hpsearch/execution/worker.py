@@ -184,7 +184,7 @@ def _exit_with_parent(driver: int, period_s: float = 0.5) -> None:
     threading.Thread(target=watch, name="hpsearch-parent-watch", daemon=True).start()
 
 
-def run_in_process(spec: TrialSpec, trial_timeout: float | None) -> TrialResult:
+def run_in_worker(spec: TrialSpec, trial_timeout: float | None) -> TrialResult:
     """The task a worker process runs per trial: beacon, deadline, safety net."""
     started = time.monotonic()
     beacon = _PROCESS["beacon_dir"] / f"{spec.number}-{os.getpid()}"
