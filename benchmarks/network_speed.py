@@ -40,7 +40,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
 from hpsearch.nn import HyperParams, Network
-from hpsearch.nn.optimizers import make_optimizer
+from hpsearch.nn.optimizer_choice import make_optimizer
 from hpsearch.nn.schedules import learning_rate
 from hpsearch.nn.training import Batches, train_epoch
 

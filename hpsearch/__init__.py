@@ -9,7 +9,8 @@ NumPy."""
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.1.0"
+from hpsearch.version import __version__
+
 __all__ = ["Study", "__version__", "load_model", "open_study", "run", "zoom"]
 
 _WHERE = {

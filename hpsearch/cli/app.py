@@ -13,10 +13,10 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from hpsearch import __version__
 from hpsearch.cli.output import Output
 from hpsearch.errors import ConfigError, HpsearchError, Terminated
 from hpsearch.store.layout import DEFAULT_RUNS, RUNS_ENV, default_runs, quoted
+from hpsearch.version import __version__
 
 stdout = Output()
 stderr = Output(stderr=True)
@@ -624,7 +624,7 @@ def train(
     epoch."""
     from hpsearch.cli.cells import EpochTable
     from hpsearch.cli.report import render_training
-    from hpsearch.study.train import fixed_hyperparameters, study_for, train_one
+    from hpsearch.study.train import fixed_hyperparameters, study_for, train_fixed
     from hpsearch.userinput.settings import parse_setting
 
     if path is None and dataset is None and not set_:
@@ -632,7 +632,7 @@ def train(
     config = study_for(path, dataset)
     hyperparameters = fixed_hyperparameters(config, [parse_setting(text) for text in set_ or ()])
     curve = EpochTable(metric=config.ranked_by)
-    training = train_one(
+    training = train_fixed(
         config,
         hyperparameters,
         seed,
@@ -669,7 +669,7 @@ def export(
             "Optuna storage (optuna.load_study, optuna-dashboard).",
         ),
     ] = "npz",
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
 ) -> None:
     """Write a trial's model to one file: weights, how each column becomes inputs, class names.
 
@@ -754,7 +754,7 @@ def predict(
             "the study's data).",
         ),
     ] = None,
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = Path(DEFAULT_RUNS),
 ) -> None:
     """Predict the class of every row of a data file with a saved model, as CSV.
 

@@ -11,8 +11,6 @@ display needed) and saved with the Agg canvas. Matplotlib is imported only by `h
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from hpsearch.cli.plot_axes import jitter, position, set_scale, spans
+from hpsearch.durable import written_aside
 from hpsearch.errors import StoreError
 from hpsearch.search.ranking import rank, searched_distributions
 from hpsearch.search.space import Choice, SearchSpace
@@ -85,16 +84,10 @@ def plot_study(snapshot: Snapshot, top: int = 5) -> list[Path]:
 
 
 def _save(figure: Figure, path: Path) -> Path:
-    """Writes the figure to a new file beside `path`, then renames it over `path`: a link
-    planted at `path` is replaced, never written through."""
-    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)  # as a plain write makes it, not the temporary file's 0o600
-        with os.fdopen(fd, "wb") as file:
-            figure.savefig(file, dpi=DPI, format="png")
-        os.replace(partial, path)
-    finally:
-        Path(partial).unlink(missing_ok=True)
+    """Writes the figure aside and renames it over `path`: a link planted at `path` is
+    replaced, never written through."""
+    with written_aside(path) as file:
+        figure.savefig(file, dpi=DPI, format="png")
     return path
 
 

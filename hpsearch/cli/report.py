@@ -25,8 +25,8 @@ if TYPE_CHECKING:  # only named: importing `study.run` would load the executors 
     from hpsearch.search.budget import RoundOutlook
     from hpsearch.search.ranking import CurveSummary
     from hpsearch.search.zoom import ZoomRow
+    from hpsearch.store.read_log import LoggedRead
     from hpsearch.store.sqlite import Baseline
-    from hpsearch.store.test_reads import LoggedRead
     from hpsearch.study.best import Chosen
     from hpsearch.study.check import Checked, Engines
     from hpsearch.study.init import Initialized

@@ -5,14 +5,27 @@ line alike."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from hpsearch.errors import ConfigError
 
-if TYPE_CHECKING:
-    from hpsearch.config.study_file import SearchSettings
-
 BACKENDS = ("local", "dask")
+
+
+class ExecutionSettings(Protocol):
+    """What `Execution.of` reads: the study file's `search:` section (`SearchSettings`), which
+    checks itself with `check_execution` below and so is named here by its shape."""
+
+    @property
+    def workers(self) -> int | None: ...
+    @property
+    def backend(self) -> Literal["local", "dask"]: ...
+    @property
+    def scheduler(self) -> str | None: ...
+    @property
+    def trial_timeout(self) -> float | None: ...
+    @property
+    def threads(self) -> int: ...
 
 
 def available_cores() -> int:
@@ -20,6 +33,12 @@ def available_cores() -> int:
     from joblib import cpu_count
 
     return cpu_count()
+
+
+def default_workers(threads: int = 1) -> int:
+    """Trials at once where none are asked for: as many as the cores hold, at `threads` BLAS
+    threads each. The one rule, for a study, `make_executor` and a local Dask cluster alike."""
+    return max(1, available_cores() // threads)
 
 
 def check_execution(
@@ -73,7 +92,7 @@ class Execution:
     threads: int = 1  # BLAS threads per trial: the study's, never overridden (its identity)
 
     @classmethod
-    def of(cls, search: SearchSettings, **given: object) -> Execution:
+    def of(cls, search: ExecutionSettings, **given: object) -> Execution:
         """The settings of `search`, with every override that is not None taking precedence."""
         chosen = {
             "workers": search.workers,  # None: as many as the cores hold, below
@@ -84,7 +103,7 @@ class Execution:
         }
         chosen.update({k: v for k, v in given.items() if v is not None})
         if chosen["workers"] is None:
-            chosen["workers"] = max(1, available_cores() // search.threads)
+            chosen["workers"] = default_workers(search.threads)
         return cls(**chosen)
 
     def __post_init__(self) -> None:

@@ -5,7 +5,7 @@ of a budget in epochs, checked against the rest of the study file: a first rung 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hpsearch.errors import ConfigError
 from hpsearch.nn.hyperparams import HyperParams
@@ -21,7 +21,19 @@ from hpsearch.search.budget import (
 from hpsearch.userinput.yaml_lines import Problem
 
 if TYPE_CHECKING:
-    from hpsearch.config.study_file import SearchSettings, StudyConfig
+    from hpsearch.config.search_settings import SearchSettings
+    from hpsearch.search.space import SearchSpace
+
+
+class StudyFile(Protocol):
+    """What a schedule reads of a study file: `StudyConfig`, which checks and settles its
+    schedule with these functions while it is made, so they name it by its shape."""
+
+    @property
+    def hyperparameters(self) -> SearchSpace: ...
+    @property
+    def search(self) -> SearchSettings: ...
+
 
 SCHEDULE_KEYS = ("schedule", "min_epochs", "eta", "brackets")
 CHANGED_DEFAULTS = (
@@ -30,7 +42,7 @@ CHANGED_DEFAULTS = (
 )
 
 
-def full_budget(config: StudyConfig) -> int | None:
+def full_budget(config: StudyFile) -> int | None:
     """`hyperparameters.epochs` when it is fixed (its default when not written); None when
     searched."""
     if "epochs" in config.hyperparameters.searched:
@@ -39,7 +51,7 @@ def full_budget(config: StudyConfig) -> int | None:
     return HyperParams.model_fields["epochs"].default if epochs is None else epochs
 
 
-def ladder_of(config: StudyConfig, search: SearchSettings | None = None) -> Ladder | None:
+def ladder_of(config: StudyFile, search: SearchSettings | None = None) -> Ladder | None:
     """The schedule `search` (default: the study file's) runs under; None when the epochs are
     searched or the settings cannot make one (their problems say why)."""
     search = search or config.search
@@ -52,7 +64,7 @@ def ladder_of(config: StudyConfig, search: SearchSettings | None = None) -> Ladd
     return Ladder(search.schedule, min(first, epochs), search.eta, epochs, search.brackets)
 
 
-def settled_search(config: StudyConfig) -> SearchSettings:
+def settled_search(config: StudyFile) -> SearchSettings:
     """The `search:` settings with what follows from the rest of the file: the first rung of a
     schedule when none is written, and the trials a budget holds (where it holds a valid
     count: else its problem is reported)."""
@@ -70,9 +82,10 @@ def settled_search(config: StudyConfig) -> SearchSettings:
     return search.model_copy(update=update) if update else search
 
 
-def schedule_problems(config: StudyConfig) -> list[Problem]:
-    """Every problem of the schedule's and the budget's settings, each at its key."""
-    search = config.search
+def schedule_problems(config: StudyFile, search: SearchSettings | None = None) -> list[Problem]:
+    """Every problem of the schedule's and the budget's settings (default: the study file's),
+    each at its key."""
+    search = search or config.search
     if search.eta <= 1:
         return [
             Problem(
@@ -82,7 +95,7 @@ def schedule_problems(config: StudyConfig) -> list[Problem]:
             )
         ]
     if search.schedule == "plain":
-        return _unused(search) + _budget_problems(config)
+        return _unused(search) + _budget_problems(config, search)
     epochs = full_budget(config)
     if epochs is None:
         return [
@@ -108,7 +121,7 @@ def schedule_problems(config: StudyConfig) -> list[Problem]:
                 "is a setting of schedule: hyperband only; remove it, or set schedule: hyperband",
             )
         ]
-    return _budget_problems(config) or _too_few(config)
+    return _budget_problems(config, search) or _too_few(config, search)
 
 
 def _unused(search: SearchSettings) -> list[Problem]:
@@ -123,10 +136,10 @@ def _unused(search: SearchSettings) -> list[Problem]:
     ]
 
 
-def _budget_problems(config: StudyConfig) -> list[Problem]:
+def _budget_problems(config: StudyFile, search: SearchSettings) -> list[Problem]:
     """A budget that holds no whole round: too small for one trial or for a schedule's
     promotions, too large for `MAX_TRIALS`, or without a fixed number of epochs to count in."""
-    search, ladder = config.search, ladder_of(config)
+    ladder = ladder_of(config, search)
     if search.budget is None:
         return []
     at = ("search", "budget")
@@ -160,10 +173,10 @@ def _budget_problems(config: StudyConfig) -> list[Problem]:
     return [Problem(at, f"must hold {what}: at least {least:,} epochs, but got {search.budget:,}")]
 
 
-def _too_few(config: StudyConfig) -> list[Problem]:
-    ladder = ladder_of(config)
+def _too_few(config: StudyFile, search: SearchSettings) -> list[Problem]:
+    ladder = ladder_of(config, search)
     assert ladder is not None  # the problems that leave none were reported before this
-    need, search = fewest_trials(ladder), config.search
+    need = fewest_trials(ladder)
     if search.trials >= need:
         return []
     at = ("search", "budget" if search.budget is not None else "trials")
@@ -198,7 +211,7 @@ def round_search(search: SearchSettings, schedule: Mapping[str, Any]) -> SearchS
     return search.model_copy(update=dict(schedule)) if schedule else search
 
 
-def schedule_settings(config: StudyConfig, schedule: str) -> dict[str, Any]:
+def schedule_settings(config: StudyFile, schedule: str) -> dict[str, Any]:
     """A round's own settings for running under `schedule`: the study file's first rung, η and
     (for Hyperband) brackets; empty when that is the study file's schedule."""
     search = config.search
@@ -210,7 +223,7 @@ def schedule_settings(config: StudyConfig, schedule: str) -> dict[str, Any]:
     return {"schedule": schedule, "min_epochs": first, "eta": search.eta, "brackets": brackets}
 
 
-def round_trials(config: StudyConfig, search: SearchSettings) -> int | None:
+def round_trials(config: StudyFile, search: SearchSettings) -> int | None:
     """The trials a round under `search` runs when the study counts its rounds in epochs (a
     `budget`): as many as the budget holds under that round's schedule; else None."""
     ladder = ladder_of(config, search)
@@ -220,7 +233,7 @@ def round_trials(config: StudyConfig, search: SearchSettings) -> int | None:
 
 
 def round_outlook(
-    config: StudyConfig, search: SearchSettings, round: int, trials: int
+    config: StudyFile, search: SearchSettings, round: int, trials: int
 ) -> RoundOutlook | None:
     """What round `round` of `trials` trials under `search` plans to train; None when its
     epochs are searched (nothing to count in)."""
@@ -232,11 +245,11 @@ def round_outlook(
     return RoundOutlook(round, ladder.schedule, tuple(ladder.rungs()), planned, budget)
 
 
-def check_round_schedule(config: StudyConfig, search: SearchSettings, trials: int) -> None:
+def check_round_schedule(config: StudyFile, search: SearchSettings, trials: int) -> None:
     """Refuses a round of `trials` trials under `search`'s schedule that the study cannot run:
     searched epochs, a first rung past them, too few trials for one promotion."""
     search = search.model_copy(update={"trials": trials, "budget": None})
-    problems = schedule_problems(config.model_copy(update={"search": search}))
+    problems = schedule_problems(config, search)
     for problem in problems:
         if problem.location != ("search", "trials"):
             key = ".".join(map(str, problem.location))

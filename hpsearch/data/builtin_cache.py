@@ -5,7 +5,6 @@ small tables that never change for one scikit-learn version."""
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from hpsearch.data.table import Table
+from hpsearch.durable import written_aside
 
 
 def cached_table(name: str, load: Callable[[], Table]) -> Table:
@@ -49,11 +49,10 @@ def _write(path: Path, table: Table) -> None:
     """Written aside and renamed, so that a reader never sees half a file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as file:
+        with written_aside(path) as file:
             np.savez(
                 file, X=table.X, codes=table.codes, values=np.asarray(table.values),
                 feature_names=np.asarray(table.feature_names), label_name=table.label_name,
             )  # fmt: skip
-        os.replace(file.name, path)
     except OSError:
         pass

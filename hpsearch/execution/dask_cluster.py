@@ -31,8 +31,7 @@ except ImportError as error:  # the optional extra
         'the README does, or `pip install "hpsearch[dask]"`'
     ) from error
 
-import hpsearch
-from hpsearch.config import available_cores
+from hpsearch.config.execution import default_workers
 from hpsearch.execution.contract import (
     DEFAULT_GRACE_S,
     MAX_DEATHS,
@@ -54,6 +53,7 @@ from hpsearch.execution.dask_tasks import (
 from hpsearch.execution.threads import THREAD_VARIABLES
 from hpsearch.execution.worker import TrialFn, unfinished
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
+from hpsearch.version import __version__
 
 POLL_S = 0.1  # how often a run waiting for events looks whether stop() ended it
 CONNECT_TIMEOUT_S = 30.0
@@ -86,7 +86,7 @@ class DaskExecutor(Executor):
         self._timeout, self._grace, self._wait = trial_timeout, grace_s, connect_timeout
         self._cluster = None
         if scheduler is None:
-            self._cluster = start_local_cluster(workers or available_cores(), dashboard_address)
+            self._cluster = start_local_cluster(workers or default_workers(), dashboard_address)
         self._client = self._connect(scheduler)
         self.workers = sum(self._client.nthreads().values())  # worker threads, as of now
         # (scheduler time, a task's event) from the topic, or (None, future) when one is done
@@ -184,10 +184,10 @@ class DaskExecutor(Executor):
             ) from error
         except Exception as error:
             raise ExecutorError(f"{CANNOT_LOAD} ({_error_line(error)})") from error
-        if version != hpsearch.__version__:
+        if version != __version__:
             raise ExecutorError(
                 f"the Dask workers run hpsearch {version} but this machine runs "
-                f"{hpsearch.__version__}; install the same version on every machine"
+                f"{__version__}; install the same version on every machine"
             )
         return self._payload
 

@@ -16,11 +16,11 @@ from typing import Any
 from distributed import Worker, WorkerPlugin, get_worker
 from distributed.core import Status
 
-import hpsearch
 from hpsearch.execution.contract import overran_message
-from hpsearch.execution.threads import one_blas_thread
+from hpsearch.execution.threads import blas_threads
 from hpsearch.execution.worker import TrialFn, aligned_arrays, call_trial_safely, unfinished
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
+from hpsearch.version import __version__
 
 TOPIC = "hpsearch-trial"  # of the worker events that tell when a task begins and ends its trial
 EXIT_CODE = 75  # of a worker process ended on purpose (EX_TEMPFAIL: its nanny starts another)
@@ -79,7 +79,7 @@ def probe(payload: Payload) -> str:
     """A task that needs what every trial needs (hpsearch on the scheduler and on a worker, the
     payload on that worker); it answers with the worker's version of hpsearch."""
     del payload  # needed only on the worker
-    return hpsearch.__version__
+    return __version__
 
 
 def exit_soon() -> None:
@@ -98,7 +98,7 @@ class IgnoreInterrupts(WorkerPlugin):
 
 def _limited_call(payload: Payload, spec: TrialSpec, deadline: float | None) -> TrialResult:
     # In the thread that runs the trial: an OpenMP limit holds for the thread that sets it.
-    with one_blas_thread():
+    with blas_threads():
         return call_trial_safely(payload.trial_fn, spec, payload.context, deadline)
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from hpsearch.config import available_cores
-from hpsearch.config.execution import check_execution
+from hpsearch.config.execution import check_execution, default_workers
 from hpsearch.execution.contract import DEFAULT_GRACE_S, Executor
 from hpsearch.execution.in_process import InProcessExecutor
 from hpsearch.execution.threads import TRIAL_THREADS
@@ -26,9 +25,9 @@ def make_executor(
     """`workers` trials at a time: in this process when 1, else in local processes (loky); or on
     Dask: the cluster at `scheduler` (with the workers it has), else a LocalCluster of `workers`.
 
-    `workers=None` means one per core. In-process mode takes any callable (a closure showing a
-    live learning curve, say); process and Dask modes pickle `trial_fn` and `context` and send
-    them once per worker process.
+    `workers=None` means as many as the cores hold at `threads` each (`default_workers`).
+    In-process mode takes any callable (a closure showing a live learning curve, say); process
+    and Dask modes pickle `trial_fn` and `context` and send them once per worker process.
     """
     check_execution(workers, trial_timeout, backend, scheduler, threads)
     limits = {"trial_timeout": trial_timeout, "grace_s": grace_s}
@@ -38,7 +37,7 @@ def make_executor(
         )
 
         return DaskExecutor(trial_fn, context, scheduler=scheduler, workers=workers, **limits)
-    workers = available_cores() if workers is None else workers
+    workers = default_workers(threads) if workers is None else workers
     if workers == 1:
         return InProcessExecutor(trial_fn, context, threads=threads, **limits)
     from hpsearch.execution.local_processes import LokyExecutor

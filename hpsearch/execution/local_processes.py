@@ -51,7 +51,7 @@ from hpsearch.execution.worker import (
     held_stops,
     init_process,
     read_beacons,
-    run_in_process,
+    run_in_worker,
     unfinished,
 )
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
@@ -132,7 +132,7 @@ class LokyExecutor(Executor):
             spec = self._waiting.popleft()
             try:
                 with held_stops():  # a submit may start workers
-                    future = self._get_pool().submit(run_in_process, spec, self._timeout)
+                    future = self._get_pool().submit(run_in_worker, spec, self._timeout)
                     self._running[future] = spec
             except BrokenExecutor:  # an idle worker died: the futures, if any, will tell
                 self._waiting.appendleft(spec)

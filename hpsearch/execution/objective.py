@@ -81,10 +81,10 @@ def _train(
     report = None if on_epoch is None else lambda epoch, row: on_epoch(spec.number, epoch, row)
     resume = None if spec.resume is None else Checkpoint.from_bytes(spec.resume)
     hp = HyperParams(**spec.params)
-    return train_on(hp, data, spec.seed, report, deadline, until=spec.until, resume=resume)
+    return train_seeded(hp, data, spec.seed, report, deadline, until=spec.until, resume=resume)
 
 
-def train_on(
+def train_seeded(
     hyperparameters: HyperParams,
     data: TrainingData,
     seed: int,

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-TRIAL_THREADS = 1  # BLAS threads per trial by default, everywhere: see one_blas_thread
+TRIAL_THREADS = 1  # BLAS threads per trial by default, everywhere: see blas_threads
 THREAD_VARIABLES = (  # what BLAS and OpenMP read, when loaded, for their number of threads
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
@@ -20,20 +20,13 @@ THREAD_VARIABLES = (  # what BLAS and OpenMP read, when loaded, for their number
 
 @contextmanager
 def blas_threads(threads: int = TRIAL_THREADS) -> Iterator[None]:
-    """Trials train with `threads` BLAS threads (the study's `search.threads`): one big network
-    trained alone (`--workers 1`) may use every core. Its results then depend on the count, so
-    the count is part of the study's identity (see `one_blas_thread`)."""
+    """Trials train with `threads` BLAS threads, on every backend: TRIAL_THREADS unless the study
+    says (`search.threads`, which lets one big network trained alone use every core). A matrix
+    product split over another number of threads rounds differently, and over many epochs that
+    changes a dev error; so the count is part of the study's identity, and a trial gives the same
+    result alone, beside others, on a cluster or retrained by `hpsearch train`. Parallelism comes
+    from running trials side by side."""
     with _blas_libraries().limit(limits=threads):
-        yield
-
-
-@contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Every trial trains with TRIAL_THREADS BLAS threads, on every backend: a matrix product
-    split over another number of threads rounds differently, and over many epochs that changes
-    a dev error. So a trial gives the same result alone, beside others, on a cluster or retrained
-    by `hpsearch train`; parallelism comes from running trials side by side."""
-    with _blas_libraries().limit(limits=TRIAL_THREADS):
         yield
 
 

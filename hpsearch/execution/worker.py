@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from hpsearch.durable import written_aside
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 
 # trial_fn(spec, context, deadline) -> TrialResult; `deadline` is a time.monotonic() value or None.
@@ -183,11 +184,12 @@ def _exit_with_parent(driver: int, period_s: float = 0.5) -> None:
     threading.Thread(target=watch, name="hpsearch-parent-watch", daemon=True).start()
 
 
-def run_in_process(spec: TrialSpec, trial_timeout: float | None) -> TrialResult:
+def run_in_worker(spec: TrialSpec, trial_timeout: float | None) -> TrialResult:
     """The task a worker process runs per trial: beacon, deadline, safety net."""
     started = time.monotonic()
     beacon = _PROCESS["beacon_dir"] / f"{spec.number}-{os.getpid()}"
-    _write_atomically(beacon, json.dumps({"worker": worker_id(), "started": started}))
+    with written_aside(beacon, "w", durable=False) as file:  # it lives as long as its trial
+        file.write(json.dumps({"worker": worker_id(), "started": started}))
     deadline = None if trial_timeout is None else started + trial_timeout
     try:
         return call_trial_safely(_PROCESS["trial_fn"], spec, _PROCESS["context"], deadline)
@@ -215,12 +217,6 @@ def _is_result_of(result: object, spec: TrialSpec) -> bool:
         spec.number,
         spec.round,
     )
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text)
-    os.replace(partial, path)
 
 
 def _error_text(error: BaseException) -> str:

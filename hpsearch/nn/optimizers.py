@@ -14,9 +14,6 @@ from typing import Protocol
 
 import numpy as np
 
-from hpsearch.nn.engine import resolve
-from hpsearch.nn.hyperparams import HyperParams
-
 
 class Optimizer(Protocol):
     def step(self, params: np.ndarray, grads: np.ndarray, learning_rate: float) -> None:
@@ -160,36 +157,3 @@ def _apply(
     np.divide(numerator, scratch, out=scratch)
     scratch *= step_size
     params -= scratch
-
-
-_OPTIMIZERS: dict[str, type] = {
-    "gd": GradientDescent,
-    "momentum": Momentum,
-    "rmsprop": RMSprop,
-    "adam": Adam,
-    "adamw": AdamW,
-}
-
-
-def make_optimizer(
-    hp: HyperParams, engine: str | None = None, weights: int | None = None
-) -> Optimizer:
-    """The update rule that `hp.optimizer` names, with its β's and ε, for `engine` ("numpy" or
-    "numba"; None: this process's engine). `weights`: how many leading entries of the flat
-    parameter vector are weights, which AdamW's decay shrinks (None: all of them)."""
-    if resolve(engine) == "numba":
-        from hpsearch.nn.fused import OPTIMIZERS as classes
-    else:
-        classes = _OPTIMIZERS
-    match hp.optimizer:
-        case "gd":
-            return classes["gd"]()
-        case "momentum":
-            return classes["momentum"](hp.beta1)
-        case "rmsprop":
-            return classes["rmsprop"](hp.beta2, hp.epsilon)
-        case "adam":
-            return classes["adam"](hp.beta1, hp.beta2, hp.epsilon)
-        case "adamw":
-            return classes["adamw"](hp.beta1, hp.beta2, hp.epsilon, hp.weight_decay, weights)
-    raise ValueError(f"unknown optimizer {hp.optimizer!r}")

@@ -21,7 +21,8 @@ from hpsearch.nn.engine import training_engine
 from hpsearch.nn.hyperparams import HyperParams
 from hpsearch.nn.metrics import decision_prior
 from hpsearch.nn.network import Network, NetworkState, check_targets
-from hpsearch.nn.optimizers import Optimizer, make_optimizer
+from hpsearch.nn.optimizer_choice import make_optimizer
+from hpsearch.nn.optimizers import Optimizer
 from hpsearch.nn.schedules import learning_rate
 
 MONITOR_SIZE = 10_000  # train examples the per-epoch train cost and metric are measured on

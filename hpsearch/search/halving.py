@@ -126,7 +126,7 @@ class Decision:
 
 def promote(
     errors: Mapping[int, float | None],
-    can_go_on: set[int] | frozenset[int],
+    paused: set[int] | frozenset[int],
     *,
     eta: int,
     rung: int,
@@ -134,12 +134,12 @@ def promote(
     metric: str = "error",
 ) -> Decision:
     """The best `kept(len(errors), η)` of the rung's trials by dev `metric` at the rung (ties:
-    the lower trial number) among those that `can_go_on`; a trial without a finite value never
+    the lower trial number) among those `paused` there; a trial without a finite value never
     goes on. `errors` holds every trial that entered the rung (those that stopped by themselves
     too); `rung` counts from 1 in the reasons."""
     order = sorted(errors, key=lambda n: (finite_or_inf(errors[n]), n))
     slots = kept(len(errors), eta)
-    places = [(place, n) for place, n in enumerate(order, 1) if n in can_go_on]
+    places = [(place, n) for place, n in enumerate(order, 1) if n in paused]
     candidates = [(place, n) for place, n in places if finite_or_inf(errors[n]) < math.inf]
     promoted = tuple(sorted(n for _, n in candidates[:slots]))
     went_on = f"the best {slots} went on" if slots > 1 else "the best went on"

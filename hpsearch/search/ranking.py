@@ -23,7 +23,7 @@ from hpsearch.trial import TrialRecord, TrialState, is_finite
 # never a diverged or failed trial above a completed one.
 # A trial that a halving schedule stopped at a rung never ranks above one that trained its
 # whole budget (or stopped by its own patience).
-_STATE_ORDER = {
+STATE_ORDER = {
     TrialState.COMPLETE: 0,
     TrialState.STOPPED: 1,
     TrialState.TIMED_OUT: 2,
@@ -54,37 +54,17 @@ SORT_COLUMNS = ("dev_error", "train_error", "duration", "trial")
 def rank_key(record: TrialRecord) -> tuple:
     """The dev metric, then dev cost, then duration; a missing or NaN value is never best.
     Trials a halving schedule stopped rank by the rung they reached first: a dev metric after 9
-    epochs does not compare with one after 1."""
+    epochs does not compare with one after 1. The store's reads order by the same key in SQL
+    (`store.reads.RANK_ORDER_SQL`)."""
     dev, cost = record.dev_error, record.dev_cost  # inlined: ranking 100,000 trials calls it
     return (
-        _STATE_ORDER[record.state],
+        STATE_ORDER[record.state],
         -record.epochs if record.state is TrialState.STOPPED else 0,
         dev if dev is not None and -math.inf < dev < math.inf else math.inf,
         cost if cost is not None and -math.inf < cost < math.inf else math.inf,
         record.duration_s,
         record.number,
     )
-
-
-def _finite_sql(column: str) -> str:
-    """The column where finite, else infinity (SQLite stores NaN as NULL)."""
-    return f"CASE WHEN {column} IS NULL OR abs({column}) = 9e999 THEN 9e999 ELSE {column} END"
-
-
-# `rank_key` as an SQL ORDER BY over the trials table, for the reads that want only the best
-# few of 100,000 trials; tests/search/test_ranking.py keeps the two the same.
-RANK_ORDER_SQL = ", ".join(
-    [
-        "CASE state "
-        + " ".join(f"WHEN '{state}' THEN {order}" for state, order in _STATE_ORDER.items())
-        + " END",
-        f"CASE WHEN state = '{TrialState.STOPPED}' THEN -epochs ELSE 0 END",
-        _finite_sql("dev_error"),
-        _finite_sql("dev_cost"),
-        "duration_s",
-        "number",
-    ]
-)
 
 
 def rank(records: Iterable[TrialRecord]) -> list[TrialRecord]:

@@ -13,19 +13,17 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from hpsearch.store.creation import synced
-from hpsearch.store.faults import discard, os_error
+from hpsearch.durable import written_aside
+from hpsearch.store.faults import os_error
 
 FORMAT = "hpsearch-checkpoint"
 VERSION = 1
-PARTIAL_SUFFIX = ".partial"
 
 
 @dataclass(frozen=True)
@@ -57,17 +55,11 @@ def write_checkpoint(path: Path, data: bytes, label: Label) -> None:
               "sha256": digest}  # fmt: skip
     buffer = io.BytesIO()
     np.savez(buffer, header=np.array(json.dumps(header)), checkpoint=np.frombuffer(data, np.uint8))
-    partial = path.with_name(path.name + PARTIAL_SUFFIX)
     try:
         path.parent.mkdir(exist_ok=True)
-        with open(partial, "wb") as file:
+        with written_aside(path) as file:
             file.write(buffer.getbuffer())
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(partial, path)
-        synced(path.parent)
     except OSError as error:
-        discard(partial)
         raise os_error(error, path) from None
 
 

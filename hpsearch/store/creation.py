@@ -14,12 +14,12 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from hpsearch.durable import PARTIAL_SUFFIX, synced
 from hpsearch.store.faults import os_error
 from hpsearch.store.layout import DB_NAME
 from hpsearch.store.sqlite import SCHEMA, SCHEMA_VERSION, connect, transaction
 
 STEPS = ("cleared", "connected", "written", "closed", "renamed")
-PARTIAL_SUFFIX = ".partial"
 
 
 def reached(step: str) -> None:
@@ -60,12 +60,3 @@ def create_database(folder: Path, write_study: Callable[[sqlite3.Connection], No
         raise os_error(error, db) from None
     reached("renamed")
     return db
-
-
-def synced(path: Path) -> None:
-    """Makes a file, or a folder's list of names, durable before the next step relies on it."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -5,11 +5,10 @@ without reading the data again. A missing or unreadable file is simply not said.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from hpsearch.data.report import DataReport
-from hpsearch.store.faults import discard
+from hpsearch.durable import written_aside
 from hpsearch.store.layout import DATA_REPORT
 
 
@@ -17,13 +16,11 @@ def keep_data_report(folder: Path, report: DataReport | None) -> None:
     """Writes `report` into the study folder, aside and renamed; a failure loses only it."""
     if report is None:
         return
-    path = folder / DATA_REPORT
-    partial = path.with_name(path.name + ".partial")
     try:
-        partial.write_text(json.dumps(report.to_dict()), encoding="utf-8")
-        os.replace(partial, path)
+        with written_aside(folder / DATA_REPORT, "w", encoding="utf-8") as file:
+            file.write(json.dumps(report.to_dict()))
     except OSError:
-        discard(partial)
+        pass
 
 
 def data_report(folder: Path) -> DataReport | None:

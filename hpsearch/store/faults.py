@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import sqlite3
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -70,13 +69,6 @@ def os_error(error: OSError, path: Path) -> StoreError:
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return read_only(path, detail)
     return StoreError(f"cannot write {path} ({detail}); {KEPT}")
-
-
-def discard(partial: Path) -> None:
-    """Removes what a failed write left aside, if anything: a folder that refuses even that (a
-    read-only one) holds no partial file to remove."""
-    with suppress(OSError):
-        partial.unlink(missing_ok=True)
 
 
 class GuardedCursor(sqlite3.Cursor):

@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
-from hpsearch import __version__
+from hpsearch.durable import written_aside
 from hpsearch.errors import ModelError
-from hpsearch.store.faults import discard
+from hpsearch.version import __version__
 
 FORMAT = "hpsearch-model"
 FORMAT_VERSION = 2
@@ -101,12 +100,10 @@ def pack_model(
 def write_model(data: bytes, path: Path, option: str = "output") -> None:
     """Writes a packed model aside and renames it: a failed write leaves no partial file.
     `option` names the argument that gave the path, for the message."""
-    partial = path.with_name(path.name + ".partial")
     try:
-        partial.write_bytes(data)
-        os.replace(partial, path)
+        with written_aside(path) as file:
+            file.write(data)
     except OSError as error:
-        discard(partial)
         raise ModelError(
             f"{option} {path} cannot be written ({error.strerror}); give a file in an existing, "
             "writable folder",

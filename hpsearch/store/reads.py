@@ -9,11 +9,32 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hpsearch.search.ranking import RANK_ORDER_SQL
+from hpsearch.search.ranking import STATE_ORDER
 from hpsearch.store.faults import GuardedCursor
 from hpsearch.store.sqlite import STATES, collector_paused, trial_records
 from hpsearch.store.study_store import StudyStore
 from hpsearch.trial import TrialRecord, TrialState
+
+
+def _finite_sql(column: str) -> str:
+    """The column where finite, else infinity (SQLite stores NaN as NULL)."""
+    return f"CASE WHEN {column} IS NULL OR abs({column}) = 9e999 THEN 9e999 ELSE {column} END"
+
+
+# `rank_key` (search/ranking.py) as an SQL ORDER BY over the trials table, for the reads that
+# want only the best few of 100,000 trials; tests/store/test_reads.py keeps the two the same.
+RANK_ORDER_SQL = ", ".join(
+    [
+        "CASE state "
+        + " ".join(f"WHEN '{state}' THEN {order}" for state, order in STATE_ORDER.items())
+        + " END",
+        f"CASE WHEN state = '{TrialState.STOPPED}' THEN -epochs ELSE 0 END",
+        _finite_sql("dev_error"),
+        _finite_sql("dev_cost"),
+        "duration_s",
+        "number",
+    ]
+)
 
 
 @dataclass(frozen=True)

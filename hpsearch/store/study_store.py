@@ -16,10 +16,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
-from hpsearch import __version__
+from hpsearch.durable import written_aside
 from hpsearch.errors import StoreError
 from hpsearch.store.creation import create_database
-from hpsearch.store.faults import GuardedCursor, damaged, discard, os_error
+from hpsearch.store.faults import GuardedCursor, damaged, os_error
 from hpsearch.store.identity import changes
 from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, kept_model, model_path
 from hpsearch.store.runlock import RunLock
@@ -45,7 +45,8 @@ from hpsearch.store.sqlite import (
     trial_records,
     use_wal,
 )
-from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
+from hpsearch.trial import TrialRecord, TrialResult, TrialSpec
+from hpsearch.version import __version__
 
 __all__ = ["SCHEMA_VERSION", "Baseline", "RoundRecord", "StudyInfo", "StudyStore"]
 
@@ -306,10 +307,6 @@ class StudyStore:
                 marked += [number] * cursor.rowcount
         return sorted(marked)
 
-    def orphans(self) -> list[TrialRecord]:
-        """Trials left `running` by a driver that died; the holder of the run lock reruns them."""
-        return [trial for trial in self.trials() if trial.state is TrialState.RUNNING]
-
     def trials(self, round: int | None = None) -> list[TrialRecord]:
         """Every trial (of one round, if given) by number: one consistent snapshot."""
         sql, args = "SELECT * FROM trials ORDER BY number", ()
@@ -335,17 +332,20 @@ class StudyStore:
         if [tuple(row) for row in found] != [("ok",)]:
             raise damaged(self._conn.db_path, str(found[0][0]) if found else "no answer")
 
+    def begin_read(self) -> None:
+        """Holds one read transaction until the store is closed: every read after this sees the
+        same moment, whatever a run writes meanwhile."""
+        self._conn.execute("BEGIN")
+
     def save_weights(self, number: int, data: bytes) -> Path:
         """Keeps a trained network (.npz bytes); written aside and renamed, so never half a file."""
         self._require_writer()
         path = model_path(self.folder, number)
-        partial = path.with_suffix(".npz.partial")
         try:
             path.parent.mkdir(exist_ok=True)
-            partial.write_bytes(data)
-            os.replace(partial, path)
+            with written_aside(path) as file:
+                file.write(data)
         except OSError as error:
-            discard(partial)
             raise os_error(error, path) from None
         return path
 

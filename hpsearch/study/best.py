@@ -27,8 +27,8 @@ from hpsearch.search.ranking import (
     wide_gaps,
 )
 from hpsearch.store.layout import refuse_study_part
+from hpsearch.store.read_log import LoggedRead, check_loggable, log_read
 from hpsearch.store.sqlite import Baseline
-from hpsearch.store.test_reads import LoggedRead, check_loggable, log_read
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.trial import TrialRecord, TrialState
 

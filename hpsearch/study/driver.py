@@ -29,7 +29,7 @@ class Driven:
     """How a run ended: the Ctrl-C or SIGTERM that stopped it (None: it ran to its end), and
     how busy its workers were (None when nothing ran)."""
 
-    stopped: KeyboardInterrupt | None
+    interrupt: KeyboardInterrupt | None
     utilisation: Utilisation | None
 
 
@@ -77,7 +77,7 @@ class Driver:
         result recorded is kept."""
         start = time.perf_counter()
         first: float | None = None
-        stopped: KeyboardInterrupt | None = None
+        interrupt: KeyboardInterrupt | None = None
         with make_executor() as executor:
             workers = max(1, executor.workers)
             held = workers + executor.ahead  # trials handed over at once
@@ -97,13 +97,13 @@ class Driver:
             except KeyboardInterrupt as signal:  # Ctrl-C, or SIGTERM as `Terminated`
                 specs = {number: spec for number, (_, _, spec) in self.out.items()}
                 self.store.mark_interrupted(executor.stop(), specs)
-                stopped = signal
+                interrupt = signal
         if not self.busy_s:
-            return Driven(stopped, None)
+            return Driven(interrupt, None)
         end = time.perf_counter()
         starting = workers * ((first or end) - start)
         return Driven(
-            stopped, Utilisation(workers, end - start, self.busy_s, starting, self.waiting_s)
+            interrupt, Utilisation(workers, end - start, self.busy_s, starting, self.waiting_s)
         )
 
     def _hand_out(self, count: int) -> list[TrialSpec]:

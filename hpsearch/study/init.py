@@ -24,8 +24,9 @@ from hpsearch.data.files import count
 from hpsearch.data.load import Dataset
 from hpsearch.data.table import Table
 from hpsearch.data.target import TargetGuess, infer_target
+from hpsearch.durable import written_aside
 from hpsearch.errors import ConfigError, DataError
-from hpsearch.store.layout import is_study, quoted
+from hpsearch.store.layout import DEFAULT_RUNS, is_study, quoted
 
 MAX_ROUNDS = 5  # loads of the data, each leaving out the columns the one before refused
 
@@ -49,7 +50,7 @@ def init_study(
     *,
     output: Path | None = None,
     name: str | None = None,
-    runs_dir: Path = Path("runs"),
+    runs_dir: Path = Path(DEFAULT_RUNS),
     force: bool = False,
     preset: str = DEFAULT_PRESET,
 ) -> Initialized:
@@ -240,13 +241,10 @@ def _flow(value: Any) -> str:
 
 def _write(output: Path, text: str, force: bool) -> None:
     """Written aside and renamed; without `force`, never over a file that appeared since."""
-    partial = output.with_name(output.name + ".partial")
     try:
-        partial.write_text(text, encoding="utf-8")
-        if force:
-            os.replace(partial, output)
-        else:
-            os.link(partial, output)  # fails if `output` exists: no overwrite, even in a race
+        # Without `force`, linked into place: fails if `output` exists, even in a race.
+        with written_aside(output, "w", encoding="utf-8", replace=force) as file:
+            file.write(text)
     except FileExistsError:
         raise ConfigError(
             f"--output {output} exists; give another path, or add --force to replace it",
@@ -258,5 +256,3 @@ def _write(output: Path, text: str, force: bool) -> None:
             "existing, writable folder",
             option="output",
         ) from None
-    finally:
-        partial.unlink(missing_ok=True)

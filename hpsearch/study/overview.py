@@ -26,10 +26,10 @@ from hpsearch.search.ranking import (
 )
 from hpsearch.search.space import Distribution, SearchSpace
 from hpsearch.store.importance_cache import estimated_from, keep
+from hpsearch.store.read_log import LoggedRead
 from hpsearch.store.reads import Tally
 from hpsearch.store.sqlite import Baseline, RoundRecord
 from hpsearch.store.study_store import StudyStore
-from hpsearch.store.test_reads import LoggedRead
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.tasks import Metric, metric_of
 from hpsearch.trial import TrialRecord, TrialState

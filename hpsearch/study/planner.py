@@ -125,13 +125,11 @@ def plan_study(store, snapshot: Snapshot) -> StudyPlan:
         plan.pending |= {go.number: (found, go) for go in decided.go}
         plan.stops += decided.stops
     # The trials paused at their last rung, and not stopped now: what they go on from.
-    last: dict[int, tuple[int, bool, float]] = {}
-    for row in sorted(rows.values(), key=lambda r: (r.trial, r.epochs)):
-        last[row.trial] = (row.epochs, row.go_on, row.duration_s)
+    last = {row.trial: row for row in sorted(rows.values(), key=lambda r: (r.trial, r.epochs))}
     gone = ended | {stop.number for stop in plan.stops}
-    paused = {n: (e, d) for n, (e, go_on, d) in last.items() if go_on and n not in gone}
-    plan.keep = {(n, epochs) for n, (epochs, _) in paused.items()}
-    plan.earlier = {n: duration for n, (_, duration) in paused.items()}
+    paused = [row for n, row in last.items() if row.go_on and n not in gone]
+    plan.keep = {(row.trial, row.epochs) for row in paused}
+    plan.earlier = {row.trial: row.duration_s for row in paused}
     return plan
 
 

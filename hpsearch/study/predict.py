@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +21,10 @@ import numpy as np
 from hpsearch.data.encode import Filled
 from hpsearch.data.rows import Rows, read_rows
 from hpsearch.data.target import class_name
+from hpsearch.durable import written_aside
 from hpsearch.errors import ModelError, StoreError
 from hpsearch.nn.metrics import READS, finish, totals
-from hpsearch.store.faults import discard
-from hpsearch.store.layout import refuse_study_part
+from hpsearch.store.layout import DEFAULT_RUNS, refuse_study_part
 from hpsearch.store.model_file import check_origin, read_model
 from hpsearch.study.best import choose
 from hpsearch.study.find import study_folder
@@ -93,7 +92,7 @@ def predict_file(
     target: str,
     data: str,
     *,
-    runs_dir: str | Path = "runs",
+    runs_dir: str | Path = DEFAULT_RUNS,
     output: Path | None = None,
     proba: bool = False,
     stream: TextIO | None = None,
@@ -117,27 +116,27 @@ def predict_file(
         raise ModelError(
             f"--target names column '{label}', which {data} does not have", option="target"
         )
-    tally = Tally(model)
+    counts = RowCounts(model)
     if output is None:
-        _write(model, rows, stream or io.StringIO(), proba, tally)
+        _write(model, rows, stream or io.StringIO(), proba, counts)
     else:
-        _write_file(model, rows, output, proba, tally)
+        _write_file(model, rows, output, proba, counts)
     return Prediction(
         source,
-        tally.rows,
+        counts.rows,
         rows.ignored,
         column if rows.has_labels else None,
         output,
-        tally.labelled,
-        tally.filled(),
+        counts.labelled,
+        counts.filled(),
         model.info.target,
         model.info.metric,
-        tally.score() if rows.has_labels else None,
-        tally.wrong if rows.has_labels and model.task == "classification" else None,
+        counts.score() if rows.has_labels else None,
+        counts.wrong if rows.has_labels and model.task == "classification" else None,
     )
 
 
-class Tally:
+class RowCounts:
     """What a prediction run counts as it goes: rows, labelled rows, the sums the model's
     metric is made of (`nn.metrics.totals`), wrong ones, what was filled in each column."""
 
@@ -190,28 +189,24 @@ def _number(text: str) -> float:
         return np.nan
 
 
-def _write_file(model: Model, rows: Rows, output: Path, proba: bool, tally: Tally) -> None:
-    partial = output.with_name(output.name + ".partial")
+def _write_file(model: Model, rows: Rows, output: Path, proba: bool, counts: RowCounts) -> None:
     try:
-        with partial.open("w", encoding="utf-8", newline="") as stream:
-            _write(model, rows, stream, proba, tally)
-        os.replace(partial, output)
+        with written_aside(output, "w", encoding="utf-8", newline="") as stream:
+            _write(model, rows, stream, proba, counts)
     except OSError as error:
         raise ModelError(
             f"output {output} cannot be written ({error.strerror}); give a file in an existing, "
             "writable folder",
             option="output",
         ) from None
-    finally:
-        discard(partial)
 
 
-def _write(model: Model, rows: Rows, stream: TextIO, proba: bool, tally: Tally) -> None:
+def _write(model: Model, rows: Rows, stream: TextIO, proba: bool, counts: RowCounts) -> None:
     """Writes the header and each block's predictions, counting as it goes."""
     names = np.array([_quoted(name) for name in model.classes], dtype=object)
     header = ["prediction", *(f"proba_{name}" for name in model.classes if proba)]
     csv.writer(stream, lineterminator="\n").writerow(header)
-    for block in aligned(_encoded(model, rows, tally), PRODUCT_ROWS):
+    for block in aligned(_encoded(model, rows, counts), PRODUCT_ROWS):
         logits = model.network.logits(block.X)
         if model.task == "regression":
             lines = _formatted(model.network.answers(logits, "values")[:, None])
@@ -223,15 +218,15 @@ def _write(model: Model, rows: Rows, stream: TextIO, proba: bool, tally: Tally) 
             lines = lines + "," + _formatted(p)
         if len(lines):
             stream.write("\n".join(lines) + "\n")
-        tally.rows += len(lines)
+        counts.rows += len(lines)
         if block.labels is not None:
-            tally.scored(block.labels, logits)
+            counts.scored(block.labels, logits)
 
 
-def _encoded(model: Model, rows: Rows, tally: Tally) -> Iterator[Inputs]:
+def _encoded(model: Model, rows: Rows, counts: RowCounts) -> Iterator[Inputs]:
     for block in rows.blocks():
         X, filled = model.encoded(block.table)
-        tally.add(filled)
+        counts.add(filled)
         yield Inputs(X, block.labels)
 
 

@@ -149,7 +149,7 @@ class StudyRun:
         return 1 if any(r.state is TrialState.FAILED for r in self.records) else 0
 
     @classmethod
-    def stopped_by(cls, signal: KeyboardInterrupt | None) -> dict[str, bool]:
+    def interrupted_by(cls, signal: KeyboardInterrupt | None) -> dict[str, bool]:
         """The fields that say how a run ended: `interrupted`, and by SIGTERM."""
         return {"interrupted": signal is not None, "terminated": isinstance(signal, Terminated)}
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hpsearch.store.creation import PARTIAL_SUFFIX
+from hpsearch.durable import PARTIAL_SUFFIX
 from hpsearch.store.layout import (
     CHECKPOINTS_DIR,
     DASHBOARD_DIR,

@@ -94,13 +94,13 @@ def run_unfinished(
     driven = Driver(store, plan, recorder, observer).run(
         lambda: executor_for(dataset, execution, observer, metric)
     )
-    return _ended(store, show, driven.stopped, told.to_run, driven.utilisation)
+    return _ended(store, show, driven.interrupt, told.to_run, driven.utilisation)
 
 
 def _ended(
     store: StudyStore,
     show: ShowOptions,
-    stopped: KeyboardInterrupt | None,
+    interrupt: KeyboardInterrupt | None,
     ran: int,
     utilisation: Utilisation | None,
 ) -> StudyRun:
@@ -109,7 +109,7 @@ def _ended(
     after.records  # noqa: B018 (read now: the run's outcome outlives the store)
     overview = view_study(after, show)
     keep_importance(store, overview)  # so that `show` needs not estimate it again
-    ended = StudyRun.stopped_by(stopped)
+    ended = StudyRun.interrupted_by(interrupt)
     return StudyRun(after, overview, ran=ran, utilisation=utilisation, **ended)
 
 

@@ -19,10 +19,10 @@ from hpsearch.search.space import SearchSpace
 from hpsearch.store import importance_cache, reads
 from hpsearch.store.data_report import data_report
 from hpsearch.store.layout import kept_model
+from hpsearch.store.read_log import LoggedRead, logged_reads
 from hpsearch.store.reads import Tally
 from hpsearch.store.sqlite import Baseline, RoundRecord
 from hpsearch.store.study_store import StudyStore
-from hpsearch.store.test_reads import LoggedRead, logged_reads
 from hpsearch.trial import TrialRecord, TrialState
 
 
@@ -120,7 +120,7 @@ def read_snapshot(folder: Path) -> Snapshot:
     transaction, held until the snapshot is closed (or goes away); use it in a `with`."""
     store = StudyStore.open(folder)
     try:
-        store._conn.execute("BEGIN")  # every read after this sees the same moment
+        store.begin_read()  # every read after this sees the same moment
         return Snapshot(store, owned=True)
     except BaseException:
         store.close()

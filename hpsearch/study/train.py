@@ -15,7 +15,7 @@ from hpsearch.config.study_data import load_study_data
 from hpsearch.config.study_defaults import with_study_defaults
 from hpsearch.data import parse_spec
 from hpsearch.errors import ConfigError
-from hpsearch.execution.objective import train_on, training_data
+from hpsearch.execution.objective import train_seeded, training_data
 from hpsearch.execution.threads import blas_threads
 from hpsearch.nn.hyperparams import HyperParams
 from hpsearch.search.space import SearchSpace
@@ -69,7 +69,7 @@ class Training:
     metric: Metric = field(default_factory=lambda: metric_of(None))  # what the errors hold
 
 
-def train_one(
+def train_fixed(
     config: StudyConfig,
     hyperparameters: HyperParams,
     seed: int | None,
@@ -86,7 +86,7 @@ def train_one(
     dataset = load_study_data(config)
     with blas_threads(config.search.threads):  # as its trials train: the same errors again
         data = training_data(dataset, config.ranked_by.name)
-        result = train_on(hyperparameters, data, seed, on_epoch)
+        result = train_seeded(hyperparameters, data, seed, on_epoch)
     if save is not None:
         _save(result.network, dataset, config, result.dev_error, save)
     return Training(

@@ -116,7 +116,7 @@ def _the_chosen_trial_retrains_bit_for_bit(runs: Path) -> None:
     from hpsearch.config import load_config
     from hpsearch.study.best import choose
     from hpsearch.study.snapshot import read_snapshot
-    from hpsearch.study.train import fixed_hyperparameters, train_one
+    from hpsearch.study.train import fixed_hyperparameters, train_fixed
 
     chosen = runs / "chosen.yaml"
     best = runner.invoke(app, ["best", "quickstart", "--runs-dir", str(runs), "-o", str(chosen)])
@@ -126,7 +126,7 @@ def _the_chosen_trial_retrains_bit_for_bit(runs: Path) -> None:
     record = choose(read_snapshot(runs / "quickstart")).record
     assert f"dev error {record.dev_error:.4f} on digits" in trained.stdout
     config = load_config(chosen)
-    again = train_one(config, fixed_hyperparameters(config, []), None)
+    again = train_fixed(config, fixed_hyperparameters(config, []), None)
     assert again.dev_error == record.dev_error and again.train_error == record.train_error
 
 

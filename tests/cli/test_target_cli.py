@@ -16,7 +16,7 @@ import hpsearch
 from hpsearch.cli.app import app
 from hpsearch.data import DataSpec, load_dataset
 from hpsearch.nn.metrics import score
-from hpsearch.store.test_reads import logged_reads
+from hpsearch.store.read_log import logged_reads
 from hpsearch.study.best import choose
 from hpsearch.study.snapshot import read_snapshot
 from tests.data.test_target import CARAVAN, diabetes_csv

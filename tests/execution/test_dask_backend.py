@@ -19,8 +19,8 @@ import numpy as np
 import psutil
 import pytest
 
-import hpsearch
 from hpsearch.errors import ConfigError, ExecutorError
+from hpsearch.execution import dask_cluster
 from hpsearch.execution.contract import TrialStarted
 from hpsearch.execution.dask_cluster import DaskExecutor
 from hpsearch.execution.factory import make_executor
@@ -236,8 +236,8 @@ def test_a_context_that_workers_cannot_load_is_reported_at_once() -> None:
 def test_workers_with_another_version_of_hpsearch_are_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    theirs = hpsearch.__version__
-    monkeypatch.setattr(hpsearch, "__version__", "9.9.9")  # here only: workers import their own
+    theirs = dask_cluster.__version__
+    monkeypatch.setattr(dask_cluster, "__version__", "9.9.9")  # here only: workers import their own
     with DaskExecutor(scripted, None, workers=1) as executor, pytest.raises(ExecutorError) as error:
         list(executor.run(specs({})))
     assert str(error.value) == (

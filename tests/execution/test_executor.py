@@ -315,6 +315,17 @@ def test_make_executor_picks_the_backend_and_checks_its_options() -> None:
     )
 
 
+def test_make_executor_without_workers_follows_the_study_rule(monkeypatch) -> None:
+    """As many as the cores hold at the study's BLAS threads each, as `Execution.of` counts."""
+    monkeypatch.setattr("hpsearch.config.execution.available_cores", lambda: 8)
+    for threads, workers in [(1, 8), (2, 4), (3, 2), (16, 1)]:
+        with make_executor(scripted, None, threads=threads) as executor:
+            assert (type(executor), executor.workers) == (
+                InProcessExecutor if workers == 1 else LokyExecutor,
+                workers,
+            )
+
+
 def test_repeated_trial_numbers_are_refused() -> None:
     with pytest.raises(ValueError, match=r"each trial number must appear once, .* of \[0\]"):
         list(make("in-process").run(specs({}) * 2))

@@ -11,7 +11,7 @@ from hpsearch.execution.worker import (
     call_trial_safely,
     init_process,
     read_beacons,
-    run_in_process,
+    run_in_worker,
     worker_id,
 )
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
@@ -63,7 +63,7 @@ def test_a_worker_process_beacons_its_trial_while_inside_it(tmp_path: Path) -> N
     init_process(look, 0.5, str(tmp_path))  # as loky would, in a worker
     try:
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-        result = run_in_process(SPEC, trial_timeout=None)
+        result = run_in_worker(SPEC, trial_timeout=None)
     finally:
         signal.signal(signal.SIGINT, previous)
     (beacons,) = seen

@@ -32,7 +32,7 @@ def _bits(network: Network) -> bytes:
 
 def _steps(hp: HyperParams, engine: str, dtype=np.float32, batch=16, n_classes=N_CLASSES):
     """50 steps on fixed random batches: the final state's bytes and every step's cost."""
-    from hpsearch.nn.optimizers import make_optimizer
+    from hpsearch.nn.optimizer_choice import make_optimizer
 
     rng = np.random.default_rng(11)
     network = Network(hp, N_FEATURES, n_classes, rng, dtype=dtype, engine=engine)

@@ -42,5 +42,6 @@ def test_importing_nn_loads_no_other_hpsearch_module():
         cwd=PACKAGE.parents[1],
     )
     loaded = [m for m in json.loads(result.stdout) if m.split(".")[0] == "hpsearch"]
-    assert [m for m in loaded if m != "hpsearch" and not m.startswith("hpsearch.nn")] == []
+    face = ("hpsearch", "hpsearch.version")  # every import runs the package's face first
+    assert [m for m in loaded if m not in face and not m.startswith("hpsearch.nn")] == []
     assert "hpsearch.nn.network" not in loaded, "the package's face loads its members lazily"

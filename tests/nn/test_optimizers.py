@@ -4,14 +4,8 @@ import numpy as np
 import pytest
 
 from hpsearch.nn import HyperParams
-from hpsearch.nn.optimizers import (
-    Adam,
-    AdamW,
-    GradientDescent,
-    Momentum,
-    RMSprop,
-    make_optimizer,
-)
+from hpsearch.nn.optimizer_choice import make_optimizer
+from hpsearch.nn.optimizers import Adam, AdamW, GradientDescent, Momentum, RMSprop
 
 STEPS, ALPHA = 5, 0.05
 

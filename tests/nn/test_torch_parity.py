@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from hpsearch.nn import HyperParams, Network
-from hpsearch.nn.optimizers import make_optimizer
+from hpsearch.nn.optimizer_choice import make_optimizer
 from tests.nn_engines import each_engine
 
 torch = pytest.importorskip("torch")

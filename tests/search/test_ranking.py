@@ -101,6 +101,21 @@ def test_failed_and_nan_trials_never_rank_above_complete_ones() -> None:
     assert [r.number for r in rank(records)] == [4, 2, 1, 3, 0]
 
 
+def test_a_stopped_trial_never_ranks_above_a_complete_one() -> None:
+    """A trial a schedule stopped at a rung has a dev metric after fewer epochs: however good,
+    it ranks below every trial that trained its whole budget, and among the stopped ones, the
+    rung reached counts before the metric."""
+    records = [
+        record(0, 0.30, epochs=27),
+        record(1, 0.01, TrialState.STOPPED, epochs=4),
+        record(2, 0.02, TrialState.STOPPED, epochs=16),
+        record(3, 0.50, epochs=27),
+        record(4, None, epochs=27),  # no dev metric at all: still above the stopped ones
+        record(5, 0.00, TrialState.STOPPED, epochs=8),
+    ]
+    assert [r.number for r in rank(records)] == [0, 3, 4, 2, 5, 1]
+
+
 def test_sort_by_a_column_keeps_rank_order_for_ties_and_puts_missing_values_last() -> None:
     records = [
         record(0, 0.3, train_error=0.1, duration_s=5.0, params={"lr": 0.1, "act": "tanh"}),

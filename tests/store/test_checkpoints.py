@@ -10,12 +10,15 @@ import errno
 import io
 import pickle
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from hpsearch import durable
 from hpsearch.cli.app import app
 from hpsearch.config import load_config
 from hpsearch.store import checkpoints
@@ -68,22 +71,27 @@ def _rewritten(whole: bytes, payload: bytes) -> bytes:
 
 
 def test_a_full_disk_while_a_checkpoint_is_written_leaves_no_partial_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(checkpoints, "open", _full_disk(), raising=False)
+    monkeypatch.setattr(checkpoints, "written_aside", _full_disk_aside)
     path = tmp_path / "trial-3-epoch-1.npz"
     with pytest.raises(Exception, match=f"the disk holding {path} is full: the last write"):
         write_checkpoint(path, b"training state", LABEL)
     assert list(tmp_path.iterdir()) == []
 
 
-def _full_disk():
-    """`open` whose files take a few bytes, then fail as a full disk does."""
+@contextmanager
+def _full_disk_aside(path: Path, mode: str = "wb", **options) -> Iterator[object]:
+    """`written_aside`, whose file takes a few bytes, then fails as a full disk does."""
 
-    class Full(io.FileIO):
+    class Full:
+        def __init__(self, file) -> None:
+            self.file = file
+
         def write(self, data) -> int:
-            super().write(bytes(data)[:10])
+            self.file.write(bytes(data)[:10])
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    return lambda path, mode: Full(path, mode.replace("b", ""))
+    with durable.written_aside(path, mode, **options) as file:
+        yield Full(file)
 
 
 def hpsearch(*args: object):
@@ -183,7 +191,7 @@ def test_a_full_disk_while_checkpointing_is_a_message_and_the_same_command_compl
     runs = tmp_path / "runs"
     command = ("run", config_file, "--runs-dir", runs, "--quiet")
     with monkeypatch.context() as patch:
-        patch.setattr(checkpoints, "open", _full_disk(), raising=False)
+        patch.setattr(checkpoints, "written_aside", _full_disk_aside)
         for _ in range(2):  # the disk is still full the second time
             full = hpsearch(*command)
             assert full.exit_code == 2, full.output

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from hpsearch.cli.app import app
 from hpsearch.data import DataSpec, load_dataset
 from hpsearch.nn import metrics
+from hpsearch.store.read_log import logged_reads
 from hpsearch.store.study_store import StudyStore
-from hpsearch.store.test_reads import logged_reads
 from hpsearch.study import baselines
 from hpsearch.study.baselines import fit_baselines, train_rows
 from tests.conftest import iris_yaml

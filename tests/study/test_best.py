@@ -10,8 +10,8 @@ from hpsearch.errors import DataError, StoreError
 from hpsearch.nn import Network
 from hpsearch.search.ranking import rank
 from hpsearch.store.layout import TEST_LOG
+from hpsearch.store.read_log import logged_reads
 from hpsearch.store.study_store import StudyStore
-from hpsearch.store.test_reads import logged_reads
 from hpsearch.study.best import choose, evaluate_on_test, reuse_config, reuse_yaml
 from hpsearch.study.run import Execution, run_study
 from hpsearch.study.snapshot import read_snapshot

@@ -17,7 +17,7 @@ from hpsearch.cli.app import app
 from hpsearch.data import DataSpec, load_dataset
 from hpsearch.data.csvfile import read_csv
 from hpsearch.nn import Network
-from hpsearch.store.test_reads import logged_reads
+from hpsearch.store.read_log import logged_reads
 from hpsearch.study.best import choose
 from hpsearch.study.predict import predict_file
 from hpsearch.study.snapshot import read_snapshot
