@@ -3,8 +3,6 @@ nesting are refused at once, at their line."""
 
 from __future__ import annotations
 
-import time
-
 from typer.testing import CliRunner
 
 from hpsearch.cli.app import app
@@ -22,16 +20,15 @@ def bomb(levels: int) -> str:
 
 def check(tmp_path, text: str):
     (tmp_path / "study.yaml").write_text(text)
-    started = time.monotonic()
-    result = runner.invoke(app, ["check", str(tmp_path / "study.yaml")])
-    return result, time.monotonic() - started
+    return runner.invoke(app, ["check", str(tmp_path / "study.yaml")])
 
 
-def test_an_alias_bomb_is_refused_within_two_seconds_at_its_line(tmp_path) -> None:
+def test_an_alias_bomb_is_refused_at_its_line_having_counted_only_that_far(tmp_path) -> None:
+    """Stopped at the first line past the limit: 111,111 values counted of the 10**8 the file
+    would expand to (counted, not timed, so that a loaded machine cannot fail it)."""
     text = bomb(8)  # 10**8 values; line 5 (a4) is the first to pass 100,000
     assert len(text) < 500
-    result, seconds = check(tmp_path, text)
-    assert seconds < 2.0
+    result = check(tmp_path, text)
     assert (result.exit_code, result.stderr) == (
         2,
         f"error: {tmp_path / 'study.yaml'}, line 5: invalid YAML: its aliases expand to "
@@ -45,13 +42,13 @@ def test_a_few_aliases_are_still_read(tmp_path) -> None:
         "lr: &lr {distribution: log_uniform, low: 1e-4, high: 1e-1}\n"
         "hyperparameters:\n  learning_rate: *lr\n  epochs: 3\n"
     )
-    result, _ = check(tmp_path, text)
+    result = check(tmp_path, text)
     assert "aliases expand" not in result.output
 
 
 def test_nesting_too_deep_names_its_line(tmp_path) -> None:
     text = "name: deep\nhyperparameters: " + "[" * 1000 + "]" * 1000 + "\n"
-    result, _ = check(tmp_path, text)
+    result = check(tmp_path, text)
     assert (result.exit_code, result.stderr) == (
         2,
         f"error: {tmp_path / 'study.yaml'}, line 2: invalid YAML: nested too deeply; a study "
