@@ -18,6 +18,13 @@ def test_version() -> None:
     assert result.output == f"hpsearch {__version__}\n"
 
 
+def test_the_installed_package_says_the_version_the_code_says() -> None:
+    """pyproject.toml reads the version from hpsearch/version.py: one place to change it."""
+    from importlib.metadata import version
+
+    assert version("hpsearch") == __version__
+
+
 def test_no_arguments_shows_help() -> None:
     result = runner.invoke(app, [])
     assert "Usage" in result.output
