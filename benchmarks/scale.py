@@ -1,12 +1,12 @@
 """How hpsearch's commands and its run loop grow with the size of a study.
 
     python benchmarks/scale.py            # studies of 100, 1,000, 10,000 and 100,000 trials
-    python benchmarks/scale.py --quick    # a smoke run: 100 and 1,000 trials, one timing each
+    python benchmarks/scale.py --quick    # a smoke run: 100 and 1,000 trials, one cold timing each
 
 Each study is written through the store's own API (`StudyStore.add_finished`) with realistic
 rows: the quickstart's hyperparameters drawn on their scales by the sampler, 20-epoch curves,
 2% failed and 1% diverged trials. Each command is timed as a user types it, in a fresh process
-(`python -m hpsearch ...`), median of 3 after one untimed run; `show --all` is timed on a
+(`python -m hpsearch ...`), median of 3 after one untimed run (`--quick`: one run, cold); `show --all` is timed on a
 pseudo-terminal to its first screen (40 lines). The run side is timed in this process: what
 recording one more trial costs hpsearch (store, best models kept, progress display) when the
 study already holds N."""
@@ -120,12 +120,12 @@ def _result(spec: TrialSpec, noise: float) -> TrialResult:
     )  # fmt: skip
 
 
-def command_seconds(args: list[str], runs: Path, repeat: int) -> float:
+def command_seconds(args: list[str], runs: Path, repeat: int, warm: bool) -> float:
     """Median wall time of `python -m hpsearch ARGS` in a fresh process, output discarded."""
-    return _median_seconds([*args, "scale", "--runs-dir", str(runs)], repeat)
+    return _median_seconds([*args, "scale", "--runs-dir", str(runs)], repeat, warm)
 
 
-def first_screen_seconds(args: list[str], runs: Path, repeat: int) -> float:
+def first_screen_seconds(args: list[str], runs: Path, repeat: int, warm: bool) -> float:
     """Median time until `python -m hpsearch ARGS` has written SCREEN lines to a terminal."""
     command = [sys.executable, "-m", "hpsearch", *args, "scale", "--runs-dir", str(runs)]
     times = []
@@ -154,16 +154,19 @@ def first_screen_seconds(args: list[str], runs: Path, repeat: int) -> float:
     return statistics.median(times)
 
 
-def check_seconds(repeat: int) -> float:
+def check_seconds(repeat: int, warm: bool) -> float:
     """`hpsearch check configs/quickstart.yaml`, after a first run has warmed the caches."""
-    _median_seconds(["check", "configs/quickstart.yaml"], 1)
-    return _median_seconds(["check", "configs/quickstart.yaml"], repeat)
+    if warm:
+        _median_seconds(["check", "configs/quickstart.yaml"], 1, warm)
+    return _median_seconds(["check", "configs/quickstart.yaml"], repeat, warm)
 
 
-def _median_seconds(args: list[str], repeat: int) -> float:
-    """After one untimed run, which leaves the files a command reads in the OS's cache."""
+def _median_seconds(args: list[str], repeat: int, warm: bool) -> float:
+    """After one untimed run when `warm`, which leaves the files a command reads in the OS's
+    cache."""
     command = [sys.executable, "-m", "hpsearch", *args]
-    subprocess.run(command, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, check=True)
+    if warm:
+        subprocess.run(command, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, check=True)
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -220,7 +223,7 @@ def growth(times: list[float], sizes: list[int]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="100 and 1,000 trials, one timing")
+    parser.add_argument("--quick", action="store_true", help="100 and 1,000 trials, one cold run")
     args = parser.parse_args()
     sizes, repeat = ([100, 1_000], 1) if args.quick else ([100, 1_000, 10_000, 100_000], 3)
     rows: dict[str, list[float]] = {name: [] for name, _ in COMMANDS}
@@ -237,9 +240,9 @@ def main() -> None:
                 if name == "show (while the study runs)":
                     forget_importance(folder)
                 timer = first_screen_seconds if "first screen" in name else command_seconds
-                rows[name].append(timer(command, runs, repeat))
+                rows[name].append(timer(command, runs, repeat, not args.quick))
             extra["record"].append(f"{record_ms(folder, 200):.2f} ms")
-        checked = check_seconds(repeat)
+        checked = check_seconds(repeat, not args.quick)
     print(table(sizes, rows, extra, checked, args.quick))
 
 
@@ -250,9 +253,9 @@ def table(
     """The figures as Markdown, with the command that made them."""
     command = "python benchmarks/scale.py" + " --quick" * quick
     head = " | ".join(f"{n:,} trials" for n in sizes)
+    timed = "one cold run" if quick else "median of 3 after one untimed run"
     lines = [
-        f"`{command}` (fresh process per command, median of {1 if quick else 3} after one "
-        "untimed run):",
+        f"`{command}` (fresh process per command, {timed}):",
         "",
         f"| command | {head} | per 10× trials |",
         "|---|" + "---|" * len(sizes) + "---|",
@@ -267,7 +270,8 @@ def table(
     }
     for key, label in labels.items():
         lines.append(f"| {label} | {' | '.join(extra[key])} | |")
-    lines += ["", f"`hpsearch check configs/quickstart.yaml`, after the first: {checked:.2f} s"]
+    after = "" if quick else ", after the first"
+    lines += ["", f"`hpsearch check configs/quickstart.yaml`{after}: {checked:.2f} s"]
     return "\n".join(lines)
 
 
