@@ -135,7 +135,8 @@ class FusedRMSprop(_Fused, RMSprop):
 
 class FusedAdam(_Fused, Adam):
     def step(self, params: np.ndarray, grads: np.ndarray, learning_rate: float) -> None:
-        self.kernels(params).adam(*self._arguments(params, grads, learning_rate))
+        no_decay = params.dtype.type(1), 0  # shrink by 1, none of the parameters
+        self.kernels(params).adamw(*self._arguments(params, grads, learning_rate), *no_decay)
 
     def _arguments(self, params: np.ndarray, grads: np.ndarray, learning_rate: float) -> tuple:
         """Step t's arguments of the kernel, its moments made at the first step."""

@@ -47,22 +47,10 @@ def rmsprop(params, grads, square_avg, beta, step_size, epsilon):
 
 
 @_jit
-def adam(params, grads, m, v, beta1, beta2, step_size, epsilon):
-    """m' = m'·β1 + g; v' = v'·β2 + g²; params −= m' / (√v' + ε) · step_size, in one pass where
-    NumPy takes ten."""
-    for i in range(params.size):
-        g = grads[i]
-        mi = m[i] * beta1 + g
-        vi = v[i] * beta2 + g * g
-        m[i] = mi
-        v[i] = vi
-        params[i] -= mi / (np.sqrt(vi) + epsilon) * step_size
-
-
-@_jit
 def adamw(params, grads, m, v, beta1, beta2, step_size, epsilon, shrink, decayed):
-    """`adam`, with the first `decayed` parameters multiplied by `shrink` (1 − α·λ_w) before
-    the step, as AdamW's NumPy path does in a pass of its own."""
+    """m' = m'·β1 + g; v' = v'·β2 + g²; params −= m' / (√v' + ε) · step_size, in one pass where
+    NumPy takes ten; the first `decayed` parameters are multiplied by `shrink` (1 − α·λ_w) before
+    the step, as AdamW's NumPy path does in a pass of its own. Adam is `decayed` = 0."""
     for i in range(params.size):
         g = grads[i]
         mi = m[i] * beta1 + g
@@ -183,7 +171,6 @@ def warm_up(dtype: np.dtype) -> None:
     gd(vector.copy(), vector, s)
     momentum(vector.copy(), vector, vector.copy(), s, s)
     rmsprop(vector.copy(), vector, vector.copy(), s, s, s)
-    adam(vector.copy(), vector, vector.copy(), vector.copy(), s, s, s, s)
     adamw(vector.copy(), vector, vector.copy(), vector.copy(), s, s, s, s, s, 1)
     constants = np.array([0.5, 1e-5, 0.9, 0.1, 1], dtype)
     batchnorm_statistics(
