@@ -6,10 +6,10 @@
 Each study is written through the store's own API (`StudyStore.add_finished`) with realistic
 rows: the quickstart's hyperparameters drawn on their scales by the sampler, 20-epoch curves,
 2% failed and 1% diverged trials. Each command is timed as a user types it, in a fresh process
-(`python -m hpsearch ...`), median of 3 after one untimed run (`--quick`: one run, cold); `show --all` is timed on a
-pseudo-terminal to its first screen (40 lines). The run side is timed in this process: what
-recording one more trial costs hpsearch (store, best models kept, progress display) when the
-study already holds N."""
+(`python -m hpsearch ...`), median of 3 after one untimed run (`--quick`: one run, cold);
+`show --all` is timed on a pseudo-terminal to its first screen (40 lines). The run side is
+timed in this process: what recording one more trial costs hpsearch (store, best models kept,
+progress display) when the study already holds N."""
 
 from __future__ import annotations
 

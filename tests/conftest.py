@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# The suite runs in parallel workers (pytest-xdist), which set COLUMNS=80 and LINES=24; the
+# tests are written for what a plain run sees, no width told, so every worker starts without them.
+for _told in ("COLUMNS", "LINES"):
+    os.environ.pop(_told, None)
+
 
 def iris_yaml(
     *,

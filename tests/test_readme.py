@@ -173,6 +173,7 @@ def test_the_rule_finds_each_kind_of_command() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # some forty commands, each up to a search; on a loaded machine too
 def test_every_readme_command_runs_as_printed_in_order(tmp_path) -> None:
     run, skipped = steps(README.read_text())
     commands = [s.command for s in run if s.command]

@@ -131,7 +131,9 @@ def test_a_trial_whose_worker_died_after_it_ended_is_not_charged() -> None:
     # often before the neighbour's result is fetched: Dask (or hpsearch, when every copy of the
     # payload died too) runs the neighbour again, but its worker did not die while inside it.
     todo = specs({"kill": "always"}, {"sleep": 0.1})
-    finished = outcomes(run_all(DaskExecutor(scripted, None, workers=2), todo))
+    # each death waits for a nanny to start a worker again: on a loaded machine that takes long
+    executor = DaskExecutor(scripted, None, workers=2, connect_timeout=180)
+    finished = outcomes(run_all(executor, todo))
     assert finished[0].result.state is TrialState.FAILED and finished[0].attempts == 3
     assert finished[1].result.state is TrialState.COMPLETE and finished[1].attempts == 0
 

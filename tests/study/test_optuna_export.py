@@ -34,7 +34,8 @@ STATES = {"complete": "COMPLETE", "stopped": "PRUNED", "diverged": "FAIL", "fail
 
 def export(runs, name: str, output) -> str:
     done = runner.invoke(
-        app, ["export", name, "--format", "optuna", "-o", str(output), "--runs-dir", str(runs)]
+        app, ["export", name, "--format", "optuna", "-o", str(output), "--runs-dir", str(runs)],
+        env={"COLUMNS": "1000"},  # each sentence on one line, however long the test's folder
     )
     assert done.exit_code == 0, done.output
     return done.stdout
