@@ -82,7 +82,7 @@ def test_values_that_are_not_finite_become_null(tmp_path) -> None:
 
 
 def test_every_format_the_cli_offers_has_a_writer() -> None:
-    from hpsearch.cli.app import FORMATS
+    from hpsearch.cli.commands.show import FORMATS
     from hpsearch.cli.export import WRITERS
 
     assert [*WRITERS] == [f for f in FORMATS if f != "table"]
