@@ -25,9 +25,8 @@ def plot(
     learning curves; the best dev metric so far."""
     from hpsearch.cli.plots import plot_study
     from hpsearch.study.find import study_folder
-    from hpsearch.study.snapshot import read_snapshot
+    from hpsearch.study.plot_data import plot_data
 
-    with read_snapshot(study_folder(study, runs_dir)) as snapshot:
-        paths = plot_study(snapshot, top)
-    for path in paths:
+    folder = study_folder(study, runs_dir)
+    for path in plot_study(plot_data(folder, top), folder):
         stdout.print(str(path), markup=False, highlight=False)
