@@ -35,16 +35,11 @@ def best(
     The configuration fixes every hyperparameter; with --test, the trial's metric on the test
     split, the one command that reads it."""
     from hpsearch.cli.report import render_chosen, render_test_read
-    from hpsearch.study.best import choose, evaluate_on_test, write_reuse_yaml
+    from hpsearch.study.best import best_of, read_test
     from hpsearch.study.find import study_folder
-    from hpsearch.study.snapshot import read_snapshot
 
-    with read_snapshot(study_folder(study, runs_dir)) as snapshot:
-        chosen = choose(snapshot)
-    if output is not None:
-        write_reuse_yaml(chosen, output)
-    render_chosen(stdout, chosen, output)
-    if test:
-        read = evaluate_on_test(snapshot.folder, chosen)
-        reads, metric = [*snapshot.test_reads, read], chosen.config.ranked_by
-        render_test_read(stdout, read, reads, metric, chosen.baselines)
+    answer = best_of(study_folder(study, runs_dir), output)
+    render_chosen(stdout, answer)
+    if test:  # after the choice is shown: a model that cannot be read back does not hide it
+        reads, chosen = read_test(answer), answer.chosen
+        render_test_read(stdout, reads[-1], reads, chosen.config.ranked_by, chosen.baselines)
