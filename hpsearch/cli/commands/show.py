@@ -74,7 +74,7 @@ def show(
     """Rank a study's trials by the dev metric, with a summary of what matters.
 
     Or the rows alone as csv, json or markdown. Works while the study runs."""
-    from hpsearch.cli.export import render
+    from hpsearch.cli.row_formats import render
     from hpsearch.cli.show_table import render_view
     from hpsearch.study.find import study_folder
     from hpsearch.study.overview import DEFAULT_TOP, ShowOptions, view_study
