@@ -46,7 +46,8 @@ def _path_home(path: Path) -> str:
     """The table's name for a file: its package, its leaf, or `hpsearch` for the face."""
     if path == FACE:
         return "hpsearch"
-    return path.parent.name if path.parent != PACKAGE else path.stem
+    parts = path.relative_to(PACKAGE).parts  # a package's subpackage is on its floor
+    return parts[0] if len(parts) > 1 else path.stem
 
 
 def _modules() -> list[Path]:

@@ -6,13 +6,13 @@
 3. the best dev metric so far against trial number, per round.
 
 Figures are built as `matplotlib.figure.Figure` objects (no pyplot, so no global state and no
-display needed) and saved with the Agg canvas. Matplotlib is imported only by `hpsearch plot`."""
+display needed) and saved with the Agg canvas. Matplotlib is imported only by `hpsearch plot`.
+What they show is computed below the command line (`study.plot_data`); here it is only placed."""
 
 from __future__ import annotations
 
 import math
 import textwrap
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,56 +24,24 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from hpsearch.cli.plot_axes import jitter, position, set_scale, spans
 from hpsearch.durable import written_aside
-from hpsearch.errors import StoreError
-from hpsearch.search.ranking import rank, searched_distributions
-from hpsearch.search.space import Choice, SearchSpace
+from hpsearch.search.space import Choice
 from hpsearch.store.faults import os_error
 from hpsearch.store.layout import PLOTS_DIR, own_folder
-from hpsearch.store.sqlite import Baseline
-from hpsearch.study.snapshot import Snapshot
-from hpsearch.tasks import Metric, metric_of
-from hpsearch.trial import TrialRecord, TrialState, is_finite
+from hpsearch.study.plot_data import PlotData
+from hpsearch.trial import TrialRecord
 
 DPI = 100
 
 
-@dataclass(frozen=True)
-class StudyData:
-    """What the plots read from a study: its name, each round's space, every trial, and the
-    metric their `dev_error` holds."""
-
-    name: str
-    spaces: list[SearchSpace]
-    records: list[TrialRecord]
-    metric: Metric = field(default_factory=lambda: metric_of(None))
-    baselines: list[Baseline] = field(default_factory=list)  # reference lines, never ranked
-
-    @property
-    def dev(self) -> str:
-        """"dev error", "dev RMSE": what the y axes show."""
-        return f"dev {self.metric.label}"
-
-    @property
-    def complete(self) -> list[TrialRecord]:
-        complete = TrialState.COMPLETE
-        return [r for r in self.records if r.state is complete and is_finite(r.dev_error)]
-
-
-def plot_study(snapshot: Snapshot, top: int = 5) -> list[Path]:
+def plot_study(study: PlotData, folder: Path) -> list[Path]:
     """Writes the three figures of the study in `<its folder>/plots/`; returns their paths."""
-    study = StudyData(
-        snapshot.info.name, snapshot.spaces, snapshot.records, snapshot.config.ranked_by,
-        snapshot.baselines,
-    )  # fmt: skip
-    if not study.complete:
-        raise StoreError(f"study '{study.name}' has no complete trial yet; nothing to plot")
     dev = study.dev.replace(" ", "-").lower()
     figures = {
         f"{dev}-by-hyperparameter.png": coarse_to_fine_figure(study),
-        "learning-curves.png": learning_curves_figure(study, top),
+        "learning-curves.png": learning_curves_figure(study),
         "best-so-far.png": best_so_far_figure(study),
     }
-    out = own_folder(snapshot.folder, PLOTS_DIR)  # never a planted link out of the study
+    out = own_folder(folder, PLOTS_DIR)  # never a planted link out of the study
     paths = []
     try:
         for filename, figure in figures.items():
@@ -91,10 +59,10 @@ def _save(figure: Figure, path: Path) -> Path:
     return path
 
 
-def coarse_to_fine_figure(study: StudyData) -> Figure:
+def coarse_to_fine_figure(study: PlotData) -> Figure:
     """One panel per searched hyperparameter: each complete trial's dev metric at its value,
     coloured by round, with each round's searched region shaded in its colour."""
-    distributions = searched_distributions(study.spaces)
+    distributions = study.distributions
     names = list(distributions) or ["(nothing searched)"]
     columns = 2 if len(names) in (2, 4) else min(3, len(names))
     rows = math.ceil(len(names) / columns)
@@ -106,7 +74,7 @@ def coarse_to_fine_figure(study: StudyData) -> Figure:
     figure = Figure(figsize=(4.2 * columns, 3.4 * rows + top - 0.2))
     axes = figure.subplots(rows, columns, squeeze=False, sharey=True).ravel()
     _margins(figure, rows, columns, top=top, between=(0.2, 0.95))
-    best = rank(study.complete)[0]
+    best = study.ranked[0]
     rng = np.random.default_rng(0)  # the same jitter every time the plot is drawn
     for ax, name in zip(axes, names, strict=False):
         if name not in distributions:
@@ -153,7 +121,7 @@ def _fitted(text: str, columns: int) -> str:
     return textwrap.fill(text, width=int(52 * columns))
 
 
-def _panel(ax: Axes, name: str, study: StudyData, distribution, best, rng) -> None:
+def _panel(ax: Axes, name: str, study: PlotData, distribution, best, rng) -> None:
     for round, space in enumerate(study.spaces):
         color = _color(round)
         searched = space.searched.get(name)
@@ -179,14 +147,10 @@ def _panel(ax: Axes, name: str, study: StudyData, distribution, best, rng) -> No
     ax.grid(alpha=0.3)
 
 
-def _mark_unfinished(ax: Axes, name: str, study: StudyData, distribution, round, rng) -> None:
+def _mark_unfinished(ax: Axes, name: str, study: PlotData, distribution, round, rng) -> None:
     """Diverged and timed-out trials of `round` as × at the top edge, with their count: where
     they begin is where the good region ends."""
-    lost = [
-        r
-        for r in study.records
-        if r.round == round and r.state in (TrialState.DIVERGED, TrialState.TIMED_OUT)
-    ]
+    lost = [r for r in study.lost if r.round == round]
     if not lost or name not in lost[0].params:
         return
     x = np.array([position(distribution, r.params[name]) for r in lost])
@@ -196,22 +160,22 @@ def _mark_unfinished(ax: Axes, name: str, study: StudyData, distribution, round,
                label=f"round {round}: diverged or timed out ({len(lost)})")  # fmt: skip
 
 
-def learning_curves_figure(study: StudyData, top: int = 5) -> Figure:
-    """Train (dashed) and dev (solid) metric and cost per epoch of the `top` best trials."""
+def learning_curves_figure(study: PlotData) -> Figure:
+    """Train (dashed) and dev (solid) metric and cost per epoch of the best trials."""
     figure = Figure(figsize=(11, 4.2))
     error_ax, cost_ax = figure.subplots(1, 2)
     handles = [
         _curves(error_ax, cost_ax, record, place, study)
-        for place, record in enumerate(rank(study.complete)[:top], start=1)
+        for place, record in enumerate(study.ranked, start=1)
     ]
     handles += [
         Line2D([], [], color="black", label="dev"),
         Line2D([], [], color="black", ls="--", label="train"),
-        *_stopped_curves(error_ax, cost_ax, study.records),
+        *_stopped_curves(error_ax, cost_ax, study),
     ]
     metric = study.metric
     error_ax.set_ylabel(f"{metric.label} ({metric.unit})")
-    _past_the_first_epoch(error_ax, rank(study.complete)[:top])
+    _past_the_first_epoch(error_ax, study.ranked)
     handles += _baseline_lines(error_ax, study)
     loss = "cross-entropy" if metric.task == "classification" else "squared error, standardized"
     cost_ax.set_ylabel(f"cost ({loss} + L2 penalty, log scale)")
@@ -227,13 +191,13 @@ def learning_curves_figure(study: StudyData, top: int = 5) -> Figure:
     beside = legend.get_window_extent(FigureCanvasAgg(figure).get_renderer()).width / figure.dpi
     _margins(figure, 1, 2, top=0.7, between=(0.9, 0), right=beside + 0.2)
     legend.set_bbox_to_anchor((1, 1 - 0.7 / figure.get_size_inches()[1]))  # beside the panels
-    shown = min(top, len(study.complete))
+    shown = len(study.ranked)
     figure.suptitle(f"study {study.name}: learning curves of the best {shown} trials")
     return figure
 
 
 def _curves(
-    error_ax: Axes, cost_ax: Axes, record: TrialRecord, place: int, study: StudyData
+    error_ax: Axes, cost_ax: Axes, record: TrialRecord, place: int, study: PlotData
 ) -> Line2D:
     """Draws one trial's four curves in its colour; returns its legend entry."""
     color = _color(place - 1)
@@ -263,17 +227,17 @@ def _past_the_first_epoch(ax: Axes, records: list[TrialRecord]) -> None:
 STOPPED_GREY = "0.72"
 
 
-def _stopped_curves(error_ax: Axes, cost_ax: Axes, records: list[TrialRecord]) -> list[Line2D]:
+def _stopped_curves(error_ax: Axes, cost_ax: Axes, study: PlotData) -> list[Line2D]:
     """Under a halving schedule: the dev curves of the stopped trials, thin and grey behind the
     best ones, and a dotted line at each rung they stopped at; their legend entries."""
-    stopped = [r for r in records if r.state is TrialState.STOPPED]
+    stopped = study.stopped
     if not stopped:
         return []
     for record in stopped:
         for ax, kind in ((error_ax, "error"), (cost_ax, "cost")):
             curve = record.curves.get(f"dev_{kind}", [])
             ax.plot(range(1, len(curve) + 1), curve, color=STOPPED_GREY, lw=0.7, zorder=0)
-    for rung in sorted({r.epochs for r in stopped}):
+    for rung in study.rungs:
         for ax in (error_ax, cost_ax):
             ax.axvline(rung, color="0.45", ls=":", lw=0.9, zorder=0)
     return [
@@ -282,28 +246,25 @@ def _stopped_curves(error_ax: Axes, cost_ax: Axes, records: list[TrialRecord]) -
     ]
 
 
-def best_so_far_figure(study: StudyData) -> Figure:
+def best_so_far_figure(study: PlotData) -> Figure:
     """Each trial's dev metric by trial number, the lowest so far within each round, and the
     lowest so far of the whole study."""
     figure = Figure(figsize=(8, 4.2))
     ax = figure.subplots()
     _margins(figure, 1, 1, top=0.4, between=(0, 0))
-    by_number = sorted(study.complete, key=lambda r: r.number)
-    for round in sorted({r.round for r in by_number}):
-        trials = [r for r in by_number if r.round == round]
-        numbers, errors = [r.number for r in trials], [r.dev_error for r in trials]
-        color = _color(round)
-        ax.scatter(numbers, errors, s=14, color=color, alpha=0.35)
-        ax.step(numbers, np.minimum.accumulate(errors), where="post", color=color, lw=2,
-                label=f"round {round}: best {study.metric.cell(min(errors))}")  # fmt: skip
-    if len({r.round for r in by_number}) > 1:
-        numbers, errors = [r.number for r in by_number], [r.dev_error for r in by_number]
-        ax.step(numbers, np.minimum.accumulate(errors), where="post", color="black", lw=1,
-                ls=":", label="all rounds")  # fmt: skip
+    for line in study.best_so_far:
+        if line.round is None:  # every round's
+            ax.step(line.numbers, line.lowest, where="post", color="black", lw=1, ls=":",
+                    label="all rounds")  # fmt: skip
+            continue
+        color = _color(line.round)
+        ax.scatter(line.numbers, line.errors, s=14, color=color, alpha=0.35)
+        ax.step(line.numbers, line.lowest, where="post", color=color, lw=2,
+                label=f"round {line.round}: best {study.metric.cell(line.lowest[-1])}")  # fmt: skip
     _baseline_lines(ax, study)
     ax.set_xlabel("trial number")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(_error_scale(ax, [r.dev_error for r in by_number], study, "best "))
+    ax.set_ylabel(_error_scale(ax, [r.dev_error for r in study.complete], study, "best "))
     ax.set_title(
         f"study {study.name}: the best {study.dev} so far, per round (dots: each trial)"
     )
@@ -315,7 +276,7 @@ def best_so_far_figure(study: StudyData) -> Figure:
 BASELINE_STYLES = ("-.", ":")  # gradient boosting, then the linear model
 
 
-def _baseline_lines(ax: Axes, study: StudyData) -> list[Line2D]:
+def _baseline_lines(ax: Axes, study: PlotData) -> list[Line2D]:
     """Each baseline's dev metric as a grey horizontal line across `ax`, labelled (never a
     point among the trials); their legend entries."""
     drawn = []
@@ -329,7 +290,7 @@ def _baseline_lines(ax: Axes, study: StudyData) -> list[Line2D]:
     return drawn
 
 
-def _error_scale(ax: Axes, errors: list[float], study: StudyData, prefix: str = "") -> str:
+def _error_scale(ax: Axes, errors: list[float], study: PlotData, prefix: str = "") -> str:
     """A log axis when the values span more than a decade (a few diverged trials would squash
     the good ones against the floor); the axis label to match."""
     low, high = min(errors), max(errors)

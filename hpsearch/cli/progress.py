@@ -37,8 +37,9 @@ def progress_for(console: Console, *, quiet: bool) -> Observer:
     return BarProgress(console) if console.is_terminal else LineProgress(console)
 
 
-class _Tally(Observer, AbstractContextManager):
-    """Counts what the bar and the lines both show: configurations finished against the run's
+class _Progress(Observer, AbstractContextManager):
+    """What every progress display shares (the bar, the lines, quiet), with the counts they
+    show: configurations finished against the run's
     one total (a paused trial is not finished; its stop or its last rung finishes it), and how
     many trials each rung has decided."""
 
@@ -120,7 +121,7 @@ class _Tally(Observer, AbstractContextManager):
         return None
 
 
-class QuietProgress(_Tally):
+class QuietProgress(_Progress):
     """Says nothing while the study runs but its warnings."""
 
     def __init__(self, console: Console | None = None) -> None:
@@ -132,7 +133,7 @@ class QuietProgress(_Tally):
             say(self.console, f"warning: {line}")
 
 
-class LineProgress(_Tally):
+class LineProgress(_Progress):
     """One line per finished trial, and per epoch in panda mode: readable in a log file."""
 
     def __init__(self, console: Console) -> None:
@@ -164,7 +165,7 @@ class LineProgress(_Tally):
         say(self.console, line)
 
 
-class BarProgress(_Tally):
+class BarProgress(_Progress):
     """A live bar: trials done of total, running, failed, best dev metric, elapsed and ETA; under
     it, in panda mode, the learning curve of the trial in training."""
 

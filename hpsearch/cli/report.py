@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -27,7 +25,7 @@ if TYPE_CHECKING:  # only named: importing `study.run` would load the executors 
     from hpsearch.search.zoom import ZoomRow
     from hpsearch.store.read_log import LoggedRead
     from hpsearch.store.sqlite import Baseline
-    from hpsearch.study.best import Chosen
+    from hpsearch.study.best import Best
     from hpsearch.study.check import Checked, Engines
     from hpsearch.study.init import Initialized
     from hpsearch.study.recording import StudyRun, Utilisation
@@ -51,8 +49,7 @@ def render_check(console: Console, checked: Checked) -> None:
     config, dataset, trials = checked.config, checked.dataset, checked.trials
     source = config.path or config.name
     console.print(f"[green]✓[/] {source} is valid: study [bold]{config.name}[/]")
-    settings = config.model_dump(mode="json", exclude={"hyperparameters"}, exclude_none=True)
-    console.print(yaml.safe_dump(settings, sort_keys=False).rstrip(), markup=False)
+    console.print(checked.settings.rstrip(), markup=False)
     say(console, f"data: {dataset.describe()}; {_target(checked)}")
     report = dataset.report
     if report is not None and config.data.is_file and report.columns:
@@ -268,8 +265,9 @@ def render_recovery(console: Console, recovery: Recovery) -> None:
         )
 
 
-def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None:
+def render_chosen(console: Console, best: Best) -> None:
     """`hpsearch best`: the chosen trial, a summary of its curves, its reusable configuration."""
+    chosen, output = best.chosen, best.output
     record, said, metric = chosen.record, chosen.diagnosis, chosen.config.ranked_by
     say(
         console,
@@ -292,9 +290,7 @@ def render_chosen(console: Console, chosen: Chosen, output: Path | None) -> None
     console.print(f"model: {saved}", markup=False)
     if output is None:
         console.print()
-        from hpsearch.study.best import reuse_yaml  # here: `check` needs no store
-
-        console.print(reuse_yaml(chosen).rstrip(), markup=False, highlight=False)
+        console.print(best.yaml.rstrip(), markup=False, highlight=False)
     else:
         say(
             console,

@@ -29,7 +29,7 @@ from hpsearch.search.ranking import (
 from hpsearch.store.layout import refuse_study_part
 from hpsearch.store.read_log import LoggedRead, check_loggable, log_read
 from hpsearch.store.sqlite import Baseline
-from hpsearch.study.snapshot import Snapshot
+from hpsearch.study.snapshot import Snapshot, read_snapshot
 from hpsearch.trial import TrialRecord, TrialState
 
 if TYPE_CHECKING:
@@ -74,6 +74,34 @@ def choose(snapshot: Snapshot) -> Chosen:
         best, config, complete, curves, weights, fingerprint, diagnosis, gaps,
         tuple(snapshot.baselines),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Best:
+    """What `hpsearch best` answers: the chosen trial, its configuration as a study file (written
+    to `output` when one is given), and the study's earlier reads of its test split."""
+
+    chosen: Chosen
+    folder: Path
+    yaml: str
+    output: Path | None
+    test_reads: list[LoggedRead]
+
+
+def best_of(folder: Path, output: Path | None = None) -> Best:
+    """The chosen trial of the study in `folder`, its configuration written to `output` if
+    given."""
+    with read_snapshot(folder) as snapshot:
+        chosen = choose(snapshot)
+    if output is not None:
+        write_reuse_yaml(chosen, output)
+    return Best(chosen, snapshot.folder, reuse_yaml(chosen), output, snapshot.test_reads)
+
+
+def read_test(best: Best) -> list[LoggedRead]:
+    """The chosen trial evaluated once on the test split (see `evaluate_on_test`): every read of
+    the study's test split, this one last."""
+    return [*best.test_reads, evaluate_on_test(best.folder, best.chosen)]
 
 
 def reuse_config(chosen: Chosen) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from hpsearch.config import StudyConfig, load_config
 from hpsearch.config.schedule import round_outlook
 from hpsearch.config.study_data import load_study_data
@@ -51,6 +53,14 @@ class Checked:
     engines: Engines
     balance: str | None = None
     outlook: RoundOutlook | None = None  # what the first round plans to train
+
+    @property
+    def settings(self) -> str:
+        """Every resolved setting but the search space, as YAML: what the file amounts to."""
+        settings = self.config.model_dump(
+            mode="json", exclude={"hyperparameters"}, exclude_none=True
+        )
+        return yaml.safe_dump(settings, sort_keys=False)
 
 
 def check_study(path: Path, draws: int) -> Checked:

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from hpsearch.cli.app import TRAIN_NEEDS
+from hpsearch.cli.commands.train import TRAIN_NEEDS
 from tests.cli.test_dead_ends import IRIS, hpsearch
 from tests.results_cases import make_study
 

@@ -4,7 +4,6 @@ from matplotlib.figure import Figure
 
 from hpsearch.cli.plot_axes import position, spans
 from hpsearch.cli.plots import (
-    StudyData,
     best_so_far_figure,
     coarse_to_fine_figure,
     learning_curves_figure,
@@ -12,6 +11,7 @@ from hpsearch.cli.plots import (
 )
 from hpsearch.errors import StoreError
 from hpsearch.search.space import OneMinusLogUniform
+from hpsearch.study.plot_data import plot_data, plot_data_of
 from hpsearch.study.snapshot import read_snapshot
 from hpsearch.trial import TrialState
 from tests.results_cases import make_study
@@ -20,10 +20,9 @@ from tests.results_cases import make_study
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     others = {1: TrialState.FAILED, 5: TrialState.DIVERGED}
-    snapshot = read_snapshot(
+    return plot_data(
         make_study(tmp_path_factory.mktemp("runs"), trials=14, zoomed=6, others=others)
     )
-    return StudyData(snapshot.info.name, snapshot.spaces, snapshot.records)
 
 
 def panels(figure: Figure) -> dict[str, object]:
@@ -85,7 +84,9 @@ def test_a_category_kept_by_a_zoom_is_shaded_at_its_own_slot(study) -> None:
 
 
 def test_learning_curves_show_train_and_dev_of_the_top_trials(study) -> None:
-    figure = learning_curves_figure(study, top=3)
+    from dataclasses import replace
+
+    figure = learning_curves_figure(replace(study, ranked=study.ranked[:3]))
     error_ax, cost_ax = figure.axes
     assert len(error_ax.lines) == 6 and len(cost_ax.lines) == 6  # dev and train of 3 trials
     assert {line.get_linestyle() for line in error_ax.lines} == {"-", "--"}
@@ -137,7 +138,7 @@ def test_best_so_far_never_rises_within_a_round(study) -> None:
 
 def test_plot_writes_three_pngs_in_the_study_folder(tmp_path) -> None:
     folder = make_study(tmp_path, trials=9)
-    paths = plot_study(read_snapshot(folder), top=2)
+    paths = plot_study(plot_data(folder, top=2), folder)
     assert [p.name for p in paths] == [
         "dev-error-by-hyperparameter.png",
         "learning-curves.png",
@@ -151,13 +152,13 @@ def test_plot_writes_three_pngs_in_the_study_folder(tmp_path) -> None:
 def test_a_study_without_complete_trials_has_nothing_to_plot(tmp_path) -> None:
     folder = make_study(tmp_path, trials=2, others=dict.fromkeys(range(2), TrialState.FAILED))
     with pytest.raises(StoreError) as error:
-        plot_study(read_snapshot(folder))
+        plot_data(folder)
     assert str(error.value) == "study 'synthetic' has no complete trial yet; nothing to plot"
 
 
 def test_a_narrow_figure_wraps_its_title_and_integers_are_jittered(tmp_path) -> None:
     snapshot = read_snapshot(make_study(tmp_path, trials=6))
-    one = StudyData(
+    one = plot_data_of(
         "a-study-with-a-rather-long-name-as-people-give-them-in-their-projects",
         snapshot.spaces[:1],
         snapshot.records,
@@ -192,7 +193,7 @@ def test_stopped_trials_are_drawn_apart_with_their_rungs(tmp_path) -> None:
         epochs = 1 if i < 2 else 3
         curves = {k: v[:epochs] for k, v in records[i].curves.items()}
         records[i] = replace(records[i], state=TrialState.STOPPED, epochs=epochs, curves=curves)
-    figure = learning_curves_figure(StudyData("s", snapshot.spaces, records), top=2)
+    figure = learning_curves_figure(plot_data_of("s", snapshot.spaces, records, top=2))
     error_ax, _ = figure.axes
     grey = [line for line in error_ax.lines if line.get_color() == "0.72"]
     assert sorted(len(line.get_xdata()) for line in grey) == [1, 1, 3]

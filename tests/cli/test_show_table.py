@@ -166,10 +166,10 @@ def test_a_reading_within_the_splits_noise_says_so_and_what_a_reading_needs(tmp_
         "206 train and 68 dev examples" in said
     )
     from hpsearch.cli.report import render_chosen
-    from hpsearch.study.best import choose
+    from hpsearch.study.best import best_of
 
     console = Console(width=300, file=io.StringIO(), record=True)
-    render_chosen(console, choose(read_snapshot(folder)), tmp_path / "chosen.yaml")
+    render_chosen(console, best_of(folder, tmp_path / "chosen.yaml"))
     assert "train error 0.0147 → within noise: train error − optimal error" in console.export_text()
 
 

@@ -137,3 +137,21 @@ def test_a_study_without_a_complete_trial_has_no_chosen_one(tmp_path) -> None:
         "study 'synthetic' has no complete trial yet (2 trials stored); wait for the run, "
         "or run it with `hpsearch run`"
     )
+
+
+def test_best_of_writes_the_configuration_it_answers_and_read_test_adds_one_read(
+    iris, tmp_path
+) -> None:
+    from hpsearch.study.best import best_of, read_test
+
+    output = tmp_path / "chosen.yaml"
+    answer = best_of(iris, output)
+    assert answer.chosen == choose(read_snapshot(iris))
+    assert output.read_text(encoding="utf-8") == answer.yaml == reuse_yaml(answer.chosen)
+    before = len(logged_reads(iris))
+    assert [r.test_error for r in answer.test_reads] == [r.test_error for r in logged_reads(iris)]
+    reads = read_test(answer)
+    assert len(reads) == before + 1 and reads[:-1] == answer.test_reads
+    logged = logged_reads(iris)[-1]  # its time to the second
+    assert (reads[-1].trial, reads[-1].test_error) == (logged.trial, logged.test_error)
+    assert reads[-1].trial == answer.chosen.record.number

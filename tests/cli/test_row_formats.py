@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from hpsearch.cli.export import FIELDS, to_csv, to_json, to_markdown
+from hpsearch.cli.row_formats import FIELDS, to_csv, to_json, to_markdown
 from hpsearch.store.study_store import StudyStore
 from hpsearch.study.overview import ShowOptions, view_study
 from hpsearch.study.snapshot import read_snapshot
@@ -82,7 +82,7 @@ def test_values_that_are_not_finite_become_null(tmp_path) -> None:
 
 
 def test_every_format_the_cli_offers_has_a_writer() -> None:
-    from hpsearch.cli.app import FORMATS
-    from hpsearch.cli.export import WRITERS
+    from hpsearch.cli.commands.show import FORMATS
+    from hpsearch.cli.row_formats import WRITERS
 
     assert [*WRITERS] == [f for f in FORMATS if f != "table"]
