@@ -1,15 +1,17 @@
 """hpsearch on real data as it comes, with two network recipes beside a yardstick: each data set's
 raw CSV, written from the package that ships it, goes through `hpsearch init` and `hpsearch run`
 as a user types them (the study file as `init` writes it: its task, metric, columns and budget,
-no preprocessing by hand), once with `--preset course` (the course's network: Adam, α's inverse
-time decay, the last epoch's weights) and once with `--preset strong` (the same space with AdamW's
-weight decay, a cosine schedule after a one-epoch warm-up, label smoothing 0.1 for a classifier
-and each trial's best epoch kept), at the same budget of trials and epochs, for each of SEEDS
-search seeds (the split stays the same). Each chosen model's test metric (`hpsearch best --test`)
-is set beside scikit-learn's HistGradientBoosting with its default settings and a linear model
-(logistic regression, or ridge for a regression), fitted on the same train split by the library
-function every study uses (`hpsearch.study.baselines.fit_baselines`) and scored on the same test
-split with the study's metric.
+no preprocessing by hand; the budget spent on plain random trials, `schedule: plain`, which `init`
+proposes for a narrow space and these figures measure), once with `--preset course` (the course's
+network: Adam, α's inverse time decay, the last epoch's weights) and once with `--preset strong`
+(the same space with AdamW's weight decay, a cosine schedule after a one-epoch warm-up, label
+smoothing 0.1 for a classifier and each trial's best epoch kept), at the same budget of trials
+and epochs, for each of SEEDS search seeds (the split stays the same). Each chosen model's test
+metric (`hpsearch best --test`) is set beside scikit-learn's HistGradientBoosting with its
+default settings and a linear model (logistic regression, or ridge for a regression), fitted on
+the same train split by the library function every study uses
+(`hpsearch.study.baselines.fit_baselines`) and scored on the same test split with the study's
+metric.
 
     pip install -e ".[bench]" && python benchmarks/real_data.py    # --quick: diabetes, 2 trials
 
@@ -186,9 +188,10 @@ def measure(source: Source, folder: Path, quick: bool, seeds: int) -> Outcome:
 
 
 def _adjusted(text: str, source: Source, seed: int, quick: bool) -> str:
-    """The study file as `init` wrote it, with the search seed; the data set's own test file
-    where it has one; a smoke run's budget with --quick. Nothing else is touched."""
-    text = re.sub(r"(?m)^  seed: 0$", f"  seed: {seed}", text)
+    """The study file as `init` wrote it, with the search seed; plain random search at the
+    budget `init` chose (`_plain`); the data set's own test file where it has one; a smoke run's
+    budget with --quick. Nothing else is touched."""
+    text = _plain(re.sub(r"(?m)^  seed: 0$", f"  seed: {seed}", text))
     if source.test is not None:
         target = f"  target: {source.target}\n"
         text = text.replace(target, f"{target}  test: {source.test}\n  split: [0.8, 0.2]\n", 1)
@@ -196,6 +199,22 @@ def _adjusted(text: str, source: Source, seed: int, quick: bool) -> str:
         trials, epochs = QUICK_BUDGET
         text = re.sub(r"(?m)^  trials: \d+", f"  trials: {trials}", text)
         text = re.sub(r"(?m)^  epochs: \d+", f"  epochs: {epochs}", text)
+    return text
+
+
+def _plain(text: str) -> str:
+    """The search pinned to plain random search, the schedule these figures measure: where
+    `init` proposed the asynchronous schedule with a budget, as its comment says to, plain
+    with that budget's trials (budget ÷ epochs), so that both recipes train as many trials of
+    as many epochs as before `init` proposed schedules."""
+    epochs = int(re.search(r"(?m)^  epochs: (\d+)$", text).group(1))
+    text = re.sub(
+        r"(?m)^  schedule: asha\n  budget: (\d+)$",
+        lambda found: f"  schedule: plain\n  trials: {int(found.group(1)) // epochs}",
+        text,
+    )
+    if "\n  schedule: plain\n" not in text:
+        text = text.replace("\n  seed: ", "\n  schedule: plain\n  seed: ", 1)
     return text
 
 

@@ -474,10 +474,15 @@ def render_init(console: Console, done: Initialized) -> None:
     say(console, f"target: {done.guess.reason}")
     for column, why in done.ignored:
         say(console, f"left out (ignore:) {whole(column)}: {why}")
-    say(
-        console,
-        f"search: {done.budget.trials} trials of {done.budget.epochs} epochs, the {done.preset} "
-        "space (--preset)",
-    )
+    proposed = done.proposed
+    if proposed is not None and proposed.budget is not None:
+        size = (
+            f"schedule asha, a budget of {proposed.budget:,} epochs ({proposed.full_trials} "
+            f"full trials of {proposed.epochs}): about {proposed.configurations} configurations, "
+            f"about {proposed.full} reaching {proposed.epochs} epochs"
+        )
+    else:
+        size = f"{done.budget.trials} trials of {done.budget.epochs} epochs"
+    say(console, f"search: {size}, the {done.preset} space (--preset)")
     path = quoted(done.path)
     console.print(f"next: hpsearch check {path}, then hpsearch run {path}", markup=False)

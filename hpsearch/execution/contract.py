@@ -66,6 +66,11 @@ class Executor(ABC):
     def stop(self) -> list[int]:
         """Kills what runs now; returns the numbers of trials started and not yet finished."""
 
+    def start(self) -> None:  # noqa: B027 (optional: by default, workers start with a trial)
+        """Starts the workers now, before the first trial, so that their start-up overlaps
+        what the driver does before it (the study's store, its baselines, its plan); the
+        default starts them with the first trial."""
+
     def close(self) -> None:
         """Stops, then frees what the executor holds (worker processes, temporary files)."""
         self.stop()

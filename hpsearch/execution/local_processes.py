@@ -49,9 +49,10 @@ from hpsearch.execution.worker import (
     Beacon,
     TrialFn,
     held_stops,
-    init_process,
+    init_process_from,
     read_beacons,
     run_in_worker,
+    ship_context,
     unfinished,
 )
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
@@ -81,7 +82,10 @@ class LokyExecutor(Executor):
         self.threads = threads
         self._trial_fn, self._context = trial_fn, context
         self._timeout, self._grace, self._max_deaths = trial_timeout, grace_s, max_deaths
-        self._beacon_dir = Path(tempfile.mkdtemp(prefix="hpsearch-beacons-"))
+        self._folder = Path(tempfile.mkdtemp(prefix="hpsearch-workers-"))
+        self._beacon_dir = self._folder / "beacons"
+        self._beacon_dir.mkdir()
+        self._context_path: Path | None = None  # written when the first pool starts
         self._pool: ProcessPoolExecutor | None = None
         self._running: dict[Future, TrialSpec] = {}
         self._waiting: deque[TrialSpec] = deque()
@@ -108,6 +112,11 @@ class LokyExecutor(Executor):
             if overdue:
                 yield from self._time_out(overdue)
 
+    def start(self) -> None:
+        if self._pool is None:
+            with held_stops():  # a task makes loky start every worker; none is ever read
+                self._get_pool().submit(os.getpid)
+
     def add(self, specs: Iterable[TrialSpec]) -> None:
         self._waiting.extend(unique_specs(specs))
 
@@ -125,7 +134,7 @@ class LokyExecutor(Executor):
 
     def close(self) -> None:
         self.stop()
-        shutil.rmtree(self._beacon_dir, ignore_errors=True)
+        shutil.rmtree(self._folder, ignore_errors=True)
 
     def _submit_ready(self) -> None:
         while self._waiting and self._may_start(self._waiting[0]):
@@ -149,10 +158,13 @@ class LokyExecutor(Executor):
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            if self._context_path is None:
+                self._context_path = ship_context(self._context, self._folder)
+            beacons, context = str(self._beacon_dir), str(self._context_path)
             self._pool = ProcessPoolExecutor(
                 self.workers,
-                initializer=init_process,
-                initargs=(self._trial_fn, self._context, str(self._beacon_dir), os.getpid()),
+                initializer=init_process_from,
+                initargs=(self._trial_fn, context, beacons, os.getpid()),
                 # Set before the process imports anything, so every BLAS it loads obeys them.
                 env={name: str(self.threads) for name in THREAD_VARIABLES},
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import socket
 import threading
@@ -121,6 +122,26 @@ def init_process(
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # held by the driver: see held_stops
     _PROCESS.update(trial_fn=trial_fn, context=context, beacon_dir=Path(beacon_dir))
     _exit_with_parent(os.getppid() if driver is None else driver)
+
+
+def init_process_from(
+    trial_fn: TrialFn, context_path: str, beacon_dir: str, driver: int | None = None
+) -> None:
+    """`init_process` with the context read from the file `context_path` (`ship_context`), not
+    from the pool's pipe: loky writes a new worker its start-up data before it starts the next,
+    and blocks while the worker, still importing, has not read it all, so a dataset in that data
+    made the workers start one after the other. Read from a file, they start side by side."""
+    with open(context_path, "rb") as file:
+        context = pickle.load(file)
+    init_process(trial_fn, context, beacon_dir, driver)
+
+
+def ship_context(context: Any, folder: Path) -> Path:
+    """`context` pickled once into `folder`, for `init_process_from` in every worker."""
+    path = folder / "context.pickle"
+    with open(path, "wb") as file:
+        pickle.dump(context, file, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
 
 
 @contextmanager

@@ -1,8 +1,10 @@
 """`hpsearch init`: a study file for a CSV file as it is. The data is read as a study would read
 it; a column no study can use (an id, a name, a column empty in every train row) goes under
 `ignore:` with the reason; the task and metric come from the target column, with the reason; the
-search space is a preset (`config.presets`) and the budget fits the train split's size. The
-file then passes `hpsearch check` as it is. Nothing is overwritten unless asked."""
+search space is a preset (`config.presets`) and the budget fits the train split's size: spent
+under the asynchronous schedule when the space is wide (`search.budget.proposal`), else on as
+many plain random trials. The file then passes `hpsearch check` as it is. Nothing is overwritten
+unless asked."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from typing import Any
 import yaml
 
 from hpsearch.config.presets import DEFAULT_PRESET, PRESETS, Budget, Preset, budget
+from hpsearch.config.search_settings import SearchSettings
 from hpsearch.config.study_file import NAME, StudyConfig
 from hpsearch.data import DataSpec, load_dataset
 from hpsearch.data.columns import ColumnsRefused, Summary, column_values, looks_like_id
@@ -26,9 +29,31 @@ from hpsearch.data.table import Table
 from hpsearch.data.target import TargetGuess, infer_target
 from hpsearch.durable import written_aside
 from hpsearch.errors import ConfigError, DataError
+from hpsearch.search.budget import Ladder, default_min_epochs, outlook, proposal, trials_for_budget
+from hpsearch.search.space import SearchSpace
 from hpsearch.store.layout import DEFAULT_RUNS, is_study, quoted
 
 MAX_ROUNDS = 5  # loads of the data, each leaving out the columns the one before refused
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """The `search:` settings init writes: `configurations` trials of up to `epochs` epochs,
+    `full` of which reach them; under `schedule: asha`, sized by a `budget` of epochs (the
+    counts are then the schedule's expectations), else `trials` plain random trials."""
+
+    schedule: str  # "asha" or "plain"
+    configurations: int
+    full: int
+    epochs: int
+    budget: int | None = None  # epochs in all, under the schedule
+    rungs: tuple[int, ...] = ()  # the schedule's, in epochs
+    searched: int = 0  # hyperparameters searched
+
+    @property
+    def full_trials(self) -> int:
+        """As many full trials as the epochs it may train."""
+        return self.budget // self.epochs if self.budget is not None else self.configurations
 
 
 @dataclass(frozen=True)
@@ -42,6 +67,7 @@ class Initialized:
     ignored: tuple[tuple[str, str], ...]  # (column, why it is left out)
     budget: Budget
     preset: str = DEFAULT_PRESET  # the search space's (`config.presets`)
+    proposed: Proposed | None = None  # how the budget is spent
 
 
 def init_study(
@@ -94,12 +120,32 @@ def init_study(
     if dataset is None:
         raise DataError(f"{data}: no column is left that a study can use")
     fits = budget(len(dataset.y_train))
+    proposed = propose(PRESETS[preset], guess.task, fits)
     text = study_text(
         name, _path_from(output, data), target, guess, dataset, tuple(ignored), fits,
-        PRESETS[preset],
+        PRESETS[preset], proposed,
     )  # fmt: skip
     _write(output, text, force)
-    return Initialized(output, name, guess, dataset, tuple(ignored), fits, preset)
+    return Initialized(output, name, guess, dataset, tuple(ignored), fits, preset, proposed)
+
+
+def propose(preset: Preset, task: str, fits: Budget) -> Proposed:
+    """How `fits`' trials' worth of epochs is spent on `preset`'s space for `task`: under the
+    asynchronous schedule at its defaults when the space is wide, else on plain trials."""
+    space = SearchSpace.from_dict(
+        {e.name: e.value for e in preset.hyperparameters if e.task in (None, task)}
+    )
+    proposal_ = proposal(space, fits.epochs, fits.trials)
+    if proposal_.get("schedule") != "asha":
+        return Proposed("plain", fits.trials, fits.trials, fits.epochs)
+    eta = SearchSettings.model_fields["eta"].default
+    ladder = Ladder("asha", default_min_epochs(fits.epochs, eta), eta, fits.epochs)
+    epochs = int(proposal_["budget"])
+    planned = outlook(ladder, trials_for_budget(ladder, epochs))
+    return Proposed(
+        "asha", planned.configurations, planned.full, fits.epochs, epochs,
+        tuple(ladder.rungs()), len(space.searched),
+    )  # fmt: skip
 
 
 def _path_from(output: Path, data: Path) -> str:
@@ -163,8 +209,11 @@ def study_text(
     ignored: tuple[tuple[str, str], ...],
     fits: Budget,
     preset: Preset,
+    proposed: Proposed | None = None,
 ) -> str:
-    """The study file, with its reasons as comments."""
+    """The study file, with its reasons as comments; its search spent as `proposed` says
+    (default: `fits`' plain trials)."""
+    proposed = proposed or Proposed("plain", fits.trials, fits.trials, fits.epochs)
     report = dataset.report
     lines = [
         f"# A study of {Path(dataset_path).name}, written by `hpsearch init`. `hpsearch check "
@@ -206,13 +255,29 @@ def study_text(
     lines.append(f"  epochs: {fits.epochs}")
     if "metric" in StudyConfig.model_fields:
         lines.append(f"metric: {guess.metric}")
-    lines += [
-        "search:",
-        f"  trials: {fits.trials}",
-        *_comment(fits.reason, "  # "),
-        "  seed: 0",
-    ]
+    lines += ["search:", *_search_lines(proposed, fits), "  seed: 0"]
     return "\n".join(lines) + "\n"
+
+
+def _search_lines(proposed: Proposed, fits: Budget) -> list[str]:
+    """The `search:` section's size and schedule, with what they mean as comments."""
+    if proposed.schedule == "plain":
+        return [f"  trials: {proposed.configurations}", *_comment(fits.reason, "  # ")]
+    epochs, trials = proposed.epochs, proposed.full_trials
+    *firsts, last = (str(rung) for rung in proposed.rungs)
+    meaning = (
+        f"{fits.reason.split(':')[0]}: a budget of {trials} full trials' worth of epochs "
+        f"({trials} × {epochs} = {proposed.budget:,}); raise it for a wider search. The space "
+        f"is wide ({proposed.searched} hyperparameters searched), so the budget goes to "
+        f"asynchronous successive halving: it tries about {proposed.configurations} "
+        f"configurations on rungs of {', '.join(firsts)} and {last} epochs; at each rung a "
+        "trial goes on when its dev error is in the best half of that rung's results so far, "
+        "in trial-number order, so the same ones go on with any number of workers; about "
+        f"{proposed.full} reach the full {epochs} epochs. For plain random search at the same "
+        f"compute, write schedule: plain (the budget then holds {trials} trials of {epochs} "
+        f"epochs), or trials: {trials} in place of these two lines."
+    )
+    return [*_comment(meaning, "  # "), "  schedule: asha", f"  budget: {proposed.budget}"]
 
 
 def _column_line(summary: Summary) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -61,9 +61,17 @@ def run_study(
     require_backend(execution.backend)  # before anything is written
     folder = Path(runs_dir) / config.name
     aside = set_aside(folder) if new else None
-    with _open_for_run(folder, config, dataset) as store:
-        _plan_first_round(store, config)
-        done = run_unfinished(store, dataset, execution, observer or Observer(), show)
+    observer = observer or Observer()
+    with ExitStack() as stack:
+        executor = None
+        if not (folder / DB_NAME).exists():  # a new study: its workers start as it is made
+            executor = stack.enter_context(
+                executor_for(dataset, execution, observer, config.ranked_by.name)
+            )
+            executor.start()  # while the baselines are fitted and the first round planned
+        with _open_for_run(folder, config, dataset) as store:
+            _plan_first_round(store, config)
+            done = run_unfinished(store, dataset, execution, observer, show, executor)
     return replace(done, set_aside=aside)
 
 
@@ -73,10 +81,12 @@ def run_unfinished(
     execution: Execution,
     observer: Observer,
     show: ShowOptions,
+    executor: Executor | None = None,
 ) -> StudyRun:
     """Runs the trials of the study in `store` that have not finished: never run, interrupted,
     left running by a driver that died, or paused at a rung with a decision to make. Finished
-    trials are kept as they are. Every schedule runs through the one driver."""
+    trials are kept as they are. Every schedule runs through the one driver, on `executor`
+    (default: the one `execution` asks for, made when the first trial is due)."""
     snapshot = snapshot_of(store)
     plan = plan_study(store, snapshot)
     metric = snapshot.config.ranked_by.name
@@ -91,9 +101,11 @@ def run_unfinished(
     observer.planned(told)
     if not told.to_run:
         return _ended(store, show, None, 0, None)
-    driven = Driver(store, plan, recorder, observer).run(
-        lambda: executor_for(dataset, execution, observer, metric)
-    )
+
+    def made() -> Executor:
+        return executor or executor_for(dataset, execution, observer, metric)
+
+    driven = Driver(store, plan, recorder, observer).run(made)
     return _ended(store, show, driven.interrupt, told.to_run, driven.utilisation)
 
 

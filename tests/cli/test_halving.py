@@ -154,7 +154,7 @@ def test_kill_9_mid_rung_resumes_to_the_same_table(tmp_path, schedule):
     (tmp_path / "killed/digits.yaml").write_text(text % {"workers": 2})
     db = tmp_path / "killed/runs/digits/study.db"
     first = spawn("run", "digits.yaml", "--quiet", cwd=tmp_path / "killed")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 600  # a bound against a hang, not a timing: machines are shared
     while rung_count(db) < 1:
         assert first.poll() is None, first.communicate()
         assert time.monotonic() < deadline

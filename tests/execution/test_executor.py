@@ -277,6 +277,27 @@ def test_the_context_is_shipped_once_per_worker_not_per_trial(backend: str, tmp_
     assert len(loads) == len(set(loads)) <= 2
 
 
+def test_started_early_the_workers_load_the_context_before_any_trial(tmp_path: Path) -> None:
+    """`start` makes the workers while the driver still sets the study up: each has loaded the
+    context (read from the file it was written to once) before a trial is handed over, and the
+    trials then run on those same workers."""
+    log = tmp_path / "unpickled"
+    with make("loky", CountedContext(str(log))) as executor:
+        executor.start()
+        deadline = time.monotonic() + 120
+        while len(_lines(log)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(set(_lines(log))) == 2  # both workers, and no trial yet
+        finished = outcomes(list(executor.run(specs(*[{}] * 6))))
+        workers = {pid_of(event.result.worker) for event in finished.values()}
+        assert len(finished) == 6 and workers <= set(map(int, _lines(log)))
+    assert sorted(_lines(log)) == sorted(set(_lines(log)))  # loaded once per worker
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
 # On Dask a context that workers cannot load fails at once, as it is scattered, rather than
 # killing workers: tests/test_dask_backend.py checks that error.
 @pytest.mark.parametrize("backend", ["loky"])
