@@ -273,7 +273,10 @@ def _search_lines(proposed: Proposed, fits: Budget) -> list[str]:
         f"configurations on rungs of {', '.join(firsts)} and {last} epochs; at each rung a "
         "trial goes on when its dev error is in the best half of that rung's results so far, "
         "in trial-number order, so the same ones go on with any number of workers; about "
-        f"{proposed.full} reach the full {epochs} epochs. For plain random search at the same "
+        f"{proposed.full} reach the full {epochs} epochs. Trials whose dev errors tie at a "
+        "rung all go on, and a small dev set ties often: a run may then train more epochs than "
+        "the budget, and the end of the run and hpsearch show say how many. For plain random "
+        "search at the same "
         f"compute, write schedule: plain (the budget then holds {trials} trials of {epochs} "
         f"epochs), or trials: {trials} in place of these two lines."
     )
