@@ -34,7 +34,6 @@ from hpsearch.search.space import (
 )
 from hpsearch.store.faults import os_error
 from hpsearch.store.layout import refuse_study_part
-from hpsearch.store.rungs import RungStore
 from hpsearch.store.sqlite import collector_paused
 from hpsearch.study.snapshot import Snapshot, read_snapshot
 from hpsearch.trial import TrialRecord, TrialState
@@ -88,7 +87,7 @@ def _export(folder: Path, output: Path) -> OptunaExport:
     with read_snapshot(folder) as snapshot:
         read_at = datetime.now().astimezone()
         records = snapshot.records
-        rungs = RungStore(snapshot.store).last_rungs()
+        rungs = snapshot.last_rungs()
         identity = f"{snapshot.info.created} {snapshot.info.fingerprint}"
         attributes = _study_attributes(snapshot)
         convert = _Converter(snapshot.spaces, snapshot.config.ranked_by.name)

@@ -113,12 +113,12 @@ def narrow_study(snapshot: Snapshot, request: ZoomRequest) -> Zoom:
     """`search.zoom.choose_top` and `narrow`, reading the chosen trials only; the evidence for
     each bound is counted in the store, over the trials of the last round."""
     options = {} if request.margin is None else {"margin": request.margin}
-    tallies = snapshot.tallies(0)
+    groups = snapshot.trial_groups(0)
     completed = Counter[int]()
-    for tally in tallies:
-        if tally.state in ZOOMED_STATES:
-            completed[tally.round] += tally.trials
-    needed = top_count(completed, sum(t.trials for t in tallies), request.top)
+    for group in groups:
+        if group.state in ZOOMED_STATES:
+            completed[group.round] += group.n_trials
+    needed = top_count(completed, sum(t.n_trials for t in groups), request.top)
     top = [record for _, record in snapshot.ranked(needed, states=ZOOMED_STATES)]
     last = snapshot.rounds[-1].number
     best = snapshot.ranked(min(needed, completed[last]), round=last, states=ZOOMED_STATES)

@@ -65,6 +65,8 @@ def unfinished_zoom_round(snapshot: Snapshot) -> int:
     if last.number == 0:
         return 0
     finished = sum(
-        t.trials for t in snapshot.tallies(0) if t.round == last.number and t.state.is_finished
+        t.n_trials
+        for t in snapshot.trial_groups(0)
+        if t.round == last.number and t.state.is_finished
     )
     return last.n_trials - finished
