@@ -137,8 +137,8 @@ class Baseline:
 @dataclass(frozen=True)
 class RoundRecord:
     """One round of a study: the space it sampled and the block of trial numbers it owns;
-    `schedule`, the `search:` schedule settings it ran under where they differ from the study
-    file's (a zoom round told to run under another schedule), else empty."""
+    `schedule_settings`, the `search:` schedule settings it ran under where they differ from the
+    study file's (a zoom round told to run under another schedule), else empty."""
 
     number: int
     space: dict[str, Any]
@@ -146,7 +146,7 @@ class RoundRecord:
     n_trials: int
     first_trial: int
     created: datetime
-    schedule: dict[str, Any] = field(default_factory=dict)
+    schedule_settings: dict[str, Any] = field(default_factory=dict)  # the `schedule` column
 
     @property
     def trial_numbers(self) -> range:
@@ -277,7 +277,7 @@ def read_baselines(conn: sqlite3.Connection) -> list[Baseline]:
 def round_record(row: sqlite3.Row) -> RoundRecord:
     values = dict(row)
     values["space"] = json.loads(values["space"])
-    values["schedule"] = json.loads(values.get("schedule", "{}"))  # none before version 4
+    values["schedule_settings"] = json.loads(values.pop("schedule", "{}"))  # none before v4
     values["created"] = datetime.fromisoformat(values["created"])
     return RoundRecord(**values)
 

@@ -175,10 +175,10 @@ class StudyStore:
         method: str,
         n_trials: int,
         first_number: int,
-        schedule: dict[str, Any] | None = None,
+        schedule_settings: dict[str, Any] | None = None,
     ) -> int:
-        """Records a new round owning trials `first_number …` (`schedule`: its own schedule
-        settings, None for the study file's); returns its round number."""
+        """Records a new round owning trials `first_number …` (`schedule_settings`: its own
+        schedule settings, None for the study file's); returns its round number."""
         rounds = self.rounds()
         end = rounds[-1].trial_numbers.stop if rounds else 0
         if n_trials < 1 or first_number < end:
@@ -187,7 +187,8 @@ class StudyStore:
                 f"across rounds), but got n_trials={n_trials}, first_number={first_number}"
             )
         number = len(rounds)
-        row = (number, dumps(space), method, n_trials, first_number, now(), dumps(schedule or {}))
+        settings = dumps(schedule_settings or {})
+        row = (number, dumps(space), method, n_trials, first_number, now(), settings)
         with self._write():
             self._conn.execute("INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?)", row)
         return number

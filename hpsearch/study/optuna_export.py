@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hpsearch.config.schedule import round_schedule
 from hpsearch.errors import ConfigError, StoreError
 from hpsearch.search.ranking import diagnose
 from hpsearch.search.space import (
@@ -222,7 +223,7 @@ def _study_attributes(snapshot: Snapshot) -> dict[str, Any]:
             {
                 "round": r.number,
                 "trials": r.n_trials,
-                "schedule": r.schedule.get("schedule", config.search.schedule),
+                "schedule": round_schedule(config, r.schedule_settings),
                 "region": {n: d.describe() for n, d in space.searched.items()},
             }
             for r, space in zip(snapshot.rounds, snapshot.spaces, strict=True)

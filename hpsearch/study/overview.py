@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from hpsearch.config import StudyConfig
-from hpsearch.config.schedule import full_budget, round_search
+from hpsearch.config.schedule import full_budget, round_schedule
 from hpsearch.data.report import DataReport
 from hpsearch.errors import ConfigError, StoreError
 from hpsearch.search.halving import Savings
@@ -260,7 +260,7 @@ def _savings(
 ) -> Savings | None:
     """What the schedules of the rounds counted saved; None when every one ran plain."""
     shown = {t.round for t in groups}
-    names = [round_search(config.search, r.schedule).schedule for r in rounds if r.number in shown]
+    names = [round_schedule(config, r.schedule_settings) for r in rounds if r.number in shown]
     if budget is None or set(names) <= {"plain"}:
         return None
     label = "/".join(dict.fromkeys(names))

@@ -134,7 +134,7 @@ def plan_study(store: StudyStore, snapshot: Snapshot) -> StudyPlan:
 def round_plan(snapshot: Snapshot, round: RoundRecord) -> RoundPlan:
     """One round's brackets under the schedule it runs under: the study file's, or its own."""
     config = snapshot.config
-    search = round_search(config.search, round.schedule)
+    search = round_search(config, round.schedule_settings)
     ladder = ladder_of(config, search)
     numbers = round.trial_numbers
     space = SearchSpace.from_dict(round.space)
@@ -177,7 +177,8 @@ def planned(snapshot: Snapshot, plan: StudyPlan) -> Planned:
 def _outlooks(config: StudyConfig, rounds: list[RoundRecord]) -> Iterator[RoundOutlook]:
     """What each of `rounds` plans to train, under its own schedule."""
     for r in rounds:
-        told = round_outlook(config, round_search(config.search, r.schedule), r.number, r.n_trials)
+        search = round_search(config, r.schedule_settings)
+        told = round_outlook(config, search, r.number, r.n_trials)
         if told is not None:
             yield told
 

@@ -97,8 +97,8 @@ def _rebuild(fresh: Path, damaged: Path, found: Salvage) -> dict:
     checkpoints, unusable = 0, []
     with store:
         for round in found.rounds:
-            schedule = round.schedule or None
-            store.add_round(round.space, round.method, round.n_trials, round.first_trial, schedule)
+            settings = round.schedule_settings or None
+            store.add_round(round.space, round.method, round.n_trials, round.first_trial, settings)
         store.restore(found.records)
         rungs, last = RungStore(store), {}
         for row in found.rungs:

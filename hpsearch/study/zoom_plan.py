@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from hpsearch.config.schedule import (
     check_round_schedule,
     full_budget,
+    round_schedule,
     round_search,
     round_trials,
     schedule_settings,
@@ -64,16 +65,16 @@ def dry_zoom(folder: Path, request: ZoomRequest) -> ZoomRun:
     written, the store is read once."""
     with read_snapshot(folder) as snapshot:
         zoom = narrow_study(snapshot, request)
-        schedule = round_schedule(snapshot, request)
-        trials = round_size(snapshot, request, schedule)
-        name = schedule_name(snapshot, schedule)
+        settings = new_round_settings(snapshot, request)
+        trials = round_size(snapshot, request, settings)
+        name = round_schedule(snapshot.config, settings)
     return ZoomRun(zoom, zoom_yaml(zoom.space), trials, None, snapshot.rounds[-1].number, name)
 
 
-def round_schedule(snapshot: Snapshot, request: ZoomRequest) -> dict[str, Any]:
+def new_round_settings(snapshot: Snapshot, request: ZoomRequest) -> dict[str, Any]:
     """The new round's own schedule settings: the last round's unless the request names one."""
     if request.schedule is None:
-        return snapshot.rounds[-1].schedule
+        return snapshot.rounds[-1].schedule_settings
     if request.schedule not in SCHEDULES:
         raise ConfigError(
             f"schedule must be one of {', '.join(SCHEDULES)}, but got {request.schedule!r}",
@@ -82,14 +83,14 @@ def round_schedule(snapshot: Snapshot, request: ZoomRequest) -> dict[str, Any]:
     return schedule_settings(snapshot.config, request.schedule)
 
 
-def round_size(snapshot: Snapshot, request: ZoomRequest, schedule: dict[str, Any]) -> int:
+def round_size(snapshot: Snapshot, request: ZoomRequest, settings: dict[str, Any]) -> int:
     """The new round's trials: as asked (`trials`, or as many as `budget` holds), else as many
     as the study's budget holds under the round's schedule, else the last round's count;
     refused when the study cannot run them under that schedule."""
     config = snapshot.config
     if request.trials is not None and request.budget is not None:
         raise ConfigError("trials and --budget both size the round; give one", option="trials")
-    search = round_search(config.search, schedule)
+    search = round_search(config, settings)
     if request.budget is not None:
         search = search.model_copy(update={"budget": request.budget})
     trials = request.trials or round_trials(config, search)
@@ -103,10 +104,6 @@ def round_size(snapshot: Snapshot, request: ZoomRequest, schedule: dict[str, Any
         )
     check_round_schedule(config, search, trials)
     return trials
-
-
-def schedule_name(snapshot: Snapshot, schedule: dict[str, Any]) -> str:
-    return round_search(snapshot.config.search, schedule).schedule
 
 
 def narrow_study(snapshot: Snapshot, request: ZoomRequest) -> Zoom:

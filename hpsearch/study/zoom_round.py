@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hpsearch.config.schedule import round_schedule
 from hpsearch.data import load_dataset
 from hpsearch.search.zoom import zoom_yaml
 from hpsearch.store.study_store import StudyStore
@@ -16,9 +17,8 @@ from hpsearch.study.zoom_plan import (
     ZoomRequest,
     ZoomRun,
     narrow_study,
-    round_schedule,
+    new_round_settings,
     round_size,
-    schedule_name,
 )
 
 
@@ -36,18 +36,18 @@ def zoom_study(
         last = snapshot.rounds[-1]
         left = unfinished_zoom_round(snapshot)
         if left:
-            zoom, space, trials, schedule = None, snapshot.spaces[-1], left, last.schedule
+            zoom, space, trials, settings = None, snapshot.spaces[-1], left, last.schedule_settings
         else:
             zoom = narrow_study(snapshot, request)
             space = zoom.space
-            schedule = round_schedule(snapshot, request)
-            trials = round_size(snapshot, request, schedule)
+            settings = new_round_settings(snapshot, request)
+            trials = round_size(snapshot, request, settings)
         dataset = load_dataset(config.data)
         check_same_data(store, config, dataset)
         store.keep_splits(split_sizes(dataset))  # a study made before they were kept
         if zoom is not None:
             end = last.trial_numbers.stop
-            store.add_round(space.to_dict(), config.search.method, trials, end, schedule)
+            store.add_round(space.to_dict(), config.search.method, trials, end, settings)
         run = run_unfinished(
             store,
             dataset,
@@ -55,7 +55,7 @@ def zoom_study(
             observer or Observer(),
             ShowOptions(),
         )
-        name = schedule_name(snapshot, schedule)
+        name = round_schedule(config, settings)
         return ZoomRun(zoom, zoom_yaml(space), trials, run, last.number, name)
 
 

@@ -249,11 +249,11 @@ def test_a_store_of_version_3_reads_as_it_is_and_a_writer_brings_it_up_to_date(
         conn.execute("PRAGMA user_version = 3")
         conn.execute("UPDATE study SET schema_version = 3")
     with StudyStore.open(tmp_path / "demo") as store:
-        assert store.rounds()[0].schedule == {} and store.info.schema_version == 3
+        assert store.rounds()[0].schedule_settings == {} and store.info.schema_version == 3
         assert store.info.splits == {}
     with StudyStore.open(tmp_path / "demo", writer=True) as store:
         store.add_round({"x": 2}, "random", 2, 2, {"schedule": "plain"})
-        assert [r.schedule for r in store.rounds()] == [{}, {"schedule": "plain"}]
+        assert [r.schedule_settings for r in store.rounds()] == [{}, {"schedule": "plain"}]
         assert store.info.schema_version == SCHEMA_VERSION == 5
         assert store.baselines() == []
         store.keep_splits({"train": 90, "dev": 30, "test": 30})
@@ -286,7 +286,7 @@ def test_a_store_of_version_4_reads_as_it_is_and_a_writer_brings_it_up_to_date(
         store.mark_running(TrialSpec(1, 0, {"x": 1}, 6), "w")
         store.record(TrialResult(1, 0, TrialState.COMPLETE, dev_error=0.2, epochs=3, best_epoch=2))
         assert [t.best_epoch for t in store.trials()] == [None, 2]
-        assert [r.schedule for r in store.rounds()] == [{"schedule": "plain"}]
+        assert [r.schedule_settings for r in store.rounds()] == [{"schedule": "plain"}]
         assert store.baselines() == []
     with StudyStore.open(tmp_path / "demo") as store:
         assert store.info.splits == {"train": 265, "dev": 89, "test": 88}
