@@ -274,7 +274,7 @@ def read_baselines(conn: sqlite3.Connection) -> list[Baseline]:
     return [Baseline(**dict(row)) for row in rows]
 
 
-def round_record(row: sqlite3.Row) -> RoundRecord:
+def round_record(row: sqlite3.Row | dict[str, Any]) -> RoundRecord:
     values = dict(row)
     values["space"] = json.loads(values["space"])
     values["schedule_settings"] = json.loads(values.pop("schedule", "{}"))  # none before v4

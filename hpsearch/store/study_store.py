@@ -74,6 +74,12 @@ class StudyStore:
         self._lock = lock
         self.info = read_info(conn)
         self._running: dict[int, tuple[TrialSpec, str]] = {}  # marked by this store: spec, start
+        # Read once: the baselines never change after the study is made; the rounds, and what
+        # the study's importance estimate is made from, change only through a writer's own
+        # writes, so a writer keeps them (`_write` lets go of the sources).
+        self._baselines: list[Baseline] | None = None
+        self._rounds: list[RoundRecord] | None = None
+        self._sources: dict[int | None, str] = {}
 
     @classmethod
     def create(
@@ -167,7 +173,9 @@ class StudyStore:
     def baselines(self) -> list[Baseline]:
         """The baselines the study was made with, in the order they were fitted; none for a
         study made without them (`baseline: false`, or before store schema 5)."""
-        return read_baselines(self._conn)
+        if self._baselines is None:
+            self._baselines = read_baselines(self._conn)
+        return list(self._baselines)
 
     def add_round(
         self,
@@ -191,6 +199,8 @@ class StudyStore:
         row = (number, dumps(space), method, n_trials, first_number, now(), settings)
         with self._write():
             self._conn.execute("INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+        columns = ("number", "space", "method", "n_trials", "first_trial", "created", "schedule")
+        self._rounds = [*rounds, round_record(dict(zip(columns, row, strict=True)))]
         return number
 
     def extend_round(self, number: int, n_trials: int) -> RoundRecord:
@@ -208,11 +218,19 @@ class StudyStore:
             self._conn.execute(
                 "UPDATE rounds SET n_trials = ? WHERE number = ?", (n_trials, number)
             )
-        return self.rounds()[-1]
+        grown = replace(rounds[-1], n_trials=n_trials)
+        self._rounds = [*rounds[:-1], grown]
+        return grown
 
     def rounds(self) -> list[RoundRecord]:
+        """Every round, by number (a writer reads them once: only it adds or grows one)."""
+        if self._rounds is not None and self.writer:
+            return list(self._rounds)
         rows = self._conn.execute("SELECT * FROM rounds ORDER BY number").fetchall()
-        return [round_record(row) for row in rows]
+        rounds = [round_record(row) for row in rows]
+        if self.writer:
+            self._rounds = rounds
+        return list(rounds)
 
     def mark_running(self, spec: TrialSpec, worker: str) -> None:
         """Records that `worker` started `spec` (again: a rerun clears what an earlier run left
@@ -377,12 +395,14 @@ class StudyStore:
         """The importance estimate of `round` (every round when None) a run kept, if it was
         made from the trials the study holds now (`importance_cache`)."""
         source = importance_cache.estimated_from(self._conn, round)
+        if self.writer:
+            self._sources[round] = source
         return importance_cache.cached(self._conn, round, source)
 
     def keep_importance(self, round: int | None, estimate: dict[str, Any]) -> None:
         """Keeps `estimate` of `round`, made from the trials the study holds now."""
+        source = self._sources.get(round) or importance_cache.estimated_from(self._conn, round)
         with self._write():
-            source = importance_cache.estimated_from(self._conn, round)
             importance_cache.keep(self._conn, round, source, estimate)
 
     def rung_rows(self) -> dict[tuple[int, int], RungRow]:
@@ -478,6 +498,7 @@ class StudyStore:
     @contextmanager
     def _write(self) -> Iterator[None]:
         self._require_writer()
+        self._sources.clear()  # the trials an estimate is made from may change
         with transaction(self._conn):
             yield
 

@@ -36,6 +36,7 @@ class Snapshot:
         self.test_reads: list[LoggedRead] = logged_reads(store.folder)
         self.data_report = data_report(store.folder)
         self.baselines: list[Baseline] = store.baselines()
+        self._ranked: dict[tuple, tuple[int | None, list[tuple[int, TrialRecord]]]] = {}
 
     @cached_property
     def records(self) -> list[TrialRecord]:
@@ -59,8 +60,18 @@ class Snapshot:
         round: int | None = None,
         states: Collection[TrialState] | None = None,
     ) -> list[tuple[int, TrialRecord]]:
-        """The best `limit` trials of `round` in `states`, each with its place in the study."""
-        return self.store.ranked(limit, round=round, states=states)
+        """The best `limit` trials of `round` in `states`, each with its place in the study; read
+        once: a later ask for as many or fewer is answered from the first (the snapshot is one
+        moment), and the one round of a study of one round is the study."""
+        if len(self.rounds) == 1 and round == self.rounds[0].number:
+            round = None
+        key = (round, None if states is None else frozenset(states))
+        read, found = self._ranked.get(key, (0, []))
+        if read is None or (limit is not None and read >= limit):
+            return found[:limit]
+        found = self.store.ranked(limit, round=round, states=states)
+        self._ranked[key] = (limit, found)
+        return found
 
     def ranked_stream(
         self, *, round: int | None = None, states: Collection[TrialState] | None = None

@@ -119,7 +119,7 @@ def narrow_study(snapshot: Snapshot, request: ZoomRequest) -> Zoom:
     top = [record for _, record in snapshot.ranked(needed, states=ZOOMED_STATES)]
     last = snapshot.rounds[-1].number
     best = snapshot.ranked(min(needed, completed[last]), round=last, states=ZOOMED_STATES)
-    weighed, _ = snapshot.count_beyond(last, WEIGHED_STATES, [])
+    weighed = sum(g.n_trials for g in groups if g.round == last and g.state in WEIGHED_STATES)
 
     def count(bounds):
         return snapshot.count_beyond(last, WEIGHED_STATES, bounds)[1]

@@ -470,3 +470,20 @@ def test_a_trial_stopped_before_its_start_was_recorded_is_named_interrupted(tmp_
             9,
         )
         assert [t.state for t in store.trials()] == ["complete", "interrupted"]
+
+
+def test_a_writer_reads_its_rounds_and_baselines_once_and_keeps_them_true(tmp_path: Path) -> None:
+    """Only a writer adds or grows a round and nobody changes the baselines: it reads them once,
+    and what it answers after its own writes is what a fresh read finds."""
+    statements: list[str] = []
+    with new_store(tmp_path) as store:
+        store._conn.set_trace_callback(statements.append)
+        store.add_round(SPACE, "random", 3, 0)
+        store.add_round({"choice": ("a", "b")}, "zoom", 2, 3, {"schedule": "halving"})
+        grown = store.extend_round(1, 5)
+        assert store.baselines() == store.baselines() == []
+        with StudyStore.open(store.folder) as reader:
+            assert store.rounds() == reader.rounds() and reader.rounds()[-1] == grown
+            assert grown.n_trials == 5 and grown.schedule_settings == {"schedule": "halving"}
+    assert sum("FROM rounds" in s for s in statements) == 1
+    assert sum("FROM baselines" in s for s in statements) == 1
