@@ -60,7 +60,7 @@ def write_rung(conn: sqlite3.Connection, row: RungRow) -> None:
     """Writes (or writes again) one rung's result."""
     conn.execute(
         "INSERT OR REPLACE INTO rungs VALUES (?, ?, ?, ?, ?)",
-        (row.trial, row.epochs, row.dev_error, int(row.go_on), row.duration_s),
+        (row.trial, row.epochs, row.dev_error, int(row.paused), row.duration_s),
     )
 
 

@@ -94,13 +94,14 @@ UNFINISHED = ("running", "interrupted", "paused")  # the states a trial's row ma
 
 @dataclass(frozen=True)
 class RungRow:
-    """Trial `trial` ended the rung at `epochs` with `dev_error`; `go_on`: it paused there;
-    `duration_s`: its training time up to there, every rung before included."""
+    """Trial `trial` ended the rung at `epochs` with `dev_error`; `paused`: it paused there and
+    may go on (the `go_on` column); `duration_s`: its training time up to there, every rung
+    before included."""
 
     trial: int
     epochs: int
     dev_error: float | None
-    go_on: bool
+    paused: bool
     duration_s: float = 0.0
 
 

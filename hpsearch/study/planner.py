@@ -103,7 +103,7 @@ def plan_study(store: StudyStore, snapshot: Snapshot) -> StudyPlan:
     rows = store.rung_rows()
     owner = _owner(scheduled)
     results = [
-        (owner(row.trial), RungResult(row.trial, row.epochs, row.dev_error, row.go_on))
+        (owner(row.trial), RungResult(row.trial, row.epochs, row.dev_error, row.paused))
         for row in rows.values()
     ]
     ended = set()  # finished trials whose last rung row was lost: their result is their row
@@ -125,7 +125,7 @@ def plan_study(store: StudyStore, snapshot: Snapshot) -> StudyPlan:
     # The trials paused at their last rung, and not stopped now: what they go on from.
     last = {row.trial: row for row in sorted(rows.values(), key=lambda r: (r.trial, r.epochs))}
     gone = ended | {stop.number for stop in plan.stops}
-    paused = [row for n, row in last.items() if row.go_on and n not in gone]
+    paused = [row for n, row in last.items() if row.paused and n not in gone]
     plan.keep = {(row.trial, row.epochs) for row in paused}
     plan.earlier = {row.trial: row.duration_s for row in paused}
     return plan
