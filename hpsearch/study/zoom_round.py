@@ -25,11 +25,12 @@ from hpsearch.study.zoom_plan import (
 def zoom_study(
     folder: Path,
     request: ZoomRequest,
-    execution: dict[str, object] | None = None,
+    given: dict[str, object] | None = None,
     observer: Observer | None = None,
 ) -> ZoomRun:
-    """Narrows the study in `folder` and runs the new round (`execution`: settings given on the
-    command line, over the study's own); `zoom_plan.dry_zoom` only says what it would run."""
+    """Narrows the study in `folder` and runs the new round (`given`: the execution settings
+    given on the command line, over the study's own); `zoom_plan.dry_zoom` only says what it
+    would run."""
     with StudyStore.open(folder, writer=True) as store:
         snapshot = snapshot_of(store)
         config = snapshot.config
@@ -51,7 +52,7 @@ def zoom_study(
         run = run_unfinished(
             store,
             dataset,
-            Execution.of(config.search, **(execution or {})),
+            Execution.of(config.search, **(given or {})),
             observer or Observer(),
             ShowOptions(),
         )
