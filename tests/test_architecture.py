@@ -265,3 +265,19 @@ def test_sql_stays_in_the_store() -> None:
                 names = [m for m in modules if m and m.split(".")[0] == "sqlite3"]
             reaching += [f"{path.relative_to(PACKAGE)}:{node.lineno}: {n}" for n in names]
     assert reaching == []
+
+
+def test_only_the_study_store_holds_its_connection() -> None:
+    """Inside the store too, `StudyStore` alone touches its connection and its write
+    transaction (`self._conn`, `self._write()` in `study_store.py`): the store modules with SQL
+    are handed the connection they need, so the store's contract is its public methods."""
+    owner = PACKAGE / "store" / "study_store.py"
+    reaching = []
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Attribute) and node.attr in ("_conn", "_write")):
+                continue
+            on_self = isinstance(node.value, ast.Name) and node.value.id == "self"
+            if not (on_self and path == owner):
+                reaching.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {ast.unparse(node)}")
+    assert reaching == []

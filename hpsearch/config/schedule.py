@@ -205,10 +205,16 @@ def schedule_identity(search: SearchSettings) -> dict[str, Any]:
     return {"schedule": {k: getattr(search, k) for k in SCHEDULE_KEYS}}
 
 
-def round_search(search: SearchSettings, schedule: Mapping[str, Any]) -> SearchSettings:
-    """The `search:` settings a round runs under: the study file's, with the round's own
-    schedule settings (a zoom round told to run under another schedule) in place of its."""
-    return search.model_copy(update=dict(schedule)) if schedule else search
+def round_search(config: StudyFile, settings: Mapping[str, Any]) -> SearchSettings:
+    """This round's `search:` settings: the study file's, with the round's own schedule
+    settings (`settings`; a zoom round told to run under another schedule) in place of its."""
+    search = config.search
+    return search.model_copy(update=dict(settings)) if settings else search
+
+
+def round_schedule(config: StudyFile, settings: Mapping[str, Any]) -> str:
+    """The name of the schedule this round runs under (see `round_search`)."""
+    return round_search(config, settings).schedule
 
 
 def schedule_settings(config: StudyFile, schedule: str) -> dict[str, Any]:

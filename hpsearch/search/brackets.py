@@ -91,8 +91,8 @@ class BracketState:
         self._place = {epochs: k for k, epochs in enumerate(self.rungs)}
         self._names = [ladder.index(epochs) + 1 for epochs in self.rungs]
         last = len(self.rungs)
-        # The results not decided yet at each rung, (value, paused) by trial.
-        self._results: list[dict[int, tuple[float | None, bool]]] = [{} for _ in range(last)]
+        # The results not decided yet at each rung, by trial number.
+        self._results: list[dict[int, RungResult]] = [{} for _ in range(last)]
         self._entered: list[set[int]] = [set() for _ in range(last)]  # promoted into rung k ≥ 1
         self._going = [0] * last  # trials that went on from each rung so far
         # sync: how many entered each rung, once known; whether it was decided
@@ -122,7 +122,7 @@ class BracketState:
         k = self._place.get(result.epochs)
         if k is None or self.rule == "plain":
             return Decided()
-        self._results[k][result.number] = (result.value, result.paused)
+        self._results[k][result.number] = result
         return self._decide_sync() if self.rule == "sync" else self._decide_async()
 
     def _has_first(self, index: int, number: int) -> bool:
@@ -145,8 +145,8 @@ class BracketState:
             self._decided[k] = True
             if k == len(self.rungs) - 1:
                 break
-            errors = {n: results[n][0] for n in entrants}
-            paused = {n for n in entrants if results[n][1]}
+            errors = {n: results[n].value for n in entrants}
+            paused = {n for n in entrants if results[n].paused}
             made = promote(
                 errors, paused, eta=self.eta, rung=self._names[k], epochs=epochs,
                 metric=self.metric,
@@ -172,11 +172,11 @@ class BracketState:
                     continue
                 if number not in results:
                     break  # its result decides the trials after it: wait for it
-                value, paused = results.pop(number)
+                result = results.pop(number)
                 entered.discard(number)
                 at += 1
-                if k < last and paused:
-                    self._verdict(k, number, value, decided)
+                if k < last and result.paused:
+                    self._verdict(k, number, result.value, decided)
             self._frontier[k] = at
         return decided
 
@@ -202,6 +202,6 @@ class BracketState:
         )
 
 
-def _count_in(results: dict[int, tuple[float | None, bool]], entrants: range | set[int]) -> int:
+def _count_in(results: dict[int, RungResult], entrants: range | set[int]) -> int:
     """How many of `entrants` have a result (a resumed run may replay a later rung's first)."""
     return sum(n in results for n in entrants)

@@ -1,7 +1,8 @@
 """The importance estimate a run leaves in its study, so that `show` of a study that is not
 running needs neither NumPy nor the sample: kept with what it was estimated from (the complete
 trials' count, the sums of their numbers and dev errors, the last number), and used only while
-the study still holds exactly those trials, so it is never stale."""
+the study still holds exactly those trials, so it is never stale. Each is given the connection
+it reads or writes through; other packages reach them through `StudyStore`."""
 
 from __future__ import annotations
 
@@ -10,25 +11,24 @@ import sqlite3
 from typing import Any
 
 from hpsearch.store.reads import finite_complete
-from hpsearch.store.study_store import StudyStore
 
 ALL_ROUNDS = -1  # the row of the estimate over every round
 
 
-def estimated_from(store: StudyStore, round: int | None) -> str:
+def estimated_from(conn: sqlite3.Connection, round: int | None) -> str:
     """What an estimate of `round` (every round when None) is made from, in a few numbers."""
     where, args = finite_complete(round)
-    row = store._conn.execute(
+    row = conn.execute(
         f"SELECT COUNT(*), TOTAL(number), TOTAL(dev_error), MAX(number) FROM trials{where}", args
     ).fetchone()
     return json.dumps(list(row))
 
 
-def cached(store: StudyStore, round: int | None, source: str) -> dict[str, Any] | None:
+def cached(conn: sqlite3.Connection, round: int | None, source: str) -> dict[str, Any] | None:
     """The estimate kept for `round`, when it was made from `source`; else None."""
     key = ALL_ROUNDS if round is None else round
     try:
-        row = store._conn.execute(
+        row = conn.execute(
             "SELECT estimate FROM importance WHERE round = ? AND source = ?", (key, source)
         ).fetchone()
     except sqlite3.OperationalError:  # a store from before the cache, read as it is
@@ -36,9 +36,10 @@ def cached(store: StudyStore, round: int | None, source: str) -> dict[str, Any] 
     return None if row is None else json.loads(row[0])
 
 
-def keep(store: StudyStore, round: int | None, source: str, estimate: dict[str, Any]) -> None:
-    """Keeps `estimate` of `round`, made from `source` (a writer's store)."""
+def keep(
+    conn: sqlite3.Connection, round: int | None, source: str, estimate: dict[str, Any]
+) -> None:
+    """Keeps `estimate` of `round`, made from `source` (inside the caller's write transaction)."""
     key = ALL_ROUNDS if round is None else round
     row = (key, source, json.dumps(estimate))
-    with store._write():
-        store._conn.execute("INSERT OR REPLACE INTO importance VALUES (?, ?, ?)", row)
+    conn.execute("INSERT OR REPLACE INTO importance VALUES (?, ?, ?)", row)

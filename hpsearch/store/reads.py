@@ -1,10 +1,12 @@
 """Reads that give a command what it shows without making a record of every trial: the best
 few in rank order, the counts of the summary, the trials a sample picks. At 100,000 trials a
-full read takes seconds in Python; these take SQLite's time."""
+full read takes seconds in Python; these take SQLite's time. Each is given the connection it
+reads through; other packages reach them through `StudyStore`'s methods of the same names."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +14,6 @@ from typing import Any
 from hpsearch.search.ranking import STATE_ORDER
 from hpsearch.store.faults import GuardedCursor
 from hpsearch.store.sqlite import STATES, collector_paused, trial_records
-from hpsearch.store.study_store import StudyStore
 from hpsearch.trial import TrialRecord, TrialState
 
 
@@ -38,20 +39,20 @@ RANK_ORDER_SQL = ", ".join(
 
 
 @dataclass(frozen=True)
-class Tally:
-    """`trials` trials of `round` in `state`, trained by `engine`: `epochs` in all, `full` of
-    them to the full budget asked."""
+class TrialGroup:
+    """The `n_trials` trials of `round` in `state` trained by `engine`: `epochs` in all, `full`
+    of them to the full budget asked."""
 
     round: int
     state: TrialState
     engine: str
-    trials: int
+    n_trials: int
     epochs: int
     full: int
 
 
 def ranked(
-    store: StudyStore,
+    conn: sqlite3.Connection,
     limit: int | None = None,
     *,
     round: int | None = None,
@@ -62,16 +63,16 @@ def ranked(
     the table's order and then put in the ranking's: looked up one by one in the ranking's
     order, 100,000 rows take three times as long."""
     if limit is not None:
-        return list(ranked_stream(store, limit, round=round, states=states))
+        return list(ranked_stream(conn, limit, round=round, states=states))
     where, args = _where(round, states)
-    places = store._conn.execute(*_places(round, states)).fetchall()
-    rows, columns = _rows(store, f"SELECT * FROM trials{where}", args)
+    places = conn.execute(*_places(round, states)).fetchall()
+    rows, columns = _rows(conn, f"SELECT * FROM trials{where}", args)
     records = {record.number: record for record in trial_records(rows, columns)}
     return [(place, records[number]) for number, place in places]
 
 
 def ranked_stream(
-    store: StudyStore,
+    conn: sqlite3.Connection,
     limit: int | None = None,
     *,
     round: int | None = None,
@@ -85,7 +86,7 @@ def ranked_stream(
         places, args = f"{places} LIMIT ?", [*args, limit]
     # CROSS JOIN keeps SQLite's loops in this order: the places as they come, each row by number.
     sql = f"SELECT p.place, t.* FROM ({places}) AS p CROSS JOIN trials AS t ON t.number = p.number"
-    cursor = store._conn.cursor(GuardedCursor)  # a damaged page is a StoreError
+    cursor = conn.cursor(GuardedCursor)  # a damaged page is a StoreError
     cursor.row_factory = None
     cursor.execute(sql, args)
     columns = [column[0] for column in cursor.description][1:]
@@ -100,37 +101,37 @@ def ranked_stream(
             yield row[0], record
 
 
-def tallies(store: StudyStore, budget: int) -> list[Tally]:
+def trial_groups(conn: sqlite3.Connection, budget: int) -> list[TrialGroup]:
     """The trials counted by round, state and engine."""
-    rows = store._conn.execute(
+    rows = conn.execute(
         "SELECT round, state, engine, COUNT(*), SUM(epochs), SUM(epochs >= ?) FROM trials "
         "GROUP BY round, state, engine",
         (budget,),
     ).fetchall()
-    return [Tally(r[0], STATES[r[1]], r[2], r[3], r[4], r[5]) for r in rows]
+    return [TrialGroup(r[0], STATES[r[1]], r[2], r[3], r[4], r[5]) for r in rows]
 
 
-def complete_errors(store: StudyStore, round: int | None = None) -> list[tuple[int, float]]:
+def complete_errors(conn: sqlite3.Connection, round: int | None = None) -> list[tuple[int, float]]:
     """(number, dev error) of every complete trial with a finite dev error, by number."""
     where, args = finite_complete(round)
     sql = f"SELECT number, dev_error FROM trials{where} ORDER BY number"
-    return [tuple(row) for row in store._conn.execute(sql, args).fetchall()]
+    return [tuple(row) for row in conn.execute(sql, args).fetchall()]
 
 
-def numbered(store: StudyStore, numbers: Iterable[int]) -> list[TrialRecord]:
+def numbered(conn: sqlite3.Connection, numbers: Iterable[int]) -> list[TrialRecord]:
     """The stored trials among `numbers`, by number."""
     sql = "SELECT * FROM trials WHERE number IN (SELECT value FROM json_each(?)) ORDER BY number"
-    rows, columns = _rows(store, sql, [json.dumps(list(numbers))])
+    rows, columns = _rows(conn, sql, [json.dumps(list(numbers))])
     return trial_records(rows, columns)
 
 
-def finished_numbers(store: StudyStore, numbers: range, page: int = 1_000) -> Iterator[int]:
+def finished_numbers(conn: sqlite3.Connection, numbers: range, page: int = 1_000) -> Iterator[int]:
     """The finished trials among `numbers`, in order, read a page at a time: what a run skips of
     a round of any size, holding one page."""
     finished = ", ".join(f"'{state}'" for state in TrialState if state.is_finished)
     at = numbers.start
     while True:
-        rows = store._conn.execute(
+        rows = conn.execute(
             f"SELECT number FROM trials WHERE number >= ? AND number < ? AND state IN "
             f"({finished}) ORDER BY number LIMIT ?",
             (at, numbers.stop, page),
@@ -142,7 +143,7 @@ def finished_numbers(store: StudyStore, numbers: range, page: int = 1_000) -> It
 
 
 def count_beyond(
-    store: StudyStore,
+    conn: sqlite3.Connection,
     round: int,
     states: Collection[TrialState],
     bounds: Sequence[tuple[str, str, Any]],
@@ -160,7 +161,7 @@ def count_beyond(
             value = json.dumps(value)
         values += [path, int(value) if isinstance(value, bool) else value]
     columns = ", ".join(["COUNT(*)", *sums])
-    row = store._conn.execute(f"SELECT {columns} FROM trials{where}", [*values, *args]).fetchone()
+    row = conn.execute(f"SELECT {columns} FROM trials{where}", [*values, *args]).fetchone()
     return row[0], list(row[1:])
 
 
@@ -194,8 +195,8 @@ def _where(round: int | None, states: Collection[TrialState] | None) -> tuple[st
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
 
-def _rows(store: StudyStore, sql: str, args: list) -> tuple[list[tuple], list[str]]:
-    cursor = store._conn.cursor(GuardedCursor)  # a damaged page is a StoreError
+def _rows(conn: sqlite3.Connection, sql: str, args: list) -> tuple[list[tuple], list[str]]:
+    cursor = conn.cursor(GuardedCursor)  # a damaged page is a StoreError
     cursor.row_factory = None  # plain tuples
     with collector_paused():
         rows = cursor.execute(sql, args).fetchall()

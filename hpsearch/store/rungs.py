@@ -12,65 +12,24 @@ one that cannot be used is said so, and its trial trains again from its start.""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from hpsearch.store.checkpoints import Label, Unusable, read_checkpoint, write_checkpoint
 from hpsearch.store.layout import CHECKPOINTS_DIR, checkpoint_path
-from hpsearch.store.sqlite import RungRow, now, trial_record
+from hpsearch.store.sqlite import RungRow
 from hpsearch.store.study_store import StudyStore
 from hpsearch.trial import TrialRecord
 
-__all__ = ["RungRow", "RungStore", "Unrecorded"]
-
-
-@dataclass(frozen=True)
-class Unrecorded:
-    """A finished trial of a scheduled round whose last rung row is missing (a store written
-    before a trial's row and its rung's were one transaction): `after`, the rung it had paused
-    at before (None: none), and the dev error it ended with."""
-
-    trial: int
-    after: int | None
-    dev_error: float | None
+__all__ = ["RungRow", "RungStore"]
 
 
 class RungStore:
-    """The rungs of the study in `store` (a writer, for the writing methods)."""
+    """The rungs of the study in `store` (a writer, for the writing methods): their rows through
+    the store's methods (`StudyStore.record_rung`, `stop_paused`; SQL in `rung_table`), their
+    checkpoints as files beside it."""
 
     def __init__(self, store: StudyStore) -> None:
         self.store = store
         self.folder = store.folder
-
-    def rows(self) -> dict[tuple[int, int], RungRow]:
-        """Every recorded rung, by (trial, epochs)."""
-        rows = self.store._conn.execute("SELECT * FROM rungs").fetchall()
-        found = [
-            RungRow(r["trial"], r["epochs"], r["dev_error"], bool(r["go_on"]), r["duration_s"])
-            for r in rows
-        ]
-        return {(row.trial, row.epochs): row for row in found}
-
-    def last_rungs(self) -> dict[int, int]:
-        """Each scheduled trial's last decided rung, by its epochs: how far a schedule let it go."""
-        rows = self.store._conn.execute("SELECT trial, MAX(epochs) FROM rungs GROUP BY trial")
-        return dict(rows.fetchall())
-
-    def unrecorded(self, numbers: Iterable[range]) -> list[Unrecorded]:
-        """The finished trials among `numbers` (blocks of trial numbers) that ended without
-        their last rung row: none ended by a stop, whose row follows from its rung's."""
-        found = []
-        for block in numbers:
-            rows = self.store._conn.execute(
-                "SELECT t.number, t.dev_error, r.epochs AS after, r.go_on FROM trials AS t "
-                "LEFT JOIN rungs AS r ON r.trial = t.number AND r.epochs = ("
-                "SELECT MAX(epochs) FROM rungs WHERE trial = t.number) "
-                "WHERE t.number >= ? AND t.number < ? "
-                "AND t.state IN ('complete', 'diverged', 'failed', 'timed_out') "
-                "AND (r.go_on IS NULL OR r.go_on = 1)",
-                (block.start, block.stop),
-            ).fetchall()
-            found += [Unrecorded(r["number"], r["after"], r["dev_error"]) for r in rows]
-        return found
 
     def record(self, row: RungRow, checkpoint: bytes | None, before: int | None) -> None:
         """Writes a rung's row alone, its checkpoint first, then lets go of the checkpoint of
@@ -78,11 +37,7 @@ class RungStore:
         writes a rung's row in its trial's transaction, `StudyStore.record`)."""
         if checkpoint is not None:
             self.keep_checkpoint(row.trial, row.epochs, checkpoint)
-        with self.store._write():
-            self.store._conn.execute(
-                "INSERT OR REPLACE INTO rungs VALUES (?, ?, ?, ?, ?)",
-                (row.trial, row.epochs, row.dev_error, int(row.go_on), row.duration_s),
-            )
+        self.store.record_rung(row)
         if before is not None:
             self.release(row.trial, before)
 
@@ -114,16 +69,7 @@ class RungStore:
         stops = list(stops)
         if not stops:
             return []
-        stopped = []
-        with self.store._write():
-            for trial, _, reason in stops:
-                row = self.store._conn.execute(
-                    "UPDATE trials SET state = 'stopped', message = ?, finished = ? "
-                    "WHERE number = ? AND state = 'paused' RETURNING *",
-                    (reason, now(), trial),
-                ).fetchone()
-                if row is not None:
-                    stopped.append(trial_record(row))
+        stopped = self.store.stop_paused((trial, reason) for trial, _, reason in stops)
         for trial, epochs, _ in stops:
             self.release(trial, epochs)
         return stopped

@@ -94,13 +94,14 @@ UNFINISHED = ("running", "interrupted", "paused")  # the states a trial's row ma
 
 @dataclass(frozen=True)
 class RungRow:
-    """Trial `trial` ended the rung at `epochs` with `dev_error`; `go_on`: it paused there;
-    `duration_s`: its training time up to there, every rung before included."""
+    """Trial `trial` ended the rung at `epochs` with `dev_error`; `paused`: it paused there and
+    may go on (the `go_on` column); `duration_s`: its training time up to there, every rung
+    before included."""
 
     trial: int
     epochs: int
     dev_error: float | None
-    go_on: bool
+    paused: bool
     duration_s: float = 0.0
 
 
@@ -137,8 +138,8 @@ class Baseline:
 @dataclass(frozen=True)
 class RoundRecord:
     """One round of a study: the space it sampled and the block of trial numbers it owns;
-    `schedule`, the `search:` schedule settings it ran under where they differ from the study
-    file's (a zoom round told to run under another schedule), else empty."""
+    `schedule_settings`, the `search:` schedule settings it ran under where they differ from the
+    study file's (a zoom round told to run under another schedule), else empty."""
 
     number: int
     space: dict[str, Any]
@@ -146,7 +147,7 @@ class RoundRecord:
     n_trials: int
     first_trial: int
     created: datetime
-    schedule: dict[str, Any] = field(default_factory=dict)
+    schedule_settings: dict[str, Any] = field(default_factory=dict)  # the `schedule` column
 
     @property
     def trial_numbers(self) -> range:
@@ -274,10 +275,10 @@ def read_baselines(conn: sqlite3.Connection) -> list[Baseline]:
     return [Baseline(**dict(row)) for row in rows]
 
 
-def round_record(row: sqlite3.Row) -> RoundRecord:
+def round_record(row: sqlite3.Row | dict[str, Any]) -> RoundRecord:
     values = dict(row)
     values["space"] = json.loads(values["space"])
-    values["schedule"] = json.loads(values.get("schedule", "{}"))  # none before version 4
+    values["schedule_settings"] = json.loads(values.pop("schedule", "{}"))  # none before v4
     values["created"] = datetime.fromisoformat(values["created"])
     return RoundRecord(**values)
 

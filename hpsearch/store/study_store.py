@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -18,10 +18,13 @@ from typing import Any, Self
 
 from hpsearch.durable import written_aside
 from hpsearch.errors import StoreError
+from hpsearch.store import importance_cache, reads, rung_table
 from hpsearch.store.creation import create_database
 from hpsearch.store.faults import GuardedCursor, damaged, os_error
 from hpsearch.store.identity import changes
 from hpsearch.store.layout import DB_NAME, LOCK_NAME, MODELS_DIR, kept_model, model_path
+from hpsearch.store.reads import TrialGroup
+from hpsearch.store.rung_table import Unrecorded
 from hpsearch.store.runlock import RunLock
 from hpsearch.store.sqlite import (
     RESULT_COLUMNS,
@@ -45,10 +48,13 @@ from hpsearch.store.sqlite import (
     trial_records,
     use_wal,
 )
-from hpsearch.trial import TrialRecord, TrialResult, TrialSpec
+from hpsearch.trial import TrialRecord, TrialResult, TrialSpec, TrialState
 from hpsearch.version import __version__
 
-__all__ = ["SCHEMA_VERSION", "Baseline", "RoundRecord", "StudyInfo", "StudyStore"]
+__all__ = [
+    "SCHEMA_VERSION", "Baseline", "RoundRecord", "StudyInfo", "StudyStore", "TrialGroup",
+    "Unrecorded",
+]  # fmt: skip
 
 
 class StudyStore:
@@ -56,6 +62,10 @@ class StudyStore:
 
     Only a store opened with `writer=True` (or made by `create`) may write; it holds the study's
     run lock until closed. Readers take no lock and see only committed trials.
+
+    Its methods are the one way other packages read and write a study: the SQL lives here and in
+    the store modules these methods hand their connection to (`reads`, the reads that spare a
+    command every row; `rung_table`, a halving schedule's state; `importance_cache`).
     """
 
     def __init__(self, folder: Path, conn: sqlite3.Connection, lock: RunLock | None) -> None:
@@ -64,6 +74,12 @@ class StudyStore:
         self._lock = lock
         self.info = read_info(conn)
         self._running: dict[int, tuple[TrialSpec, str]] = {}  # marked by this store: spec, start
+        # Read once: the baselines never change after the study is made; the rounds, and what
+        # the study's importance estimate is made from, change only through a writer's own
+        # writes, so a writer keeps them (`_write` lets go of the sources).
+        self._baselines: list[Baseline] | None = None
+        self._rounds: list[RoundRecord] | None = None
+        self._sources: dict[int | None, str] = {}
 
     @classmethod
     def create(
@@ -157,7 +173,9 @@ class StudyStore:
     def baselines(self) -> list[Baseline]:
         """The baselines the study was made with, in the order they were fitted; none for a
         study made without them (`baseline: false`, or before store schema 5)."""
-        return read_baselines(self._conn)
+        if self._baselines is None:
+            self._baselines = read_baselines(self._conn)
+        return list(self._baselines)
 
     def add_round(
         self,
@@ -165,10 +183,10 @@ class StudyStore:
         method: str,
         n_trials: int,
         first_number: int,
-        schedule: dict[str, Any] | None = None,
+        schedule_settings: dict[str, Any] | None = None,
     ) -> int:
-        """Records a new round owning trials `first_number …` (`schedule`: its own schedule
-        settings, None for the study file's); returns its round number."""
+        """Records a new round owning trials `first_number …` (`schedule_settings`: its own
+        schedule settings, None for the study file's); returns its round number."""
         rounds = self.rounds()
         end = rounds[-1].trial_numbers.stop if rounds else 0
         if n_trials < 1 or first_number < end:
@@ -177,9 +195,12 @@ class StudyStore:
                 f"across rounds), but got n_trials={n_trials}, first_number={first_number}"
             )
         number = len(rounds)
-        row = (number, dumps(space), method, n_trials, first_number, now(), dumps(schedule or {}))
+        settings = dumps(schedule_settings or {})
+        row = (number, dumps(space), method, n_trials, first_number, now(), settings)
         with self._write():
             self._conn.execute("INSERT INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+        columns = ("number", "space", "method", "n_trials", "first_trial", "created", "schedule")
+        self._rounds = [*rounds, round_record(dict(zip(columns, row, strict=True)))]
         return number
 
     def extend_round(self, number: int, n_trials: int) -> RoundRecord:
@@ -197,11 +218,19 @@ class StudyStore:
             self._conn.execute(
                 "UPDATE rounds SET n_trials = ? WHERE number = ?", (n_trials, number)
             )
-        return self.rounds()[-1]
+        grown = replace(rounds[-1], n_trials=n_trials)
+        self._rounds = [*rounds[:-1], grown]
+        return grown
 
     def rounds(self) -> list[RoundRecord]:
+        """Every round, by number (a writer reads them once: only it adds or grows one)."""
+        if self._rounds is not None and self.writer:
+            return list(self._rounds)
         rows = self._conn.execute("SELECT * FROM rounds ORDER BY number").fetchall()
-        return [round_record(row) for row in rows]
+        rounds = [round_record(row) for row in rows]
+        if self.writer:
+            self._rounds = rounds
+        return list(rounds)
 
     def mark_running(self, spec: TrialSpec, worker: str) -> None:
         """Records that `worker` started `spec` (again: a rerun clears what an earlier run left
@@ -249,10 +278,7 @@ class StudyStore:
                     f"trial {result.number} must be marked running before it is recorded"
                 )
             if rung is not None:
-                self._conn.execute(
-                    "INSERT OR REPLACE INTO rungs VALUES (?, ?, ?, ?, ?)",
-                    (rung.trial, rung.epochs, rung.dev_error, int(rung.go_on), rung.duration_s),
-                )
+                rung_table.write_rung(self._conn, rung)
         if result.number not in self._running:  # marked running by an earlier process
             return self.trial(result.number)
         spec, started = self._running.pop(result.number)
@@ -325,6 +351,86 @@ class StudyStore:
             raise KeyError(number)
         return trial_record(row)
 
+    def ranked(
+        self,
+        limit: int | None = None,
+        *,
+        round: int | None = None,
+        states: Collection[TrialState] | None = None,
+    ) -> list[tuple[int, TrialRecord]]:
+        """The best `limit` trials (all when None) of `round` in `states`, best first, each with
+        its place in the whole study's ranking, from 1 (`reads.ranked`)."""
+        return reads.ranked(self._conn, limit, round=round, states=states)
+
+    def ranked_stream(
+        self, *, round: int | None = None, states: Collection[TrialState] | None = None
+    ) -> Iterator[tuple[int, TrialRecord]]:
+        """`ranked` with no limit, read a page at a time while the store is open."""
+        return reads.ranked_stream(self._conn, round=round, states=states)
+
+    def trial_groups(self, budget: int) -> list[TrialGroup]:
+        """The trials counted by round, state and engine (`full`: those with `budget` epochs)."""
+        return reads.trial_groups(self._conn, budget)
+
+    def complete_errors(self, round: int | None = None) -> list[tuple[int, float]]:
+        """(number, dev error) of the complete trials with a finite dev error, by number."""
+        return reads.complete_errors(self._conn, round)
+
+    def numbered(self, numbers: Iterable[int]) -> list[TrialRecord]:
+        """The stored trials among `numbers`, by number."""
+        return reads.numbered(self._conn, numbers)
+
+    def finished_numbers(self, numbers: range) -> Iterator[int]:
+        """The finished trials among `numbers`, in order, read a page at a time."""
+        return reads.finished_numbers(self._conn, numbers)
+
+    def count_beyond(
+        self, round: int, states: Collection[TrialState], bounds: Sequence[tuple[str, str, Any]]
+    ) -> tuple[int, list[int]]:
+        """The trials of `round` in `states`, and how many of them lie beyond each bound
+        (`reads.count_beyond`)."""
+        return reads.count_beyond(self._conn, round, states, bounds)
+
+    def kept_importance(self, round: int | None) -> dict[str, Any] | None:
+        """The importance estimate of `round` (every round when None) a run kept, if it was
+        made from the trials the study holds now (`importance_cache`)."""
+        source = importance_cache.estimated_from(self._conn, round)
+        if self.writer:
+            self._sources[round] = source
+        return importance_cache.cached(self._conn, round, source)
+
+    def keep_importance(self, round: int | None, estimate: dict[str, Any]) -> None:
+        """Keeps `estimate` of `round`, made from the trials the study holds now."""
+        source = self._sources.get(round) or importance_cache.estimated_from(self._conn, round)
+        with self._write():
+            importance_cache.keep(self._conn, round, source, estimate)
+
+    def rung_rows(self) -> dict[tuple[int, int], RungRow]:
+        """Every recorded rung of a halving schedule, by (trial, epochs)."""
+        return rung_table.rung_rows(self._conn)
+
+    def last_rungs(self) -> dict[int, int]:
+        """Each scheduled trial's last decided rung, by its epochs: how far a schedule let it go."""
+        return rung_table.last_rungs(self._conn)
+
+    def unrecorded_rungs(self, numbers: Iterable[range]) -> list[Unrecorded]:
+        """The finished trials among `numbers` (blocks of trial numbers) that ended without
+        their last rung row (`rung_table.unrecorded`)."""
+        return rung_table.unrecorded(self._conn, numbers)
+
+    def record_rung(self, row: RungRow) -> None:
+        """Writes a rung's row alone, in its own transaction (a run writes it in its trial's,
+        `record`)."""
+        with self._write():
+            rung_table.write_rung(self._conn, row)
+
+    def stop_paused(self, stops: Iterable[tuple[int, str]]) -> list[TrialRecord]:
+        """Each (trial, reason) paused at a rung goes no further: stopped, for `reason`, all in
+        one transaction. The records of those that were still paused (a trial stopped already
+        is left as it is)."""
+        with self._write():
+            return rung_table.stop_paused(self._conn, stops)
+
     def check_whole(self) -> None:
         """Refuses a store with a damaged page anywhere, not only where a command reads: SQLite's
         quick check reads every page (0.3 s for 100,000 trials)."""
@@ -392,6 +498,7 @@ class StudyStore:
     @contextmanager
     def _write(self) -> Iterator[None]:
         self._require_writer()
+        self._sources.clear()  # the trials an estimate is made from may change
         with transaction(self._conn):
             yield
 

@@ -56,11 +56,11 @@ def choose(snapshot: Snapshot) -> Chosen:
     store checked whole: a damaged page elsewhere would leave the choice unsaid otherwise."""
     snapshot.check_whole()
     config = snapshot.config
-    tallies = snapshot.tallies(0)
-    complete = sum(t.trials for t in tallies if t.state is TrialState.COMPLETE)
+    groups = snapshot.trial_groups(0)
+    complete = sum(t.n_trials for t in groups if t.state is TrialState.COMPLETE)
     if not complete:
         raise StoreError(
-            f"study '{config.name}' has no complete trial yet ({sum(t.trials for t in tallies)} "
+            f"study '{config.name}' has no complete trial yet ({sum(t.n_trials for t in groups)} "
             f"trials stored); wait for the run, or run it with `hpsearch run`"
         )
     ((_, best),) = snapshot.ranked(1, states=(TrialState.COMPLETE,))

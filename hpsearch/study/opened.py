@@ -16,7 +16,6 @@ from hpsearch.config import StudyConfig
 from hpsearch.errors import ConfigError
 from hpsearch.search.ranking import diagnose, searched_distributions
 from hpsearch.store.layout import default_runs
-from hpsearch.store.rungs import RungStore
 from hpsearch.study.best import choose
 from hpsearch.study.find import study_folder
 from hpsearch.study.recording import StudyRun
@@ -95,7 +94,7 @@ class Study:
         pd = _pandas()
         with self._snapshot() as snapshot:
             records = snapshot.records
-            rungs = RungStore(snapshot.store).last_rungs()
+            rungs = snapshot.last_rungs()
             distributions = searched_distributions(snapshot.spaces or [self.config.hyperparameters])
         metric, target = self.metric, self.config.target_error
         columns: dict[str, list[Any]] = {

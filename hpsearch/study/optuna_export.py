@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hpsearch.config.schedule import round_schedule
 from hpsearch.errors import ConfigError, StoreError
 from hpsearch.search.ranking import diagnose
 from hpsearch.search.space import (
@@ -34,7 +35,6 @@ from hpsearch.search.space import (
 )
 from hpsearch.store.faults import os_error
 from hpsearch.store.layout import refuse_study_part
-from hpsearch.store.rungs import RungStore
 from hpsearch.store.sqlite import collector_paused
 from hpsearch.study.snapshot import Snapshot, read_snapshot
 from hpsearch.trial import TrialRecord, TrialState
@@ -88,7 +88,7 @@ def _export(folder: Path, output: Path) -> OptunaExport:
     with read_snapshot(folder) as snapshot:
         read_at = datetime.now().astimezone()
         records = snapshot.records
-        rungs = RungStore(snapshot.store).last_rungs()
+        rungs = snapshot.last_rungs()
         identity = f"{snapshot.info.created} {snapshot.info.fingerprint}"
         attributes = _study_attributes(snapshot)
         convert = _Converter(snapshot.spaces, snapshot.config.ranked_by.name)
@@ -223,7 +223,7 @@ def _study_attributes(snapshot: Snapshot) -> dict[str, Any]:
             {
                 "round": r.number,
                 "trials": r.n_trials,
-                "schedule": r.schedule.get("schedule", config.search.schedule),
+                "schedule": round_schedule(config, r.schedule_settings),
                 "region": {n: d.describe() for n, d in space.searched.items()},
             }
             for r, space in zip(snapshot.rounds, snapshot.spaces, strict=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from hpsearch.config import StudyConfig
-from hpsearch.config.schedule import full_budget, round_search
+from hpsearch.config.schedule import full_budget, round_schedule
 from hpsearch.data.report import DataReport
 from hpsearch.errors import ConfigError, StoreError
 from hpsearch.search.halving import Savings
@@ -25,11 +25,9 @@ from hpsearch.search.ranking import (
     wide_gaps,
 )
 from hpsearch.search.space import Distribution, SearchSpace
-from hpsearch.store.importance_cache import estimated_from, keep
 from hpsearch.store.read_log import LoggedRead
-from hpsearch.store.reads import Tally
 from hpsearch.store.sqlite import Baseline, RoundRecord
-from hpsearch.store.study_store import StudyStore
+from hpsearch.store.study_store import StudyStore, TrialGroup
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.tasks import Metric, metric_of
 from hpsearch.trial import TrialRecord, TrialState
@@ -120,8 +118,8 @@ def view_study(
         )
     states = None if options.all else (TrialState.COMPLETE,)
     budget = full_budget(config)
-    tallies = [t for t in snapshot.tallies(budget or 0) if options.round in (None, t.round)]
-    shown = [t for t in tallies if t.trials and (options.all or t.state is TrialState.COMPLETE)]
+    groups = [t for t in snapshot.trial_groups(budget or 0) if options.round in (None, t.round)]
+    shown = [t for t in groups if t.n_trials and (options.all or t.state is TrialState.COMPLETE)]
 
     splits = snapshot.info.splits
     n_train, n_dev = splits.get("train"), splits.get("dev")
@@ -140,7 +138,7 @@ def view_study(
     rows: Sequence[TrialRow]
     if stream and options.top is None and options.sort == "dev_error":
         chosen = snapshot.ranked_stream(round=options.round, states=states)
-        rows = Rows(sum(t.trials for t in shown), (row(*pair) for pair in chosen))
+        rows = Rows(sum(t.n_trials for t in shown), (row(*pair) for pair in chosen))
         best = snapshot.ranked(1, round=options.round, states=(TrialState.COMPLETE,))
     else:
         limit = options.top if options.sort == "dev_error" else None
@@ -158,8 +156,8 @@ def view_study(
         fixed={n: v for n, v in spaces[0].fixed.items() if n not in distributions}
         if spaces
         else {},
-        counts=_by_state(tallies),
-        engines=_engines(tallies),
+        counts=_by_state(groups),
+        engines=_engines(groups),
         best=row(*best[0]) if best else None,
         best_gaps=_gaps(best[0][1], target, metric, n_train, n_dev) if best else (),
         splits=dict(splits),
@@ -171,7 +169,7 @@ def view_study(
         importance=_importance(snapshot, options.round, distributions, metric) if summary else None,
         test_reads=tuple(snapshot.test_reads),
         threads=config.search.threads,
-        savings=_savings(config, rounds, tallies, budget),
+        savings=_savings(config, rounds, groups, budget),
         one_round=len({t.round for t in shown}) <= 1,
         metric=metric,
         data=snapshot.data_report,
@@ -254,20 +252,20 @@ def keep_importance(store: StudyStore, view: StudyView) -> None:
     cache: a full disk or a read-only copy of the study only costs the next `show` the time."""
     if view.importance is not None and store.writer:
         with suppress(StoreError):
-            keep(store, view.round, estimated_from(store, view.round), asdict(view.importance))
+            store.keep_importance(view.round, asdict(view.importance))
 
 
 def _savings(
-    config: StudyConfig, rounds: list[RoundRecord], tallies: list[Tally], budget: int | None
+    config: StudyConfig, rounds: list[RoundRecord], groups: list[TrialGroup], budget: int | None
 ) -> Savings | None:
     """What the schedules of the rounds counted saved; None when every one ran plain."""
-    shown = {t.round for t in tallies}
-    names = [round_search(config.search, r.schedule).schedule for r in rounds if r.number in shown]
+    shown = {t.round for t in groups}
+    names = [round_schedule(config, r.schedule_settings) for r in rounds if r.number in shown]
     if budget is None or set(names) <= {"plain"}:
         return None
     label = "/".join(dict.fromkeys(names))
-    tried, full = sum(t.trials for t in tallies), sum(t.full for t in tallies)
-    return Savings(label, tried, full, sum(t.epochs for t in tallies), budget)
+    tried, full = sum(t.n_trials for t in groups), sum(t.full for t in groups)
+    return Savings(label, tried, full, sum(t.epochs for t in groups), budget)
 
 
 def _check_round(round: int | None, rounds: list[RoundRecord]) -> None:
@@ -279,17 +277,17 @@ def _check_round(round: int | None, rounds: list[RoundRecord]) -> None:
         )
 
 
-def _by_state(tallies: list[Tally]) -> dict[TrialState, int]:
+def _by_state(groups: list[TrialGroup]) -> dict[TrialState, int]:
     counts = dict.fromkeys(TrialState, 0)
-    for tally in tallies:
-        counts[tally.state] += tally.trials
+    for group in groups:
+        counts[group.state] += group.n_trials
     return counts
 
 
-def _engines(tallies: list[Tally]) -> dict[str, int]:
+def _engines(groups: list[TrialGroup]) -> dict[str, int]:
     """Complete trials by the engine that trained them."""
     engines: dict[str, int] = {}
-    for tally in tallies:
-        if tally.state is TrialState.COMPLETE and tally.engine:
-            engines[tally.engine] = engines.get(tally.engine, 0) + tally.trials
+    for group in groups:
+        if group.state is TrialState.COMPLETE and group.engine:
+            engines[group.engine] = engines.get(group.engine, 0) + group.n_trials
     return engines

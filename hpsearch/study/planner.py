@@ -17,9 +17,8 @@ from hpsearch.search.budget import Ladder, RoundOutlook
 from hpsearch.search.halving import SYNCHRONOUS, Bracket
 from hpsearch.search.sampler import RoundSampler
 from hpsearch.search.space import SearchSpace
-from hpsearch.store import reads
-from hpsearch.store.rungs import RungStore
 from hpsearch.store.sqlite import RoundRecord
+from hpsearch.store.study_store import StudyStore
 from hpsearch.study.recording import Planned, RungNews
 from hpsearch.study.snapshot import Snapshot
 from hpsearch.trial import TrialSpec, TrialState
@@ -80,7 +79,7 @@ class StudyPlan:
     stops: list[Stop] = field(default_factory=list)
     keep: set[tuple[int, int]] = field(default_factory=set)
 
-    def fresh(self, store) -> Iterator[tuple[RoundPlan, Go]]:
+    def fresh(self, store: StudyStore) -> Iterator[tuple[RoundPlan, Go]]:
         """The trials to start from scratch, round by round, in number order, read lazily;
         those of a plain round that finished are skipped as the store lists them, a page at a
         time."""
@@ -88,28 +87,27 @@ class StudyPlan:
             for state in plan.states:
                 goes = state.fresh()
                 if not plan.scheduled:
-                    goes = _skipping(goes, reads.finished_numbers(store, state.bracket.numbers))
+                    goes = _skipping(goes, store.finished_numbers(state.bracket.numbers))
                 for go in goes:
                     if plan.sampler.has(go.number):
                         yield plan, go
 
 
-def plan_study(store, snapshot: Snapshot) -> StudyPlan:
+def plan_study(store: StudyStore, snapshot: Snapshot) -> StudyPlan:
     """Every round of the study in `snapshot` (of the writer `store`), fed what the store holds
     of its scheduled rounds."""
     plan = StudyPlan([round_plan(snapshot, r) for r in snapshot.rounds])
     scheduled = [p for p in plan.rounds if p.scheduled]
     if not scheduled:
         return plan
-    rungs = RungStore(store)
-    rows = rungs.rows()
+    rows = store.rung_rows()
     owner = _owner(scheduled)
     results = [
-        (owner(row.trial), RungResult(row.trial, row.epochs, row.dev_error, row.go_on))
+        (owner(row.trial), RungResult(row.trial, row.epochs, row.dev_error, row.paused))
         for row in rows.values()
     ]
     ended = set()  # finished trials whose last rung row was lost: their result is their row
-    for lost in rungs.unrecorded([p.round.trial_numbers for p in scheduled]):
+    for lost in store.unrecorded_rungs([p.round.trial_numbers for p in scheduled]):
         if (found := owner(lost.trial)) is None:
             continue
         ladder = found.state_of(lost.trial).rungs
@@ -127,7 +125,7 @@ def plan_study(store, snapshot: Snapshot) -> StudyPlan:
     # The trials paused at their last rung, and not stopped now: what they go on from.
     last = {row.trial: row for row in sorted(rows.values(), key=lambda r: (r.trial, r.epochs))}
     gone = ended | {stop.number for stop in plan.stops}
-    paused = [row for n, row in last.items() if row.go_on and n not in gone]
+    paused = [row for n, row in last.items() if row.paused and n not in gone]
     plan.keep = {(row.trial, row.epochs) for row in paused}
     plan.earlier = {row.trial: row.duration_s for row in paused}
     return plan
@@ -136,7 +134,7 @@ def plan_study(store, snapshot: Snapshot) -> StudyPlan:
 def round_plan(snapshot: Snapshot, round: RoundRecord) -> RoundPlan:
     """One round's brackets under the schedule it runs under: the study file's, or its own."""
     config = snapshot.config
-    search = round_search(config.search, round.schedule)
+    search = round_search(config, round.schedule_settings)
     ladder = ladder_of(config, search)
     numbers = round.trial_numbers
     space = SearchSpace.from_dict(round.space)
@@ -156,16 +154,16 @@ def round_plan(snapshot: Snapshot, round: RoundRecord) -> RoundPlan:
 
 def planned(snapshot: Snapshot, plan: StudyPlan) -> Planned:
     """What the progress display is told before the first trial, from the study's counts."""
-    config, tallies = snapshot.config, snapshot.tallies(0)
+    config, groups = snapshot.config, snapshot.trial_groups(0)
     finished = {}
-    for tally in tallies:
-        if tally.state.is_finished:
-            finished[tally.round] = finished.get(tally.round, 0) + tally.trials
+    for group in groups:
+        if group.state.is_finished:
+            finished[group.round] = finished.get(group.round, 0) + group.n_trials
     total = sum(r.n_trials for r in snapshot.rounds)
     done = sum(finished.values())
     unfinished = {r.number for r in snapshot.rounds if finished.get(r.number, 0) < r.n_trials}
     best = snapshot.ranked(1, states=(TrialState.COMPLETE,))
-    failed = sum(t.trials for t in tallies if t.state is TrialState.FAILED)
+    failed = sum(t.n_trials for t in groups if t.state is TrialState.FAILED)
     return Planned(
         total=total,
         done=done,
@@ -179,7 +177,8 @@ def planned(snapshot: Snapshot, plan: StudyPlan) -> Planned:
 def _outlooks(config: StudyConfig, rounds: list[RoundRecord]) -> Iterator[RoundOutlook]:
     """What each of `rounds` plans to train, under its own schedule."""
     for r in rounds:
-        told = round_outlook(config, round_search(config.search, r.schedule), r.number, r.n_trials)
+        search = round_search(config, r.schedule_settings)
+        told = round_outlook(config, search, r.number, r.n_trials)
         if told is not None:
             yield told
 

@@ -89,7 +89,7 @@ def _rebuild(fresh: Path, damaged: Path, found: Salvage) -> dict:
     finished = [r for r in found.records if r.state.is_finished]
     unfinished = {r.number for r in found.records if not r.state.is_finished}
     # paused at a rung, or promoted and cut short: each goes on from its last rung's checkpoint
-    paused = sorted({row.trial for row in found.rungs if row.go_on and row.trial in unfinished})
+    paused = sorted({row.trial for row in found.rungs if row.paused and row.trial in unfinished})
     store = StudyStore.create(
         fresh, info.name, info.config, info.identity, info.fingerprint, info.classes,
         info.splits, found.baselines,
@@ -97,15 +97,15 @@ def _rebuild(fresh: Path, damaged: Path, found: Salvage) -> dict:
     checkpoints, unusable = 0, []
     with store:
         for round in found.rounds:
-            schedule = round.schedule or None
-            store.add_round(round.space, round.method, round.n_trials, round.first_trial, schedule)
+            settings = round.schedule_settings or None
+            store.add_round(round.space, round.method, round.n_trials, round.first_trial, settings)
         store.restore(found.records)
         rungs, last = RungStore(store), {}
         for row in found.rungs:
             last[row.trial] = max(row.epochs, last.get(row.trial, 0))
         for row in sorted(found.rungs, key=lambda row: (row.trial, row.epochs)):
             data = None
-            if row.go_on and row.trial in paused and row.epochs == last[row.trial]:
+            if row.paused and row.trial in paused and row.epochs == last[row.trial]:
                 label = Label(info.name, info.created.isoformat(), row.trial, row.epochs)
                 data = read_checkpoint(checkpoint_path(damaged, row.trial, row.epochs), label)
                 if not isinstance(data, bytes):

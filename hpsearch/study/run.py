@@ -199,7 +199,7 @@ def _finished(folder: Path, config: StudyConfig) -> bool:
         wanted = count_trials(config.hyperparameters, config.search.method, config.search.trials)
         if not snapshot.rounds or wanted > snapshot.rounds[0].n_trials:
             return False
-        finished = sum(t.trials for t in snapshot.tallies(0) if t.state.is_finished)
+        finished = sum(t.n_trials for t in snapshot.trial_groups(0) if t.state.is_finished)
         return finished == sum(r.n_trials for r in snapshot.rounds)
 
 

@@ -2,7 +2,7 @@
 command reads the store twice or sees two moments of a running study.
 
 A snapshot reads what a command asks of it, when it asks: every trial (`records`), or only the
-best few, the counts and a sample (`ranked`, `tallies`, ...), which is what keeps `show` and
+best few, the counts and a sample (`ranked`, `trial_groups`, ...), which is what keeps `show` and
 `best` fast on 100,000 trials. A read-only snapshot holds one read transaction from its first
 read to `close()`, so all its parts show the same moment however long the command takes."""
 
@@ -16,13 +16,11 @@ from typing import Any, Self
 from hpsearch.config import StudyConfig
 from hpsearch.search.ranking import rank
 from hpsearch.search.space import SearchSpace
-from hpsearch.store import importance_cache, reads
 from hpsearch.store.data_report import data_report
 from hpsearch.store.layout import kept_model
 from hpsearch.store.read_log import LoggedRead, logged_reads
-from hpsearch.store.reads import Tally
 from hpsearch.store.sqlite import Baseline, RoundRecord
-from hpsearch.store.study_store import StudyStore
+from hpsearch.store.study_store import StudyStore, TrialGroup
 from hpsearch.trial import TrialRecord, TrialState
 
 
@@ -38,6 +36,7 @@ class Snapshot:
         self.test_reads: list[LoggedRead] = logged_reads(store.folder)
         self.data_report = data_report(store.folder)
         self.baselines: list[Baseline] = store.baselines()
+        self._ranked: dict[tuple, tuple[int | None, list[tuple[int, TrialRecord]]]] = {}
 
     @cached_property
     def records(self) -> list[TrialRecord]:
@@ -61,39 +60,52 @@ class Snapshot:
         round: int | None = None,
         states: Collection[TrialState] | None = None,
     ) -> list[tuple[int, TrialRecord]]:
-        """The best `limit` trials of `round` in `states`, each with its place in the study."""
-        return reads.ranked(self.store, limit, round=round, states=states)
+        """The best `limit` trials of `round` in `states`, each with its place in the study; read
+        once: a later ask for as many or fewer is answered from the first (the snapshot is one
+        moment), and the one round of a study of one round is the study."""
+        if len(self.rounds) == 1 and round == self.rounds[0].number:
+            round = None
+        key = (round, None if states is None else frozenset(states))
+        read, found = self._ranked.get(key, (0, []))
+        if read is None or (limit is not None and read >= limit):
+            return found[:limit]
+        found = self.store.ranked(limit, round=round, states=states)
+        self._ranked[key] = (limit, found)
+        return found
 
     def ranked_stream(
         self, *, round: int | None = None, states: Collection[TrialState] | None = None
     ) -> Iterator[tuple[int, TrialRecord]]:
         """`ranked` with no limit, read a page at a time while the snapshot is open."""
-        return reads.ranked_stream(self.store, round=round, states=states)
+        return self.store.ranked_stream(round=round, states=states)
 
-    def tallies(self, budget: int) -> list[Tally]:
+    def trial_groups(self, budget: int) -> list[TrialGroup]:
         """The trials counted by round, state and engine (`full`: those with `budget` epochs)."""
-        return reads.tallies(self.store, budget)
+        return self.store.trial_groups(budget)
 
     def complete_errors(self, round: int | None = None) -> list[tuple[int, float]]:
         """(number, dev error) of the complete trials with a finite dev error, by number."""
-        return reads.complete_errors(self.store, round)
+        return self.store.complete_errors(round)
 
     def count_beyond(
         self, round: int, states: Collection[TrialState], bounds: Sequence[tuple[str, str, Any]]
     ) -> tuple[int, list[int]]:
         """The trials of `round` in `states`, and how many of them lie beyond each bound
-        (`store.reads.count_beyond`)."""
-        return reads.count_beyond(self.store, round, states, bounds)
+        (`StudyStore.count_beyond`)."""
+        return self.store.count_beyond(round, states, bounds)
 
     def kept_importance(self, round: int | None) -> dict[str, Any] | None:
         """The importance estimate of `round` a run kept, if it was made from the trials the
-        study holds now (see `store.importance_cache`)."""
-        source = importance_cache.estimated_from(self.store, round)
-        return importance_cache.cached(self.store, round, source)
+        study holds now (`StudyStore.kept_importance`)."""
+        return self.store.kept_importance(round)
+
+    def last_rungs(self) -> dict[int, int]:
+        """Each scheduled trial's last decided rung, by its epochs."""
+        return self.store.last_rungs()
 
     def trials(self, numbers: Iterable[int]) -> list[TrialRecord]:
         """The trials among `numbers`, by number."""
-        return reads.numbered(self.store, numbers)
+        return self.store.numbered(numbers)
 
     def check_whole(self) -> None:
         """Refuses a damaged store, wherever the damage lies (`StudyStore.check_whole`)."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from hpsearch.config.schedule import (
     check_round_schedule,
     full_budget,
+    round_schedule,
     round_search,
     round_trials,
     schedule_settings,
@@ -64,16 +65,16 @@ def dry_zoom(folder: Path, request: ZoomRequest) -> ZoomRun:
     written, the store is read once."""
     with read_snapshot(folder) as snapshot:
         zoom = narrow_study(snapshot, request)
-        schedule = round_schedule(snapshot, request)
-        trials = round_size(snapshot, request, schedule)
-        name = schedule_name(snapshot, schedule)
+        settings = new_round_settings(snapshot, request)
+        trials = round_size(snapshot, request, settings)
+        name = round_schedule(snapshot.config, settings)
     return ZoomRun(zoom, zoom_yaml(zoom.space), trials, None, snapshot.rounds[-1].number, name)
 
 
-def round_schedule(snapshot: Snapshot, request: ZoomRequest) -> dict[str, Any]:
+def new_round_settings(snapshot: Snapshot, request: ZoomRequest) -> dict[str, Any]:
     """The new round's own schedule settings: the last round's unless the request names one."""
     if request.schedule is None:
-        return snapshot.rounds[-1].schedule
+        return snapshot.rounds[-1].schedule_settings
     if request.schedule not in SCHEDULES:
         raise ConfigError(
             f"schedule must be one of {', '.join(SCHEDULES)}, but got {request.schedule!r}",
@@ -82,14 +83,14 @@ def round_schedule(snapshot: Snapshot, request: ZoomRequest) -> dict[str, Any]:
     return schedule_settings(snapshot.config, request.schedule)
 
 
-def round_size(snapshot: Snapshot, request: ZoomRequest, schedule: dict[str, Any]) -> int:
+def round_size(snapshot: Snapshot, request: ZoomRequest, settings: dict[str, Any]) -> int:
     """The new round's trials: as asked (`trials`, or as many as `budget` holds), else as many
     as the study's budget holds under the round's schedule, else the last round's count;
     refused when the study cannot run them under that schedule."""
     config = snapshot.config
     if request.trials is not None and request.budget is not None:
         raise ConfigError("trials and --budget both size the round; give one", option="trials")
-    search = round_search(config.search, schedule)
+    search = round_search(config, settings)
     if request.budget is not None:
         search = search.model_copy(update={"budget": request.budget})
     trials = request.trials or round_trials(config, search)
@@ -105,24 +106,20 @@ def round_size(snapshot: Snapshot, request: ZoomRequest, schedule: dict[str, Any
     return trials
 
 
-def schedule_name(snapshot: Snapshot, schedule: dict[str, Any]) -> str:
-    return round_search(snapshot.config.search, schedule).schedule
-
-
 def narrow_study(snapshot: Snapshot, request: ZoomRequest) -> Zoom:
     """`search.zoom.choose_top` and `narrow`, reading the chosen trials only; the evidence for
     each bound is counted in the store, over the trials of the last round."""
     options = {} if request.margin is None else {"margin": request.margin}
-    tallies = snapshot.tallies(0)
+    groups = snapshot.trial_groups(0)
     completed = Counter[int]()
-    for tally in tallies:
-        if tally.state in ZOOMED_STATES:
-            completed[tally.round] += tally.trials
-    needed = top_count(completed, sum(t.trials for t in tallies), request.top)
+    for group in groups:
+        if group.state in ZOOMED_STATES:
+            completed[group.round] += group.n_trials
+    needed = top_count(completed, sum(t.n_trials for t in groups), request.top)
     top = [record for _, record in snapshot.ranked(needed, states=ZOOMED_STATES)]
     last = snapshot.rounds[-1].number
     best = snapshot.ranked(min(needed, completed[last]), round=last, states=ZOOMED_STATES)
-    weighed, _ = snapshot.count_beyond(last, WEIGHED_STATES, [])
+    weighed = sum(g.n_trials for g in groups if g.round == last and g.state in WEIGHED_STATES)
 
     def count(bounds):
         return snapshot.count_beyond(last, WEIGHED_STATES, bounds)[1]

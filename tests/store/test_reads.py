@@ -1,5 +1,5 @@
 """The store's partial reads agree with reading every trial: the SQL ranking is `rank`, the
-tallies are the counts, a numbered read is those records."""
+trial groups are the counts, a numbered read is those records."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from collections import Counter
 from pathlib import Path
 
 from hpsearch.search.ranking import rank
-from hpsearch.store import reads
 from hpsearch.trial import TrialResult, TrialSpec, TrialState
 from tests.store.test_store import new_store
 
@@ -39,10 +38,10 @@ def test_the_sql_ranking_is_rank_with_each_trials_place(tmp_path: Path) -> None:
         store.add_finished(awkward_trials(600))
         records = store.trials()
         expected = rank(records)
-        assert [r.number for _, r in reads.ranked(store)] == [r.number for r in expected]
+        assert [r.number for _, r in store.ranked()] == [r.number for r in expected]
         places = {r.number: place for place, r in enumerate(expected, start=1)}
         for round, states in itertools.product((None, 1), (None, [TrialState.COMPLETE])):
-            got = reads.ranked(store, 7, round=round, states=states)
+            got = store.ranked(7, round=round, states=states)
             want = [
                 r for r in expected
                 if round in (None, r.round) and (states is None or r.state in states)
@@ -53,22 +52,22 @@ def test_the_sql_ranking_is_rank_with_each_trials_place(tmp_path: Path) -> None:
             assert [r for _, r in got] == want
 
 
-def test_tallies_count_what_a_full_read_counts(tmp_path: Path) -> None:
+def test_trial_groups_count_what_a_full_read_counts(tmp_path: Path) -> None:
     with new_store(tmp_path) as store:
         for round in range(3):
             store.add_round({}, "random", 100, 100 * round)
         store.add_finished(awkward_trials(300))
         records = store.trials()
-        tallies = reads.tallies(store, budget=3)
-        assert Counter({(t.round, t.state, t.engine): t.trials for t in tallies}) == Counter(
+        groups = store.trial_groups(budget=3)
+        assert Counter({(t.round, t.state, t.engine): t.n_trials for t in groups}) == Counter(
             (r.round, r.state, r.engine) for r in records
         )
-        assert sum(t.full for t in tallies) == sum(r.epochs >= 3 for r in records)
-        assert sum(t.epochs for t in tallies) == sum(r.epochs for r in records)
+        assert sum(t.full for t in groups) == sum(r.epochs >= 3 for r in records)
+        assert sum(t.epochs for t in groups) == sum(r.epochs for r in records)
         complete = [
             (r.number, r.dev_error) for r in records
             if r.state is TrialState.COMPLETE and r.dev_error is not None
             and math.isfinite(r.dev_error)
         ]  # fmt: skip
-        assert reads.complete_errors(store) == complete
-        assert reads.numbered(store, [250, 3, 9999, 17]) == [records[3], records[17], records[250]]
+        assert store.complete_errors() == complete
+        assert store.numbered([250, 3, 9999, 17]) == [records[3], records[17], records[250]]

@@ -249,11 +249,11 @@ def test_a_store_of_version_3_reads_as_it_is_and_a_writer_brings_it_up_to_date(
         conn.execute("PRAGMA user_version = 3")
         conn.execute("UPDATE study SET schema_version = 3")
     with StudyStore.open(tmp_path / "demo") as store:
-        assert store.rounds()[0].schedule == {} and store.info.schema_version == 3
+        assert store.rounds()[0].schedule_settings == {} and store.info.schema_version == 3
         assert store.info.splits == {}
     with StudyStore.open(tmp_path / "demo", writer=True) as store:
         store.add_round({"x": 2}, "random", 2, 2, {"schedule": "plain"})
-        assert [r.schedule for r in store.rounds()] == [{}, {"schedule": "plain"}]
+        assert [r.schedule_settings for r in store.rounds()] == [{}, {"schedule": "plain"}]
         assert store.info.schema_version == SCHEMA_VERSION == 5
         assert store.baselines() == []
         store.keep_splits({"train": 90, "dev": 30, "test": 30})
@@ -286,7 +286,7 @@ def test_a_store_of_version_4_reads_as_it_is_and_a_writer_brings_it_up_to_date(
         store.mark_running(TrialSpec(1, 0, {"x": 1}, 6), "w")
         store.record(TrialResult(1, 0, TrialState.COMPLETE, dev_error=0.2, epochs=3, best_epoch=2))
         assert [t.best_epoch for t in store.trials()] == [None, 2]
-        assert [r.schedule for r in store.rounds()] == [{"schedule": "plain"}]
+        assert [r.schedule_settings for r in store.rounds()] == [{"schedule": "plain"}]
         assert store.baselines() == []
     with StudyStore.open(tmp_path / "demo") as store:
         assert store.info.splits == {"train": 265, "dev": 89, "test": 88}
@@ -470,3 +470,20 @@ def test_a_trial_stopped_before_its_start_was_recorded_is_named_interrupted(tmp_
             9,
         )
         assert [t.state for t in store.trials()] == ["complete", "interrupted"]
+
+
+def test_a_writer_reads_its_rounds_and_baselines_once_and_keeps_them_true(tmp_path: Path) -> None:
+    """Only a writer adds or grows a round and nobody changes the baselines: it reads them once,
+    and what it answers after its own writes is what a fresh read finds."""
+    statements: list[str] = []
+    with new_store(tmp_path) as store:
+        store._conn.set_trace_callback(statements.append)
+        store.add_round(SPACE, "random", 3, 0)
+        store.add_round({"choice": ("a", "b")}, "zoom", 2, 3, {"schedule": "halving"})
+        grown = store.extend_round(1, 5)
+        assert store.baselines() == store.baselines() == []
+        with StudyStore.open(store.folder) as reader:
+            assert store.rounds() == reader.rounds() and reader.rounds()[-1] == grown
+            assert grown.n_trials == 5 and grown.schedule_settings == {"schedule": "halving"}
+    assert sum("FROM rounds" in s for s in statements) == 1
+    assert sum("FROM baselines" in s for s in statements) == 1
