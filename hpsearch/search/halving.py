@@ -176,13 +176,15 @@ def finite_or_inf(value: float | None) -> float:
 @dataclass(frozen=True)
 class Savings:
     """What a schedule saved: `tried` configurations, `full` of them trained to the full
-    `budget` epochs, `epochs` trained in all."""
+    `budget` epochs, `epochs` trained in all; `allowed`, the epochs the study file's
+    `search.budget` gave the round, when one did."""
 
     schedule: str
     tried: int
     full: int
     epochs: int
     budget: int
+    allowed: int | None = None
 
     @property
     def equivalent(self) -> float:
@@ -200,5 +202,15 @@ class Savings:
             f"schedule {self.schedule}: {self.tried:,} configurations tried, {self.full:,} "
             f"trained to the full {self.budget} epochs; {self.epochs:,} epochs in all, as many "
             f"as {self.equivalent:.1f} full trials, {self.saved:.1f}× fewer than training every "
-            "configuration to the full budget"
+            "configuration to the full budget" + self._overrun()
+        )
+
+    def _overrun(self) -> str:
+        """Trials that tie at a rung all go on (Optuna's rule), so a small dev set, whose
+        errors tie often, can spend more than `search.budget`: said, never hidden."""
+        if self.allowed is None or self.epochs <= self.allowed:
+            return ""
+        return (
+            f"; {self.epochs - self.allowed:,} epochs more than the budget of "
+            f"{self.allowed:,}, as trials that tie at a rung all go on"
         )

@@ -265,7 +265,8 @@ def _savings(
         return None
     label = "/".join(dict.fromkeys(names))
     tried, full = sum(t.n_trials for t in groups), sum(t.full for t in groups)
-    return Savings(label, tried, full, sum(t.epochs for t in groups), budget)
+    allowed = config.search.budget if shown == {0} else None  # the first round's, as run sized it
+    return Savings(label, tried, full, sum(t.epochs for t in groups), budget, allowed)
 
 
 def _check_round(round: int | None, rounds: list[RoundRecord]) -> None:

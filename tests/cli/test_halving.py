@@ -210,3 +210,30 @@ def test_a_budget_says_what_it_holds_and_the_asynchronous_schedule_runs_it(tmp_p
     zoomed = hpsearch("zoom", "budget", "--schedule", "plain", "--dry-run", runs_dir=tmp_path)
     assert zoomed.exit_code == 0, zoomed.output
     assert "the new round would run 12 trials" in zoomed.output  # 108 epochs ÷ 9
+
+
+TIES = """\
+name: tie
+data: {dataset: iris}
+hyperparameters:
+  learning_rate: {distribution: log_uniform, low: 1e-2, high: 1e-1}
+  hidden_units: {distribution: int_uniform, low: 8, high: 32}
+  epochs: 9
+search: {budget: 108, seed: 0, schedule: asha, workers: 1}
+"""
+
+
+def test_a_budget_overrun_by_tied_trials_is_said_with_its_size(tmp_path):
+    """Iris's 30 dev examples make dev errors tie at the rungs; tied trials all go on (Optuna's
+    rule), so the round trains past its budget, and show says by how much."""
+    (tmp_path / "tie.yaml").write_text(TIES)
+    ran = hpsearch("run", str(tmp_path / "tie.yaml"), "--quiet", runs_dir=tmp_path)
+    assert ran.exit_code == 0, ran.output
+    shown = runner.invoke(app, ["show", "tie", "--runs-dir", str(tmp_path)], env={"COLUMNS": "500"})
+    saved = next(line for line in shown.stdout.splitlines() if line.startswith("schedule "))
+    spent = int(re.search(r"; ([\d,]+) epochs in all", saved)[1].replace(",", ""))
+    assert spent > 108, saved
+    assert saved.endswith(
+        f"; {spent - 108:,} epochs more than the budget of 108, as trials that tie at a rung all "
+        "go on"
+    )

@@ -7,6 +7,7 @@ import pytest
 from hpsearch.search.brackets import BracketState, Go, RungResult
 from hpsearch.search.budget import Ladder, fewest_trials
 from hpsearch.search.halving import (
+    Savings,
     bracket_shares,
     kept,
     plan_brackets,
@@ -140,3 +141,14 @@ def test_a_bracket_decides_rung_by_rung_from_its_recorded_results():
     assert decided.go == [Go(1, 9, 3)] and [s.number for s in decided.stops] == [0]
     state.record(RungResult(1, 9, 0.05, False))
     assert state.done
+
+
+def test_the_savings_say_a_budget_overrun_and_only_an_overrun():
+    within = Savings("asha", tried=21, full=5, epochs=108, budget=9, allowed=108)
+    assert within.sentence().endswith("every configuration to the full budget")
+    unsized = Savings("asha", tried=21, full=5, epochs=140, budget=9)
+    assert unsized.sentence().endswith("every configuration to the full budget")
+    over = Savings("asha", tried=21, full=9, epochs=1_129, budget=9, allowed=108)
+    assert over.sentence().endswith(
+        "; 1,021 epochs more than the budget of 108, as trials that tie at a rung all go on"
+    )
