@@ -31,7 +31,7 @@ def export_lines(export: OptunaExport) -> str:
     when = export.read_at.strftime("%H:%M:%S")
     lines = [
         f"wrote {added} to {export.path}",
-        f"it holds {_trials(export.trials, 'finished')} of study {export.study}, as the study "
+        f"it holds {_trials(export.n_trials, 'finished')} of study {export.study}, as the study "
         f"stood at {when}",
     ]
     if export.left:

@@ -91,7 +91,7 @@ class _Progress(Observer, AbstractContextManager):
             self.best = min(self.best, record.dev_error)
 
     def rung(self, news: RungNews) -> None:
-        self.rungs.setdefault((news.round, news.bracket), {})[news.epochs] = news.trials
+        self.rungs.setdefault((news.round, news.bracket), {})[news.epochs] = news.n_trials
         if news.trial is None or news.promoted:
             self.say(rung_line(news))
 
@@ -244,11 +244,11 @@ def rung_line(news: RungNews) -> str:
     if news.trial is not None:
         return (
             f"trial {news.trial} goes on to {bracket}rung {news.rung + 1} of {news.of}: "
-            f"{news.going_on} of the {news.trials} trials up to it at {_epochs(news.epochs)} "
+            f"{news.going_on} of the {news.n_trials} trials up to it at {_epochs(news.epochs)} "
             "went on"
         )
     fate = f"{news.going_on} go on" if news.going_on else "none goes on"
-    trials = f"{news.trials} trial{'s' * (news.trials != 1)}"
+    trials = f"{news.n_trials} trial{'s' * (news.n_trials != 1)}"
     return f"{bracket}rung {news.rung} of {news.of} ({_epochs(news.epochs)}): {trials}, {fate}"
 
 

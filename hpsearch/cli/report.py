@@ -73,7 +73,7 @@ def engine_line(engines: Engines) -> str:
     """Which engine the trials will train on, and why: HPSEARCH_ENGINE, what is installed, or
     each trial's size (numba's start-up pays only from FUSED_FROM multiply-adds)."""
     counts, drawn = engines.counts, engines.drawn
-    trials = f"the first {drawn:,} trials" if drawn < engines.trials else f"all {drawn:,} trials"
+    trials = f"the first {drawn:,} trials" if drawn < engines.n_trials else f"all {drawn:,} trials"
     if drawn == 1:
         trials = "the one trial"
     size = f"{engines.fused_from:.0e}".replace("e+", "e")
@@ -233,7 +233,7 @@ def utilisation_line(used: Utilisation) -> str:
 
 def render_recovery(console: Console, recovery: Recovery) -> None:
     """`hpsearch recover`: what was kept, what was lost, where the damaged study went."""
-    lost, kept, trials = len(recovery.lost), len(recovery.kept), recovery.trials
+    lost, kept, trials = len(recovery.lost), len(recovery.kept), recovery.n_trials
     runs = recovery.folder.parent
     runs_dir = "" if runs == default_runs() else f" --runs-dir {quoted(runs)}"
 
@@ -356,7 +356,7 @@ def render_zoom(console: Console, outcome: ZoomRun) -> None:
     """The region a zoom chose, rule by rule; or that an unfinished zoom round is resumed."""
     zoom = outcome.zoom
     if zoom is None:
-        console.print(f"resuming the unfinished zoom round: {outcome.trials} trials to run")
+        console.print(f"resuming the unfinished zoom round: {outcome.n_trials} trials to run")
         return
     table = Table(title="zoom: the region of the best trials", title_justify="left")
     columns = ("hyperparameter", "scale", "before", "after", "kept", "rule", "evidence")
@@ -385,12 +385,12 @@ def render_zoom(console: Console, outcome: ZoomRun) -> None:
     if outcome.run is None:
         say(
             console,
-            f"dry run: nothing was run or stored; the new round would run {outcome.trials} "
+            f"dry run: nothing was run or stored; the new round would run {outcome.n_trials} "
             f"trials{under}. The region as a study file section:",
         )
         console.print(outcome.yaml.rstrip(), markup=False)
     else:
-        console.print(f"running {outcome.trials} trials in a new round{under}")
+        console.print(f"running {outcome.n_trials} trials in a new round{under}")
 
 
 ZOOM_RULES = (
@@ -482,7 +482,7 @@ def render_init(console: Console, done: Initialized) -> None:
             f"about {proposed.full} reaching {proposed.epochs} epochs"
         )
     else:
-        size = f"{done.budget.trials} trials of {done.budget.epochs} epochs"
+        size = f"{done.budget.n_trials} trials of {done.budget.epochs} epochs"
     say(console, f"search: {size}, the {done.preset} space (--preset)")
     path = quoted(done.path)
     console.print(f"next: hpsearch check {path}, then hpsearch run {path}", markup=False)

@@ -33,7 +33,7 @@ class Searched:
 class Budget:
     """How many trials, of how many epochs, for a train split of some size, and why."""
 
-    trials: int
+    n_trials: int
     epochs: int
     reason: str
 

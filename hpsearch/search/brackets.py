@@ -53,12 +53,12 @@ class Stop:
 @dataclass(frozen=True)
 class RungDecided:
     """A decision at the rung `rung` (from 0, of the bracket's rungs) ending at `epochs`: of the
-    `trials` with a result there so far, `going_on` go on. For the asynchronous rule, one trial's
+    `n_trials` with a result there so far, `going_on` go on. For the asynchronous rule, one trial's
     decision: `trial`, and its `verdict`."""
 
     rung: int
     epochs: int
-    trials: int
+    n_trials: int
     going_on: int
     trial: int | None = None
     verdict: Verdict | None = None

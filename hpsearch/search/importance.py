@@ -33,16 +33,17 @@ class Importance:
     """Shares of the variation in dev error, largest first; `note` says why there are none."""
 
     shares: tuple[tuple[str, float], ...]
-    trials: int
+    n_trials: int
     note: str = ""
     sample: int | None = None  # the trials the shares were estimated on, when fewer than all
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> Importance:
         """The estimate `dataclasses.asdict` gave, read back (from JSON: its pairs come as
-        lists)."""
+        lists; kept before the count was named `n_trials`, as `trials`)."""
         shares = tuple((name, share) for name, share in data["shares"])
-        return cls(shares, data["trials"], data["note"], data["sample"])
+        n_trials = data["n_trials"] if "n_trials" in data else data["trials"]
+        return cls(shares, n_trials, data["note"], data["sample"])
 
     def sentence(self, quantity: str = "dev error") -> str:
         """One readable line: the note, or the parameters from most to least important in the
@@ -50,14 +51,15 @@ class Importance:
         if not self.shares:
             return self.note
         text = self._shares_told(quantity)
-        if self.trials < ROUGH_TRIALS:
+        if self.n_trials < ROUGH_TRIALS:
             return (
-                f"{text} (from {self.trials} complete trials; fewer than {ROUGH_TRIALS} give "
+                f"{text} (from {self.n_trials} complete trials; fewer than {ROUGH_TRIALS} give "
                 "only a rough guide)."
             )
         if self.sample is not None:
-            return f"{text} (from a sample of {self.sample:,} of {self.trials:,} complete trials)."
-        return f"{text} (from {self.trials} complete trials)."
+            of = f"{self.sample:,} of {self.n_trials:,}"
+            return f"{text} (from a sample of {of} complete trials)."
+        return f"{text} (from {self.n_trials} complete trials)."
 
     def _shares_told(self, quantity: str) -> str:
         (first, share), *rest = self.shares

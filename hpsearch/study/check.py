@@ -36,7 +36,7 @@ class Engines:
 
     counts: dict[str, int]
     drawn: int
-    trials: int
+    n_trials: int
     numba_installed: bool
     forced: str | None
     fused_from: float = FUSED_FROM

@@ -135,9 +135,9 @@ def propose(preset: Preset, task: str, fits: Budget) -> Proposed:
     space = SearchSpace.from_dict(
         {e.name: e.value for e in preset.hyperparameters if e.task in (None, task)}
     )
-    proposal_ = proposal(space, fits.epochs, fits.trials)
+    proposal_ = proposal(space, fits.epochs, fits.n_trials)
     if proposal_.get("schedule") != "asha":
-        return Proposed("plain", fits.trials, fits.trials, fits.epochs)
+        return Proposed("plain", fits.n_trials, fits.n_trials, fits.epochs)
     eta = SearchSettings.model_fields["eta"].default
     ladder = Ladder("asha", default_min_epochs(fits.epochs, eta), eta, fits.epochs)
     epochs = int(proposal_["budget"])
@@ -213,7 +213,7 @@ def study_text(
 ) -> str:
     """The study file, with its reasons as comments; its search spent as `proposed` says
     (default: `fits`' plain trials)."""
-    proposed = proposed or Proposed("plain", fits.trials, fits.trials, fits.epochs)
+    proposed = proposed or Proposed("plain", fits.n_trials, fits.n_trials, fits.epochs)
     report = dataset.report
     lines = [
         f"# A study of {Path(dataset_path).name}, written by `hpsearch init`. `hpsearch check "

@@ -70,7 +70,7 @@ class OptunaExport:
     last: int | None  # the highest trial number the file holds
 
     @property
-    def trials(self) -> int:
+    def n_trials(self) -> int:
         return self.added + self.kept
 
 

@@ -60,7 +60,7 @@ class RoundPlan:
             rung=ladder.index(decided.epochs) + 1,
             of=len(ladder),
             epochs=decided.epochs,
-            trials=decided.trials,
+            n_trials=decided.n_trials,
             going_on=decided.going_on,
             trial=decided.trial,
             promoted=bool(verdict and verdict.promoted),

@@ -45,7 +45,7 @@ class Planned:
 @dataclass(frozen=True)
 class RungNews:
     """A decision at a rung, for the progress display: rung `rung` of `of` (from 1) of round
-    `round`, ending at `epochs`, in bracket `bracket` of `brackets`; of the `trials` with a
+    `round`, ending at `epochs`, in bracket `bracket` of `brackets`; of the `n_trials` with a
     result there so far, `going_on` go on. Under the asynchronous schedule, one trial's
     decision: `trial` and whether it was `promoted`, with its dev error `value` there."""
 
@@ -55,7 +55,7 @@ class RungNews:
     rung: int
     of: int
     epochs: int
-    trials: int
+    n_trials: int
     going_on: int
     trial: int | None = None
     promoted: bool = False

@@ -44,7 +44,7 @@ class Recovery:
     aside: Path
     kept: list[int]  # finished trials read back
     lost: list[int]  # rows that could not be read: their trials run again
-    trials: int  # every trial the study's rounds plan
+    n_trials: int  # every trial the study's rounds plan
     missing: dict[int, tuple[str, ...]] = field(default_factory=dict)  # cells left at default
     paused: list[int] = field(default_factory=list)  # paused trials kept, to go on
     rungs: int = 0  # rung results kept
@@ -79,7 +79,7 @@ def recover_study(folder: Path) -> Recovery:
     finally:
         lock.release()
     trials = sum(round.n_trials for round in found.rounds)
-    return Recovery(folder, aside_folder, trials=trials, **recovery)
+    return Recovery(folder, aside_folder, n_trials=trials, **recovery)
 
 
 def _rebuild(fresh: Path, damaged: Path, found: Salvage) -> dict:

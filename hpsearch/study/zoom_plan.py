@@ -54,7 +54,7 @@ class ZoomRun:
 
     zoom: Zoom | None
     yaml: str
-    trials: int
+    n_trials: int
     run: StudyRun | None
     last_round: int = 0  # the round the zoom narrows (the study's last before this one)
     schedule: str = "plain"  # the schedule the new round runs under

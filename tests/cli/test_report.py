@@ -104,6 +104,6 @@ def test_check_counts_the_engine_of_each_trial_by_its_size(monkeypatch) -> None:
     )
     dataset = load_dataset(config.data)
     engines = engines_of(config, dataset)
-    assert engines.drawn == engines.trials == 30 and engines.forced is None
+    assert engines.drawn == engines.n_trials == 30 and engines.forced is None
     # 16 units: 3·(64·16 + 16² + 16·10)·1,079·40 ≈ 2e8; 1,024 units: ≈ 1.5e11 multiply-adds
     assert sum(engines.counts.values()) == 30 and set(engines.counts) == {"numpy", "numba"}

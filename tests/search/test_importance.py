@@ -1,4 +1,5 @@
 import math
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ def test_the_parameter_that_alone_decides_the_error_comes_first(tmp_path) -> Non
     # five bins of a bowl over 40 trials follow about three quarters of it
     assert first == "learning_rate" and share > 0.65
     assert all(value < 0.05 for _, value in rest)
-    assert result.trials == 40
+    assert result.n_trials == 40
     assert result.sentence().startswith(
         f"learning_rate explains most of the variation in dev error ({share:.0%}), then "
     )
@@ -93,7 +94,7 @@ def test_when_no_share_stands_out_the_sentence_says_so_and_names_none() -> None:
 def test_nan_and_diverged_trials_are_left_out(tmp_path) -> None:
     others = {0: TrialState.DIVERGED, 1: TrialState.RUNNING}
     records, distributions = read(make_study(tmp_path, trials=12, others=others))
-    assert importance(records, distributions).trials == 10
+    assert importance(records, distributions).n_trials == 10
     assert not math.isnan(importance(records, distributions).shares[0][1])
 
 
@@ -101,9 +102,15 @@ def test_a_large_study_is_read_on_a_sample_of_bounded_size(tmp_path) -> None:
     folder = make_study(tmp_path, trials=SAMPLE + 500)
     records, distributions = read(folder)
     result = importance(records, distributions)
-    assert result.trials == SAMPLE + 500 and result.sample == SAMPLE
+    assert result.n_trials == SAMPLE + 500 and result.sample == SAMPLE
     assert result.shares[0][0] == "learning_rate" and result.shares[0][1] > 0.9
     assert result.sentence().endswith(
         f"(from a sample of {SAMPLE:,} of {SAMPLE + 500:,} complete trials)."
     )
     assert importance(records, distributions) == result  # the same sample every time
+
+
+def test_an_estimate_kept_before_the_count_was_renamed_reads_back():
+    kept = {"shares": [["learning_rate", 0.9]], "trials": 9, "note": "", "sample": None}
+    assert Importance.of(kept).n_trials == 9
+    assert Importance.of(asdict(Importance.of(kept))) == Importance.of(kept)

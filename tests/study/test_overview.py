@@ -111,4 +111,4 @@ def test_the_importance_a_run_kept_is_used_only_while_the_study_holds_its_trials
     with StudyStore.open(folder, writer=True) as store:
         store.record(_finished(store.trial(29)))
     after = view_study(read_snapshot(folder), ShowOptions()).importance
-    assert made == [1, 1] and after.trials == estimated.trials + 1, "never stale"
+    assert made == [1, 1] and after.n_trials == estimated.n_trials + 1, "never stale"
