@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
 
 # The suite runs in parallel workers (pytest-xdist), which set COLUMNS=80 and LINES=24; the
 # tests are written for what a plain run sees, no width told, so every worker starts without them.
 for _told in ("COLUMNS", "LINES"):
     os.environ.pop(_told, None)
+
+# A shell starts a background job (`pytest &` in a script) with SIGINT ignored, and its children
+# inherit that; the tests of Ctrl-C need it to interrupt, as it does in a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def iris_yaml(
