@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 
 from hpsearch.execution.contract import Executor, TrialFinished, TrialStarted
@@ -71,10 +72,10 @@ class Driver:
         self._dry = False  # no trial left to hand out, for now
         self._since = 0.0  # when the count of trials out last changed
 
-    def run(self, make_executor: Callable[[], Executor]) -> Driven:
-        """Runs the plan to its end on the executor `make_executor` makes: (how it ended, how
-        busy the workers were). Interrupted, the trials that ran are marked so, and every
-        result recorded is kept."""
+    def run(self, make_executor: Callable[[], AbstractContextManager[Executor]]) -> Driven:
+        """Runs the plan to its end on the executor `make_executor` makes, closed at the end
+        unless its maker owns it (`nullcontext`): (how it ended, how busy the workers were).
+        Interrupted, the trials that ran are marked so, and every result recorded is kept."""
         start = time.perf_counter()
         first: float | None = None
         interrupt: KeyboardInterrupt | None = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -85,8 +85,9 @@ def run_unfinished(
 ) -> StudyRun:
     """Runs the trials of the study in `store` that have not finished: never run, interrupted,
     left running by a driver that died, or paused at a rung with a decision to make. Finished
-    trials are kept as they are. Every schedule runs through the one driver, on `executor`
-    (default: the one `execution` asks for, made when the first trial is due)."""
+    trials are kept as they are. Every schedule runs through the one driver, on `executor`,
+    which its maker closes (default: the one `execution` asks for, made when the first trial
+    is due and closed when the driver ends)."""
     snapshot = snapshot_of(store)
     plan = plan_study(store, snapshot)
     metric = snapshot.config.ranked_by.name
@@ -102,8 +103,10 @@ def run_unfinished(
     if not told.to_run:
         return _ended(store, show, None, 0, None)
 
-    def made() -> Executor:
-        return executor or executor_for(dataset, execution, observer, metric)
+    def made() -> AbstractContextManager[Executor]:  # closed by whoever made it, once
+        if executor is not None:
+            return nullcontext(executor)
+        return executor_for(dataset, execution, observer, metric)
 
     driven = Driver(store, plan, recorder, observer).run(made)
     return _ended(store, show, driven.interrupt, told.to_run, driven.utilisation)
