@@ -195,10 +195,12 @@ class BracketState:
     def _reason(self, k: int, number: int, value: float | None, verdict: Verdict) -> str:
         error = "no dev value" if value is None else f"dev {said(self.metric, value)}"
         best = f"the best {verdict.slots}" if verdict.slots > 1 else "the best"
+        bar = f"dev {said(self.metric, verdict.threshold)} or lower"
+        if verdict.tied:
+            bar += ", the earlier trials at that value first"
         return (
             f"{rung_name(self._names[k], self.rungs[k])}: {error}; {best} of the "
-            f"{verdict.count} trials up to trial {number} at this rung went on (dev "
-            f"{said(self.metric, verdict.threshold)} or lower)"
+            f"{verdict.count} trials up to trial {number} at this rung went on ({bar})"
         )
 
 

@@ -206,11 +206,12 @@ class Savings:
         )
 
     def _overrun(self) -> str:
-        """Trials that tie at a rung all go on (Optuna's rule), so a small dev set, whose
-        errors tie often, can spend more than `search.budget`: said, never hidden."""
+        """asha judges a rung's first trials against few results, so more of them go on than
+        the budget's arithmetic plans, and a round can spend more than `search.budget`: said,
+        never hidden."""
         if self.allowed is None or self.epochs <= self.allowed:
             return ""
         return (
             f"; {self.epochs - self.allowed:,} epochs more than the budget of "
-            f"{self.allowed:,}, as trials that tie at a rung all go on"
+            f"{self.allowed:,}, as asha judges a rung's first trials against few results"
         )

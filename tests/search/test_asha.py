@@ -1,5 +1,6 @@
 """The asynchronous schedule's rule as a pure function: Optuna's top-⌊m/η⌋ over the trials
-numbered up to each one, in trial order; ties, uneven counts and missing values."""
+numbered up to each one, in trial order, an earlier tied trial that went on holding its place;
+ties, uneven counts and missing values."""
 
 from __future__ import annotations
 
@@ -22,14 +23,35 @@ def optuna_rule(values: list[float], eta: int) -> list[bool]:
     return decided
 
 
+def tie_rule(values: list[float], eta: int) -> list[bool]:
+    """The rule with ties, written out: a trial goes on while fewer than ⌊m/η⌋ (at least 1) of
+    the trials before it are better, or tie with it and went on."""
+    decided = []
+    for i, value in enumerate(values):
+        ahead = sum(
+            v < value or (v == value and went) for v, went in zip(values[:i], decided)
+        )
+        decided.append(ahead < max(1, (i + 1) // eta) and math.isfinite(value))
+    return decided
+
+
 @pytest.mark.parametrize("eta", [2, 3, 4])
-def test_the_rule_is_optunas_over_the_trials_numbered_up_to_each(eta):
+def test_without_ties_the_rule_is_optunas_over_the_trials_numbered_up_to_each(eta):
     rng = random.Random(eta)
     for _ in range(50):
-        values = [
-            rng.choice([rng.random(), round(rng.random(), 1)]) for _ in range(rng.randint(1, 60))
-        ]
+        values = [rng.random() for _ in range(rng.randint(1, 60))]
         assert decide_in_order(values, eta) == optuna_rule(values, eta)
+
+
+@pytest.mark.parametrize("eta", [2, 3, 4])
+def test_with_ties_an_earlier_tied_trial_that_went_on_holds_its_place(eta):
+    rng = random.Random(eta)
+    for _ in range(200):
+        values = [
+            rng.choice([rng.random(), round(rng.random(), 1), math.inf])
+            for _ in range(rng.randint(1, 60))
+        ]
+        assert decide_in_order(values, eta) == tie_rule(values, eta)
 
 
 def test_the_first_trials_go_on_while_they_are_the_best_so_far():
@@ -40,8 +62,12 @@ def test_the_first_trials_go_on_while_they_are_the_best_so_far():
     assert [slots(m, 3) for m in range(1, 10)] == [1, 1, 1, 1, 1, 2, 2, 2, 3]
 
 
-def test_ties_go_on_together_and_missing_values_never_do():
-    assert decide_in_order([0.2, 0.2, 0.2, 0.2], 2) == [True, True, True, True]
+def test_ties_take_the_places_a_rung_has_and_missing_values_never_go_on():
+    # Optuna would promote all four: each is at or below the 2nd lowest of the rung so far
+    assert decide_in_order([0.2, 0.2, 0.2, 0.2], 2) == [True, False, False, True]
+    assert sum(decide_in_order([0.25] * 90, 3)) == 30  # a rung of ties: its ⌊m/η⌋ go on
+    # a stopped tie is no obstacle: the 4th trial ties the 2nd, which stopped
+    assert decide_in_order([0.1, 0.3, 0.5, 0.3], 2) == [True, False, False, True]
     assert decide_in_order([None, math.nan, 0.3, math.inf, 0.1], 2) == [
         False, False, True, False, True,
     ]  # fmt: skip
@@ -55,6 +81,11 @@ def test_a_verdict_says_the_threshold_it_was_held_to():
     assert (verdict.promoted, verdict.threshold, verdict.slots, verdict.count) == (
         False, 0.4, 2, 4,
     )  # fmt: skip
+    assert not verdict.tied
+    rung = AsyncRung(2)
+    rung.add(0.3)
+    tie = rung.add(0.3)  # 2 results, 1 place, taken by the first 0.3
+    assert (tie.promoted, tie.threshold, tie.tied) == (False, 0.3, True)
 
 
 def test_the_last_trials_of_a_budget_are_held_to_all_the_trials_before_them():

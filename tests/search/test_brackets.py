@@ -113,6 +113,17 @@ def test_the_asynchronous_rule_waits_for_the_trials_numbered_before():
     )
 
 
+def test_a_trial_that_ties_the_one_that_took_the_place_stops_and_is_told_why():
+    (bracket,) = plan_brackets(range(2), schedule="asha", min_epochs=1, eta=2, epochs=8)
+    state = BracketState(bracket, 2, "async", RUNGS)
+    assert state.record(RungResult(0, 1, 0.25, True)).go == [Go(0, 2, 1)]
+    (stop,) = state.record(RungResult(1, 1, 0.25, True)).stops
+    assert stop.reason == (
+        "stopped at rung 1 (1 epoch): dev error 0.250; the best of the 2 trials up to trial 1 "
+        "at this rung went on (dev error 0.250 or lower, the earlier trials at that value first)"
+    )
+
+
 def test_a_plain_bracket_decides_nothing_and_lists_every_trial():
     (bracket,) = plan_brackets(range(3), schedule="plain", min_epochs=1, eta=2, epochs=8)
     state = BracketState(bracket, 2, "plain", [8])

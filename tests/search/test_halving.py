@@ -150,5 +150,6 @@ def test_the_savings_say_a_budget_overrun_and_only_an_overrun():
     assert unsized.sentence().endswith("every configuration to the full budget")
     over = Savings("asha", tried=21, full=9, epochs=1_129, budget=9, allowed=108)
     assert over.sentence().endswith(
-        "; 1,021 epochs more than the budget of 108, as trials that tie at a rung all go on"
+        "; 1,021 epochs more than the budget of 108, as asha judges a rung's first trials "
+        "against few results"
     )
