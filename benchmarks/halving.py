@@ -9,7 +9,8 @@ in-process worker, so that the order of their results and their anytime traces a
 worker. Optuna's SuccessiveHalvingPruner and HyperbandPruner, with RandomSampler and TPESampler,
 drive the same network epoch by epoch on the same rungs until the budget is spent. Then each
 search runs on the first problem twice more on two workers (seed 0, the 1× budget): the same
-table twice, and as on one worker, or not. Run from the repository root (`pip install -e
+table twice, and as on one worker, or not. Outcomes are kept search by search (`--runs`), so a
+rerun takes up where one stopped. Run from the repository root (`pip install -e
 ".[bench]"`): `python benchmarks/halving.py [--quick] [--seeds N] [--jobs N] [--output FILE]`."""
 
 from __future__ import annotations
@@ -123,50 +124,67 @@ def budgets(quick: bool) -> dict[str, int]:
     return {"1×": FULL_TRIALS * EPOCHS, "3×": 3 * FULL_TRIALS * EPOCHS}
 
 
-def one_seed(task: tuple[str, int, bool, tuple[str, ...]]) -> dict[str, dict]:
-    """Every search of one problem and seed at every budget: {"budget strategy": outcome}."""
-    problem, seed, quick, variants = task
-    found = {}
+def one_seed(task: tuple[str, int, bool, tuple[str, ...], Path]) -> dict[str, dict]:
+    """Every search of one problem and seed at every budget: {"budget strategy": outcome}, kept
+    in `kept` search by search, so that a rerun takes up the searches already there."""
+    problem, seed, quick, variants, kept = task
+    found = {} if quick else _read(kept)
     with tempfile.TemporaryDirectory() as tmp:
         for label, budget in budgets(quick).items():
             for schedule in (*SCHEDULES, *([] if quick else [OLD_DEFAULTS])):
-                folder = Path(tmp) / f"{label}-{schedule}"
-                found[f"{label} {schedule}"] = hpsearch_search(
-                    problem, seed, schedule, budget, folder, quick=quick
-                ).as_dict()
+                if f"{label} {schedule}" not in found:
+                    folder = Path(tmp) / f"{label}-{schedule}"
+                    outcome = hpsearch_search(problem, seed, schedule, budget, folder, quick=quick)
+                    _keep(kept, found, f"{label} {schedule}", outcome.as_dict())
             for variant in variants:
-                outcome = optuna_search(
-                    variant, seed, budget, data_section(problem, quick), _epochs(quick)
-                )
-                found[f"{label} {variant}"] = outcome.as_dict()
+                if f"{label} {variant}" not in found:
+                    outcome = optuna_search(
+                        variant, seed, budget, data_section(problem, quick), _epochs(quick)
+                    )
+                    _keep(kept, found, f"{label} {variant}", outcome.as_dict())
     return found
 
 
-def reproducibility(problem: str, quick: bool, variants: tuple[str, ...]) -> list[dict]:
+def reproducibility(
+    problem: str, quick: bool, variants: tuple[str, ...], kept: Path, one: dict[str, Outcome]
+) -> list:
     """Each search twice on two workers (seed 0, the first budget): the same table twice, and
-    as on one worker?"""
-    budget = next(iter(budgets(quick).values()))
-    lines = []
+    as on one worker (`one`: seed 0's outcomes)? Kept search by search in `kept`, as `one_seed`
+    keeps its outcomes."""
+    label, budget = next(iter(budgets(quick).items()))
+    found = {} if quick else _read(kept)
     with tempfile.TemporaryDirectory() as tmp:
         for schedule in SCHEDULES:
-            folders = [Path(tmp) / f"{schedule}-{i}" for i in range(3)]
+            if schedule in found:
+                continue
             runs = [
-                hpsearch_search(problem, 0, schedule, budget, folder, quick=quick, workers=w)
-                for folder, w in zip(folders, (1, 2, 2), strict=True)
-            ]
-            lines.append(
-                {
-                    "search": schedule,
-                    "same": runs[1].table == runs[2].table,
-                    "as one worker": runs[1].table == runs[0].table,
-                    "busy": [r.utilisation for r in runs[1:]],
-                    "seconds": [r.wall_s for r in runs[1:]],
-                }
-            )
+                hpsearch_search(
+                    problem, 0, schedule, budget, Path(tmp) / f"{schedule}-{i}", quick=quick,
+                    workers=2,
+                )
+                for i in range(2)
+            ]  # fmt: skip
+            line = {
+                "search": schedule,
+                "same": runs[0].table == runs[1].table,
+                "as one worker": runs[0].table == one[f"{label} {schedule}"].table,
+                "busy": [r.utilisation for r in runs],
+                "seconds": [r.wall_s for r in runs],
+            }
+            _keep(kept, found, schedule, line)
         for variant in variants:
-            same = optuna_twice(variant, 0, budget, data_section(problem, quick), _epochs(quick))
-            lines.append({"search": variant, "same": same})
-    return lines
+            if variant not in found:
+                same = optuna_twice(variant, 0, budget, data_section(problem, quick), _epochs(quick))
+                _keep(kept, found, variant, {"search": variant, "same": same})
+    return [found[name] for name in (*SCHEDULES, *variants)]
+
+
+def _keep(kept: Path, found: dict, key: str, outcome: dict) -> None:
+    """One more search's outcome, written at once: an interrupted run loses only the search
+    it was in."""
+    found[key] = outcome
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(json.dumps(found))
 
 
 def main(argv: list[str] | None = None) -> str:
@@ -190,18 +208,18 @@ def main(argv: list[str] | None = None) -> str:
     command = " ".join(["python benchmarks/halving.py", *_settings(argv)])
     tasks = [(p, s, quick, variants) for s in range(seeds) for p in problems]  # seed by seed
     start = time.perf_counter()
-    if args.report:  # what has run so far: the seeds every problem has
-        tasks = [t for t in tasks if _kept(args.runs, t, quick).exists()]
+    if args.report:  # what has run so far: the seeds every problem has whole
+        tasks = [t for t in tasks if _searches(quick, variants) <= _read(_kept(args.runs, t, quick))]
         done = {s for s in range(seeds) if all((p, s, quick, variants) in tasks for p in problems)}
         tasks = [t for t in tasks if t[1] in done]
-    repro_file = args.runs / f"{'quick-' if quick else ''}reproducibility.json"
-    if (repro_file.exists() and not quick) or args.report:  # run first, on the first problem
-        repro = json.loads(repro_file.read_text()) if repro_file.exists() else {}
-    else:
-        repro = {problems[0]: reproducibility(problems[0], quick, variants)}
-        args.runs.mkdir(parents=True, exist_ok=True)
-        repro_file.write_text(json.dumps(repro))
-    outcomes = _run(tasks, args.runs, args.jobs, quick)
+    repro_file = args.runs / f"{'quick-' if quick else ''}reproducibility-{problems[0]}.json"
+    if args.report:
+        outcomes = {(t[0], t[1]): _outcomes(_read(_kept(args.runs, t, quick))) for t in tasks}
+        repro = {problems[0]: list(_read(repro_file).values())}
+    else:  # then twice more on two workers, seed 0 of the first problem
+        outcomes = _run(tasks, args.runs, args.jobs, quick)
+        one = outcomes[problems[0], 0]
+        repro = {problems[0]: reproducibility(problems[0], quick, variants, repro_file, one)}
     text = report(
         outcomes, repro, budgets(quick), command, time.perf_counter() - start, args.jobs,
         None if quick else args.figure,
@@ -226,17 +244,27 @@ def _settings(argv: list[str] | None) -> list[str]:
 
 def _run(tasks, runs: Path, jobs: int, quick: bool) -> dict[tuple[str, int], dict[str, Outcome]]:
     """Every task's outcomes, kept in `runs` as they come (a rerun takes up the ones there)."""
-    runs.mkdir(parents=True, exist_ok=True)
-    kept = {t: _kept(runs, t, quick) for t in tasks}
-    todo = [t for t in tasks if not kept[t].exists() or quick]
+    todo = [(*t, _kept(runs, t, quick)) for t in tasks]
+    found = {}
     with ProcessPoolExecutor(jobs) as pool:
-        for task, found in zip(todo, pool.map(one_seed, todo), strict=True):
-            kept[task].write_text(json.dumps(found))
+        for task, outcomes in zip(todo, pool.map(one_seed, todo), strict=True):
+            found[task[0], task[1]] = _outcomes(outcomes)
             print(f"{task[0]} seed {task[1]} done", file=sys.stderr, flush=True)
-    return {
-        (t[0], t[1]): {k: Outcome.of(v) for k, v in json.loads(kept[t].read_text()).items()}
-        for t in tasks
-    }
+    return found
+
+
+def _searches(quick: bool, variants: tuple[str, ...]) -> set[str]:
+    """The keys of one problem and seed's outcomes once every search has run."""
+    schedules = (*SCHEDULES, *([] if quick else [OLD_DEFAULTS]), *variants)
+    return {f"{label} {name}" for label in budgets(quick) for name in schedules}
+
+
+def _read(kept: Path) -> dict:
+    return json.loads(kept.read_text()) if kept.exists() else {}
+
+
+def _outcomes(found: dict) -> dict[str, Outcome]:
+    return {key: Outcome.of(value) for key, value in found.items()}
 
 
 def _kept(runs: Path, task: tuple, quick: bool) -> Path:
