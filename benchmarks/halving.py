@@ -174,7 +174,9 @@ def reproducibility(
             _keep(kept, found, schedule, line)
         for variant in variants:
             if variant not in found:
-                same = optuna_twice(variant, 0, budget, data_section(problem, quick), _epochs(quick))
+                same = optuna_twice(
+                    variant, 0, budget, data_section(problem, quick), _epochs(quick)
+                )
                 _keep(kept, found, variant, {"search": variant, "same": same})
     return [found[name] for name in (*SCHEDULES, *variants)]
 
@@ -209,7 +211,9 @@ def main(argv: list[str] | None = None) -> str:
     tasks = [(p, s, quick, variants) for s in range(seeds) for p in problems]  # seed by seed
     start = time.perf_counter()
     if args.report:  # what has run so far: the seeds every problem has whole
-        tasks = [t for t in tasks if _searches(quick, variants) <= _read(_kept(args.runs, t, quick))]
+        tasks = [
+            t for t in tasks if _searches(quick, variants) <= _read(_kept(args.runs, t, quick))
+        ]
         done = {s for s in range(seeds) if all((p, s, quick, variants) in tasks for p in problems)}
         tasks = [t for t in tasks if t[1] in done]
     repro_file = args.runs / f"{'quick-' if quick else ''}reproducibility-{problems[0]}.json"

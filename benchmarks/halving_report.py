@@ -11,7 +11,7 @@ import numpy as np
 from halving_optuna import OPTUNA_VARIANTS
 from halving_outcome import Outcome
 from halving_problems import DESCRIBED
-from search_figures import paired, verdict
+from search_figures import paired, sign_test, verdict
 
 SEARCHES = ("plain", "halving", "hyperband", "asha", "asha 1/3", *OPTUNA_VARIANTS)
 NAMES = {
@@ -45,7 +45,7 @@ def report(
         "",
     ]
     lines += [f"- {problem}: {DESCRIBED[problem]}" for problem in problems]
-    lines += ["", *_table_head()]
+    lines += ["", *_summary(outcomes, problems, seeds, budgets), "", *_table_head()]
     claims = []
     for problem in problems:
         for label, budget in budgets.items():
@@ -63,6 +63,50 @@ def report(
         _figure(outcomes, problems, seeds, budgets, figure)
         lines += ["", f"Anytime curves: `{figure}`."]
     return "\n".join(lines) + "\n"
+
+
+def _summary(outcomes, problems, seeds, budgets) -> list[str]:
+    """The README's table: each search's median best dev error within the budget and, in
+    parentheses, the median epochs at which it first reached plain random's median best (–
+    when it did so in fewer than half the seeds); then asha against plain seed by seed."""
+    first = outcomes[problems[0], seeds[0]]
+    ran = [s for s in SEARCHES if f"{next(iter(budgets))} {s}" in first]  # --quick: fewer
+    hpsearch = [s for s in ran if s not in OPTUNA_VARIANTS]
+    variants = [s for s in ran if s in OPTUNA_VARIANTS]
+    names = " | ".join(NAMES[s] for s in hpsearch)
+    lines = [
+        f"| problem | budget | {names} | Optuna's best variant | asha below plain (lower / same "
+        "/ higher; p) | asha at plain's median best within half the budget |",
+        "|---|---|" + "---|" * (len(hpsearch) + 3),
+    ]
+    for problem in problems:
+        for label, budget in budgets.items():
+            runs = {
+                search: [outcomes[problem, seed][f"{label} {search}"] for seed in seeds]
+                for search in ran
+            }
+            best = {s: [r.best_within(budget) for r in found] for s, found in runs.items()}
+            target = statistics.median(best["plain"])
+            cells = {s: _cell(runs[s], best[s], target) for s in runs}
+            optuna = min(variants, key=lambda v: statistics.median(best[v]))
+            wins, ties, losses = paired(best["asha"], best["plain"], lambda a, b: a < b)
+            half = sum(
+                (hit := r.to(target)) is not None and hit[0] <= budget / 2 for r in runs["asha"]
+            )
+            ours = " | ".join(cells[s] for s in hpsearch)
+            lines.append(
+                f"| {problem} | {label} | {ours} | {cells[optuna]}, "
+                f"{optuna.replace('+', ' + ')} | {wins} / {ties} / {losses}; "
+                f"{sign_test(wins, losses):.2g} | {half} of {len(seeds)} |"
+            )
+    return lines
+
+
+def _cell(runs: list[Outcome], best: list[float], target: float) -> str:
+    """Median best, and the median epochs to `target` when at least half the seeds reach it."""
+    reached = [hit[0] for run in runs if (hit := run.to(target)) is not None]
+    to = f"{statistics.median(reached):,.0f}" if 2 * len(reached) >= len(runs) else "–"
+    return f"{statistics.median(best):.4f} ({to})"
 
 
 def _table_head() -> list[str]:

@@ -29,7 +29,7 @@ def tie_rule(values: list[float], eta: int) -> list[bool]:
     decided = []
     for i, value in enumerate(values):
         ahead = sum(
-            v < value or (v == value and went) for v, went in zip(values[:i], decided)
+            v < value or (v == value and went) for v, went in zip(values[:i], decided, strict=True)
         )
         decided.append(ahead < max(1, (i + 1) // eta) and math.isfinite(value))
     return decided
