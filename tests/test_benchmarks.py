@@ -134,6 +134,13 @@ def test_quick_halving_benchmark_compares_every_search_and_checks_reproducibilit
             text,
             re.M,
         ), search
+    cell = r"\d\.\d{4} \((\d+|–)\)"
+    assert re.search(
+        rf"^\| spirals \| 1× \| {cell} \| {cell} \| {cell} \| {cell} \| {cell}, halving \+ random "
+        r"\| \d / \d / \d; [0-9.e-]+ \| \d of 1 \|$",
+        text,
+        re.M,
+    ), "the summary table"
     for schedule in ("plain", "halving", "hyperband", "asha"):
         assert re.search(
             rf"^- spirals, hpsearch {schedule}, 2 workers, twice: same, the same as on one worker "
