@@ -211,7 +211,8 @@ class Savings:
         never hidden."""
         if self.allowed is None or self.epochs <= self.allowed:
             return ""
+        why = ", as asha judges a rung's first trials against few results"
         return (
             f"; {self.epochs - self.allowed:,} epochs more than the budget of "
-            f"{self.allowed:,}, as asha judges a rung's first trials against few results"
+            f"{self.allowed:,}{why if self.schedule == 'asha' else ''}"
         )

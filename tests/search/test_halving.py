@@ -153,3 +153,5 @@ def test_the_savings_say_a_budget_overrun_and_only_an_overrun():
         "; 1,021 epochs more than the budget of 108, as asha judges a rung's first trials "
         "against few results"
     )
+    synchronous = Savings("halving", tried=21, full=9, epochs=120, budget=9, allowed=108)
+    assert synchronous.sentence().endswith("; 12 epochs more than the budget of 108")
