@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import time
 import traceback
 import uuid
 from collections import Counter
@@ -23,6 +24,7 @@ from hpsearch.errors import ConfigError, ExecutorError
 try:
     import dask
     from distributed import Client, Future, LocalCluster
+    from distributed.comm import CommClosedError
     from distributed.scheduler import KilledWorker
 except ImportError as error:  # the optional extra
     raise ConfigError(
@@ -56,6 +58,7 @@ from hpsearch.trial import TrialResult, TrialSpec, TrialState
 from hpsearch.version import __version__
 
 POLL_S = 0.1  # how often a run waiting for events looks whether stop() ended it
+NANNY_PATIENCE = "7 days"  # how long a LocalCluster keeps a nanny whose worker died: see below
 CONNECT_TIMEOUT_S = 30.0
 CANNOT_LOAD = (
     "the Dask cluster cannot load the trials: the trial function and the context must be "
@@ -162,20 +165,25 @@ class DaskExecutor(Executor):
     def _ship(self) -> Future:
         """The payload's future: scattered to every worker once, and again if every copy died
         (also while it was being shipped: a trial that kills its workers may kill the one that
-        just got it, and the probe is then cancelled for its lost dependency)."""
+        just got it, and the probe is then cancelled for its lost dependency, or the scheduler
+        finds no worker left to copy it to). Shipping goes on until a worker has it or the
+        wait for a worker is over; any other error is the payload's own."""
         if self._payload is not None and self._payload.status == "finished":
             return self._payload
         payload = Payload(self._trial_fn, self._context)
+        deadline = time.monotonic() + self._wait
         try:
-            for tries_left in reversed(range(MAX_DEATHS)):
-                self._payload = self._client.scatter(payload, broadcast=True, hash=False)
+            while True:
                 try:
+                    self._payload = self._client.scatter(  # waits for a worker as we do
+                        payload, broadcast=True, hash=False, timeout=self._wait
+                    )
                     version = self._client.submit(probe, self._payload, pure=False).result(
                         self._wait
                     )
                     break
-                except CancelledError:
-                    if not tries_left:
+                except Exception as error:
+                    if not _lost_while_shipped(error) or time.monotonic() > deadline:
                         raise
         except TimeoutError as error:
             raise ExecutorError(
@@ -307,6 +315,11 @@ def start_local_cluster(workers: int, dashboard_address: str | None = None) -> L
         # Set before a worker process starts, so that every BLAS it loads obeys them.
         **{f"distributed.nanny.pre-spawn-environ.{name}": "1" for name in THREAD_VARIABLES},
     }
+    # When a worker is lost and none of its name is back within this timeout, the cluster closes
+    # its nanny for good; on a loaded machine a trial that kills its worker can keep one down
+    # that long, and the cluster would run out of workers. Our nannies always start a new one.
+    # Read when a worker is lost, not at the start: set for the process.
+    dask.config.set({"distributed.deploy.lost-worker-timeout": NANNY_PATIENCE})
     with dask.config.set(settings):
         return LocalCluster(
             n_workers=workers,
@@ -327,6 +340,17 @@ def _died(spec: TrialSpec, deaths: int, worker: str) -> TrialResult:
         "segfault) or the out-of-memory killer are the usual causes"
     )
     return unfinished(spec, TrialState.FAILED, message, worker=worker)
+
+
+def _lost_while_shipped(error: BaseException) -> bool:
+    """The payload's copies died as it was shipped: its probe cancelled, the worker it was
+    being copied to gone (a closed connection), or every worker gone before the copies were
+    made. Not a wait that ran out, which `_ship` reports as no worker ready."""
+    if isinstance(error, TimeoutError):
+        return False
+    return isinstance(error, CancelledError | CommClosedError) or (
+        "Can not use replicate to delete data" in str(error)
+    )
 
 
 def _error_line(error: BaseException) -> str:

@@ -77,6 +77,18 @@ def test_make_executor_starts_a_local_cluster_that_listens_on_loopback_only() ->
     assert 8787 not in {address.port for _, address in listening}  # nor the dashboard's usual port
 
 
+def test_a_local_cluster_keeps_the_nanny_of_a_worker_that_is_slow_to_come_back() -> None:
+    """Dask closes a lost worker's nanny for good when no worker of its name is back within
+    `lost-worker-timeout` (15 s by default), which a trial that kills its worker again and
+    again on a loaded machine exceeds: the run was then left with no worker at all."""
+    import dask
+    from dask.utils import parse_timedelta
+
+    with make_executor(scripted, None, workers=1, backend="dask"):
+        patience = dask.config.get("distributed.deploy.lost-worker-timeout")
+        assert parse_timedelta(patience) >= 24 * 3600
+
+
 def test_a_trial_is_announced_when_it_starts_on_a_worker_not_when_submitted() -> None:
     began = time.monotonic()
     with DaskExecutor(scripted, None, workers=1) as executor:
