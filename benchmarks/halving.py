@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> str:
     start = time.perf_counter()
     if args.report:  # what has run so far: the seeds every problem has whole
         tasks = [
-            t for t in tasks if _searches(quick, variants) <= _read(_kept(args.runs, t, quick))
+            t for t in tasks if _searches(quick, variants) <= set(_read(_kept(args.runs, t, quick)))
         ]
         done = {s for s in range(seeds) if all((p, s, quick, variants) in tasks for p in problems)}
         tasks = [t for t in tasks if t[1] in done]
