@@ -56,7 +56,8 @@ def report(
             }
             lines += _rows(problem, label, budget, runs)
             claims += _claims(problem, label, budget, runs)
-    lines += ["", *claims, "", "Same result twice, and as on one worker?", ""]
+    lines += ["", *claims, *_pooled(outcomes, problems, seeds, budgets)]
+    lines += ["", "Same result twice, and as on one worker?", ""]
     for problem, checks in repro.items():
         lines += [f"- {problem}, {_check(check)}" for check in checks]
     if figure is not None:
@@ -167,6 +168,29 @@ def _claims(problem: str, label: str, budget: int, runs: dict[str, list[Outcome]
             f"first rung 1, η 3: {verdict(paired(ours, old, lambda a, b: a < b))}"
         )
     return claims
+
+
+def _pooled(outcomes, problems, seeds, budgets) -> list[str]:
+    """Each schedule against plain random over every problem, budget and seed at once. The
+    cells share their seeds' luck, so this is a summary, not independent evidence."""
+    lines = []
+    for search in ("asha", "asha 1/3", "halving", "hyperband"):
+        counts = [0, 0, 0]
+        for problem in problems:
+            for label, budget in budgets.items():
+                key = f"{label} {search}"
+                if key not in outcomes[problem, seeds[0]]:
+                    continue
+                ours = [outcomes[problem, s][key].best_within(budget) for s in seeds]
+                plain = [outcomes[problem, s][f"{label} plain"].best_within(budget) for s in seeds]
+                for i, n in enumerate(paired(ours, plain, lambda a, b: a < b)):
+                    counts[i] += n
+        if sum(counts):
+            lines.append(
+                f"- every problem, budget and seed at once: {NAMES[search]}'s best dev error "
+                f"below plain random's: {verdict(tuple(counts))}"
+            )
+    return lines
 
 
 def _spread(values: list[float]) -> str:
