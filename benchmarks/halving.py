@@ -219,7 +219,8 @@ def main(argv: list[str] | None = None) -> str:
     repro_file = args.runs / f"{'quick-' if quick else ''}reproducibility-{problems[0]}.json"
     if args.report:
         outcomes = {(t[0], t[1]): _outcomes(_read(_kept(args.runs, t, quick))) for t in tasks}
-        repro = {problems[0]: list(_read(repro_file).values())}
+        kept = _read(repro_file)
+        repro = {problems[0]: [kept[n] for n in (*SCHEDULES, *variants) if n in kept]}
     else:  # then twice more on two workers, seed 0 of the first problem
         outcomes = _run(tasks, args.runs, args.jobs, quick)
         one = outcomes[problems[0], 0]

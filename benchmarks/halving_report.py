@@ -245,8 +245,9 @@ def _figure(outcomes, problems, seeds, budgets, path: Path) -> None:
                 curves[~np.isfinite(curves)] = np.nan
                 q1, median, q3 = (_quantile(curves, q) for q in (25, 50, 75))
                 median[np.isnan(curves).sum(axis=0) * 2 >= len(seeds)] = np.nan
-                (line,) = ax.plot(grid, median, label=NAMES[search])
-                ax.fill_between(grid, q1, q3, alpha=0.15, color=line.get_color())
+                color = f"C{SEARCHES.index(search)}"  # one colour per search in every panel
+                ax.plot(grid, median, label=NAMES[search], color=color)
+                ax.fill_between(grid, q1, q3, alpha=0.15, color=color)
                 lows.append(np.nanmin(median) if np.isfinite(median).any() else np.nan)
             plain_end = np.nanmedian([outcomes[problem, s][f"{label} plain"].best_within(budget)
                                       for s in seeds])  # fmt: skip
