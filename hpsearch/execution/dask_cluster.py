@@ -227,6 +227,11 @@ class DaskExecutor(Executor):
             return
         if key in self._inside:  # its previous run never ended: that worker died
             self._deaths[spec.number] += 1
+            if self._deaths[spec.number] >= MAX_DEATHS:  # counted across the keys it has had
+                self._client.cancel([self._tasks[key][0]])
+                where = self._where[spec.number]
+                yield from self._deliver(key, _died(spec, self._deaths[spec.number], where))
+                return
         self._inside.add(key)
         self._where[spec.number] = event["worker"]
         self._announced.add(spec.number)
