@@ -1,4 +1,5 @@
-"""What many tests share: the iris study they run (small enough to train in a second)."""
+"""What every test shares: the environment of a plain run, the slow tests first, and the iris
+study many tests run (small enough to train in a second)."""
 
 from __future__ import annotations
 
@@ -40,3 +41,9 @@ def iris_yaml(
         f"search: {{{search}}}\n"
         f"{after}"
     )
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """The slow tests first: `-n auto` hands each worker a block of the list in order, so they
+    start on one worker while the quick ones fill the others, instead of ending the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
