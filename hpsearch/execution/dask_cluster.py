@@ -228,9 +228,7 @@ class DaskExecutor(Executor):
         if key in self._inside:  # its previous run never ended: that worker died
             self._deaths[spec.number] += 1
             if self._deaths[spec.number] >= MAX_DEATHS:  # counted across the keys it has had
-                self._client.cancel([self._tasks[key][0]])
-                where = self._where[spec.number]
-                yield from self._deliver(key, _died(spec, self._deaths[spec.number], where))
+                yield from self._give_up(key, spec)
                 return
         self._inside.add(key)
         self._where[spec.number] = event["worker"]
@@ -274,12 +272,17 @@ class DaskExecutor(Executor):
     def _lost(self, spec: TrialSpec, key: str) -> Iterator[TrialEvent]:
         self._deaths[spec.number] += int(key in self._inside)
         if self._deaths[spec.number] >= MAX_DEATHS:
-            died = _died(spec, self._deaths[spec.number], self._where[spec.number])
-            yield from self._deliver(key, died)
+            yield from self._give_up(key, spec)
             return
         del self._tasks[key]
         self._inside.discard(key)
         self._submit([spec])
+
+    def _give_up(self, key: str, spec: TrialSpec) -> Iterator[TrialEvent]:
+        """Fails a trial whose workers died MAX_DEATHS times, and cancels its task if it runs."""
+        self._client.cancel([self._tasks[key][0]])
+        died = _died(spec, self._deaths[spec.number], self._where[spec.number])
+        yield from self._deliver(key, died)
 
     def _deliver(self, key: str, result: TrialResult) -> Iterator[TrialEvent]:
         run_id, spec = self._run_id, self._tasks.pop(key)[1]
